@@ -1,0 +1,35 @@
+# Two commands for a fresh machine with python3 and make: `make run`, `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test migrate schema bench race clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+.env:
+	cp .env.example .env
+
+run: $(STAMP) .env  ## serve http://127.0.0.1:8000/graphql (GraphiQL in the browser)
+	$(BIN)/casebook migrate
+	$(BIN)/casebook serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP)  ## the whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL
+	$(BIN)/python -m pytest
+
+migrate: $(STAMP)
+	$(BIN)/casebook migrate
+
+schema: $(STAMP)  ## re-export schema.graphql after a deliberate schema change
+	$(BIN)/python -m schema.export > schema.graphql
+
+bench: $(STAMP)  ## load figures on PostgreSQL (see README)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) casebook.sqlite3 mail

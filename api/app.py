@@ -1,0 +1,112 @@
+"""The ASGI application: `api.app:app`."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from strawberry.extensions import ParserCache, ValidationCache
+from tortoise import connections
+
+from api.context import build_context
+from api.extensions import CasebookMaskErrors, ResponseExtensions
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from auth.tokens import TokenService
+from domain.billing.catalog import load_catalog
+from domain.core.db import close_db, init_db
+from domain.core.settings import Settings, load_settings
+from schema.schema import build_schema
+
+log = logging.getLogger("casebook.api")
+
+
+class CasebookGraphQL(GraphQL):
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.tokens = TokenService(settings)
+        self.catalog = load_catalog(settings.catalog_path or None)
+
+    async def get_context(self, request: Request, response: Any) -> Any:
+        return await build_context(request, self.settings, self.tokens, self.catalog)
+
+
+def graphql_extensions(settings: Settings) -> list:
+    return [
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        CasebookMaskErrors(),
+        ResponseExtensions,
+    ]
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        log.exception("readiness check failed")
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "reachable"})
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
+    """`manage_db=False` lets tests own the database connection."""
+    settings = settings or load_settings()
+    schema = build_schema(extensions=graphql_extensions(settings))
+    graphql = CasebookGraphQL(
+        settings,
+        schema=schema,
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=True,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_db:
+            await init_db(settings)
+        try:
+            yield
+        finally:
+            if manage_db:
+                await close_db()
+
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes),
+    ]
+    if settings.cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-request-id"], max_age=600,
+        ))
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `api.app:app` is built on first access, so importing this module has no side effects.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

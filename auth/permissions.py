@@ -1,0 +1,61 @@
+"""The one permission mechanism every field and mutation goes through.
+
+`requires(scope, ...)` is attached where a field is declared; `public()` marks the few
+operations that work without a token (API.md Transport). A schema test walks every
+root field and fails when one has neither. The principal on the context was re-read
+from the database for this request (auth.principal), so a removed teammate or revoked
+token fails here on the next request (G6)."""
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+
+from auth.scopes import Scope
+
+
+class Unauthenticated(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("Sign in first: this needs a valid access token.",
+                         extensions={"code": "UNAUTHENTICATED"})
+
+
+class Forbidden(GraphQLError):
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(f"Your access does not allow this (needs {scope.value}).",
+                         extensions={"code": "FORBIDDEN"})
+
+
+class HasScopes(BasePermission):
+    """Signed in, and holding every listed scope."""
+
+    def __init__(self, *scopes: Scope) -> None:
+        self.scopes = scopes
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal is None:
+            raise Unauthenticated()
+        for scope in self.scopes:
+            if scope not in principal.scopes:
+                raise Forbidden(scope)
+        return True
+
+
+class Public(BasePermission):
+    """Open without a token: signUp, logIn, refreshSession, acceptInvitation, catalog."""
+
+    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return True
+
+
+def requires(*scopes: Scope) -> list[FieldExtension]:
+    """Extensions for a field that needs a signed-in principal with these scopes
+    (none listed: any signed-in principal)."""
+    return [PermissionExtension(permissions=[HasScopes(*scopes)], use_directives=False)]
+
+
+def public() -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[Public()], use_directives=False)]

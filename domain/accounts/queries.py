@@ -1,0 +1,26 @@
+"""Batch reads for people and accounts (DataLoader batch functions: keys in, rows out in
+the same order)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from domain.accounts.models import Account, Membership, User
+from domain.core.batching import by_key, grouped
+
+
+async def users_by_id(ids: Sequence[int]) -> list[User | None]:
+    return by_key(await User.filter(id__in=list(ids)), ids)
+
+
+async def accounts_by_id(ids: Sequence[int]) -> list[Account | None]:
+    return by_key(await Account.filter(id__in=list(ids)), ids)
+
+
+async def memberships_by_account(account_ids: Sequence[int]) -> list[list[Membership]]:
+    rows = await Membership.filter(account_id__in=list(account_ids)).order_by("created_at", "id")
+    return grouped(rows, account_ids, lambda row: row.account_id)
+
+
+async def memberships_by_user(user_ids: Sequence[int]) -> list[list[Membership]]:
+    rows = await Membership.filter(user_id__in=list(user_ids)).order_by("created_at", "id")
+    return grouped(rows, user_ids, lambda row: row.user_id)

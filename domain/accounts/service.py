@@ -1,0 +1,82 @@
+"""Creating accounts: a new user becomes the owner of a new account with its subscription."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from domain.accounts.models import Account, Membership, User
+from domain.audit.service import AuditAction, record
+from domain.billing.catalog import Catalog
+from domain.billing.subscriptions import check_choice, open_subscription
+from domain.core.actor import Role
+from domain.core.clock import local_date
+from domain.core.db import transaction
+from domain.core.errors import DomainError, ErrorCode
+from domain.core.validation import MAX_NAME, check_time_zone, clean_text, normalize_email
+
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"
+
+
+@dataclass(frozen=True)
+class SignUpRequest:
+    email: str
+    name: str
+    account_name: str
+    time_zone: str | None = None
+    plan: str | None = None
+    term: str | None = None
+    seats: int | None = None
+    tier: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckedSignUp:
+    email: str
+    name: str
+    account_name: str
+    time_zone: str
+    request: SignUpRequest
+
+
+class EmailTaken(DomainError):
+    code = ErrorCode.ALREADY_EXISTS
+
+    def __init__(self) -> None:
+        super().__init__("This email cannot sign up again; log in instead.", field=("email",))
+
+
+def check_sign_up(request: SignUpRequest, catalog: Catalog) -> CheckedSignUp:
+    """Validate everything before the (slow) password hash and the transaction."""
+    checked = CheckedSignUp(
+        email=normalize_email(request.email),
+        name=clean_text(request.name, field="name", max_length=MAX_NAME),
+        account_name=clean_text(request.account_name, field="accountName", max_length=MAX_NAME),
+        time_zone=check_time_zone(request.time_zone) if request.time_zone else DEFAULT_TIME_ZONE,
+        request=request,
+    )
+    check_choice(catalog, plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)
+    return checked
+
+
+async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, *, now: datetime) -> User:
+    """User + account + owner membership + subscription, all or nothing."""
+    try:
+        async with transaction():
+            if await User.exists(email=checked.email):
+                raise EmailTaken()
+            user = await User.create(email=checked.email, name=checked.name,
+                                     password_hash=password_hash, created_at=now)
+            account = await Account.create(name=checked.account_name, time_zone=checked.time_zone,
+                                           currency=catalog.currency, created_at=now)
+            await Membership.create(account=account, user=user, role=Role.OWNER.value, created_at=now)
+            request = checked.request
+            await open_subscription(catalog, account.id, today=local_date(now, account.time_zone), now=now,
+                                    plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)
+            await record(AuditAction.SIGN_UP, now=now, account_id=account.id, actor_user_id=user.id,
+                         subject=f"user:{user.id}")
+            return user
+    except IntegrityError:
+        # Two sign-ups with one email raced; the unique index let one through.
+        raise EmailTaken() from None

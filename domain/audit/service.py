@@ -1,0 +1,56 @@
+"""Writing and reading the audit log (P1). Append-only: there is no update or delete."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.audit.models import AuditEvent
+from domain.core.tracing import request_id_var
+
+
+class AuditAction:
+    """Names of audited events; the strings are stored, so never rename one."""
+
+    SIGN_IN = "auth.sign_in"
+    SIGN_IN_FAILED = "auth.sign_in_failed"
+    SIGN_UP = "auth.sign_up"
+    REFRESH_REUSE = "auth.refresh_reuse"
+    LOG_OUT = "auth.log_out"
+    TEAMMATE_INVITED = "teammate.invited"
+    TEAMMATE_ADDED = "teammate.added"
+    TEAMMATE_REMOVED = "teammate.removed"
+    TEAMMATE_ROLE_CHANGED = "teammate.role_changed"
+    DOSSIER_DELETED = "dossier.deleted"
+    SHARE_GIVEN = "share.given"
+    SHARE_REVOKED = "share.revoked"
+    SHARE_SUSPENDED = "share.suspended"
+    SHARE_RESTORED = "share.restored"
+    SUBSCRIPTION_CHANGED = "subscription.changed"
+    SUBSCRIPTION_CANCELLED = "subscription.cancelled"
+    SUBSCRIPTION_RENEWED = "subscription.renewed"
+    OPERATOR_ACTION = "operator.action"
+
+
+async def record(action: str, *, now: datetime, account_id: int | None = None,
+                 actor_user_id: int | None = None, subject: str | None = None,
+                 detail: dict[str, Any] | None = None) -> AuditEvent:
+    """Append one event. Call inside the transaction of the change it records, so the
+    event and the change commit together."""
+    return await AuditEvent.create(
+        account_id=account_id,
+        actor_user_id=actor_user_id,
+        action=action,
+        subject=subject,
+        detail=detail or {},
+        request_id=request_id_var.get(),
+        created_at=now,
+    )
+
+
+async def page(account_id: int, *, first: int, after_id: int | None) -> tuple[list[AuditEvent], bool]:
+    """Newest first; keyset pagination by id. Returns (events, has_next_page)."""
+    query = AuditEvent.filter(account_id=account_id)
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    rows = await query.order_by("-id").limit(first + 1)
+    return rows[:first], len(rows) > first

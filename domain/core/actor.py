@@ -1,0 +1,46 @@
+"""Who is acting, in the domain's words. `auth/` builds it from a verified token and the
+database; domain services take it to decide what this person may see and change."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ActorKind(str, Enum):
+    PAID = "paid"
+    GUEST = "guest"
+    OPERATOR = "operator"
+
+
+class Role(str, Enum):
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    MEMBER = "MEMBER"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    email: str
+    kind: ActorKind
+    # The account a paid user acts in, and their role there (re-read each request, G6).
+    account_id: int | None = None
+    role: Role | None = None
+    membership_id: int | None = None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.kind is ActorKind.GUEST
+
+    @property
+    def is_paid(self) -> bool:
+        return self.kind is ActorKind.PAID
+
+    @property
+    def manages_account(self) -> bool:
+        """Owners and admins see and write every dossier of their account (D2)."""
+        return self.is_paid and self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.is_paid and self.role is Role.OWNER

@@ -1,0 +1,78 @@
+"""Database wiring: which model modules exist, how to connect, and raw SQL that runs
+inside the caller's transaction on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from domain.core.settings import Settings
+
+# Every module that defines tables. Order does not matter to tortoise.
+MODEL_MODULES = [
+    "domain.accounts.models",
+    "domain.audit.models",
+    "domain.billing.models",
+    "domain.dossiers.models",
+    "domain.shares.models",
+    "auth.models",
+]
+
+_PLACEHOLDER = re.compile(r"\$\d+")
+
+
+def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[str, Any]:
+    url = db_url or settings.database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://"):]
+    if url.startswith("postgres://"):
+        credentials: dict[str, Any] = {"minsize": 1, "maxsize": settings.database_pool_size}
+        connection: Any = {"engine": "tortoise.backends.asyncpg", "credentials": credentials}
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        expanded = expand_db_url(url)
+        expanded["credentials"].update(credentials)
+        connection = expanded
+    else:
+        connection = url
+    return {
+        "connections": {"default": connection},
+        "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(settings: Settings, *, db_url: str | None = None, global_fallback: bool = True) -> None:
+    await Tortoise.init(
+        config=tortoise_config(settings, db_url=db_url), _enable_global_fallback=global_fallback
+    )
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+def transaction() -> Any:
+    """One unit of work: everything inside commits together or not at all."""
+    return in_transaction("default")
+
+
+def dialect(conn: BaseDBAsyncClient) -> str:
+    return "postgres" if "asyncpg" in type(conn).__module__ else "sqlite"
+
+
+async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[dict]]:
+    """Run SQL written with PostgreSQL's $1, $2… placeholders on either database.
+
+    Always pass the transaction's connection (`async with transaction() as conn`):
+    the pool's default connection would run outside the transaction.
+    Parameters must appear in the SQL in order ($1 before $2 …) for SQLite.
+    """
+    if dialect(conn) == "sqlite":
+        sql = _PLACEHOLDER.sub("?", sql)
+    rowcount, rows = await conn.execute_query(sql, list(params))
+    return rowcount, [dict(row) for row in rows]

@@ -1,0 +1,83 @@
+"""Typed domain errors. Domain code raises these; one place in `schema/` maps them to
+`userErrors` (and a `quote` for limits), so resolvers never build error dicts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class ErrorCode(str, Enum):
+    """The user-error codes of API.md; names are part of the contract."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVITATION_INVALID = "INVITATION_INVALID"
+    LAST_OWNER = "LAST_OWNER"
+    SEAT_LIMIT_REACHED = "SEAT_LIMIT_REACHED"
+    ACTIVE_CLIENT_LIMIT_REACHED = "ACTIVE_CLIENT_LIMIT_REACHED"
+    DOSSIER_SHARE_LIMIT_REACHED = "DOSSIER_SHARE_LIMIT_REACHED"
+    GUEST_DOSSIER_LIMIT_REACHED = "GUEST_DOSSIER_LIMIT_REACHED"
+    SEATS_BELOW_TEAMMATES = "SEATS_BELOW_TEAMMATES"
+    QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_STALE = "QUOTE_STALE"
+    DOSSIER_ARCHIVED = "DOSSIER_ARCHIVED"
+    ACCOUNT_READ_ONLY = "ACCOUNT_READ_ONLY"
+
+
+class DomainError(Exception):
+    """Something the user can fix. Raising it rolls back the transaction it is raised in."""
+
+    code: ErrorCode = ErrorCode.INVALID_INPUT
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None, field: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    code = ErrorCode.INVALID_INPUT
+
+
+class NotFound(DomainError):
+    """Missing, or not visible to this principal: the two are answered alike (D4)."""
+
+    code = ErrorCode.NOT_FOUND
+
+    def __init__(self, what: str = "object", *, field: tuple[str, ...] = ()):
+        super().__init__(f"No such {what}.", field=field)
+
+
+class Forbidden(Exception):
+    """The principal's scopes do not allow the operation. A top-level error, not a user error."""
+
+
+class Unauthenticated(Exception):
+    """No valid credentials for an operation that needs them. A top-level error."""
+
+
+@dataclass(frozen=True)
+class LiftRequest:
+    """The subscription change that would lift a limit (Q5): billing turns it into a quote.
+
+    `seats_delta` adds seats; `tier` asks for at least that active-client tier.
+    """
+
+    account_id: int
+    seats_delta: int = 0
+    tier: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class LimitReached(DomainError):
+    """A limit refused the write; `lift` says what change would allow it."""
+
+    def __init__(self, code: ErrorCode, message: str, *, lift: LiftRequest | None = None,
+                 field: tuple[str, ...] = ()):
+        super().__init__(message, code=code, field=field)
+        self.lift = lift

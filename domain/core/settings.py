@@ -1,0 +1,147 @@
+"""Every setting of Casebook in one typed object, read from the environment and `.env`.
+
+Secrets have no usable default: production refuses to start without real ones.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class Environment(str, Enum):
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+    TEST = "test"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+# Secrets that ship in `.env.example` or docs. Production refuses them.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "change-me", "dev-only-secret-change-me-in-production-0123456789"}
+)
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+KEY_FILE_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA")
+DEFAULT_SQLITE_URL = "sqlite://./casebook.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment = Environment.DEVELOPMENT
+    database_url: str = DEFAULT_SQLITE_URL
+    database_pool_size: int = 10
+    mail_url: str = "file://./mail"
+    mail_from: str = "Casebook <no-reply@casebook.invalid>"
+    public_app_url: str = "http://127.0.0.1:8000"
+    jwt_algorithm: str = "HS256"
+    jwt_secret: str = ""
+    # Older HMAC secrets that still verify, as "kid:secret" pairs.
+    jwt_previous_secrets: tuple[str, ...] = ()
+    jwt_private_key_file: str = ""
+    jwt_public_key_files: tuple[str, ...] = ()
+    jwt_key_id: str = "k1"
+    jwt_issuer: str = "casebook"
+    jwt_audience: str = "casebook-api"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    invitation_ttl_seconds: int = 7 * 24 * 3600
+    cors_origins: tuple[str, ...] = ()
+    catalog_path: str = ""
+    redis_url: str = ""
+    max_request_bytes: int = 256 * 1024
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def honours_test_clock(self) -> bool:
+        return self.env is not Environment.PRODUCTION
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+    def check(self) -> None:
+        """Refuse settings that would run insecurely or not at all."""
+        if self.jwt_algorithm in HMAC_ALGORITHMS:
+            if self.is_production and (
+                self.jwt_secret in KNOWN_DEFAULT_SECRETS or len(self.jwt_secret) < 32
+            ):
+                raise SettingsError(
+                    "JWT_SECRET must be set to a random value of at least 32 characters "
+                    "in production (it is missing, too short or a published default)"
+                )
+            if not self.jwt_secret:
+                raise SettingsError("JWT_SECRET is required for " + self.jwt_algorithm)
+        elif self.jwt_algorithm in KEY_FILE_ALGORITHMS:
+            if not self.jwt_private_key_file or not Path(self.jwt_private_key_file).is_file():
+                raise SettingsError("JWT_PRIVATE_KEY_FILE must name a readable key file")
+        else:
+            raise SettingsError(f"JWT_ALGORITHM {self.jwt_algorithm!r} is not supported")
+        if self.access_token_ttl_seconds <= 0 or self.refresh_token_ttl_seconds <= 0:
+            raise SettingsError("token lifetimes must be positive")
+        if self.database_pool_size < 1:
+            raise SettingsError("DATABASE_POOL_SIZE must be at least 1")
+        if not self.mail_url.startswith(("smtp://", "file://")):
+            raise SettingsError("MAIL_URL must be smtp://host:port or file:///dir")
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+
+
+def _int(source: dict[str, str], key: str, default: int) -> int:
+    raw = source.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise SettingsError(f"{key} must be a whole number, not {raw!r}") from error
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+    """Environment variables win over `.env`; `.env` wins over defaults."""
+    source: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    source.update(os.environ if environ is None else environ)
+    try:
+        env = Environment(source.get("CASEBOOK_ENV", "development").strip().lower())
+    except ValueError as error:
+        raise SettingsError("CASEBOOK_ENV must be production, development or test") from error
+    settings = Settings(
+        env=env,
+        database_url=source.get("DATABASE_URL") or DEFAULT_SQLITE_URL,
+        database_pool_size=_int(source, "DATABASE_POOL_SIZE", 10),
+        mail_url=source.get("MAIL_URL") or "file://./mail",
+        mail_from=source.get("MAIL_FROM") or Settings.mail_from,
+        public_app_url=(source.get("PUBLIC_APP_URL") or Settings.public_app_url).rstrip("/"),
+        jwt_algorithm=source.get("JWT_ALGORITHM") or "HS256",
+        jwt_secret=source.get("JWT_SECRET", ""),
+        jwt_previous_secrets=_split(source.get("JWT_PREVIOUS_SECRETS", "")),
+        jwt_private_key_file=source.get("JWT_PRIVATE_KEY_FILE", ""),
+        jwt_public_key_files=_split(source.get("JWT_PUBLIC_KEY_FILES", "")),
+        jwt_key_id=source.get("JWT_KEY_ID") or "k1",
+        jwt_issuer=source.get("JWT_ISSUER") or "casebook",
+        jwt_audience=source.get("JWT_AUDIENCE") or "casebook-api",
+        access_token_ttl_seconds=_int(source, "ACCESS_TOKEN_TTL_SECONDS", 900),
+        refresh_token_ttl_seconds=_int(source, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        invitation_ttl_seconds=_int(source, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
+        cors_origins=_split(source.get("CORS_ORIGINS", "")),
+        catalog_path=source.get("CATALOG_PATH", ""),
+        redis_url=source.get("REDIS_URL", ""),
+        max_request_bytes=_int(source, "MAX_REQUEST_BYTES", 256 * 1024),
+        log_level=source.get("LOG_LEVEL") or "INFO",
+    )
+    settings.check()
+    return settings

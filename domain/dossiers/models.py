@@ -1,0 +1,1 @@
+"""Dossier tables (issue 3)."""

@@ -1,0 +1,1 @@
+"""Share tables (issue 4)."""

@@ -1,0 +1,99 @@
+"""Sign-up, sign-in, refresh, sign-out, switching accounts, and `me`."""
+from __future__ import annotations
+
+import strawberry
+
+from auth import sessions
+from auth.passwords import hash_password
+from auth.permissions import public, requires
+from domain.accounts import service as accounts
+from domain.accounts.models import User as UserRow
+from domain.core.errors import NotFound
+from domain.core.validation import check_password
+from schema.accounts.auth_types import (
+    AuthPayload, LogInInput, LogOutInput, LogOutPayload, RefreshSessionInput, SignUpInput,
+    SwitchAccountInput,
+)
+from schema.accounts.types import Viewer
+from schema.context import Info
+from schema.errors import mutate
+from schema.relay import from_global_id
+
+
+async def _auth_payload(session: sessions.Session) -> dict:
+    user = await UserRow.get(id=session.user_id)
+    return {
+        "access_token": session.access_token,
+        "refresh_token": session.refresh_token,
+        "expires_at": session.expires_at,
+        "viewer": Viewer(user_row=user, account_id=session.account_id, principal_kind=session.kind.value),
+    }
+
+
+async def _with_viewer(session_call):
+    session = await session_call
+    return await _auth_payload(session)
+
+
+@strawberry.type
+class SessionQuery:
+    @strawberry.field(extensions=requires())
+    async def me(self, info: Info) -> Viewer:
+        actor = info.context.actor
+        user = await UserRow.get(id=actor.user_id)
+        return Viewer(user_row=user, account_id=actor.account_id, principal_kind=actor.kind.value)
+
+
+@strawberry.type
+class SessionMutation:
+    @strawberry.mutation(extensions=public())
+    async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
+        ctx = info.context
+
+        async def call():
+            request = accounts.SignUpRequest(
+                email=input.email, name=input.name, account_name=input.account_name,
+                time_zone=input.time_zone, plan=input.plan,
+                term=input.term.value if input.term else None, seats=input.seats,
+                tier=input.active_client_tier.value if input.active_client_tier else None,
+            )
+            checked = accounts.check_sign_up(request, ctx.catalog)
+            check_password(input.password)
+            user = await accounts.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now)
+            session = await sessions.start_session(ctx.tokens, user, security_now=ctx.security_now)
+            return await _auth_payload(session)
+
+        return await mutate(info, AuthPayload, call, lambda fields: fields)
+
+    @strawberry.mutation(extensions=public())
+    async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
+        ctx = info.context
+        return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.log_in(
+            ctx.tokens, input.email, input.password, now=ctx.now, security_now=ctx.security_now)),
+            lambda fields: fields)
+
+    @strawberry.mutation(extensions=public())
+    async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
+        ctx = info.context
+        return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.refresh(
+            ctx.tokens, input.refresh_token, now=ctx.now, security_now=ctx.security_now)),
+            lambda fields: fields)
+
+    @strawberry.mutation(extensions=requires())
+    async def log_out(self, info: Info, input: LogOutInput) -> LogOutPayload:
+        ctx = info.context
+        return await mutate(info, LogOutPayload, lambda: sessions.log_out(
+            ctx.actor.user_id, input.refresh_token, now=ctx.now, security_now=ctx.security_now), lambda _: {})
+
+    @strawberry.mutation(extensions=requires())
+    async def switch_account(self, info: Info, input: SwitchAccountInput) -> AuthPayload:
+        ctx = info.context
+
+        async def call():
+            account_id = from_global_id(input.account_id, "Account", field="accountId")
+            if not ctx.actor.is_paid:
+                raise NotFound("account", field=("accountId",))
+            return await _auth_payload(await sessions.switch_account(
+                ctx.tokens, ctx.actor.user_id, account_id, security_now=ctx.security_now))
+
+        return await mutate(info, AuthPayload, call, lambda fields: fields)

@@ -1,0 +1,205 @@
+"""GraphQL types of people and accounts. Built from models by `from_model`; relations
+go through DataLoaders."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import strawberry
+
+from auth.permissions import requires
+from auth.scopes import Scope
+from domain.accounts import queries
+from domain.accounts.models import Account as AccountRow
+from domain.accounts.models import Membership as MembershipRow
+from domain.accounts.models import User as UserRow
+from domain.core.actor import ActorKind
+from domain.core.actor import Role as DomainRole
+from schema.context import Info
+from schema.relay import Connection, to_global_id
+
+if TYPE_CHECKING:
+    from schema.billing.types import LedgerLine, Subscription
+    from schema.dossiers.types import ActiveClientUsage
+    from schema.shares.types import Share
+
+Role = strawberry.enum(DomainRole, name="Role")
+
+
+PrincipalKind = strawberry.enum(ActorKind, name="PrincipalKind")
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class User(Node):
+    row: strawberry.Private[UserRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("User", self.row.id))
+
+    @strawberry.field
+    def email(self) -> str:
+        return self.row.email
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @classmethod
+    def from_model(cls, row: UserRow) -> "User":
+        return cls(row=row)
+
+
+@strawberry.type
+class Teammate(Node):
+    row: strawberry.Private[MembershipRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Teammate", self.row.id))
+
+    @strawberry.field
+    async def user(self, info: Info) -> User:
+        return User.from_model(await info.context.loader(queries.users_by_id).load(self.row.user_id))
+
+    @strawberry.field
+    def role(self) -> Role:
+        return DomainRole(self.row.role)
+
+    @strawberry.field
+    def added_at(self) -> datetime:
+        return self.row.created_at
+
+    @classmethod
+    def from_model(cls, row: MembershipRow) -> "Teammate":
+        return cls(row=row)
+
+
+@strawberry.type
+class AuditEvent:
+    row: strawberry.Private[object]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("AuditEvent", self.row.id))
+
+    @strawberry.field
+    def action(self) -> str:
+        return self.row.action
+
+    @strawberry.field
+    def subject(self) -> str | None:
+        return self.row.subject
+
+    @strawberry.field
+    def actor_user_id(self) -> strawberry.ID | None:
+        return strawberry.ID(to_global_id("User", self.row.actor_user_id)) if self.row.actor_user_id else None
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+
+@strawberry.type
+class Account(Node):
+    row: strawberry.Private[AccountRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Account", self.row.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def time_zone(self) -> str:
+        return self.row.time_zone
+
+    @strawberry.field
+    def currency(self) -> str:
+        return self.row.currency
+
+    @strawberry.field
+    async def teammates(self, info: Info) -> list[Teammate]:
+        rows = await info.context.loader(queries.memberships_by_account).load(self.row.id)
+        return [Teammate.from_model(row) for row in rows]
+
+    @strawberry.field(extensions=requires(Scope.AUDIT_READ))
+    async def audit_log(self, info: Info, first: Optional[int] = None,
+                        after: Optional[str] = None) -> Connection[AuditEvent]:
+        from schema.accounts.audit import audit_page
+
+        return await audit_page(info, self.row.id, first, after)
+
+    @strawberry.field
+    async def subscription(self, info: Info) -> Annotated["Subscription", strawberry.lazy("schema.billing.types")]:
+        from schema.billing.types import subscription_of
+
+        return await subscription_of(info, self.row.id)
+
+    @strawberry.field
+    async def usage(self, info: Info, month: Optional[str] = None) -> Annotated["ActiveClientUsage", strawberry.lazy("schema.dossiers.types")]:
+        from schema.dossiers.types import usage_of
+
+        return await usage_of(info, self.row, month)
+
+    @strawberry.field(extensions=requires(Scope.BILLING_MANAGE))
+    async def ledger(self, info: Info) -> list[Annotated["LedgerLine", strawberry.lazy("schema.billing.types")]]:
+        from schema.billing.types import ledger_of
+
+        return await ledger_of(info, self.row.id)
+
+    @classmethod
+    def from_model(cls, row: AccountRow) -> "Account":
+        return cls(row=row)
+
+
+@strawberry.type
+class Membership:
+    row: strawberry.Private[MembershipRow]
+
+    @strawberry.field
+    async def account(self, info: Info) -> Account:
+        return Account.from_model(await info.context.loader(queries.accounts_by_id).load(self.row.account_id))
+
+    @strawberry.field
+    def role(self) -> Role:
+        return DomainRole(self.row.role)
+
+
+@strawberry.type
+class Viewer:
+    user_row: strawberry.Private[UserRow]
+    account_id: strawberry.Private[Optional[int]]
+    principal_kind: strawberry.Private[str]
+
+    @strawberry.field
+    def user(self) -> User:
+        return User.from_model(self.user_row)
+
+    @strawberry.field
+    def kind(self) -> PrincipalKind:
+        return ActorKind(self.principal_kind)
+
+    @strawberry.field
+    async def account(self, info: Info) -> Optional[Account]:
+        if self.account_id is None:
+            return None
+        return Account.from_model(await info.context.loader(queries.accounts_by_id).load(self.account_id))
+
+    @strawberry.field
+    async def memberships(self, info: Info) -> list[Membership]:
+        rows = await info.context.loader(queries.memberships_by_user).load(self.user_row.id)
+        return [Membership(row=row) for row in rows]
+
+    @strawberry.field
+    async def shares(self, info: Info) -> list[Annotated["Share", strawberry.lazy("schema.shares.types")]]:
+        from schema.shares.types import shares_of_viewer
+
+        return await shares_of_viewer(info, self.user_row)

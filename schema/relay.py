@@ -1,0 +1,95 @@
+"""Relay plumbing: opaque global ids, opaque cursors, connections, page sizes."""
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.core.errors import NotFound
+
+T = TypeVar("T")
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _unb64(text: str) -> str:
+    padded = text + "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(padded.encode()).decode()
+
+
+def to_global_id(type_name: str, pk: int) -> str:
+    return _b64(f"{type_name}:{pk}")
+
+
+def parse_global_id(global_id: str) -> tuple[str, int] | None:
+    try:
+        type_name, _, raw = _unb64(global_id or "").partition(":")
+        pk = int(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return (type_name, pk) if type_name and pk > 0 else None
+
+
+def from_global_id(global_id: str, type_name: str, *, field: str = "id") -> int:
+    """The primary key behind an id of the expected type; NotFound otherwise (D4: a
+    malformed id is answered like a missing object)."""
+    parsed = parse_global_id(global_id)
+    if parsed is None or parsed[0] != type_name:
+        raise NotFound(type_name.lower(), field=(field,))
+    return parsed[1]
+
+
+def encode_cursor(*parts: object) -> str:
+    return _b64("c1|" + "|".join(str(p) for p in parts))
+
+
+def decode_cursor(cursor: str | None) -> list[str] | None:
+    if cursor is None:
+        return None
+    try:
+        text = _unb64(cursor)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        text = ""
+    if not text.startswith("c1|"):
+        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
+    return text[3:].split("|")
+
+
+def page_size(first: int | None) -> int:
+    """`first` defaults to 20 and is capped at 100, so no list is unbounded."""
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 1 or first > MAX_PAGE:
+        raise GraphQLError(f"`first` must be between 1 and {MAX_PAGE}.", extensions={"code": "INVALID_INPUT"})
+    return first
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @classmethod
+    def build(cls, nodes: list[T], cursors: list[str], has_next: bool) -> "Connection[T]":
+        edges = [Edge(cursor=c, node=n) for n, c in zip(nodes, cursors)]
+        return cls(edges=edges, page_info=PageInfo(has_next_page=has_next,
+                                                     end_cursor=cursors[-1] if cursors else None))

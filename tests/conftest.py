@@ -1,0 +1,134 @@
+"""Test harness: a fresh database per test, and a GraphQL client over the ASGI app.
+
+SQLite (default): a new in-memory database per test, migrated. PostgreSQL (when
+DATABASE_URL=postgres://…): one database per test session, created and migrated once,
+emptied before every test, dropped at the end."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from tortoise import connections
+
+from domain.core.db import close_db, init_db
+from domain.core.settings import Environment, load_settings
+from migrations.runner import migrate
+
+BASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = BASE_URL.startswith(("postgres://", "postgresql://"))
+
+
+def _server_url(url: str, database: str) -> str:
+    head, _, _ = url.rpartition("/")
+    return f"{head}/{database}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    if not ON_POSTGRES:
+        yield "sqlite://:memory:"
+        return
+    name = f"casebook_test_{uuid.uuid4().hex[:12]}"
+    admin_url = _server_url(BASE_URL, "postgres").replace("postgres://", "postgresql://", 1)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin_url)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+        await init_db(_settings(), db_url=_server_url(BASE_URL, name))
+        await migrate()
+        await close_db()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin_url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(create())
+    yield _server_url(BASE_URL, name)
+    asyncio.run(drop())
+
+
+def _settings(**overrides: Any):
+    base = load_settings({
+        "CASEBOOK_ENV": "test",
+        "JWT_SECRET": "test-secret-0123456789abcdef0123456789abcdef",
+        "MAIL_URL": "file://./mail-test",
+        "DATABASE_URL": BASE_URL or "sqlite://:memory:",
+        "DATABASE_POOL_SIZE": "20",
+    }, env_file=None)
+    return replace(base, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return _settings(mail_url=f"file://{tmp_path / 'mail'}")
+
+
+@pytest_asyncio.fixture
+async def db(database_url, settings):
+    """An empty, migrated database for this test alone."""
+    await init_db(settings, db_url=database_url)
+    try:
+        if ON_POSTGRES:
+            conn = connections.get("default")
+            _, rows = await conn.execute_query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'casebook_migration'")
+            tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
+            if tables:
+                await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        else:
+            await migrate()
+        yield
+    finally:
+        await close_db()
+
+
+class Api:
+    """Posts GraphQL to the in-process ASGI app, as a client app would over HTTP."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+    async def __call__(self, query: str, variables: dict | None = None, *, token: str | None = None,
+                       now: str | None = None, headers: dict | None = None) -> dict:
+        sent = {"content-type": "application/json", **(headers or {})}
+        if token:
+            sent["authorization"] = f"Bearer {token}"
+        if now:
+            sent["x-casebook-now"] = now
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=sent)
+        assert response.status_code in (200, 400), response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict | None = None, **kwargs: Any) -> dict:
+        """The `data` of a response that must have no top-level errors."""
+        body = await self(query, variables, **kwargs)
+        assert not body.get("errors"), body.get("errors")
+        return body["data"]
+
+
+@pytest_asyncio.fixture
+async def api(db, settings):
+    from api.app import create_app
+
+    client = Api(create_app(settings, manage_db=False))
+    yield client
+    await client.http.aclose()
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
