@@ -1,1 +1,35 @@
-"""Share tables (issue 4)."""
+"""Share tables: free access to one dossier for an email from outside the account, and
+the per-email counter that enforces G2 across all accounts."""
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Share(Model):
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.BigIntField()
+    dossier = fields.ForeignKeyField("models.Dossier", related_name="shares", on_delete=fields.CASCADE)
+    email = fields.CharField(max_length=254)
+    # Set once the invitation is accepted or the email already had a login.
+    user_id = fields.BigIntField(null=True)
+    access = fields.CharField(max_length=16)   # VIEWER | CONTRIBUTOR
+    status = fields.CharField(max_length=16)   # PENDING | ACTIVE | SUSPENDED
+    created_by_user_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "share"
+
+
+class GuestQuota(Model):
+    """Per email: how many live shares it holds while not a paid user (G2). Locked by
+    a conditional update, so concurrent shares from several processes cannot pass 3."""
+
+    id = fields.BigIntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    held = fields.IntField(default=0)
+
+    class Meta:
+        table = "guest_quota"

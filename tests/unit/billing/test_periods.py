@@ -65,13 +65,30 @@ def test_period_before_the_start_is_refused() -> None:
 
 
 def test_s3_s4_q1_every_start_day_2020_to_2032_every_term_and_zone() -> None:
-    """Exhaustive: periods tile, have real lengths, keep the anchor; midnights are local.
+    """Exhaustive: periods tile, have real lengths, keep the anchor (S3); midnights are
+    local and a period turns over exactly at the renewal day's local midnight (S4, Q1).
 
-    For each zone the local day boundary is checked by instants, so a DST day (23 or
-    25 hours) still counts as one calendar day: remaining days never come from seconds.
+    Day boundaries are checked by instants, so a DST day (23 or 25 hours) still counts
+    as one calendar day: remaining days never come from elapsed seconds.
     """
     first, last = date(2020, 1, 1), date(2032, 12, 31)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    first_periods: list[tuple[date, int, tuple[date, date]]] = []
+    for day in days:
+        anchor = day.day
+        for months, (shortest, longest) in TERMS.items():
+            start, renews = period_containing(day, anchor, months, day)
+            assert start == day
+            first_periods.append((day, months, (start, renews)))
+            for _ in range(3):  # three periods: enough to come back to the 31st
+                assert shortest <= days_in_period(start, renews) <= longest
+                assert renews.day == min(anchor, calendar.monthrange(renews.year, renews.month)[1])
+                assert period_containing(day, anchor, months, renews - timedelta(days=1)) == (start, renews)
+                assert remaining_days(renews - timedelta(days=1), renews) == 1
+                following = period_containing(day, anchor, months, renews)
+                assert following[0] == renews  # no gap, no overlap
+                assert next_period(start, anchor, months) == following
+                start, renews = following
     for name in ZONES:
         zone = ZoneInfo(name)
         for day in days:
@@ -82,20 +99,12 @@ def test_s3_s4_q1_every_start_day_2020_to_2032_every_term_and_zone() -> None:
             assert midnight.astimezone(zone).time() == time(0)
             hours = (midnight - local_midnight_after(day - timedelta(days=1), name)) / timedelta(hours=1)
             assert hours in (23, 24, 25)
-    for day in days:
-        anchor = day.day
-        for months, (shortest, longest) in TERMS.items():
-            start, renews = period_containing(day, anchor, months, day)
-            assert start == day
-            for _ in range(3):  # three periods: enough to come back to the 31st
-                assert shortest <= days_in_period(start, renews) <= longest
-                assert renews.day == min(anchor, calendar.monthrange(renews.year, renews.month)[1])
-                assert period_containing(day, anchor, months, renews - timedelta(days=1)) == (start, renews)
-                assert remaining_days(renews - timedelta(days=1), renews) == 1
-                following = period_containing(day, anchor, months, renews)
-                assert following[0] == renews  # no gap, no overlap
-                assert next_period(start, anchor, months) == following
-                start, renews = following
+        for day, months, (start, renews) in first_periods:
+            turnover = local_midnight_after(renews - timedelta(days=1), zone)
+            before, after = local_day(turnover - ONE_MICROSECOND, zone), local_day(turnover, zone)
+            assert period_containing(day, day.day, months, before) == (start, renews)
+            assert period_containing(day, day.day, months, after)[0] == renews
+            assert remaining_days(before, renews) == 1
 
 
 def test_q1_midnight_swallowed_by_dst_is_the_first_instant_of_the_day() -> None:
