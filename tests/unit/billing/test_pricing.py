@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.billing.catalog import TERM_MONTHS, TIER_CAPS, SpecialDiscount, load_catalog
+from domain.billing.catalog import DEFAULT_CATALOG_PATH, TERM_MONTHS, TIER_CAPS, SpecialDiscount, load_catalog
 from domain.billing.periods import period_containing
 from domain.billing.pricing import (
     NO_DISCOUNTS,
@@ -131,17 +132,16 @@ def test_s5_mixed_change_has_an_immediate_and_a_scheduled_line() -> None:
     assert quote.price_per_period_after == Decimal("135.00")  # 8 × 15 + 15
 
 
-def test_s5_higher_cap_is_an_increase_even_when_cheaper(tmp_path) -> None:
-    text = (tmp_path / "c.toml")
-    text.write_text(CATALOG_TEXT.replace('price_per_month = "120.00"', 'price_per_month = "5.00"'), encoding="utf-8")
-    catalog = load_catalog(str(text))
+def test_s5_higher_cap_is_an_increase_even_when_cheaper(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.toml"
+    cheap = DEFAULT_CATALOG_PATH.read_text(encoding="utf-8").replace('"120.00"', '"5.00"')
+    path.write_text(cheap, encoding="utf-8")
+    catalog = load_catalog(str(path))
     quote = quote_change(catalog, terms(), terms(tier="UNLIMITED"), NO_DISCOUNTS, date(2024, 5, 10),
                          date(2024, 4, 15), date(2024, 5, 15))
     (line,) = quote.lines
     assert not line.scheduled and line.amount == Decimal("0.00")
 
-
-CATALOG_TEXT = __import__("domain.billing.catalog", fromlist=["x"]).DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
 
 # --- properties -------------------------------------------------------------------------
 
