@@ -93,9 +93,7 @@ async def log_in(tokens: TokenService, email: str, password: str, *, now: dateti
     user = await User.get_or_none(email=address)
     # verify_password spends one argon2 verification even for an unknown email (P4).
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        async with transaction():
-            await record(AuditAction.SIGN_IN_FAILED, now=now, actor_user_id=user.id if user else None,
-                         subject=f"email:{hashlib.sha256(address.encode()).hexdigest()[:16]}")
+        await _record_failed_sign_in(user, address, now=now)
         raise InvalidCredentials()
     async with transaction():
         if needs_rehash(user.password_hash):
@@ -105,6 +103,17 @@ async def log_in(tokens: TokenService, email: str, password: str, *, now: dateti
         await record(AuditAction.SIGN_IN, now=now, account_id=session.account_id,
                      actor_user_id=user.id, subject=f"user:{user.id}")
     return session
+
+
+async def _record_failed_sign_in(user: User | None, address: str, *, now: datetime) -> None:
+    """Audited where an owner can see it: in every account the person is a teammate of
+    (P1); for an unknown email, once, outside any account, without the address itself."""
+    subject = f"email:{hashlib.sha256(address.encode()).hexdigest()[:16]}"
+    async with transaction():
+        account_ids = [m.account_id for m in await Membership.filter(user_id=user.id)] if user else []
+        for account_id in account_ids or [None]:
+            await record(AuditAction.SIGN_IN_FAILED, now=now, account_id=account_id,
+                         actor_user_id=user.id if user else None, subject=subject)
 
 
 async def refresh(tokens: TokenService, refresh_token: str, *, now: datetime,

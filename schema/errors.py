@@ -8,7 +8,9 @@ from typing import Any, Awaitable, Callable, TypeVar
 import strawberry
 
 from domain.core import errors as domain_errors
-from domain.core.errors import DomainError, LimitReached
+from graphql import GraphQLError
+
+from domain.core.errors import DomainError, Forbidden, LimitReached
 
 ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode")
 log = logging.getLogger("casebook.schema")
@@ -28,9 +30,15 @@ class UserError:
 
 async def mutate(info: Any, payload: type[P], call: Callable[[], Awaitable[Any]],
                  on_success: Callable[[Any], dict[str, Any]]) -> P:
-    """Run one domain call; map its result, or its user error, into the payload."""
+    """Run one domain call; map its result, or its user error, into the payload.
+
+    A domain `Forbidden` (a role rule finer than scopes, e.g. an admin making an owner)
+    is authorisation, so it answers a top-level FORBIDDEN like the permission check."""
     try:
         result = await call()
+    except Forbidden as error:
+        raise GraphQLError(f"Your role does not allow this ({error}).",
+                           extensions={"code": "FORBIDDEN"}) from None
     except LimitReached as error:
         fields: dict[str, Any] = {"user_errors": [UserError.from_error(error)]}
         if "quote" in getattr(payload, "__annotations__", {}) or hasattr(payload, "quote"):

@@ -1,0 +1,219 @@
+"""Invitations by email: to join an account as a teammate, or to take up a share
+(SPEC §1, S6; API.md acceptInvitation). Only a hash of each token is stored; the token
+itself travels once, in the mail."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from tortoise.exceptions import IntegrityError
+
+from domain.accounts.models import Invitation, Membership, User
+from domain.accounts.teammates import (
+    TEAMMATE, lock_team, require_manager, seat_limit_reached, seats_in_use,
+)
+from domain.billing.status import ensure_writable
+from domain.audit.service import AuditAction, record
+from domain.core.actor import Actor, Role
+from domain.core.db import transaction
+from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput
+from domain.core.mail import send_mail_or_log
+from domain.core.settings import Settings
+from domain.core.validation import MAX_NAME, check_password, clean_text, normalize_email
+from domain.shares.paid_status import paid_status_changed
+
+SHARE = "share"
+MAX_TOKEN = 200
+
+
+class AlreadyExists(DomainError):
+    code = ErrorCode.ALREADY_EXISTS
+
+
+class InvitationInvalid(DomainError):
+    code = ErrorCode.INVITATION_INVALID
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "This invitation is not valid: it expired, was used already or "
+                                    "was withdrawn. Ask for a new one.", field=("token",))
+
+
+def token_hash(token: str) -> str:
+    """The same sha256 as auth.sessions.hash_token (kept here: domain/ does not import auth/)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation: Invitation
+    mailed: bool
+
+
+@dataclass(frozen=True)
+class AcceptedInvitation:
+    user: User
+    kind: str
+    # The account a teammate invitation joined; the new session acts in it.
+    account_id: int | None
+
+
+def invitation_link(settings: Settings, token: str) -> str:
+    return f"{settings.public_app_url}/accept-invitation?token={token}"
+
+
+async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime,
+                          settings: Settings) -> SentInvitation:
+    """Owners and admins invite; only an owner invites an owner. A pending invitation holds
+    a seat (S6) until it is accepted, withdrawn or expires. The mail goes out after commit."""
+    account_id = require_manager(actor)
+    address = normalize_email(email)
+    role = Role(role)
+    if role is Role.OWNER and not actor.is_owner:
+        raise Forbidden("only an owner can invite an owner")
+    token = secrets.token_urlsafe(32)
+    try:
+        async with transaction():
+            subscription = await lock_team(account_id)
+            await ensure_writable(account_id, now)
+            if await Membership.filter(account_id=account_id, user__email=address).exists():
+                raise AlreadyExists(f"{address} is already a teammate of this account.", field=("email",))
+            pending = await Invitation.filter(account_id=account_id, kind=TEAMMATE, email=address,
+                                              accepted_at__isnull=True, revoked_at__isnull=True).first()
+            if pending is not None and pending.expires_at > now:
+                raise AlreadyExists(f"{address} has been invited already; the invitation is still open.",
+                                    field=("email",))
+            if pending is not None:
+                # Expired: withdraw it so the new one can take its place.
+                await Invitation.filter(id=pending.id).update(revoked_at=now)
+            if await seats_in_use(account_id, now) + 1 > subscription.seats:
+                raise seat_limit_reached(account_id, subscription.seats)
+            invitation = await Invitation.create(
+                account_id=account_id, kind=TEAMMATE, email=address, role=role.value,
+                token_hash=token_hash(token), invited_by_id=actor.user_id,
+                expires_at=now + timedelta(seconds=settings.invitation_ttl_seconds), created_at=now)
+            await record(AuditAction.TEAMMATE_INVITED, now=now, account_id=account_id,
+                         actor_user_id=actor.user_id, subject=f"invitation:{invitation.id}",
+                         detail={"email": address, "role": role.value})
+    except IntegrityError:
+        # A concurrent invitation of the same address won (unique pending index).
+        raise AlreadyExists(f"{address} has been invited already; the invitation is still open.",
+                            field=("email",)) from None
+    mailed = await send_mail_or_log(settings, address, "You are invited to a Casebook team",
+                                    _teammate_mail(settings, token, invitation))
+    return SentInvitation(invitation, mailed)
+
+
+def _teammate_mail(settings: Settings, token: str, invitation: Invitation) -> str:
+    return (
+        "Hello,\n\n"
+        f"You have been invited to join a team on Casebook as {invitation.role.lower()}.\n"
+        "Open this link to accept the invitation:\n\n"
+        f"{invitation_link(settings, token)}\n\n"
+        f"The link works until {invitation.expires_at:%Y-%m-%d %H:%M} UTC and only once.\n"
+        "If you did not expect this mail, you can ignore it.\n"
+    )
+
+
+async def accept_invitation(token: str, *, now: datetime, hash_password: Callable[[str], str],
+                            password: str | None = None, name: str | None = None,
+                            signed_in_user_id: int | None = None) -> AcceptedInvitation:
+    """A new person sets a password and name; a person with a login must be signed in as
+    the invited email. Returns the user, for whom the caller starts a session."""
+    if not token or len(token) > MAX_TOKEN:
+        raise InvitationInvalid()
+    found = await Invitation.get_or_none(token_hash=token_hash(token))
+    # Checked early so a dead link never costs a password hash; the claim below decides.
+    if found is None or found.accepted_at or found.revoked_at or found.expires_at <= now:
+        raise InvitationInvalid()
+    new_password_hash, new_name = await _credentials_for_new_person(found.email, password, name,
+                                                                    signed_in_user_id, hash_password)
+    try:
+        async with transaction():
+            if found.kind == TEAMMATE:
+                subscription = await lock_team(found.account_id)
+                await ensure_writable(found.account_id, now)
+            claimed = await Invitation.filter(id=found.id, accepted_at__isnull=True, revoked_at__isnull=True,
+                                              expires_at__gt=now).update(accepted_at=now)
+            if claimed != 1:
+                raise InvitationInvalid()
+            user = await _invited_user(found.email, now, new_password_hash, new_name, signed_in_user_id)
+            if found.kind == TEAMMATE:
+                await _join_team(found, user, subscription.seats, now)
+                return AcceptedInvitation(user, TEAMMATE, found.account_id)
+            # Imported here: the shares area builds on this module (invitation links).
+            from domain.shares.invitations import accept_share_invitation
+
+            await accept_share_invitation(found, user, now)
+            return AcceptedInvitation(user, SHARE, None)
+    except IntegrityError:
+        # The same person signed up or accepted concurrently; nothing was written.
+        raise InvitationInvalid("This invitation was just used; sign in and try again if needed.") from None
+
+
+async def _credentials_for_new_person(email: str, password: str | None, name: str | None,
+                                      signed_in_user_id: int | None,
+                                      hash_password: Callable[[str], str]) -> tuple[str | None, str | None]:
+    """Decide before the transaction whether a login must be made, and hash its password
+    there (argon2 is slow; no lock should wait for it)."""
+    existing = await User.get_or_none(email=email)
+    if existing is not None and existing.password_hash is not None:
+        _check_signed_in(existing, signed_in_user_id)
+        return None, None
+    if signed_in_user_id is not None:
+        raise InvitationInvalid("This invitation was sent to another email address than the one "
+                                "you are signed in with.")
+    if not password:
+        raise InvalidInput("Choose a password to create your login.", field=("password",))
+    check_password(password)
+    clean_name = clean_text(name, field="name", max_length=MAX_NAME)
+    return hash_password(password), clean_name
+
+
+def _check_signed_in(user: User | None, signed_in_user_id: int | None) -> None:
+    if user is None:
+        raise InvitationInvalid()
+    if signed_in_user_id is None:
+        raise InvitationInvalid("You already have a login with this email: sign in first, "
+                                "then accept the invitation.")
+    if signed_in_user_id != user.id:
+        raise InvitationInvalid("This invitation was sent to another email address than the one "
+                                "you are signed in with.")
+
+
+async def _invited_user(email: str, now: datetime, password_hash: str | None, name: str | None,
+                        signed_in_user_id: int | None) -> User:
+    user = await User.get_or_none(email=email)
+    if password_hash is None:
+        # Checked before the transaction: an existing login, signed in as this email.
+        _check_signed_in(user, signed_in_user_id)
+        return user
+    if user is None:
+        return await User.create(email=email, name=name, password_hash=password_hash, created_at=now)
+    if user.password_hash is not None:
+        # Someone made this login meanwhile: it must now be used to sign in.
+        raise InvitationInvalid("You already have a login with this email: sign in first, "
+                                "then accept the invitation.")
+    user.password_hash, user.name = password_hash, name
+    await user.save(update_fields=["password_hash", "name"])
+    return user
+
+
+async def _join_team(invitation: Invitation, user: User, seats: int, now: datetime) -> None:
+    """The seat this invitation held becomes a membership. Seats may have been taken or
+    cut meanwhile, so the teammates alone are checked again, under the team lock."""
+    account_id = invitation.account_id
+    if await Membership.filter(account_id=account_id, user_id=user.id).exists():
+        raise AlreadyExists("You are already a teammate of this account.", field=("token",))
+    if await Membership.filter(account_id=account_id).count() + 1 > seats:
+        raise seat_limit_reached(account_id, seats)
+    membership = await Membership.create(account_id=account_id, user_id=user.id,
+                                         role=invitation.role or Role.MEMBER.value, created_at=now)
+    await record(AuditAction.TEAMMATE_ADDED, now=now, account_id=account_id, actor_user_id=user.id,
+                 subject=f"user:{user.id}",
+                 detail={"membership": membership.id, "role": membership.role, "invitation": invitation.id})
+    # They may just have become a paid user (G5): suspended shares come back.
+    await paid_status_changed(user.id, now=now)
+

@@ -1,0 +1,124 @@
+"""Teammates of an account: seats (S6), roles, removal, and the last owner (SPEC §1, D2, G5, G6).
+
+Every change to an account's team first locks that account's subscription row, so seat
+counts and last-owner checks hold when several processes race (PostgreSQL `FOR UPDATE`;
+on SQLite one process serialises everything anyway)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.accounts.models import Invitation, Membership
+from domain.billing.status import ensure_writable
+from domain.audit.service import AuditAction, record
+from domain.billing.models import Subscription
+from domain.core.actor import Actor, Role
+from domain.core.db import execute, transaction
+from domain.core.errors import (
+    DomainError, ErrorCode, Forbidden, LiftRequest, LimitReached, NotFound,
+)
+from domain.shares.paid_status import paid_status_changed
+
+TEAMMATE = "teammate"
+
+
+class LastOwner(DomainError):
+    code = ErrorCode.LAST_OWNER
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field=("teammateId",))
+
+
+async def lock_team(account_id: int) -> Subscription:
+    """Take the account's team lock (its subscription row) for the rest of the transaction."""
+    subscription = await Subscription.filter(account_id=account_id).select_for_update().first()
+    if subscription is None:
+        raise NotFound("account")
+    return subscription
+
+
+async def pending_invitations(account_id: int, now: datetime) -> int:
+    """Teammate invitations still waiting for an answer: each holds a seat until it expires."""
+    return await Invitation.filter(account_id=account_id, kind=TEAMMATE, accepted_at__isnull=True,
+                                   revoked_at__isnull=True, expires_at__gt=now).count()
+
+
+async def seats_in_use(account_id: int, now: datetime) -> int:
+    """Teammates plus pending teammate invitations (S6)."""
+    return await Membership.filter(account_id=account_id).count() + await pending_invitations(account_id, now)
+
+
+def seat_limit_reached(account_id: int, seats: int) -> LimitReached:
+    return LimitReached(
+        ErrorCode.SEAT_LIMIT_REACHED,
+        f"Every paid seat of this account is taken ({seats} of {seats}); "
+        "add a seat to the subscription first.",
+        lift=LiftRequest(account_id, seats_delta=1),
+    )
+
+
+def require_manager(actor: Actor) -> int:
+    """Owners and admins manage the team of the account they act in."""
+    if not actor.manages_account or actor.account_id is None:
+        raise Forbidden("only owners and admins manage teammates")
+    return actor.account_id
+
+
+async def _teammate(account_id: int, membership_id: int) -> Membership:
+    membership = await Membership.get_or_none(id=membership_id, account_id=account_id)
+    if membership is None:
+        raise NotFound("teammate", field=("teammateId",))
+    return membership
+
+
+async def _owners(account_id: int) -> int:
+    return await Membership.filter(account_id=account_id, role=Role.OWNER.value).count()
+
+
+async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, now: datetime) -> Membership:
+    """Owners and admins change roles; only an owner makes or unmakes owners; the last
+    owner stays an owner."""
+    account_id = require_manager(actor)
+    async with transaction():
+        await lock_team(account_id)
+        await ensure_writable(account_id, now)
+        membership = await _teammate(account_id, membership_id)
+        current = Role(membership.role)
+        if current is role:
+            return membership
+        if Role.OWNER in (current, role) and not actor.is_owner:
+            raise Forbidden("only an owner can make or unmake owners")
+        if current is Role.OWNER and await _owners(account_id) <= 1:
+            raise LastOwner("An account always has an owner: make someone else owner first.")
+        membership.role = role.value
+        await membership.save(update_fields=["role"])
+        await record(AuditAction.TEAMMATE_ROLE_CHANGED, now=now, account_id=account_id,
+                     actor_user_id=actor.user_id, subject=f"user:{membership.user_id}",
+                     detail={"membership": membership.id, "from": current.value, "to": role.value})
+        return membership
+
+
+async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime) -> int:
+    """Delete the membership (its dossier assignments go with it). Access ends on the very
+    next request, since every request re-reads the membership (G6); the person's refresh
+    tokens for this account are revoked too. Returns the removed membership's id."""
+    account_id = require_manager(actor)
+    async with transaction() as conn:
+        await lock_team(account_id)
+        membership = await _teammate(account_id, membership_id)
+        if membership.role == Role.OWNER.value:
+            if not actor.is_owner:
+                raise Forbidden("only an owner can remove an owner")
+            if await _owners(account_id) <= 1:
+                raise LastOwner("An account always has an owner: make someone else owner first.")
+        user_id = membership.user_id
+        await Membership.filter(id=membership.id).delete()
+        # Raw SQL: the refresh_token table belongs to auth/, which domain/ does not import.
+        await execute(conn, "UPDATE refresh_token SET revoked_at = $1 "
+                            "WHERE user_id = $2 AND account_id = $3 AND revoked_at IS NULL",
+                      [now, user_id, account_id])
+        await record(AuditAction.TEAMMATE_REMOVED, now=now, account_id=account_id,
+                     actor_user_id=actor.user_id, subject=f"user:{user_id}",
+                     detail={"membership": membership.id, "role": membership.role})
+        # They may have stopped being a paid user (G5).
+        await paid_status_changed(user_id, now=now)
+        return membership.id

@@ -1,0 +1,66 @@
+"""Settings: typed, from environment and `.env`; production refuses weak secrets."""
+import pytest
+
+from domain.core.settings import Environment, SettingsError, load_settings
+
+GOOD_SECRET = "Zq3v9Lk2Xw8Rt5Yp1Mn7Bc4Hd6Jf0Gs2Qa"
+
+
+def settings_from(**environ):
+    return load_settings({key: str(value) for key, value in environ.items()}, env_file=None)
+
+
+@pytest.mark.parametrize("secret", [None, "", "change-me",
+                                    "dev-only-secret-change-me-in-production-0123456789", "short-but-random-9x"])
+def test_production_refuses_a_missing_default_or_short_secret(secret):
+    environ = {"CASEBOOK_ENV": "production"}
+    if secret is not None:
+        environ["JWT_SECRET"] = secret
+    with pytest.raises(SettingsError, match="JWT_SECRET"):
+        settings_from(**environ)
+
+
+def test_production_starts_with_a_real_secret():
+    settings = settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET)
+    assert settings.is_production and not settings.honours_test_clock
+
+
+def test_development_still_needs_some_secret_for_hmac():
+    with pytest.raises(SettingsError, match="JWT_SECRET"):
+        settings_from(CASEBOOK_ENV="development")
+    assert settings_from(CASEBOOK_ENV="development", JWT_SECRET="dev").honours_test_clock
+
+
+@pytest.mark.parametrize("env", ["prod", "staging", "PRODUCTIONS"])
+def test_an_unknown_environment_is_refused(env):
+    with pytest.raises(SettingsError, match="CASEBOOK_ENV"):
+        settings_from(CASEBOOK_ENV=env, JWT_SECRET=GOOD_SECRET)
+
+
+def test_environment_names_are_case_insensitive():
+    assert settings_from(CASEBOOK_ENV=" Test ", JWT_SECRET="x").env is Environment.TEST
+
+
+@pytest.mark.parametrize("key, value, named", [
+    ("ACCESS_TOKEN_TTL_SECONDS", "soon", "ACCESS_TOKEN_TTL_SECONDS"),
+    ("ACCESS_TOKEN_TTL_SECONDS", "0", "lifetimes"),
+    ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE"),
+    ("MAIL_URL", "mailto:me@example.org", "MAIL_URL"),
+    ("JWT_ALGORITHM", "none", "JWT_ALGORITHM"),
+    ("JWT_ALGORITHM", "RS256", "JWT_PRIVATE_KEY_FILE"),
+])
+def test_malformed_settings_are_refused_with_their_name(key, value, named):
+    with pytest.raises(SettingsError, match=named):
+        settings_from(JWT_SECRET=GOOD_SECRET, **{key: value})
+
+
+def test_environment_wins_over_dotenv_and_lists_are_split(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("JWT_SECRET=from-file\nJWT_ISSUER=file-issuer\nCORS_ORIGINS=https://a.example, https://b.example\n"
+                        "PUBLIC_APP_URL=https://app.example/\n")
+    settings = load_settings({"JWT_ISSUER": "env-issuer"}, env_file=str(env_file))
+    assert settings.jwt_secret == "from-file"
+    assert settings.jwt_issuer == "env-issuer"
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.public_app_url == "https://app.example"
+    assert settings.database_url.startswith("sqlite://") and not settings.is_postgres
