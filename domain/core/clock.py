@@ -34,3 +34,34 @@ def month_key(moment: datetime, time_zone: str) -> str:
     """The calendar month (YYYY-MM) that `moment` falls in, in `time_zone` (A1, A2)."""
     day = local_date(moment, time_zone)
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """(year, month) of a "YYYY-MM" month key; None when it is not one."""
+    if len(text) != 7 or not text.isascii() or text[4] != "-" or not (text[:4].isdigit() and text[5:].isdigit()):
+        return None
+    year, month = int(text[:4]), int(text[5:])
+    # 9999 is refused so that the month after always exists.
+    return (year, month) if 1 <= year < 9999 and 1 <= month <= 12 else None
+
+
+def next_month_start(key: str) -> date:
+    """The first day of the month after month `key` (when its active count resets, A2)."""
+    year, month = parse_month(key) or (0, 0)
+    if not year:
+        raise ValueError(f"not a month key: {key!r}")
+    return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+
+
+def months_back(key: str, count: int) -> list[str]:
+    """`count` month keys ending with `key`, newest first."""
+    year, month = parse_month(key) or (0, 0)
+    if not year:
+        raise ValueError(f"not a month key: {key!r}")
+    keys = []
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        if year < 1:
+            break
+    return keys

@@ -149,6 +149,13 @@ class Account(Node):
 
         return await usage_of(info, self.row, month)
 
+    @strawberry.field
+    async def usage_history(self, info: Info, last: int = 12) -> list[Annotated["ActiveClientUsage", strawberry.lazy("schema.dossiers.types")]]:
+        """This month and the ones before it, newest first (A6: past months' counts)."""
+        from schema.dossiers.types import usage_history_of
+
+        return await usage_history_of(info, self.row, last)
+
     @strawberry.field(extensions=requires(Scope.BILLING_MANAGE))
     async def ledger(self, info: Info) -> list[Annotated["LedgerLine", strawberry.lazy("schema.billing.types")]]:
         from schema.billing.types import ledger_of

@@ -1,28 +1,200 @@
-"""Dossier types. PLACEHOLDER until the dossiers issue lands."""
+"""The Dossier type, its access log, and active-client usage (A6).
+
+A `Dossier` object only ever exists for a dossier its principal may see (queries, node
+and payloads check first). Every content field records a read in the access log (P2)
+through one per-request batch, and needs `dossiers:read`, which operators never hold (P3).
+Entries and measurements are in `schema.dossiers.content`.
+"""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
+from graphql import GraphQLError
 
-from schema.accounts.types import Node
+from auth.permissions import requires
+from auth.scopes import Scope
+from domain.accounts import queries as account_queries
+from domain.accounts.models import User as UserRow
+from domain.core.clock import month_key
+from domain.core.errors import DomainError
+from domain.dossiers import queries
+from domain.dossiers.models import Dossier as DossierRow
+from schema.accounts.types import Node, Teammate
 from schema.context import Info
+from schema.dossiers.content import Entry, EntryKind, Measurement, note_read
+from schema.relay import Connection, decode_cursor, encode_cursor, page_size, to_global_id
+
+if TYPE_CHECKING:
+    from schema.shares.types import Share
+
+__all__ = ["AccessLogEntry", "ActiveClientUsage", "Dossier", "Entry", "EntryKind", "Measurement", "usage_of"]
+
+
+@strawberry.type
+class AccessLogEntry:
+    """One read of the dossier's content (P2)."""
+
+    row: strawberry.Private[object]
+
+    @strawberry.field
+    def user_id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("User", self.row.user_id))
+
+    @strawberry.field
+    async def email(self, info: Info) -> Optional[str]:
+        user: UserRow | None = await info.context.loader(account_queries.users_by_id).load(self.row.user_id)
+        return user.email if user else None
+
+    @strawberry.field
+    def read_at(self) -> datetime:
+        return self.row.read_at
 
 
 @strawberry.type
 class Dossier(Node):
-    id: strawberry.ID
-    client_name: str
+    row: strawberry.Private[DossierRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Dossier", self.row.id))
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def client_name(self, info: Info) -> str:
+        await note_read(info, self.row.id, self.row.account_id)
+        return self.row.client_name
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def reference(self, info: Info) -> Optional[str]:
+        await note_read(info, self.row.id, self.row.account_id)
+        return self.row.reference
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def date_of_birth(self, info: Info) -> Optional[date]:
+        await note_read(info, self.row.id, self.row.account_id)
+        return self.row.date_of_birth
+
+    @strawberry.field
+    def archived(self) -> bool:
+        return self.row.archived_at is not None
+
+    @strawberry.field
+    async def active_this_month(self, info: Info) -> bool:
+        """Active in the current calendar month of the dossier's account (A1)."""
+        account = await info.context.loader(account_queries.accounts_by_id).load(self.row.account_id)
+        month = month_key(info.context.now, account.time_zone)
+        return await info.context.loader(queries.dossiers_active).load((self.row.account_id, month, self.row.id))
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def entries(self, info: Info, first: Optional[int] = None,
+                      after: Optional[str] = None) -> Connection[Entry]:
+        """Newest first."""
+        await note_read(info, self.row.id, self.row.account_id)
+        cursor = decode_cursor(after)
+        before_id = _cursor_id(cursor)
+        key = (self.row.id, page_size(first), before_id)
+        rows, has_next = await info.context.loader(queries.entry_pages).load(key)
+        return Connection.build([Entry.from_model(row) for row in rows],
+                                [encode_cursor(row.id) for row in rows], has_next)
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def measurements(self, info: Info) -> list[Measurement]:
+        await note_read(info, self.row.id, self.row.account_id)
+        rows = await info.context.loader(queries.measurements_by_dossier).load(self.row.id)
+        return [Measurement.from_model(row) for row in rows]
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def shares(self, info: Info) -> list[Annotated["Share", strawberry.lazy("schema.shares.types")]]:
+        from schema.shares.types import shares_of_dossier
+
+        return await shares_of_dossier(info, self.row.id)
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def assignees(self, info: Info) -> list[Teammate]:
+        """The account's own teammates only; people outside it see none."""
+        actor = info.context.actor
+        if not actor.is_paid or actor.account_id != self.row.account_id:
+            return []
+        rows = await info.context.loader(queries.assignees_by_dossier).load(self.row.id)
+        return [Teammate.from_model(row) for row in rows]
+
+    @strawberry.field(extensions=requires(Scope.AUDIT_READ))
+    async def access_log(self, info: Info, first: Optional[int] = None,
+                         after: Optional[str] = None) -> Connection[AccessLogEntry]:
+        """Who read this dossier, newest first (P2). Owners and admins of its account."""
+        from domain.core.errors import Forbidden
+        from domain.dossiers.reads import access_log
+
+        try:
+            rows, has_next = await access_log(info.context.actor, self.row, first=page_size(first),
+                                              after_id=_cursor_id(decode_cursor(after)))
+        except Forbidden as error:
+            raise GraphQLError(str(error), extensions={"code": "FORBIDDEN"}) from None
+        return Connection.build([AccessLogEntry(row=row) for row in rows],
+                                [encode_cursor(row.id) for row in rows], has_next)
+
+    @classmethod
+    def from_model(cls, row: DossierRow) -> "Dossier":
+        return cls(row=row)
+
+
+def _cursor_id(cursor: list[str] | None) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor or not cursor[0].isdigit():
+        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
+    return int(cursor[0])
 
 
 @strawberry.type
 class ActiveClientUsage:
-    month: str
-    count: int
-    limit: int | None
-    resets_on: date
-    active_dossiers: list[Dossier]
+    """An account's active clients in one month (A6)."""
+
+    usage: strawberry.Private[queries.Usage]
+
+    @strawberry.field
+    def month(self) -> str:
+        return self.usage.month
+
+    @strawberry.field
+    def count(self) -> int:
+        return self.usage.count
+
+    @strawberry.field
+    def limit(self) -> Optional[int]:
+        return self.usage.limit
+
+    @strawberry.field
+    def resets_on(self) -> date:
+        return self.usage.resets_on
+
+    @strawberry.field
+    async def active_dossiers(self, info: Info) -> list[Dossier]:
+        """Those active in the month that the viewer may see."""
+        rows = await queries.active_dossiers(info.context.actor, self.usage.account_id, self.usage.month)
+        return [Dossier.from_model(row) for row in rows]
+
+
+def _invalid(error: DomainError) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": "INVALID_INPUT", "field": list(error.field)})
 
 
 async def usage_of(info: Info, account, month: str | None) -> ActiveClientUsage:
-    raise NotImplementedError
+    """`Account.usage(month)`; the account was already checked to be the principal's."""
+    ctx = info.context
+    try:
+        usage = await queries.usage(account, month, now=ctx.now, catalog=ctx.catalog)
+    except DomainError as error:
+        raise _invalid(error) from None
+    return ActiveClientUsage(usage=usage)
+
+
+async def usage_history_of(info: Info, account, last: int) -> list[ActiveClientUsage]:
+    """`Account.usageHistory(last)`: this month and the ones before it (A6)."""
+    ctx = info.context
+    try:
+        history = await queries.usage_history(account, last=last, now=ctx.now, catalog=ctx.catalog)
+    except DomainError as error:
+        raise _invalid(error) from None
+    return [ActiveClientUsage(usage=usage) for usage in history]

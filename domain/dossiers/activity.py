@@ -1,0 +1,98 @@
+"""Active clients per month (A1–A5), and the gate every dossier write passes (S9).
+
+A content write marks its dossier active in the account's calendar month. The month's
+count lives in one `active_month` row (one indexed lookup, A2; a new month is simply a
+new row, no job). The cap is enforced inside the write's own transaction:
+
+1. INSERT the (account, month, dossier) `active_dossier` row, ON CONFLICT DO NOTHING.
+   Already there → the dossier is active this month: always allowed (A4).
+2. Otherwise make sure the month row exists, then
+   `UPDATE active_month SET count = count + 1 WHERE … AND count < cap`.
+   On PostgreSQL the UPDATE takes the row lock and re-checks `count < cap` against the
+   latest committed count, so racing transactions from any number of processes queue
+   on that row and at most `cap` of them ever succeed (A5). On SQLite tortoise runs one
+   transaction at a time per process, which is the only supported SQLite setup.
+3. No row updated → the cap is reached: LimitReached rolls the whole write back (A3).
+
+A tier decrease mid-month (S5) needs nothing special: new activations are checked
+against the new cap, dossiers already active keep passing step 1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.accounts.models import Account
+from domain.billing.catalog import Catalog, TierOffer
+from domain.billing.models import Subscription
+from domain.billing.status import ensure_writable
+from domain.core.clock import month_key
+from domain.core.db import dialect, execute
+from domain.core.errors import ErrorCode, LiftRequest, LimitReached
+
+
+@dataclass(frozen=True)
+class WritingAccount:
+    """An account that may be written to now, with the tier that caps its activations."""
+
+    account: Account
+    tier: TierOffer
+
+
+async def writing_account(account_id: int, *, now: datetime, catalog: Catalog) -> WritingAccount:
+    """The dossier's account, refused when its cancellation has taken effect (S9, the
+    billing area's one rule for it). Every dossier write goes through here, inside its
+    transaction."""
+    await ensure_writable(account_id, now)
+    account = await Account.get(id=account_id)
+    subscription = await Subscription.get(account_id=account_id)
+    return WritingAccount(account, catalog.tier(subscription.tier))
+
+
+async def activate(conn: Any, writing: WritingAccount, dossier_id: int, *, now: datetime,
+                   catalog: Catalog) -> bool:
+    """Mark the dossier active this month (A1); True when it was not yet. Raises
+    LimitReached when that would pass the tier's cap (A3). `conn` must be the
+    transaction of the write, so a refusal rolls the write back too."""
+    account = writing.account
+    month = month_key(now, account.time_zone)
+    if not await _mark_active(conn, account.id, month, dossier_id, now):
+        return False  # A4
+    await execute(conn, "INSERT INTO active_month (account_id, month, count) VALUES ($1, $2, 0) "
+                        "ON CONFLICT (account_id, month) DO NOTHING", [account.id, month])
+    cap = writing.tier.cap
+    if cap is None:
+        await execute(conn, "UPDATE active_month SET count = count + 1 WHERE account_id = $1 AND month = $2",
+                      [account.id, month])
+        return True
+    updated, _ = await execute(
+        conn, "UPDATE active_month SET count = count + 1 WHERE account_id = $1 AND month = $2 AND count < $3",
+        [account.id, month, cap])
+    if updated == 0:
+        _, rows = await execute(conn, "SELECT count FROM active_month WHERE account_id = $1 AND month = $2",
+                                [account.id, month])
+        count = rows[0]["count"] if rows else cap
+        wanted = catalog.smallest_tier_allowing(count)
+        raise LimitReached(
+            ErrorCode.ACTIVE_CLIENT_LIMIT_REACHED,
+            f"{count} clients are already active in {month}, the most your plan allows "
+            f"({cap}). Work on an already active client, or raise the active-client tier "
+            f"to {wanted.name} to add another.",
+            lift=LiftRequest(account.id, tier=wanted.name),
+        )
+    return True
+
+
+async def _mark_active(conn: Any, account_id: int, month: str, dossier_id: int, now: datetime) -> bool:
+    """Insert the (account, month, dossier) row; True when it is new."""
+    insert = ("INSERT INTO active_dossier (account_id, month, dossier_id, first_written_at) "
+              "VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, month, dossier_id) DO NOTHING")
+    if dialect(conn) == "postgres":
+        params = [account_id, month, dossier_id, now]
+        # tortoise's asyncpg client cannot count an INSERT's rows; a CTE returns them.
+        _, rows = await execute(conn, f"WITH inserted AS ({insert} RETURNING id) "
+                                      "SELECT count(*) AS n FROM inserted", params)
+        return rows[0]["n"] == 1
+    inserted, _ = await execute(conn, insert, [account_id, month, dossier_id, now.isoformat()])
+    return inserted == 1

@@ -1,0 +1,182 @@
+"""Dossiers themselves: creating, editing the client's profile, archiving, erasing, and
+assigning teammates (D1, D2, D6). Each call is one transaction; content writes also
+mark the dossier active this month (A1) in that same transaction."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from domain.accounts.models import Membership
+from domain.audit.service import AuditAction, record
+from domain.billing.catalog import Catalog
+from domain.core.actor import Actor
+from domain.core.clock import local_date
+from domain.core.db import transaction
+from domain.core.errors import Forbidden, InvalidInput, NotFound
+from domain.core.validation import MAX_NAME, clean_text
+from domain.dossiers.access import DossierArchived, managed_dossier, visible_dossier, writable_dossier
+from domain.dossiers.activity import activate, writing_account
+from domain.dossiers.models import Dossier, DossierAssignment
+from domain.shares import limits as share_limits
+from domain.shares.invitations import withdraw_share_invitation
+from domain.shares.models import Share
+
+MAX_REFERENCE = 100
+EARLIEST_BIRTH = date(1880, 1, 1)
+
+
+class _Keep:
+    """An update field the caller did not send: leave the stored value as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+def _client_name(raw: str | None) -> str:
+    return clean_text(raw, field="clientName", max_length=MAX_NAME)
+
+
+def _reference(raw: str | None) -> str | None:
+    return clean_text(raw, field="reference", max_length=MAX_REFERENCE, required=False)
+
+
+def _date_of_birth(value: date | None, today: date) -> date | None:
+    """Optional; never after today in the account's zone, nor absurdly long ago."""
+    if value is None:
+        return None
+    if value > today:
+        raise InvalidInput("The date of birth cannot be in the future.", field=("dateOfBirth",))
+    if value < EARLIEST_BIRTH:
+        raise InvalidInput("The date of birth is too long ago.", field=("dateOfBirth",))
+    return value
+
+
+async def create_dossier(actor: Actor, *, client_name: str, reference: str | None = None,
+                         date_of_birth: date | None = None, now: datetime, catalog: Catalog) -> Dossier:
+    """A new dossier in the account the actor works in. A member who creates one is
+    assigned to it, or they could not see what they just made (D2)."""
+    if not actor.is_paid or actor.account_id is None:
+        raise Forbidden("Only teammates of an account can create its dossiers.")
+    name, ref = _client_name(client_name), _reference(reference)
+    async with transaction() as conn:
+        writing = await writing_account(actor.account_id, now=now, catalog=catalog)
+        birth = _date_of_birth(date_of_birth, local_date(now, writing.account.time_zone))
+        dossier = await Dossier.create(account_id=actor.account_id, client_name=name, reference=ref,
+                                       date_of_birth=birth, share_count=0, created_at=now, updated_at=now)
+        if not actor.manages_account:
+            await DossierAssignment.create(account_id=actor.account_id, dossier_id=dossier.id,
+                                           membership_id=actor.membership_id, created_at=now)
+        await activate(conn, writing, dossier.id, now=now, catalog=catalog)
+        return dossier
+
+
+async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KEEP, reference: Any = KEEP,
+                         date_of_birth: Any = KEEP, now: datetime, catalog: Catalog) -> Dossier:
+    """Edit the profile. Only fields sent change; `reference` and `dateOfBirth` may be
+    cleared with null. Sending the values already stored changes (and activates) nothing."""
+    changes: dict[str, Any] = {}
+    if client_name is not KEEP:
+        changes["client_name"] = _client_name(client_name)
+    if reference is not KEEP:
+        changes["reference"] = _reference(reference)
+    async with transaction() as conn:
+        dossier = await writable_dossier(actor, dossier_id)
+        writing = await writing_account(dossier.account_id, now=now, catalog=catalog)
+        if date_of_birth is not KEEP:
+            changes["date_of_birth"] = _date_of_birth(date_of_birth, local_date(now, writing.account.time_zone))
+        changed = {key: value for key, value in changes.items() if getattr(dossier, key) != value}
+        if not changed:
+            return dossier
+        for key, value in changed.items():
+            setattr(dossier, key, value)
+        dossier.updated_at = now
+        await dossier.save(update_fields=[*changed, "updated_at"])
+        await activate(conn, writing, dossier.id, now=now, catalog=catalog)
+        return dossier
+
+
+async def archive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catalog: Catalog) -> Dossier:
+    """Hide from default lists and block writes; nothing is deleted (D6). Teammates who
+    may write the dossier can archive it; share holders cannot. Not a content write (A1)."""
+    async with transaction():
+        access = await visible_dossier(actor, dossier_id)
+        if not (access.own_account and access.can_write):
+            raise Forbidden("Only teammates working on this dossier may archive it.")
+        dossier = access.dossier
+        if dossier.archived_at is not None:
+            raise DossierArchived()
+        await writing_account(dossier.account_id, now=now, catalog=catalog)
+        dossier.archived_at = now
+        dossier.updated_at = now
+        await dossier.save(update_fields=["archived_at", "updated_at"])
+        return dossier
+
+
+async def delete_dossier(actor: Actor, dossier_id: int, *, now: datetime) -> int:
+    """Erase a client's dossier and all its content (the right to erasure, D6): an owner's
+    explicit action, audited with the dossier's id only. Allowed on archived dossiers and
+    on cancelled accounts too, since erasure is a legal right. The access log (P2) and
+    the month's active-client rows (ids only) stay: they hold no content, and the count
+    of a month must not drop by erasing."""
+    async with transaction() as conn:
+        access = await visible_dossier(actor, dossier_id)
+        if not (access.own_account and actor.is_owner):
+            raise Forbidden("Only an owner of the account may delete a dossier.")
+        dossier = access.dossier
+        # The shares area's lock order: dossier row, then the holders' quota rows, then shares.
+        await Dossier.filter(id=dossier.id).select_for_update().first()
+        shares = await Share.filter(dossier_id=dossier.id, revoked_at__isnull=True)
+        emails = sorted({share.email for share in shares})
+        for email in emails:
+            await share_limits.lock_quota(conn, email)
+        for share in shares:
+            await withdraw_share_invitation(share.id, now)
+        await dossier.delete()  # entries, revisions, measurements, assignments, shares cascade
+        for email in emails:
+            # Their free-access count drops; a suspended share elsewhere may come back (G2, G5).
+            await share_limits.rebalance(conn, email, now=now, actor_user_id=actor.user_id)
+        await record(AuditAction.DOSSIER_DELETED, now=now, account_id=dossier.account_id,
+                     actor_user_id=actor.user_id, subject=f"dossier:{dossier.id}",
+                     detail={"sharesEnded": len(shares)})
+        return dossier.id
+
+
+async def assign_teammate(actor: Actor, dossier_id: int, membership_id: int, *, now: datetime,
+                          catalog: Catalog) -> Dossier:
+    """Let a teammate of the dossier's account work on it (D2). Owners and admins only;
+    assigning twice is harmless. Not a content write (A1)."""
+    async with transaction():
+        dossier = await _dossier_for_assignment(actor, dossier_id, now=now, catalog=catalog)
+        teammate = await _teammate(dossier, membership_id)
+        if not await DossierAssignment.exists(dossier_id=dossier.id, membership_id=teammate.id):
+            await DossierAssignment.create(account_id=dossier.account_id, dossier_id=dossier.id,
+                                           membership_id=teammate.id, created_at=now)
+        return dossier
+
+
+async def unassign_teammate(actor: Actor, dossier_id: int, membership_id: int, *, now: datetime,
+                            catalog: Catalog) -> Dossier:
+    """The way back: the member no longer sees the dossier (from their next request)."""
+    async with transaction():
+        dossier = await _dossier_for_assignment(actor, dossier_id, now=now, catalog=catalog)
+        teammate = await _teammate(dossier, membership_id)
+        await DossierAssignment.filter(dossier_id=dossier.id, membership_id=teammate.id).delete()
+        return dossier
+
+
+async def _dossier_for_assignment(actor: Actor, dossier_id: int, *, now: datetime, catalog: Catalog) -> Dossier:
+    dossier = await managed_dossier(actor, dossier_id)
+    if dossier.archived_at is not None:
+        raise DossierArchived()
+    await writing_account(dossier.account_id, now=now, catalog=catalog)
+    return dossier
+
+
+async def _teammate(dossier: Dossier, membership_id: int) -> Membership:
+    teammate = await Membership.get_or_none(id=membership_id, account_id=dossier.account_id)
+    if teammate is None:
+        raise NotFound("teammate", field=("teammateId",))
+    return teammate

@@ -1,0 +1,79 @@
+"""`dossiers`, `dossier(id)`, and the dossier, entry and measurement nodes. Anything the
+principal may not see is null, exactly like something that does not exist (D4)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+from graphql import GraphQLError
+
+from auth.permissions import requires
+from auth.scopes import Scope
+from domain.dossiers import queries
+from domain.dossiers.access import accesses, visible_dossiers
+from schema.context import Info
+from schema.dossiers.content import Entry, Measurement
+from schema.dossiers.types import Dossier
+from schema.nodes import register_node
+from schema.relay import Connection, decode_cursor, encode_cursor, page_size, parse_global_id
+
+
+async def visible(info: Info, dossier_id: int):
+    """The dossier's access for this principal, or None (missing or not visible)."""
+    actor = info.context.actor
+    if not info.context.principal.has(Scope.DOSSIERS_READ):
+        return None  # operators: never any dossier content (P3)
+    return await info.context.loader(accesses).load((actor, dossier_id))
+
+
+async def _dossier_node(info: Info, pk: int) -> Optional[Dossier]:
+    access = await visible(info, pk)
+    return Dossier.from_model(access.dossier) if access else None
+
+
+async def _entry_node(info: Info, pk: int) -> Optional[Entry]:
+    row = await info.context.loader(queries.entries_by_id).load(pk)
+    if row is None or await visible(info, row.dossier_id) is None:
+        return None
+    return Entry.from_model(row)
+
+
+async def _measurement_node(info: Info, pk: int) -> Optional[Measurement]:
+    row = await info.context.loader(queries.measurements_by_id).load(pk)
+    if row is None or await visible(info, row.dossier_id) is None:
+        return None
+    return Measurement.from_model(row)
+
+
+register_node("Dossier", _dossier_node)
+register_node("Entry", _entry_node)
+register_node("Measurement", _measurement_node)
+
+
+def _after(cursor: list[str] | None) -> tuple[str, int] | None:
+    """A dossiers cursor is (id, client name); the name may itself contain the separator."""
+    if cursor is None:
+        return None
+    if len(cursor) < 2 or not cursor[0].isdigit():
+        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
+    return "|".join(cursor[1:]), int(cursor[0])
+
+
+@strawberry.type
+class DossierQuery:
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def dossiers(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+                       include_archived: bool = False) -> Connection[Dossier]:
+        """The dossiers the principal may see, by client name: all of the account's for
+        owners and admins, the assigned ones for members, plus those shared with them."""
+        rows, has_next = await visible_dossiers(info.context.actor, include_archived=include_archived,
+                                                first=page_size(first), after=_after(decode_cursor(after)))
+        return Connection.build([Dossier.from_model(row) for row in rows],
+                                [encode_cursor(row.id, row.client_name) for row in rows], has_next)
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    async def dossier(self, info: Info, id: strawberry.ID) -> Optional[Dossier]:
+        parsed = parse_global_id(id)
+        if parsed is None or parsed[0] != "Dossier":
+            return None
+        return await _dossier_node(info, parsed[1])
