@@ -1,0 +1,65 @@
+"""Share invitations: the mail that tells a person about a share, and taking the share
+up through `acceptInvitation` (the accounts area claims the token, then calls here)."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from domain.accounts.invitations import invitation_link, token_hash
+from domain.accounts.models import Account, Invitation, User
+from domain.core.db import execute, transaction
+from domain.core.errors import DomainError, ErrorCode
+from domain.core.mail import send_mail_or_log
+from domain.core.settings import Settings
+from domain.shares.access import ACTIVE, PENDING
+from domain.shares.models import Share
+
+SHARE = "share"
+
+
+async def create_share_invitation(share: Share, *, invited_by: int, now: datetime,
+                                  settings: Settings) -> str:
+    """Store the hashed token for a PENDING share; returns the token, which travels
+    once, in the mail. Call inside the transaction that created the share."""
+    token = secrets.token_urlsafe(32)
+    await Invitation.create(
+        account_id=share.account_id, kind=SHARE, email=share.email, share_id=share.id,
+        token_hash=token_hash(token), invited_by_id=invited_by,
+        expires_at=now + timedelta(seconds=settings.invitation_ttl_seconds), created_at=now)
+    return token
+
+
+async def withdraw_share_invitation(share_id: int, now: datetime) -> None:
+    await Invitation.filter(kind=SHARE, share_id=share_id, accepted_at__isnull=True,
+                            revoked_at__isnull=True).update(revoked_at=now)
+
+
+async def accept_share_invitation(invitation: Invitation, user: User, now: datetime) -> None:
+    """The invited person (now with a login) takes up the share: it becomes theirs, and
+    ACTIVE unless G5 keeps it SUSPENDED. Called inside the transaction that claimed the
+    invitation; a withdrawn share refuses, which rolls the claim back."""
+    async with transaction() as conn:
+        # One statement, so a concurrent suspension (G5) is never overwritten.
+        changed, _ = await execute(
+            conn, "UPDATE share SET user_id = $1, status = CASE WHEN status = $2 THEN $3 ELSE status END "
+                  "WHERE id = $4 AND email = $5 AND revoked_at IS NULL",
+            [user.id, PENDING, ACTIVE, invitation.share_id, user.email])
+        if changed != 1:
+            raise DomainError("This share was withdrawn; ask for a new one.",
+                              code=ErrorCode.INVITATION_INVALID, field=("token",))
+
+
+async def mail_share(settings: Settings, share: Share, token: str | None) -> bool:
+    """After commit. The client's name stays out of the mail (it is health data); the
+    sharing account's name tells the person who it is from."""
+    account = await Account.get(id=share.account_id)
+    access = "read and write" if share.access == "CONTRIBUTOR" else "read"
+    if token is not None:
+        link = invitation_link(settings, token)
+        body = (f"Hello,\n\n{account.name} has given you free access to {access} a client dossier "
+                f"on Casebook.\nOpen this link to accept it and create your login:\n\n{link}\n\n"
+                "The link works only once. If you did not expect this mail, you can ignore it.\n")
+    else:
+        body = (f"Hello,\n\n{account.name} has given you free access to {access} a client dossier "
+                f"on Casebook.\nSign in at {settings.public_app_url} to find it among your dossiers.\n")
+    return await send_mail_or_log(settings, share.email, "A dossier was shared with you on Casebook", body)

@@ -1,0 +1,46 @@
+"""Batch reads for shares (DataLoader batch functions: keys in, rows out in key order).
+Only live (unrevoked) shares are listed; revoked ones stay in the table for the record."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from tortoise.expressions import Q
+
+from domain.core.actor import Actor
+from domain.core.batching import by_key, grouped
+from domain.dossiers.access import access_levels
+from domain.dossiers.models import Dossier
+from domain.shares.models import Share
+
+
+async def shares_by_id(ids: Sequence[int]) -> list[Share | None]:
+    return by_key(await Share.filter(id__in=list(ids), revoked_at__isnull=True), ids)
+
+
+async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Share]]:
+    rows = await Share.filter(dossier_id__in=list(dossier_ids), revoked_at__isnull=True
+                              ).order_by("created_at", "id")
+    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
+
+
+async def shares_held_by(holders: Sequence[tuple[int, str]]) -> list[list[Share]]:
+    """(user id, email) → the live shares given to that person: taken up by them, or
+    still waiting for them under their email (PENDING, or SUSPENDED before acceptance)."""
+    user_ids = [user_id for user_id, _ in holders]
+    emails = [email for _, email in holders]
+    rows = await Share.filter(Q(user_id__in=user_ids) | Q(email__in=emails), revoked_at__isnull=True
+                              ).order_by("created_at", "id")
+    result: list[list[Share]] = []
+    for user_id, email in holders:
+        result.append([row for row in rows if row.user_id == user_id or (row.user_id is None and row.email == email)])
+    return result
+
+
+async def dossiers_visible_to(keys: Sequence[tuple[Actor, int]]) -> list[Dossier | None]:
+    """(actor, dossier id) → the dossier, or None when that actor may not see it (D4)."""
+    rows = await Dossier.filter(id__in=list({dossier_id for _, dossier_id in keys}))
+    visible: dict[Actor, dict[int, str]] = {}
+    for actor in {actor for actor, _ in keys}:
+        visible[actor] = await access_levels(actor, rows)
+    index = {row.id: row for row in rows}
+    return [index.get(dossier_id) if dossier_id in visible[actor] else None for actor, dossier_id in keys]

@@ -1,0 +1,126 @@
+"""Giving and revoking free access to a dossier (SPEC §4, D3). Who may: the owners and
+admins of the dossier's account and the members assigned to it; guests never."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from domain.accounts.models import Membership, User
+from domain.audit.service import AuditAction, record
+from domain.billing.status import ensure_writable
+from domain.core.actor import Actor
+from domain.core.db import transaction
+from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
+from domain.core.settings import Settings
+from domain.core.validation import normalize_email
+from domain.dossiers.models import Dossier
+from domain.shares import limits
+from domain.shares.access import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING
+from domain.shares.invitations import create_share_invitation, mail_share, withdraw_share_invitation
+from domain.shares.managing import dossier_to_manage, manages_dossier
+from domain.shares.models import Share
+
+
+class AlreadyShared(DomainError):
+    code = ErrorCode.ALREADY_EXISTS
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"This dossier is shared with {email} already.", field=("email",))
+
+
+class DossierArchived(DomainError):
+    code = ErrorCode.DOSSIER_ARCHIVED
+
+    def __init__(self) -> None:
+        super().__init__("This dossier is archived: it cannot be shared.", field=("dossierId",))
+
+
+def contributor_needs_paid_user(email: str) -> InvalidInput:
+    return InvalidInput(
+        f"{email} is not a paid user, so they can only be given VIEWER access. CONTRIBUTOR "
+        "(read and write) is for teammates of a Casebook account.", field=("access",))
+
+
+def check_share_request(actor: Actor, email: str, access: str) -> str:
+    """Input rules that need no database; returns the normalised email."""
+    address = normalize_email(email)
+    if access not in ACCESS_LEVELS:
+        raise InvalidInput("Access must be VIEWER or CONTRIBUTOR.", field=("access",))
+    if address == actor.email.lower():
+        raise InvalidInput("You cannot share a dossier with yourself.", field=("email",))
+    return address
+
+
+async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, *, now: datetime,
+                        settings: Settings) -> Share:
+    """Give `email` VIEWER or CONTRIBUTOR access. A person with a login has it at once
+    (ACTIVE); anyone else gets an invitation mail and a PENDING share. Limits G1–G4."""
+    address = check_share_request(actor, email, access)
+    token: str | None = None
+    try:
+        async with transaction() as conn:
+            dossier = await dossier_to_manage(actor, dossier_id)
+            await ensure_writable(dossier.account_id, now)  # S9: a cancelled account gives no access
+            if dossier.archived_at is not None:
+                raise DossierArchived()
+            await _refuse_needless(dossier, address, access)
+            if not await limits.take_dossier_slot(conn, dossier.id):
+                raise limits.dossier_share_limit_reached()
+            await limits.lock_quota(conn, address)
+            # Read under the quota lock: a paid-status change of this person waits for us,
+            # or we see its result.
+            if not await limits.is_paid_email(address):
+                if access == CONTRIBUTOR:
+                    raise contributor_needs_paid_user(address)
+                if not await limits.take_guest_slot(conn, address):
+                    raise limits.guest_dossier_limit_reached(address, dossier.account_id)
+            holder = await User.get_or_none(email=address)
+            has_login = holder is not None and holder.password_hash is not None
+            share = await Share.create(
+                account_id=dossier.account_id, dossier_id=dossier.id, email=address,
+                user_id=holder.id if has_login else None, access=access,
+                status=ACTIVE if has_login else PENDING, created_by_user_id=actor.user_id, created_at=now)
+            if not has_login:
+                token = await create_share_invitation(share, invited_by=actor.user_id, now=now, settings=settings)
+            await record(AuditAction.SHARE_GIVEN, now=now, account_id=dossier.account_id,
+                         actor_user_id=actor.user_id, subject=f"share:{share.id}",
+                         detail={"dossier": dossier.id, "email": address, "access": access,
+                                 "status": share.status})
+    except IntegrityError:
+        # A concurrent share of this dossier to this email won the unique index.
+        raise AlreadyShared(address) from None
+    await mail_share(settings, share, token)
+    return share
+
+
+async def _refuse_needless(dossier: Dossier, address: str, access: str) -> None:
+    if await Membership.filter(account_id=dossier.account_id, user__email=address).exists():
+        raise DomainError(f"{address} is a teammate of this account: they have access already as a "
+                          "teammate (assign a member to the dossier instead of sharing it).",
+                          code=ErrorCode.ALREADY_EXISTS, field=("email",))
+    if await Share.exists(dossier_id=dossier.id, email=address, revoked_at__isnull=True):
+        raise AlreadyShared(address)
+    if access == CONTRIBUTOR and not await limits.is_paid_email(address):
+        raise contributor_needs_paid_user(address)
+
+
+async def revoke_share(actor: Actor, share_id: int, *, now: datetime) -> int:
+    """End a share at once (G6: the holder's next request no longer sees the dossier).
+    The email's other shares are re-balanced: a suspended one may come back (G5).
+    Allowed after cancellation too (S9): taking access away protects the client."""
+    async with transaction() as conn:
+        share = await Share.get_or_none(id=share_id, revoked_at__isnull=True)
+        dossier = await Dossier.get_or_none(id=share.dossier_id) if share else None
+        if share is None or dossier is None or not await manages_dossier(actor, dossier):
+            raise NotFound("share", field=("shareId",))
+        await limits.release_dossier_slot(conn, dossier.id)
+        await limits.lock_quota(conn, share.email)
+        await withdraw_share_invitation(share.id, now)
+        if await Share.filter(id=share.id, revoked_at__isnull=True).update(revoked_at=now) != 1:
+            raise NotFound("share", field=("shareId",))  # revoked concurrently
+        await record(AuditAction.SHARE_REVOKED, now=now, account_id=dossier.account_id,
+                     actor_user_id=actor.user_id, subject=f"share:{share.id}",
+                     detail={"dossier": dossier.id, "email": share.email, "access": share.access})
+        await limits.rebalance(conn, share.email, now=now, actor_user_id=actor.user_id)
+        return share.id
