@@ -9,9 +9,15 @@ from strawberry.schema.config import StrawberryConfig
 from auth.permissions import requires
 from schema.accounts.queries import AccountQuery
 from schema.accounts.sessions import SessionMutation, SessionQuery
+from schema.accounts.teammates import TeammateMutation
 from schema.accounts.types import Node
+from schema.billing.mutations import BillingMutation
+from schema.billing.queries import BillingQuery
 from schema.context import Info
+from schema.dossiers.mutations import DossierMutation
+from schema.dossiers.queries import DossierQuery
 from schema.nodes import resolve_node
+from schema.shares.mutations import ShareMutation
 
 
 @strawberry.type
@@ -22,12 +28,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(SessionQuery, AccountQuery, NodeQuery):
+class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SessionMutation):
+class Mutation(SessionMutation, TeammateMutation, ShareMutation, DossierMutation, BillingMutation):
     pass
 
 

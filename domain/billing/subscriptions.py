@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from domain.billing.catalog import Catalog
+from domain.billing.ledger import open_period
 from domain.billing.models import Subscription
 from domain.billing.periods import renewal_date
+from domain.billing.pricing import NO_DISCOUNTS
 from domain.core.errors import InvalidInput
 
 MAX_SEATS = 10_000
@@ -27,11 +29,12 @@ def check_choice(catalog: Catalog, *, plan: str | None, term: str | None, seats:
 async def open_subscription(catalog: Catalog, account_id: int, *, today: date, now: datetime,
                             plan: str | None = None, term: str | None = None,
                             seats: int | None = None, tier: str | None = None) -> Subscription:
-    """The first period starts today (the account's local day) and follows its day (S3)."""
+    """The first period starts today (the account's local day) and follows its day (S3);
+    it is recorded and charged in full like every later period (Q4)."""
     check_choice(catalog, plan=plan, term=term, seats=seats, tier=tier)
     term = term or "MONTHLY"
     months = catalog.term(term).months
-    return await Subscription.create(
+    subscription = await Subscription.create(
         account_id=account_id,
         plan_code=plan or catalog.default_plan_code,
         term=term,
@@ -44,3 +47,5 @@ async def open_subscription(catalog: Catalog, account_id: int, *, today: date, n
         created_at=now,
         updated_at=now,
     )
+    await open_period(catalog, subscription, NO_DISCOUNTS, now=now)
+    return subscription

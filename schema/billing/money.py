@@ -1,0 +1,19 @@
+"""`Money`: an exact amount with its currency (API.md). Amounts are Decimals rounded to
+the cent, served as strings ("2.50")."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from domain.billing.pricing import round_money
+
+
+@strawberry.type
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, amount: Decimal, currency: str) -> "Money":
+        return cls(amount=round_money(Decimal(amount)), currency=currency)
