@@ -31,5 +31,8 @@ schema: $(STAMP)  ## re-export schema.graphql after a deliberate schema change
 bench: $(STAMP)  ## load figures on PostgreSQL (see README)
 	$(BIN)/python -m bench.run
 
+race: $(STAMP)  ## concurrent limit-hitting requests against 4 workers on PostgreSQL
+	$(BIN)/python -m bench.race
+
 clean:
 	rm -rf $(VENV) casebook.sqlite3 mail

@@ -17,7 +17,11 @@ from tortoise import connections
 
 from api.context import build_context
 from api.extensions import CasebookMaskErrors, ResponseExtensions
-from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.limits import abuse_limit_extensions
+from api.logging import configure_logging
+from api.metrics import Metrics, metrics_endpoint
+from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
+from api.observe import ObserveExtension, ObserveMiddleware
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
@@ -39,10 +43,14 @@ class CasebookGraphQL(GraphQL):
 
 
 def graphql_extensions(settings: Settings) -> list:
+    """Classes or factories only: strawberry shares an extension *instance* between
+    concurrent requests, and MaskErrors keeps per-request state on it."""
     return [
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        CasebookMaskErrors(),
+        *abuse_limit_extensions(settings),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        ObserveExtension,  # before the masking, so it exits after it and sees masked errors
+        CasebookMaskErrors,
         ResponseExtensions,
     ]
 
@@ -68,8 +76,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         settings,
         schema=schema,
         graphql_ide=None if settings.is_production else "graphiql",
-        allow_queries_via_get=True,
+        allow_queries_via_get=True,  # queries only: the view refuses mutations over GET
     )
+    metrics = Metrics(settings.metrics_dir)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,25 +90,29 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             if manage_db:
                 await close_db()
 
-    middleware = [
-        Middleware(RequestIdMiddleware),
-        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes),
-    ]
+    middleware = [Middleware(RequestIdMiddleware), Middleware(ObserveMiddleware, metrics=metrics)]
     if settings.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id"], max_age=600,
+            allow_headers=["authorization", "content-type", "x-request-id"],
+            expose_headers=["x-request-id"], max_age=600,
         ))
+    middleware += [
+        Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes),
+        Middleware(JsonBodyOnlyMiddleware, path="/graphql"),
+    ]
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint(metrics, settings.metrics_token)),
         ],
         middleware=middleware,
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     return app
 
 
@@ -107,6 +120,8 @@ def __getattr__(name: str) -> Any:
     # `api.app:app` is built on first access, so importing this module has no side effects.
     if name == "app":
         global app
-        app = create_app()
+        settings = load_settings()
+        configure_logging(settings)
+        app = create_app(settings)
         return app
     raise AttributeError(name)

@@ -76,3 +76,26 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class JsonBodyOnlyMiddleware:
+    """CSRF: a browser can send a cross-site "simple" POST (form-encoded, multipart or
+    text/plain) without a preflight; the API accepts only `application/json` bodies, so
+    such a POST never reaches a resolver. (Mutations over GET are refused by the view.)"""
+
+    def __init__(self, app: ASGIApp, path: str = "/graphql") -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path:
+            content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+            if content_type.split(";", 1)[0].strip().lower() != "application/json":
+                body = (b'{"errors":[{"message":"Send the request as application/json.",'
+                        b'"extensions":{"code":"INVALID_INPUT"}}]}')
+                await send({"type": "http.response.start", "status": 415,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -56,6 +56,18 @@ class Settings:
     redis_url: str = ""
     max_request_bytes: int = 256 * 1024
     log_level: str = "INFO"
+    # Abuse limits (api/limits.py, api/rate_limits.py): query-cost budget per request;
+    # attempts per window at logIn (per email) and at logIn/refreshSession/acceptInvitation
+    # (per client address).
+    query_cost_limit: int = 5000
+    rate_limit_window_seconds: int = 60
+    rate_limit_per_email: int = 10
+    rate_limit_per_client: int = 30
+    # Observability: "json" (one object per line) or "text"; a bearer token for /metrics.
+    log_format: str = "json"
+    metrics_token: str = ""
+    # Where each server process leaves its metrics for /metrics to add up (several workers).
+    metrics_dir: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -82,6 +94,12 @@ class Settings:
                 )
             if not self.jwt_secret:
                 raise SettingsError("JWT_SECRET is required for " + self.jwt_algorithm)
+            for pair in self.jwt_previous_secrets:
+                kid, _, secret = pair.partition(":")
+                if not kid or kid == self.jwt_key_id or len(secret) < 32:
+                    raise SettingsError(
+                        "JWT_PREVIOUS_SECRETS takes kid:secret pairs, each with a kid other than "
+                        "JWT_KEY_ID and a secret of at least 32 characters")
         elif self.jwt_algorithm in KEY_FILE_ALGORITHMS:
             if not self.jwt_private_key_file or not Path(self.jwt_private_key_file).is_file():
                 raise SettingsError("JWT_PRIVATE_KEY_FILE must name a readable key file")
@@ -91,6 +109,12 @@ class Settings:
             raise SettingsError("token lifetimes must be positive")
         if self.database_pool_size < 1:
             raise SettingsError("DATABASE_POOL_SIZE must be at least 1")
+        if min(self.query_cost_limit, self.rate_limit_window_seconds, self.rate_limit_per_email,
+               self.rate_limit_per_client) < 1:
+            raise SettingsError("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
+                                "RATE_LIMIT_PER_CLIENT must be at least 1")
+        if self.log_format not in ("json", "text"):
+            raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
             raise SettingsError("MAIL_URL must be smtp://host:port or file:///dir")
 
@@ -142,6 +166,13 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         redis_url=source.get("REDIS_URL", ""),
         max_request_bytes=_int(source, "MAX_REQUEST_BYTES", 256 * 1024),
         log_level=source.get("LOG_LEVEL") or "INFO",
+        query_cost_limit=_int(source, "QUERY_COST_LIMIT", 5000),
+        rate_limit_window_seconds=_int(source, "RATE_LIMIT_WINDOW_SECONDS", 60),
+        rate_limit_per_email=_int(source, "RATE_LIMIT_PER_EMAIL", 10),
+        rate_limit_per_client=_int(source, "RATE_LIMIT_PER_CLIENT", 30),
+        log_format=(source.get("LOG_FORMAT") or "json").strip().lower(),
+        metrics_token=source.get("METRICS_TOKEN", ""),
+        metrics_dir=source.get("METRICS_DIR", ""),
     )
     settings.check()
     return settings

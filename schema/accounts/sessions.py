@@ -6,6 +6,7 @@ import strawberry
 from auth import sessions
 from auth.passwords import hash_password
 from auth.permissions import public, requires
+from auth.rate_limit import rate_limited
 from domain.accounts import service as accounts
 from domain.accounts.models import User as UserRow
 from domain.core.errors import NotFound
@@ -65,14 +66,14 @@ class SessionMutation:
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
-    @strawberry.mutation(extensions=public())
+    @strawberry.mutation(extensions=public() + rate_limited("logIn", per_email=True))
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
         ctx = info.context
         return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.log_in(
             ctx.tokens, input.email, input.password, now=ctx.now, security_now=ctx.security_now)),
             lambda fields: fields)
 
-    @strawberry.mutation(extensions=public())
+    @strawberry.mutation(extensions=public() + rate_limited("refreshSession"))
     async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
         ctx = info.context
         return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.refresh(

@@ -1,0 +1,122 @@
+"""The baseline: the benchmark's dossier page as a plain Starlette endpoint with
+hand-written SQL on asyncpg — no GraphQL, no ORM, no DataLoaders.
+
+It does the same work as `query DossierPage` through GraphQL, for an owner or admin:
+verify the access token and re-read the membership (G6), read one page of the
+dossiers by client name (own account's, plus those shared with the user), each
+dossier's five newest entries with their current text and author, its shares and its
+assignees, record the reads (P2), and return the same JSON (`data` only). Serve it with
+`uvicorn bench.plain_app:app` and the same DATABASE_URL / JWT settings as the API."""
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from auth.tokens import ACCESS, TokenService
+from domain.core.settings import load_settings
+from schema.relay import encode_cursor, to_global_id
+
+PAGE = 20
+ENTRIES = 5
+
+MEMBERSHIP_SQL = """SELECT m.id, m.role, u.email, u.token_version FROM membership m
+JOIN "user" u ON u.id = m.user_id WHERE m.account_id = $1 AND m.user_id = $2"""
+DOSSIERS_SQL = """SELECT id, account_id, client_name, reference, archived_at FROM dossier
+WHERE archived_at IS NULL AND (account_id = $1 OR id IN (
+  SELECT dossier_id FROM share WHERE user_id = $2 AND status = 'ACTIVE' AND revoked_at IS NULL))
+ORDER BY client_name, id LIMIT $3"""
+ENTRIES_SQL = """SELECT e.id, e.dossier_id, e.kind, e.current_version, r.body, r.author_email, r.written_at
+FROM unnest($1::bigint[]) AS d(id)
+CROSS JOIN LATERAL (SELECT id, dossier_id, kind, current_version FROM entry
+                    WHERE dossier_id = d.id ORDER BY id DESC LIMIT $2) e
+JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version
+ORDER BY e.dossier_id, e.id DESC"""
+SHARES_SQL = """SELECT dossier_id, email, status, access FROM share
+WHERE dossier_id = ANY($1::bigint[]) AND revoked_at IS NULL ORDER BY created_at, id"""
+ASSIGNEES_SQL = """SELECT a.dossier_id, m.id, m.role, u.email FROM dossier_assignment a
+JOIN membership m ON m.id = a.membership_id JOIN "user" u ON u.id = m.user_id
+WHERE a.dossier_id = ANY($1::bigint[]) ORDER BY a.created_at, a.id"""
+READS_SQL = """INSERT INTO dossier_read (account_id, dossier_id, user_id, read_at)
+SELECT account_id, dossier_id, $3, $4 FROM unnest($1::bigint[], $2::bigint[]) AS t(dossier_id, account_id)"""
+
+settings = load_settings()
+tokens = TokenService(settings)
+state: dict[str, Any] = {}
+
+
+def _unauthenticated() -> Response:
+    return JSONResponse({"errors": [{"message": "Sign in first.", "extensions": {"code": "UNAUTHENTICATED"}}]})
+
+
+async def dossier_page(request: Request) -> Response:
+    now = datetime.now(timezone.utc)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        claims = tokens.decode(token.strip(), ACCESS, now)
+        user_id, account_id = int(claims["sub"]), int(claims["acc"])
+    except Exception:  # noqa: BLE001 - any bad token is the same answer
+        return _unauthenticated()
+    pool: asyncpg.Pool = state["pool"]
+    async with pool.acquire() as conn:
+        member = await conn.fetchrow(MEMBERSHIP_SQL, account_id, user_id)
+        if member is None or member["token_version"] != int(claims.get("ver", -1)) or member["role"] == "MEMBER":
+            return _unauthenticated()  # members see assigned dossiers only: not part of this baseline
+        rows = await conn.fetch(DOSSIERS_SQL, account_id, user_id, PAGE + 1)
+        page, has_next = rows[:PAGE], len(rows) > PAGE
+        ids = [row["id"] for row in page]
+        entries = await conn.fetch(ENTRIES_SQL, ids, ENTRIES)
+        shares = await conn.fetch(SHARES_SQL, ids)
+        assignees = await conn.fetch(ASSIGNEES_SQL, ids)
+        if ids:
+            await conn.execute(READS_SQL, ids, [row["account_id"] for row in page], user_id, now)
+    by_dossier: dict[int, dict[str, list]] = {i: {"entries": [], "shares": [], "assignees": []} for i in ids}
+    for e in entries:
+        by_dossier[e["dossier_id"]]["entries"].append({"node": {
+            "id": to_global_id("Entry", e["id"]), "kind": e["kind"], "body": e["body"],
+            "version": e["current_version"], "writtenAt": e["written_at"].isoformat(),
+            "author": {"email": e["author_email"]}}})
+    for s in shares:
+        by_dossier[s["dossier_id"]]["shares"].append({"email": s["email"], "status": s["status"], "access": s["access"]})
+    for a in assignees:
+        if a["dossier_id"] in by_dossier:
+            by_dossier[a["dossier_id"]]["assignees"].append(
+                {"id": to_global_id("Teammate", a["id"]), "role": a["role"], "user": {"email": a["email"]}})
+    edges = []
+    for row in page:
+        own = row["account_id"] == account_id
+        related = by_dossier[row["id"]]
+        edges.append({"cursor": encode_cursor(row["id"], row["client_name"]), "node": {
+            "id": to_global_id("Dossier", row["id"]), "clientName": row["client_name"],
+            "reference": row["reference"], "archived": row["archived_at"] is not None,
+            "entries": {"edges": related["entries"]},
+            "shares": related["shares"] if own else [],
+            "assignees": related["assignees"] if own else []}})
+    data = {"dossiers": {"pageInfo": {"hasNextPage": has_next, "endCursor": edges[-1]["cursor"] if edges else None},
+                         "edges": edges}}
+    return Response(json.dumps({"data": data}), media_type="application/json")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    url = settings.database_url.replace("postgres://", "postgresql://", 1)
+    state["pool"] = await asyncpg.create_pool(url, min_size=1, max_size=settings.database_pool_size)
+    try:
+        yield
+    finally:
+        await state["pool"].close()
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+app = Starlette(routes=[Route("/plain/dossiers", dossier_page, methods=["GET", "POST"]),
+                        Route("/healthz", healthz)], lifespan=lifespan)

@@ -1,0 +1,191 @@
+"""`python -m bench.run [--quick]` (or `make bench`): load figures on PostgreSQL.
+
+1. creates a fresh database on BENCH_POSTGRES_URL / DATABASE_URL's server (default
+   postgres://postgres@127.0.0.1:5432), runs `casebook migrate`, seeds it (bench.seed);
+2. starts the real server — `casebook serve --workers N`, CASEBOOK_ENV=production, a
+   random secret — and the plain Starlette baseline (bench.plain_app) with N workers;
+3. measures requests/s, p50 and p99 of: the dossier page (GraphQL and plain, same JSON),
+   one dossier with its entries, addEntry, shareDossier; then the dossier page's p50 one
+   request at a time for an account with 1,000 and one with 20,000 dossiers;
+4. prints a table and the GraphQL / plain ratio, and drops the database.
+
+Load comes from this process (httpx), on the same machine: on few cores the generator
+competes with the server for CPU, so figures are lower bounds; compare ratios."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+import uuid
+
+import httpx
+
+from bench.load import Figures, measure
+from bench.queries import ADD_ENTRY, GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SHARE
+from bench.seed import PASSWORD, Scale, Seeded, seed
+from bench.servers import (
+    api_command, create_database, drop_database, free_port, migrate, plain_command, running, server_env,
+)
+from schema.relay import to_global_id
+
+def graphql_ok(response: httpx.Response, payload: str | None = None) -> bool:
+    if response.status_code != 200:
+        return False
+    body = response.json()
+    if body.get("errors"):
+        return False
+    return payload is None or body["data"][payload]["userErrors"] == []
+
+
+async def log_in(base: str, email: str) -> str:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        response = await client.post("/graphql", json={"query": LOG_IN, "variables": {"email": email, "password": PASSWORD}})
+        return response.json()["data"]["logIn"]["accessToken"]
+
+
+def _machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+async def scenarios(api: str, plain: str, data: Seeded, *, concurrency: int, seconds: float,
+                    warmup: float, sequential: int) -> tuple[list[Figures], dict]:
+    big_token, mid_token = await log_in(api, data.big["email"]), await log_in(api, data.mid["email"])
+    small = data.small[: min(20, len(data.small))]
+    small_tokens = [await log_in(api, owner["email"]) for owner in small]
+    big_auth = {"authorization": f"Bearer {big_token}"}
+    rng = random.Random(7)
+    checks: dict = {}
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        graphql = (await client.post(api + "/graphql", json={"query": GRAPHQL_PAGE}, headers=big_auth)).json()
+        baseline = (await client.post(plain + "/plain/dossiers", headers=big_auth)).json()
+    checks["same_json"] = graphql.get("data") == baseline.get("data") and not graphql.get("errors")
+    checks["cost_of_page"] = (graphql.get("extensions") or {}).get("cost")
+
+    async def page(client: httpx.AsyncClient, _: int, token: str = big_token) -> bool:
+        response = await client.post("/graphql", json={"query": GRAPHQL_PAGE},
+                                     headers={"authorization": f"Bearer {token}"})
+        return graphql_ok(response)
+
+    async def plain_page(client: httpx.AsyncClient, _: int) -> bool:
+        response = await client.get("/plain/dossiers", headers=big_auth)
+        return response.status_code == 200 and "data" in response.json()
+
+    mid_ids = data.mid["dossier_ids"]
+
+    async def one_dossier(client: httpx.AsyncClient, _: int) -> bool:
+        dossier = to_global_id("Dossier", rng.choice(mid_ids))
+        response = await client.post("/graphql", json={"query": ONE_DOSSIER, "variables": {"id": dossier}},
+                                     headers={"authorization": f"Bearer {mid_token}"})
+        return graphql_ok(response) and response.json()["data"]["dossier"] is not None
+
+    async def add_entry(client: httpx.AsyncClient, n: int) -> bool:
+        index = rng.randrange(len(small))
+        dossier = to_global_id("Dossier", rng.choice(small[index]["dossier_ids"]))
+        response = await client.post("/graphql", headers={"authorization": f"Bearer {small_tokens[index]}"}, json={
+            "query": ADD_ENTRY, "variables": {"input": {"dossierId": dossier, "kind": "NOTE",
+                                                         "body": f"Bench note {n}: weight stable, plan kept."}}})
+        return graphql_ok(response, "addEntry")
+
+    async def share(client: httpx.AsyncClient, n: int) -> bool:
+        index = rng.randrange(len(small))
+        dossier = to_global_id("Dossier", rng.choice(small[index]["dossier_ids"]))
+        response = await client.post("/graphql", headers={"authorization": f"Bearer {small_tokens[index]}"}, json={
+            "query": SHARE, "variables": {"input": {"dossierId": dossier, "access": "VIEWER",
+                                                     "email": f"g{n}-{uuid.uuid4().hex[:8]}@guests.example.org"}}})
+        return graphql_ok(response, "shareDossier")
+
+    load = {"concurrency": concurrency, "seconds": seconds, "warmup": warmup}
+    results = [
+        await measure(f"dossier page, GraphQL ({len(data.big['dossier_ids']):,} dossiers)", api, page, **load),
+        await measure("dossier page, plain Starlette + asyncpg", plain, plain_page, **load),
+        await measure("one dossier with its entries", api, one_dossier, **load),
+        await measure("addEntry", api, add_entry, **load),
+        await measure("shareDossier", api, share, **load),
+    ]
+    one_at_a_time = {"concurrency": 1, "seconds": 120, "warmup": 0.5, "limit": sequential}
+    for name, token, count in (("mid", mid_token, len(data.mid["dossier_ids"])),
+                               ("big", big_token, len(data.big["dossier_ids"]))):
+        results.append(await measure(f"dossier page, one at a time, {count:,} dossiers", api,
+                                     lambda c, n, t=token: page(c, n, t), **one_at_a_time))
+    return results, checks
+
+
+def table(results: list[Figures]) -> str:
+    lines = [f"{'scenario':<50} {'conc':>4} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}",
+             "-" * 98]
+    for r in results:
+        lines.append(f"{r.name:<50} {r.concurrency:>4} {r.requests:>8} {r.rps:>8.1f} {r.p50:>8.1f} {r.p99:>8.1f} {r.errors:>6}")
+    return "\n".join(lines)
+
+
+async def main(args: argparse.Namespace) -> int:
+    scale = Scale.quick() if args.quick else Scale()
+    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    started = time.perf_counter()
+    print(f"machine: {_machine()}")
+    print(f"workers: {args.workers}, load: {args.concurrency} concurrent clients x {seconds:.0f}s per scenario")
+    database = await create_database()
+    print(f"database: {database.rsplit('/', 1)[1]} (fresh)")
+    try:
+        env = server_env(database)
+        migrate(env)
+        data = await seed(database, scale, log=print)
+        api_port, plain_port = free_port(), free_port()
+        api, plain = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{plain_port}"
+        server_log = os.path.join(tempfile.gettempdir(), f"casebook-bench-server-{api_port}.log")
+        with running(api_command(api_port, args.workers), env, api, log_path=server_log), \
+                running(plain_command(plain_port, args.workers), env, plain):
+            results, checks = await scenarios(api, plain, data, concurrency=args.concurrency, seconds=seconds,
+                                              warmup=1.0 if args.quick else 2.0,
+                                              sequential=50 if args.quick else 200)
+    finally:
+        if not args.keep:
+            await drop_database(database)
+    print()
+    print(table(results))
+    graphql, baseline = results[0], results[1]
+    mid, big = results[-2], results[-1]
+    print()
+    print(f"same JSON from GraphQL and plain: {'yes' if checks['same_json'] else 'NO'}; "
+          f"query cost of the page: {checks['cost_of_page']}")
+    print(f"GraphQL / plain, dossier page: req/s {graphql.rps / baseline.rps:.2f}, "
+          f"p50 {graphql.p50 / baseline.p50:.2f}x")
+    print(f"dossier page p50 one at a time: {len(data.mid['dossier_ids']):,} dossiers {mid.p50:.1f} ms, "
+          f"{len(data.big['dossier_ids']):,} dossiers {big.p50:.1f} ms (x{big.p50 / mid.p50:.2f})")
+    print(f"total {time.perf_counter() - started:.0f}s; server log: {server_log}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"machine": _machine(), "workers": args.workers, "checks": checks, "seeded": data.counts,
+                       "results": [{"name": r.name, "concurrency": r.concurrency, "requests": r.requests,
+                                    "rps": r.rps, "p50_ms": r.p50, "p99_ms": r.p99, "errors": r.errors}
+                                   for r in results]}, out, indent=2)
+    failed = sum(r.errors for r in results)
+    return 0 if checks["same_json"] and not failed else 1
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small data set, 3 s per scenario (a smoke run)")
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=0.0, help="per scenario (default 10, quick 3)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--json", help="also write the figures to this file")
+    return asyncio.run(main(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

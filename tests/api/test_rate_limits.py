@@ -1,0 +1,163 @@
+"""RATE_LIMITED on logIn (per email and per client address), refreshSession and
+acceptInvitation (per client address), counted where every server process sees it: the
+database, or Redis when REDIS_URL is set (issue 6)."""
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from auth.rate_limit import Window
+from tests.conftest import Api
+from tests.support.flows import LOG_IN, PASSWORD, sign_up
+
+REFRESH = """mutation($input: RefreshSessionInput!) {
+  refreshSession(input: $input) { accessToken userErrors { code } } }"""
+
+
+@pytest.fixture
+def client_at(db, settings):
+    """An API client over an app with changed settings, calling from a given address."""
+    from api.app import create_app
+
+    def make(address: str | None = None, **overrides) -> Api:
+        # A window of decades: a fixed window's boundary never falls inside a test.
+        overrides.setdefault("rate_limit_window_seconds", 10**9)
+        client = Api(create_app(replace(settings, **overrides), manage_db=False))
+        address = address or f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+        client.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=client.app, client=(address, 40000)), base_url="http://test")
+        return client
+
+    return make
+
+
+def codes(body: dict) -> list[str]:
+    return [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
+
+
+async def log_in(api: Api, email: str, password: str = PASSWORD, **kwargs) -> dict:
+    return await api(LOG_IN, {"input": {"email": email, "password": password}}, **kwargs)
+
+
+async def test_log_in_is_limited_per_email(client_at):
+    api = client_at(rate_limit_per_email=2, rate_limit_per_client=100)
+    await sign_up(api, "olga@example.org")
+    for _ in range(2):
+        body = await log_in(api, "olga@example.org", "wrong password")
+        assert body["data"]["logIn"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    body = await log_in(api, " OLGA@example.org ")  # the same address, written differently
+    assert codes(body) == ["RATE_LIMITED"]
+    assert body["data"] is None
+    assert 1 <= body["errors"][0]["extensions"]["retryAfterSeconds"] <= 10**9
+    other = await log_in(api, "someone-else@example.org")
+    assert codes(other) == []  # another email still gets an answer (INVALID_CREDENTIALS)
+
+
+async def test_the_right_password_does_not_get_through_once_limited(client_at):
+    api = client_at(rate_limit_per_email=1, rate_limit_per_client=100)
+    await sign_up(api, "pia@example.org")
+    assert (await log_in(api, "pia@example.org", "wrong"))["data"]["logIn"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    assert codes(await log_in(api, "pia@example.org")) == ["RATE_LIMITED"]
+
+
+async def test_log_in_is_limited_per_client_address_across_emails(client_at):
+    api = client_at(address="10.0.0.7", rate_limit_per_client=3, rate_limit_per_email=100)
+    for n in range(3):
+        assert codes(await log_in(api, f"guess{n}@example.org")) == []
+    assert codes(await log_in(api, "guess9@example.org")) == ["RATE_LIMITED"]
+    elsewhere = client_at(address="10.0.0.8", rate_limit_per_client=3, rate_limit_per_email=100)
+    assert codes(await log_in(elsewhere, "guess9@example.org")) == []
+
+
+async def test_refresh_session_is_limited_per_client_address(client_at):
+    api = client_at(rate_limit_per_client=2)
+    for _ in range(2):
+        body = await api(REFRESH, {"input": {"refreshToken": "not-a-token"}})
+        assert body["data"]["refreshSession"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    assert codes(await api(REFRESH, {"input": {"refreshToken": "not-a-token"}})) == ["RATE_LIMITED"]
+
+
+ACCEPT = """mutation($input: AcceptInvitationInput!) {
+  acceptInvitation(input: $input) { accessToken userErrors { code } } }"""
+
+
+async def test_accept_invitation_is_limited_per_client_address(client_at):
+    api = client_at(rate_limit_per_client=2)
+    guess = {"input": {"token": "guessed-token", "password": "correct horse 42", "name": "Eve"}}
+    for _ in range(2):
+        body = await api(ACCEPT, guess)
+        assert body["data"]["acceptInvitation"]["userErrors"][0]["code"] == "INVITATION_INVALID"
+    assert codes(await api(ACCEPT, guess)) == ["RATE_LIMITED"]
+
+
+async def test_the_business_clock_does_not_reset_the_window(client_at):
+    api = client_at(rate_limit_per_email=1, rate_limit_per_client=100)
+    await log_in(api, "nina@example.org", "wrong", now="2026-04-30T23:30:00+02:00")
+    body = await log_in(api, "nina@example.org", "wrong", now="2031-01-01T00:00:00+00:00")
+    assert codes(body) == ["RATE_LIMITED"]
+
+
+async def test_two_server_processes_share_the_count_through_the_database(client_at):
+    first = client_at(address="10.1.1.1", rate_limit_per_email=2, rate_limit_per_client=100)
+    second = client_at(address="10.1.1.2", rate_limit_per_email=2, rate_limit_per_client=100)
+    await log_in(first, "shared@example.org", "wrong")
+    await log_in(second, "shared@example.org", "wrong")
+    assert codes(await log_in(first, "shared@example.org", "wrong")) == ["RATE_LIMITED"]
+    from tortoise import connections
+
+    _, rows = await connections.get("default").execute_query('SELECT "key", "count" FROM "rate_limit"')
+    assert all("shared@example.org" not in row["key"] for row in rows)  # stored hashed
+
+
+async def test_an_unreachable_redis_falls_back_to_the_database(client_at):
+    api = client_at(rate_limit_per_email=1, rate_limit_per_client=100, redis_url="redis://127.0.0.1:1/0")
+    await log_in(api, "fallback@example.org", "wrong")
+    assert codes(await log_in(api, "fallback@example.org", "wrong")) == ["RATE_LIMITED"]
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.3).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis at 127.0.0.1:6379")
+async def test_with_redis_the_count_lives_in_redis(client_at):
+    email = f"redis-{uuid.uuid4().hex[:8]}@example.org"
+    first = client_at(rate_limit_per_email=2, rate_limit_per_client=100, redis_url="redis://127.0.0.1:6379/0",
+                      rate_limit_window_seconds=3600)
+    second = client_at(rate_limit_per_email=2, rate_limit_per_client=100, redis_url="redis://127.0.0.1:6379/0",
+                       rate_limit_window_seconds=3600)
+    await log_in(first, email, "wrong")
+    await log_in(second, email, "wrong")
+    assert codes(await log_in(first, email, "wrong")) == ["RATE_LIMITED"]
+    from tortoise import connections
+
+    _, rows = await connections.get("default").execute_query('SELECT COUNT(*) AS n FROM "rate_limit"')
+    assert rows[0]["n"] == 0  # nothing went to the database
+
+
+def test_windows_are_fixed_and_aligned_to_the_epoch():
+    moment = datetime(2026, 5, 1, 12, 0, 42, tzinfo=timezone.utc)
+    window = Window.at(moment, 60)
+    assert window.start % 60 == 0 and window.start <= moment.timestamp() < window.start + 60
+    assert window.retry_after(moment) == 18
+
+
+@pytest.mark.postgres_only
+async def test_concurrent_attempts_are_each_counted_once(db, settings):
+    """The upsert is atomic: 30 racing attempts get the counts 1..30, none lost."""
+    import asyncio
+
+    from auth.rate_limit import count_attempt
+
+    now = datetime.now(timezone.utc)
+    results = await asyncio.gather(*[count_attempt(settings, "logIn:email:race", now) for _ in range(30)])
+    assert sorted(count for count, _ in results) == list(range(1, 31))

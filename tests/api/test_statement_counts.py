@@ -1,0 +1,105 @@
+"""No N+1 (issue 6): a list query sends a fixed number of SQL statements, the same for 5
+items as for 50 — every relation a list can reach goes through a DataLoader."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from domain.shares.models import Share
+from tests.support.flows import sign_up
+from tests.support.seed import NOW, seed_practice
+from tests.support.statements import shapes, statements_of
+
+AT = "2026-04-20T12:00:00+02:00"  # business time: the month the seed's dossiers are active in
+
+DOSSIER_PAGE = """query($n: Int!) { dossiers(first: $n) { pageInfo { hasNextPage endCursor } edges { cursor node {
+  id clientName reference archived activeThisMonth
+  entries(first: 5) { edges { node { id kind body version writtenAt author { userId email } } } }
+  shares { id email status access dossier { id } }
+  assignees { id role addedAt user { id email name } }
+  measurements { metric value unit author { email } }
+} } } }"""
+
+ONE_DOSSIER = """query($id: ID!, $n: Int!) { dossier(id: $id) { clientName
+  entries(first: $n) { pageInfo { hasNextPage } edges { node { body author { email }
+    revisions { version body author { email } writtenAt } } } }
+  measurements { value author { email } } shares { email } assignees { user { email } } } }"""
+
+ACCOUNT = """{ account { name teammates { role addedAt user { email } }
+  usage { count limit activeDossiers { clientName entries(first: 2) { edges { node { body } } } } }
+  auditLog(first: 50) { edges { node { action } } } } }"""
+
+VIEWER_SHARES = """{ me { shares { email status dossier { clientName
+  entries(first: 3) { edges { node { body author { email } } } } } } } }"""
+
+
+def explain(small: list[str], large: list[str]) -> str:
+    """Which statements the larger request repeats (the N+1 culprit)."""
+    grown = Counter(shapes(large)) - Counter(shapes(small))
+    return "statements that grew with the items:\n" + "\n".join(
+        f"  +{count}  {shape}" for shape, count in grown.most_common(5))
+
+
+def assert_fixed(small: list[str], large: list[str]) -> None:
+    assert len(large) == len(small), explain(small, large)
+
+
+async def test_the_dossier_page_sends_as_many_statements_for_50_dossiers_as_for_5(api):
+    few, many = await seed_practice(api, 5), await seed_practice(api, 50)
+    small = await statements_of(api, DOSSIER_PAGE, {"n": 5}, token=few.token, now=AT)
+    large = await statements_of(api, DOSSIER_PAGE, {"n": 50}, token=many.token, now=AT)
+    assert_fixed(small, large)
+
+
+async def test_the_brief_s_dossier_list_query_is_fixed(api):
+    query = """{ dossiers(first: 50) { edges { node { entries(first: 5) { edges { node { author { email } } } }
+      shares { email } assignees { id } } } } }"""
+    few, many = await seed_practice(api, 5), await seed_practice(api, 50)
+    assert_fixed(await statements_of(api, query, token=few.token, now=AT),
+                 await statements_of(api, query, token=many.token, now=AT))
+
+
+async def test_one_dossier_with_50_entries_costs_the_same_as_with_5(api):
+    practice = await seed_practice(api, 1, entries=50, revisions=3)
+    dossier_id = (await api.data("{ dossiers(first: 1) { edges { node { id } } } }",
+                                 token=practice.token, now=AT))["dossiers"]["edges"][0]["node"]["id"]
+    small = await statements_of(api, ONE_DOSSIER, {"id": dossier_id, "n": 5}, token=practice.token, now=AT)
+    large = await statements_of(api, ONE_DOSSIER, {"id": dossier_id, "n": 50}, token=practice.token, now=AT)
+    assert_fixed(small, large)
+
+
+async def test_the_account_page_is_fixed_in_teammates_and_active_dossiers(api):
+    few = await seed_practice(api, 5, teammates=4)
+    many = await seed_practice(api, 50, teammates=49)
+    assert_fixed(await statements_of(api, ACCOUNT, token=few.token, now=AT),
+                 await statements_of(api, ACCOUNT, token=many.token, now=AT))
+
+
+async def _shared_with_a_paid_user(api, practice, count: int) -> str:
+    """A paid user of another account holding `count` active shares of the practice (G3)."""
+    other = await sign_up(api)
+    from domain.accounts.models import User
+
+    user = await User.get(email=other["viewer"]["user"]["email"])
+    await Share.bulk_create([
+        Share(account_id=practice.account_id, dossier_id=d, email=user.email, user_id=user.id,
+              access="VIEWER", status="ACTIVE", created_by_user_id=practice.user_id, created_at=NOW)
+        for d in practice.dossier_ids[:count]])
+    return other["accessToken"]
+
+
+async def test_the_viewer_s_shares_are_fixed_in_the_number_of_shared_dossiers(api):
+    few, many = await seed_practice(api, 5), await seed_practice(api, 50)
+    few_token = await _shared_with_a_paid_user(api, few, 5)
+    many_token = await _shared_with_a_paid_user(api, many, 50)
+    assert_fixed(await statements_of(api, VIEWER_SHARES, token=few_token, now=AT),
+                 await statements_of(api, VIEWER_SHARES, token=many_token, now=AT))
+
+
+@pytest.mark.parametrize("n", [20])
+async def test_a_dossier_page_needs_few_statements_in_absolute_terms(api, n):
+    """Not only fixed but small: a guard against a loader per field per type."""
+    practice = await seed_practice(api, n)
+    statements = await statements_of(api, DOSSIER_PAGE, {"n": n}, token=practice.token, now=AT)
+    assert len(statements) <= 20, "\n".join(shapes(statements))
