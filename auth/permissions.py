@@ -51,6 +51,22 @@ class Public(BasePermission):
         return True
 
 
+class NotActingInAccount(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("Act in this account first (switchAccount) to see its data.",
+                         extensions={"code": "FORBIDDEN"})
+
+
+def ensure_acting_in(principal: Any, account_id: int) -> None:
+    """Account data (subscription, usage, ledger, audit log, credentials) is shown only
+    for the account the token acts in: scopes are derived from the role there, and an
+    account reached through `me.memberships` must not borrow them."""
+    if principal is None:
+        raise Unauthenticated()
+    if principal.actor.account_id != account_id:
+        raise NotActingInAccount()
+
+
 def requires(*scopes: Scope) -> list[FieldExtension]:
     """Extensions for a field that needs a signed-in principal with these scopes
     (none listed: any signed-in principal)."""

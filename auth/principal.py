@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from auth.machines import MACHINE, MACHINE_SCOPES, active_credential_for
 from auth.scopes import Scope, parse_scopes, scopes_for
 from auth.tokens import ACCESS, TokenInvalid, TokenService
 from domain.accounts.models import Membership, User
@@ -22,6 +23,23 @@ class Principal:
         return scope in self.scopes
 
 
+async def _machine_principal(claims: dict, user_id: int) -> Principal:
+    """A partner system (T4) acts in its one account like an admin for dossiers, limited
+    to the scopes its credential was given; revoked or rotated credentials fail here."""
+    try:
+        account_id = int(claims.get("acc"))
+        version = int(claims.get("ver"))
+    except (TypeError, ValueError) as error:
+        raise Unauthenticated("invalid token") from error
+    credential = await active_credential_for(user_id, account_id)
+    user = await User.get_or_none(id=user_id)
+    if credential is None or user is None or user.token_version != version:
+        raise Unauthenticated("machine credential revoked")
+    actor = Actor(user_id, user.email, ActorKind.PAID, account_id, Role.ADMIN)
+    allowed = parse_scopes(claims.get("scope", "")) & parse_scopes(credential.scopes) & MACHINE_SCOPES
+    return Principal(actor, allowed, claims["jti"])
+
+
 async def principal_from_token(tokens: TokenService, token: str, now: datetime) -> Principal:
     """Verify the token, then read the user and membership as they are now.
 
@@ -32,6 +50,8 @@ async def principal_from_token(tokens: TokenService, token: str, now: datetime) 
     try:
         claims = tokens.decode(token, ACCESS, now)
         user_id = int(claims["sub"])
+        if claims.get("kind") == MACHINE:
+            return await _machine_principal(claims, user_id)
         kind = ActorKind(claims.get("kind"))
         version = int(claims.get("ver"))
     except (TokenInvalid, KeyError, TypeError, ValueError) as error:

@@ -33,11 +33,13 @@ class KeyRing:
     @classmethod
     def from_settings(cls, settings: Settings) -> "KeyRing":
         if settings.jwt_algorithm in HMAC_ALGORITHMS:
-            keys = {settings.jwt_key_id: settings.jwt_secret.encode()}
+            keys = {}
             for pair in settings.jwt_previous_secrets:
                 kid, _, secret = pair.partition(":")
                 if kid and secret:
                     keys[kid] = secret.encode()
+            # Last, so an old entry can never replace the current signing key.
+            keys[settings.jwt_key_id] = settings.jwt_secret.encode()
             return cls(settings.jwt_algorithm, settings.jwt_key_id, keys[settings.jwt_key_id], keys)
         private = Path(settings.jwt_private_key_file).read_bytes()
         keys: dict[str, Any] = {}

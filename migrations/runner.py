@@ -93,8 +93,10 @@ async def migrate() -> list[str]:
             if is_postgres:
                 await conn.execute_script(migration.sql)
             else:
+                # Not execute_script: sqlite3's executescript commits first, which would
+                # leave a failing migration half-applied.
                 for statement in statements(migration.sql):
-                    await conn.execute_script(statement)
+                    await conn.execute_query(statement)
             await execute(
                 conn,
                 'INSERT INTO "casebook_migration" ("version", "name", "applied_at") VALUES ($1, $2, $3)',

@@ -21,6 +21,10 @@ async def quote_for_lift(info: Any, lift: LiftRequest | None) -> Any:
 
     ctx = info.context
     principal = ctx.principal
+    # Only a teammate acting in the limited account sees (and causes) its prices; an
+    # outsider writing through a share gets the error without a quote (D4, Q5).
+    if principal is None or not principal.actor.is_paid or principal.actor.account_id != lift.account_id:
+        return None
     try:
         stored = await quote_lift(lift, now=ctx.now, catalog=ctx.catalog,
                                   user_id=principal.actor.user_id if principal else None)

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from auth.permissions import requires
+from schema.accounts.machines import MachineMutation
 from schema.accounts.queries import AccountQuery
 from schema.accounts.sessions import SessionMutation, SessionQuery
 from schema.accounts.teammates import TeammateMutation
@@ -33,7 +34,7 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
 
 
 @strawberry.type
-class Mutation(SessionMutation, TeammateMutation, ShareMutation, DossierMutation, BillingMutation):
+class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation):
     pass
 
 

@@ -29,6 +29,9 @@ class AuditAction:
     SUBSCRIPTION_CANCELLED = "subscription.cancelled"
     SUBSCRIPTION_RENEWED = "subscription.renewed"
     OPERATOR_ACTION = "operator.action"
+    MACHINE_CREDENTIAL_CREATED = "machine_credential.created"
+    MACHINE_CREDENTIAL_ROTATED = "machine_credential.rotated"
+    MACHINE_CREDENTIAL_REVOKED = "machine_credential.revoked"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
 
-from auth.permissions import requires
+from auth.permissions import ensure_acting_in, requires
 from auth.scopes import Scope
 from domain.accounts import queries
 from domain.accounts.models import Account as AccountRow
@@ -19,6 +19,7 @@ from schema.context import Info
 from schema.relay import Connection, to_global_id
 
 if TYPE_CHECKING:
+    from schema.accounts.machines import MachineCredential
     from schema.billing.types import LedgerLine, Subscription
     from schema.dossiers.types import ActiveClientUsage
     from schema.shares.types import Share
@@ -133,18 +134,21 @@ class Account(Node):
     @strawberry.field(extensions=requires(Scope.AUDIT_READ))
     async def audit_log(self, info: Info, first: Optional[int] = None,
                         after: Optional[str] = None) -> Connection[AuditEvent]:
+        ensure_acting_in(info.context.principal, self.row.id)
         from schema.accounts.audit import audit_page
 
         return await audit_page(info, self.row.id, first, after)
 
     @strawberry.field
     async def subscription(self, info: Info) -> Annotated["Subscription", strawberry.lazy("schema.billing.types")]:
+        ensure_acting_in(info.context.principal, self.row.id)
         from schema.billing.types import subscription_of
 
         return await subscription_of(info, self.row.id)
 
     @strawberry.field
     async def usage(self, info: Info, month: Optional[str] = None) -> Annotated["ActiveClientUsage", strawberry.lazy("schema.dossiers.types")]:
+        ensure_acting_in(info.context.principal, self.row.id)
         from schema.dossiers.types import usage_of
 
         return await usage_of(info, self.row, month)
@@ -152,12 +156,21 @@ class Account(Node):
     @strawberry.field
     async def usage_history(self, info: Info, last: int = 12) -> list[Annotated["ActiveClientUsage", strawberry.lazy("schema.dossiers.types")]]:
         """This month and the ones before it, newest first (A6: past months' counts)."""
+        ensure_acting_in(info.context.principal, self.row.id)
         from schema.dossiers.types import usage_history_of
 
         return await usage_history_of(info, self.row, last)
 
+    @strawberry.field(extensions=requires(Scope.TEAMMATES_MANAGE))
+    async def machine_credentials(self, info: Info) -> list[Annotated["MachineCredential", strawberry.lazy("schema.accounts.machines")]]:
+        ensure_acting_in(info.context.principal, self.row.id)
+        from schema.accounts.machines import credentials_of
+
+        return await credentials_of(info, self.row.id)
+
     @strawberry.field(extensions=requires(Scope.BILLING_MANAGE))
     async def ledger(self, info: Info) -> list[Annotated["LedgerLine", strawberry.lazy("schema.billing.types")]]:
+        ensure_acting_in(info.context.principal, self.row.id)
         from schema.billing.types import ledger_of
 
         return await ledger_of(info, self.row.id)

@@ -63,10 +63,10 @@ def _after(cursor: list[str] | None) -> tuple[str, int] | None:
 class DossierQuery:
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def dossiers(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
-                       include_archived: bool = False) -> Connection[Dossier]:
+                       include_archived: Optional[bool] = False) -> Connection[Dossier]:
         """The dossiers the principal may see, by client name: all of the account's for
         owners and admins, the assigned ones for members, plus those shared with them."""
-        rows, has_next = await visible_dossiers(info.context.actor, include_archived=include_archived,
+        rows, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
                                                 first=page_size(first), after=_after(decode_cursor(after)))
         return Connection.build([Dossier.from_model(row) for row in rows],
                                 [encode_cursor(row.id, row.client_name) for row in rows], has_next)

@@ -3,8 +3,9 @@ from strawberry.permission import PermissionExtension
 
 from schema.schema import Mutation, Query
 
-# API.md Transport: the only operations that work without a token.
-PUBLIC = {"signUp", "logIn", "refreshSession", "acceptInvitation", "catalog"}
+# API.md Transport: the only operations that work without a token, plus the exchange of
+# a partner system's client credentials for a token (T4), which is a sign-in too.
+PUBLIC = {"signUp", "logIn", "refreshSession", "acceptInvitation", "catalog", "issueMachineToken"}
 
 
 def _root_fields():

@@ -1,0 +1,144 @@
+"""Machine credentials for partner organisations' systems (T4): created by an account's
+owners and admins with a subset of the dossier scopes, exchanged for short-lived access
+tokens, rotated and revoked. Revoking or rotating bites on the next request: the
+credential's service user has its token version bumped."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from auth.models import MachineCredential
+from auth.scopes import Scope, format_scopes, parse_scopes
+from auth.tokens import ACCESS, TokenService
+from domain.accounts.models import User
+from domain.audit.service import AuditAction, record
+from domain.core.actor import Actor
+from domain.core.db import transaction
+from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
+from domain.core.validation import MAX_NAME, clean_text
+
+# A machine never manages teammates, billing or the audit log.
+MACHINE_SCOPES = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE})
+MACHINE = "machine"
+_SERVICE_DOMAIN = "machines.casebook.invalid"
+
+
+class InvalidClientCredentials(DomainError):
+    code = ErrorCode.INVALID_CREDENTIALS
+
+    def __init__(self) -> None:
+        super().__init__("The client id or secret is not right, or the credential was revoked.")
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    credential: MachineCredential
+    # Shown once, at creation or rotation; only its hash is stored.
+    secret: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _manager_account(actor: Actor) -> int:
+    if not actor.manages_account or actor.account_id is None:
+        raise Forbidden("only owners and admins manage machine credentials")
+    return actor.account_id
+
+
+def _check_scopes(requested: list[str]) -> frozenset[Scope]:
+    scopes = parse_scopes(" ".join(requested))
+    if not requested or len(scopes) != len(set(requested)) or not scopes <= MACHINE_SCOPES:
+        allowed = ", ".join(sorted(s.value for s in MACHINE_SCOPES))
+        raise InvalidInput(f"Choose one or more of: {allowed}.", field=("scopes",))
+    return scopes
+
+
+async def create_credential(actor: Actor, name: str, scopes: list[str], *, now: datetime) -> IssuedCredential:
+    account_id = _manager_account(actor)
+    label = clean_text(name, field="name", max_length=MAX_NAME)
+    granted = _check_scopes(scopes)
+    client_id = "cbm_" + secrets.token_hex(12)
+    secret = secrets.token_urlsafe(32)
+    async with transaction():
+        service_user = await User.create(email=f"{client_id}@{_SERVICE_DOMAIN}", name=f"{label} (machine)",
+                                         password_hash=None, created_at=now)
+        credential = await MachineCredential.create(
+            account_id=account_id, name=label, client_id=client_id, secret_hash=_hash(secret),
+            scopes=format_scopes(granted), service_user=service_user, created_by_user_id=actor.user_id,
+            created_at=now)
+        await record(AuditAction.MACHINE_CREDENTIAL_CREATED, now=now, account_id=account_id,
+                     actor_user_id=actor.user_id, subject=f"machine:{client_id}",
+                     detail={"scopes": credential.scopes})
+    return IssuedCredential(credential, secret)
+
+
+async def _own_credential(account_id: int, credential_id: int) -> MachineCredential:
+    credential = await MachineCredential.get_or_none(id=credential_id, account_id=account_id,
+                                                     revoked_at__isnull=True)
+    if credential is None:
+        raise NotFound("machine credential", field=("credentialId",))
+    return credential
+
+
+async def _end_tokens(credential: MachineCredential) -> None:
+    user = await User.get(id=credential.service_user_id)
+    user.token_version += 1
+    await user.save(update_fields=["token_version"])
+
+
+async def rotate_credential(actor: Actor, credential_id: int, *, now: datetime) -> IssuedCredential:
+    """A new secret; the old one and every token it got stop working at once."""
+    account_id = _manager_account(actor)
+    secret = secrets.token_urlsafe(32)
+    async with transaction():
+        credential = await _own_credential(account_id, credential_id)
+        credential.secret_hash = _hash(secret)
+        credential.rotated_at = now
+        await credential.save(update_fields=["secret_hash", "rotated_at"])
+        await _end_tokens(credential)
+        await record(AuditAction.MACHINE_CREDENTIAL_ROTATED, now=now, account_id=account_id,
+                     actor_user_id=actor.user_id, subject=f"machine:{credential.client_id}")
+    return IssuedCredential(credential, secret)
+
+
+async def revoke_credential(actor: Actor, credential_id: int, *, now: datetime) -> int:
+    account_id = _manager_account(actor)
+    async with transaction():
+        credential = await _own_credential(account_id, credential_id)
+        credential.revoked_at = now
+        await credential.save(update_fields=["revoked_at"])
+        await _end_tokens(credential)
+        await record(AuditAction.MACHINE_CREDENTIAL_REVOKED, now=now, account_id=account_id,
+                     actor_user_id=actor.user_id, subject=f"machine:{credential.client_id}")
+    return credential.id
+
+
+async def exchange(tokens: TokenService, client_id: str, secret: str, *,
+                   security_now: datetime) -> tuple[str, datetime]:
+    """Client credentials → a short-lived access token. No refresh token: a system that
+    holds its secret simply asks again."""
+    if not client_id or not secret or len(client_id) > 64 or len(secret) > 200:
+        raise InvalidClientCredentials()
+    credential = await MachineCredential.get_or_none(client_id=client_id, revoked_at__isnull=True)
+    expected = credential.secret_hash if credential else _hash("no-such-credential")
+    if not hmac.compare_digest(expected, _hash(secret)) or credential is None:
+        raise InvalidClientCredentials()
+    user = await User.get(id=credential.service_user_id)
+    claims = {"kind": MACHINE, "acc": str(credential.account_id), "scope": credential.scopes,
+              "ver": user.token_version}
+    return tokens.encode(ACCESS, str(user.id), claims, security_now,
+                         tokens.settings.access_token_ttl_seconds)
+
+
+async def active_credential_for(user_id: int, account_id: int) -> MachineCredential | None:
+    return await MachineCredential.get_or_none(service_user_id=user_id, account_id=account_id,
+                                               revoked_at__isnull=True)
+
+
+async def credentials_of(account_id: int) -> list[MachineCredential]:
+    return await MachineCredential.filter(account_id=account_id).order_by("id")
