@@ -165,7 +165,8 @@ async def log_out(user_id: int, refresh_token: str, *, now: datetime, security_n
 
 async def switch_account(tokens: TokenService, user_id: int, account_id: int, *,
                          security_now: datetime) -> Session:
-    """A new session acting in another account the user is a teammate of."""
+    """A new session acting in another account the user is a teammate of. Guests and
+    operators have no membership, so they find no account to switch to."""
     async with transaction():
         if not await Membership.exists(user_id=user_id, account_id=account_id):
             raise NotFound("account", field=("accountId",))

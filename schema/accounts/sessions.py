@@ -9,7 +9,6 @@ from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
 from domain.accounts import service as accounts
 from domain.accounts.models import User as UserRow
-from domain.core.errors import NotFound
 from domain.core.validation import check_password
 from schema.accounts.auth_types import (
     AuthPayload, LogInInput, LogOutInput, LogOutPayload, RefreshSessionInput, SignUpInput,
@@ -92,8 +91,6 @@ class SessionMutation:
 
         async def call():
             account_id = from_global_id(input.account_id, "Account", field="accountId")
-            if not ctx.actor.is_paid:
-                raise NotFound("account", field=("accountId",))
             return await _auth_payload(await sessions.switch_account(
                 ctx.tokens, ctx.actor.user_id, account_id, security_now=ctx.security_now))
 
