@@ -34,7 +34,9 @@ class HasScopes(BasePermission):
     def __init__(self, *scopes: Scope) -> None:
         self.scopes = scopes
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    # A plain `def` (no I/O here): strawberry then keeps sync fields sync instead of
+    # turning every checked scalar into an awaitable.
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         principal = info.context.principal
         if principal is None:
             raise Unauthenticated()
@@ -47,7 +49,7 @@ class HasScopes(BasePermission):
 class Public(BasePermission):
     """Open without a token: signUp, logIn, refreshSession, acceptInvitation, catalog."""
 
-    async def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return True
 
 

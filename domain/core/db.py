@@ -24,12 +24,22 @@ MODEL_MODULES = [
 _PLACEHOLDER = re.compile(r"\$\d+")
 
 
+async def _keep_session(conn: Any) -> None:
+    """asyncpg pool `reset` hook, run when a connection goes back to the pool (after
+    every statement outside a transaction). asyncpg has already rolled back any open
+    transaction; its default then sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` — one more round trip each time. Our code keeps no session state (no
+    session SET, LISTEN, session advisory locks or cursors outside a transaction), so
+    there is nothing to reset."""
+
+
 def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[str, Any]:
     url = db_url or settings.database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url[len("postgresql://"):]
     if url.startswith("postgres://"):
-        credentials: dict[str, Any] = {"minsize": 1, "maxsize": settings.database_pool_size}
+        credentials: dict[str, Any] = {"minsize": 1, "maxsize": settings.database_pool_size,
+                                       "reset": _keep_session}
         connection: Any = {"engine": "tortoise.backends.asyncpg", "credentials": credentials}
         from tortoise.backends.base.config_generator import expand_db_url
 

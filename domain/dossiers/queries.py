@@ -42,19 +42,25 @@ async def measurements_by_id(ids: Sequence[int]) -> list[Measurement | None]:
 EntryPageKey = tuple[int, int, "int | None"]
 
 
-async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Entry], bool]]:
-    """Newest first: one page of entries per dossier, as (entries, has_next_page).
+# An entry with its current version (None only if that row were missing).
+CurrentEntry = tuple[Entry, "EntryRevision | None"]
+
+
+async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[CurrentEntry], bool]]:
+    """Newest first: one page of entries per dossier, as (entries, has_next_page), each
+    entry with its current version.
 
     A page of 20 dossiers asks for 20 pages at once. One query serves all dossiers that
     ask for the same page size and cursor (in practice: all of them) with
     ROW_NUMBER() OVER (PARTITION BY dossier_id): each dossier's newest `first + 1` rows,
     read along the (dossier_id, id) index, instead of every entry of every dossier
-    (fetch-all-and-cut would grow with the dossiers' history, not with the page).
+    (fetch-all-and-cut would grow with the dossiers' history, not with the page). The
+    current revision is joined in, so showing an entry's text costs no further read.
     """
     groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
     for dossier_id, first, before_id in keys:
         groups[(first, before_id)].append(dossier_id)
-    pages: dict[EntryPageKey, tuple[list[Entry], bool]] = {}
+    pages: dict[EntryPageKey, tuple[list[CurrentEntry], bool]] = {}
     conn = connections.get("default")
     for (first, before_id), dossier_ids in groups.items():
         ids = sorted(set(dossier_ids))
@@ -66,19 +72,33 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Entry], b
             cursor_sql = f" AND id < ${len(params)}"
         params.append(first + 1)
         sql = (
-            "SELECT id, account_id, dossier_id, kind, current_version, created_at FROM ("
+            "SELECT e.id, e.account_id, e.dossier_id, e.kind, e.current_version, e.created_at, "
+            "r.id AS r_id, r.body AS r_body, r.author_user_id AS r_author_user_id, "
+            "r.author_email AS r_author_email, r.written_at AS r_written_at FROM ("
             "SELECT id, account_id, dossier_id, kind, current_version, created_at, "
             "ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY id DESC) AS rn "
             f"FROM entry WHERE dossier_id IN ({placeholders}){cursor_sql}"
-            f") ranked WHERE rn <= ${len(params)} ORDER BY dossier_id, id DESC"
+            f") e LEFT JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
+            f"WHERE e.rn <= ${len(params)} ORDER BY e.dossier_id, e.id DESC"
         )
         _, rows = await execute(conn, sql, params)
-        per_dossier: dict[int, list[Entry]] = {dossier_id: [] for dossier_id in ids}
+        per_dossier: dict[int, list[CurrentEntry]] = {dossier_id: [] for dossier_id in ids}
         for row in rows:
-            per_dossier[row["dossier_id"]].append(Entry._init_from_db(**row))
+            per_dossier[row["dossier_id"]].append(_entry_with_current(row))
         for dossier_id, entries in per_dossier.items():
             pages[(dossier_id, first, before_id)] = (entries[:first], len(entries) > first)
     return [pages[tuple(key)] for key in keys]
+
+
+def _entry_with_current(row: dict) -> CurrentEntry:
+    entry = Entry._init_from_db(id=row["id"], account_id=row["account_id"], dossier_id=row["dossier_id"],
+                                kind=row["kind"], current_version=row["current_version"],
+                                created_at=row["created_at"])
+    current = None if row["r_id"] is None else EntryRevision._init_from_db(
+        id=row["r_id"], account_id=row["account_id"], entry_id=row["id"], version=row["current_version"],
+        body=row["r_body"], author_user_id=row["r_author_user_id"], author_email=row["r_author_email"],
+        written_at=row["r_written_at"])
+    return entry, current
 
 
 async def revisions_by_entry(entry_ids: Sequence[int]) -> list[list[EntryRevision]]:
@@ -137,33 +157,49 @@ def check_month(month: str | None, now: datetime, time_zone: str) -> str:
     return month.strip()
 
 
-async def _current_cap(account_id: int, catalog: Catalog) -> int | None:
-    subscription = await Subscription.get(account_id=account_id)
-    return catalog.tier(subscription.tier).cap
-
-
-async def usage(account: Account, month: str | None, *, now: datetime, catalog: Catalog) -> Usage:
-    key = check_month(month, now, account.time_zone)
-    row = await ActiveMonth.get_or_none(account_id=account.id, month=key)
-    return Usage(account.id, key, row.count if row else 0, await _current_cap(account.id, catalog),
-                 next_month_start(key))
-
-
-async def usage_history(account: Account, *, last: int, now: datetime, catalog: Catalog) -> list[Usage]:
-    """This month and the `last - 1` before it, newest first; months without activity
-    count 0. The limit shown is today's cap (past caps are in the audit log)."""
+def history_months(account: Account, *, last: int, now: datetime) -> list[str]:
+    """This month and the `last - 1` before it, newest first (A6)."""
     if not 1 <= last <= MAX_HISTORY:
         raise InvalidInput(f"`last` must be between 1 and {MAX_HISTORY}.", field=("last",))
-    keys = months_back(month_key(now, account.time_zone), last)
-    counts = dict(await ActiveMonth.filter(account_id=account.id, month__in=keys).values_list("month", "count"))
-    cap = await _current_cap(account.id, catalog)
-    return [Usage(account.id, key, counts.get(key, 0), cap, next_month_start(key)) for key in keys]
+    return months_back(month_key(now, account.time_zone), last)
 
 
-async def active_dossiers(actor: Actor, account_id: int, month: str) -> list[Dossier]:
-    """The dossiers active in that month that this actor may see, by client name.
-    Erased dossiers still count (A2) but are not listed."""
-    ids = await ActiveDossier.filter(account_id=account_id, month=month).values_list("dossier_id", flat=True)
-    rows = await Dossier.filter(id__in=list(ids)).order_by("client_name", "id") if ids else []
-    levels = await access_levels(actor, rows)
-    return [row for row in rows if row.id in levels]
+def usage_in(account_id: int, month: str, count: int, subscription: Subscription, catalog: Catalog) -> Usage:
+    """The usage of one month. The limit shown is today's cap, also for past months
+    (past caps are in the audit log); months without activity count 0."""
+    return Usage(account_id, month, count, catalog.tier(subscription.tier).cap, next_month_start(month))
+
+
+async def month_counts(keys: Sequence[tuple[int, str]]) -> list[int]:
+    """DataLoader batch: (account id, month) → the active clients counted in it (A2)."""
+    rows = await ActiveMonth.filter(account_id__in=list({k[0] for k in keys}),
+                                    month__in=list({k[1] for k in keys})).values_list("account_id", "month", "count")
+    counts = {(account_id, month): count for account_id, month, count in rows}
+    return [counts.get(tuple(key), 0) for key in keys]
+
+
+# (actor, account id, month)
+ActiveKey = tuple[Actor, int, str]
+
+
+async def active_dossiers(keys: Sequence[ActiveKey]) -> list[list[Dossier]]:
+    """DataLoader batch: the dossiers active in that month that this actor may see, by
+    client name. Erased dossiers still count (A2) but are not listed. A whole usage
+    history is three reads at most, however many months it shows."""
+    wanted = {(account_id, month) for _, account_id, month in keys}
+    rows = await ActiveDossier.filter(account_id__in=list({k[0] for k in wanted}),
+                                      month__in=list({k[1] for k in wanted})
+                                      ).values_list("account_id", "month", "dossier_id")
+    active: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for account_id, month, dossier_id in rows:
+        if (account_id, month) in wanted:
+            active[(account_id, month)].add(dossier_id)
+    ids = set().union(*active.values()) if active else set()
+    dossiers = await Dossier.filter(id__in=list(ids)).order_by("client_name", "id") if ids else []
+    levels: dict[Actor, dict[int, str]] = {}
+    for actor in {key[0] for key in keys}:
+        mine = {dossier_id for who, account_id, month in keys if who == actor
+                for dossier_id in active.get((account_id, month), ())}
+        levels[actor] = await access_levels(actor, [row for row in dossiers if row.id in mine])
+    return [[row for row in dossiers if row.id in active.get((account_id, month), ()) and row.id in levels[actor]]
+            for actor, account_id, month in keys]

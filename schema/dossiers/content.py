@@ -1,11 +1,22 @@
-"""Entries and measurements of a dossier as GraphQL types (D1, D5). Every content field
-records a read of its dossier in the access log (P2) and needs `dossiers:read`."""
+"""Entries and measurements of a dossier as GraphQL types (D1, D5), and how a read of
+content is recorded in the access log (P2).
+
+Every content field records the read (one batched insert per request), but only waits
+for it while it is pending: once it is done, content fields answer synchronously. A
+sync resolver may return an awaitable; graphql-core awaits it, so on a page only the
+dossiers' first fields are async, and entries (read after the insert) never are.
+
+Permissions: an Entry or Measurement is only ever handed out behind a `dossiers:read`
+check (Dossier.entries/measurements, `node`) or a `dossiers:write` mutation (whose
+holders all read too), so their scalars carry no check of their own (it would run once
+per scalar)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Optional
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 import strawberry
 
@@ -20,6 +31,9 @@ from schema.accounts.types import Node
 from schema.context import Info
 from schema.relay import to_global_id
 
+T = TypeVar("T")
+_NOTED = "dossiers.reads_noted"  # key in Context.services: dossier id → its access-log insert
+
 
 @strawberry.enum(name="EntryKind")
 class EntryKind(Enum):
@@ -29,11 +43,35 @@ class EntryKind(Enum):
     MEAL_PLAN = "MEAL_PLAN"
 
 
-async def note_read(info: Info, dossier_id: int, account_id: int) -> None:
-    """Record that the principal read this dossier's content (P2); one insert per batch,
-    deduplicated per request."""
+def note_read(info: Info, dossier_id: int, account_id: int) -> Optional[Awaitable[None]]:
+    """Record that the principal read this dossier's content (P2): one batched insert
+    per request for all dossiers read. Returns the insert while it is pending or if it
+    failed (the caller awaits it: no content before the read is on record), None once
+    it is done: nothing to wait for."""
     ctx = info.context
-    await ctx.loader(record_reads).load((dossier_id, account_id, ctx.actor.user_id, ctx.now))
+    noted: dict[int, asyncio.Future] = ctx.services.setdefault(_NOTED, {})
+    insert = noted.get(dossier_id)
+    if insert is None:
+        insert = noted[dossier_id] = ctx.loader(record_reads).load(
+            (dossier_id, account_id, ctx.actor.user_id, ctx.now))
+    elif insert.done() and not insert.cancelled() and insert.exception() is None:
+        return None
+    # Shielded: graphql-core cancels a field's siblings when one fails, and the
+    # DataLoader cancels a batch whose callers all went away, which would stop the
+    # insert midway (and tortoise then leaves its transaction open).
+    return asyncio.shield(insert)
+
+
+def shown(info: Info, dossier_id: int, account_id: int, value: T) -> T | Awaitable[T]:
+    """`value`, shown once its dossier's read is recorded: the value itself when it
+    already is (the field stays sync), else an awaitable of it."""
+    pending = note_read(info, dossier_id, account_id)
+    return value if pending is None else _after(pending, value)
+
+
+async def _after(pending: Awaitable[None], value: T) -> T:
+    await pending
+    return value
 
 
 @strawberry.type
@@ -74,15 +112,24 @@ class Entry(Node):
     """The current version's text, author and time; `revisions` holds them all."""
 
     row: strawberry.Private[EntryRow]
-    # Set when the mutation that wrote it already has the current version at hand.
+    # Loaded with the entry page, or at hand in the mutation that wrote it; else loaded.
     current: strawberry.Private[Optional[EntryRevisionRow]] = None
 
-    async def _current(self, info: Info) -> EntryRevisionRow:
-        await note_read(info, self.row.dossier_id, self.row.account_id)
+    def _shown(self, info: Info, pick: Callable[[EntryRevisionRow], T]) -> T | Awaitable[T]:
+        """A value of the current version; sync when it is at hand and the read recorded."""
+        pending = note_read(info, self.row.dossier_id, self.row.account_id)
+        if pending is None and self.current is not None:
+            return pick(self.current)
+        return self._shown_later(info, pending, pick)
+
+    async def _shown_later(self, info: Info, pending: Optional[Awaitable[None]],
+                           pick: Callable[[EntryRevisionRow], T]) -> T:
+        if pending is not None:
+            await pending
         if self.current is None:
             key = (self.row.id, self.row.current_version)
             self.current = await info.context.loader(queries.revisions_by_version).load(key)
-        return self.current
+        return pick(self.current)
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -92,27 +139,28 @@ class Entry(Node):
     def kind(self) -> EntryKind:
         return EntryKind(self.row.kind)
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def body(self, info: Info) -> str:
-        return (await self._current(info)).body
+    @strawberry.field
+    def body(self, info: Info) -> str:
+        return self._shown(info, _body)
 
     @strawberry.field
     def version(self) -> int:
         return self.row.current_version
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def author(self, info: Info) -> Author:
-        current = await self._current(info)
-        return Author.of(current.author_user_id, current.author_email)
+    @strawberry.field
+    def author(self, info: Info) -> Author:
+        return self._shown(info, _author)
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def written_at(self, info: Info) -> datetime:
-        return (await self._current(info)).written_at
+    @strawberry.field
+    def written_at(self, info: Info) -> datetime:
+        return self._shown(info, _written_at)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def revisions(self, info: Info) -> list[EntryRevision]:
         """Every version, oldest first (D5)."""
-        await note_read(info, self.row.dossier_id, self.row.account_id)
+        pending = note_read(info, self.row.dossier_id, self.row.account_id)
+        if pending is not None:
+            await pending
         rows = await info.context.loader(queries.revisions_by_entry).load(self.row.id)
         return [EntryRevision(row=row) for row in rows]
 
@@ -121,39 +169,53 @@ class Entry(Node):
         return cls(row=row, current=current)
 
 
+def _body(revision: EntryRevisionRow) -> str:
+    return revision.body
+
+
+def _author(revision: EntryRevisionRow) -> Author:
+    return Author.of(revision.author_user_id, revision.author_email)
+
+
+def _written_at(revision: EntryRevisionRow) -> datetime:
+    return revision.written_at
+
+
+def _decimal(value: Any) -> Decimal:
+    value = Decimal(value).normalize()
+    return Decimal(format(value, "f"))  # "72.5", not "72.500000" or "1E+2"
+
+
 @strawberry.type
 class Measurement(Node):
     row: strawberry.Private[MeasurementRow]
+
+    def _shown(self, info: Info, value: T) -> T | Awaitable[T]:
+        return shown(info, self.row.dossier_id, self.row.account_id, value)
 
     @strawberry.field
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Measurement", self.row.id))
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def metric(self, info: Info) -> str:
-        await note_read(info, self.row.dossier_id, self.row.account_id)
-        return self.row.metric
+    @strawberry.field
+    def metric(self, info: Info) -> str:
+        return self._shown(info, self.row.metric)
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def value(self, info: Info) -> Decimal:
-        await note_read(info, self.row.dossier_id, self.row.account_id)
-        value = Decimal(self.row.value).normalize()
-        return Decimal(format(value, "f"))  # "72.5", not "72.500000" or "1E+2"
+    @strawberry.field
+    def value(self, info: Info) -> Decimal:
+        return self._shown(info, _decimal(self.row.value))
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def unit(self, info: Info) -> str:
-        await note_read(info, self.row.dossier_id, self.row.account_id)
-        return self.row.unit
+    @strawberry.field
+    def unit(self, info: Info) -> str:
+        return self._shown(info, self.row.unit)
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def measured_at(self, info: Info) -> datetime:
-        await note_read(info, self.row.dossier_id, self.row.account_id)
-        return self.row.measured_at
+    @strawberry.field
+    def measured_at(self, info: Info) -> datetime:
+        return self._shown(info, self.row.measured_at)
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def author(self, info: Info) -> Author:
-        await note_read(info, self.row.dossier_id, self.row.account_id)
-        return Author.of(self.row.author_user_id, self.row.author_email)
+    @strawberry.field
+    def author(self, info: Info) -> Author:
+        return self._shown(info, Author.of(self.row.author_user_id, self.row.author_email))
 
     @classmethod
     def from_model(cls, row: MeasurementRow) -> "Measurement":

@@ -2,12 +2,15 @@
 
 A `Dossier` object only ever exists for a dossier its principal may see (queries, node
 and payloads check first). Every content field records a read in the access log (P2)
-through one per-request batch, and needs `dossiers:read`, which operators never hold (P3).
+(once per dossier and request, see `schema.dossiers.content`), and needs
+`dossiers:read`, which operators never hold (P3): a Dossier is also reached through
+`Share.dossier` and `usage.activeDossiers`, so its fields keep their own (sync) check.
 Entries and measurements are in `schema.dossiers.content`.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
+import asyncio
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
@@ -17,13 +20,15 @@ from auth.permissions import requires
 from auth.scopes import Scope
 from domain.accounts import queries as account_queries
 from domain.accounts.models import User as UserRow
+from domain.billing.queries import subscriptions_by_account
 from domain.core.clock import month_key
-from domain.core.errors import DomainError
+from domain.core.errors import DomainError, Forbidden
 from domain.dossiers import queries
 from domain.dossiers.models import Dossier as DossierRow
+from domain.dossiers.reads import access_log_pages, ensure_may_read_log
 from schema.accounts.types import Node, Teammate
 from schema.context import Info
-from schema.dossiers.content import Entry, EntryKind, Measurement, note_read
+from schema.dossiers.content import Entry, EntryKind, Measurement, note_read, shown
 from schema.relay import Connection, decode_cursor, encode_cursor, page_size, to_global_id
 
 if TYPE_CHECKING:
@@ -61,19 +66,16 @@ class Dossier(Node):
         return strawberry.ID(to_global_id("Dossier", self.row.id))
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def client_name(self, info: Info) -> str:
-        await note_read(info, self.row.id, self.row.account_id)
-        return self.row.client_name
+    def client_name(self, info: Info) -> str:
+        return shown(info, self.row.id, self.row.account_id, self.row.client_name)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def reference(self, info: Info) -> Optional[str]:
-        await note_read(info, self.row.id, self.row.account_id)
-        return self.row.reference
+    def reference(self, info: Info) -> Optional[str]:
+        return shown(info, self.row.id, self.row.account_id, self.row.reference)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def date_of_birth(self, info: Info) -> Optional[date]:
-        await note_read(info, self.row.id, self.row.account_id)
-        return self.row.date_of_birth
+    def date_of_birth(self, info: Info) -> Optional[date]:
+        return shown(info, self.row.id, self.row.account_id, self.row.date_of_birth)
 
     @strawberry.field
     def archived(self) -> bool:
@@ -90,17 +92,15 @@ class Dossier(Node):
     async def entries(self, info: Info, first: Optional[int] = None,
                       after: Optional[str] = None) -> Connection[Entry]:
         """Newest first."""
-        await note_read(info, self.row.id, self.row.account_id)
-        cursor = decode_cursor(after)
-        before_id = _cursor_id(cursor)
-        key = (self.row.id, page_size(first), before_id)
+        await _recorded(info, self.row)
+        key = (self.row.id, page_size(first), _cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(queries.entry_pages).load(key)
-        return Connection.build([Entry.from_model(row) for row in rows],
-                                [encode_cursor(row.id) for row in rows], has_next)
+        return Connection.build([Entry.from_model(row, current) for row, current in rows],
+                                [encode_cursor(row.id) for row, _ in rows], has_next)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def measurements(self, info: Info) -> list[Measurement]:
-        await note_read(info, self.row.id, self.row.account_id)
+        await _recorded(info, self.row)
         rows = await info.context.loader(queries.measurements_by_dossier).load(self.row.id)
         return [Measurement.from_model(row) for row in rows]
 
@@ -123,20 +123,24 @@ class Dossier(Node):
     async def access_log(self, info: Info, first: Optional[int] = None,
                          after: Optional[str] = None) -> Connection[AccessLogEntry]:
         """Who read this dossier, newest first (P2). Owners and admins of its account."""
-        from domain.core.errors import Forbidden
-        from domain.dossiers.reads import access_log
-
         try:
-            rows, has_next = await access_log(info.context.actor, self.row, first=page_size(first),
-                                              after_id=_cursor_id(decode_cursor(after)))
+            ensure_may_read_log(info.context.actor, self.row)
         except Forbidden as error:
             raise GraphQLError(str(error), extensions={"code": "FORBIDDEN"}) from None
+        key = (self.row.id, self.row.account_id, page_size(first), _cursor_id(decode_cursor(after)))
+        rows, has_next = await info.context.loader(access_log_pages).load(key)
         return Connection.build([AccessLogEntry(row=row) for row in rows],
                                 [encode_cursor(row.id) for row in rows], has_next)
 
     @classmethod
     def from_model(cls, row: DossierRow) -> "Dossier":
         return cls(row=row)
+
+
+async def _recorded(info: Info, row: DossierRow) -> None:
+    pending = note_read(info, row.id, row.account_id)
+    if pending is not None:
+        await pending
 
 
 def _cursor_id(cursor: list[str] | None) -> int | None:
@@ -171,8 +175,9 @@ class ActiveClientUsage:
 
     @strawberry.field
     async def active_dossiers(self, info: Info) -> list[Dossier]:
-        """Those active in the month that the viewer may see."""
-        rows = await queries.active_dossiers(info.context.actor, self.usage.account_id, self.usage.month)
+        """Those active in the month that the viewer may see (one batch for all months)."""
+        key = (info.context.actor, self.usage.account_id, self.usage.month)
+        rows = await info.context.loader(queries.active_dossiers).load(key)
         return [Dossier.from_model(row) for row in rows]
 
 
@@ -180,21 +185,30 @@ def _invalid(error: DomainError) -> GraphQLError:
     return GraphQLError(error.message, extensions={"code": "INVALID_INPUT", "field": list(error.field)})
 
 
+async def _usages(info: Info, account, months: list[str]) -> list[ActiveClientUsage]:
+    """Counts and today's cap through per-request loaders: shared with `subscription`,
+    and `usage` + `usageHistory` in one request read the counts once."""
+    ctx = info.context
+    counts, subscription = await asyncio.gather(
+        ctx.loader(queries.month_counts).load_many([(account.id, month) for month in months]),
+        ctx.loader(subscriptions_by_account).load(account.id))
+    return [ActiveClientUsage(usage=queries.usage_in(account.id, month, count, subscription, ctx.catalog))
+            for month, count in zip(months, counts)]
+
+
 async def usage_of(info: Info, account, month: str | None) -> ActiveClientUsage:
     """`Account.usage(month)`; the account was already checked to be the principal's."""
-    ctx = info.context
     try:
-        usage = await queries.usage(account, month, now=ctx.now, catalog=ctx.catalog)
+        key = queries.check_month(month, info.context.now, account.time_zone)
     except DomainError as error:
         raise _invalid(error) from None
-    return ActiveClientUsage(usage=usage)
+    return (await _usages(info, account, [key]))[0]
 
 
 async def usage_history_of(info: Info, account, last: int) -> list[ActiveClientUsage]:
     """`Account.usageHistory(last)`: this month and the ones before it (A6)."""
-    ctx = info.context
     try:
-        history = await queries.usage_history(account, last=last, now=ctx.now, catalog=ctx.catalog)
+        months = queries.history_months(account, last=last, now=info.context.now)
     except DomainError as error:
         raise _invalid(error) from None
-    return [ActiveClientUsage(usage=usage) for usage in history]
+    return await _usages(info, account, months)

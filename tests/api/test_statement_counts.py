@@ -103,3 +103,54 @@ async def test_a_dossier_page_needs_few_statements_in_absolute_terms(api, n):
     practice = await seed_practice(api, n)
     statements = await statements_of(api, DOSSIER_PAGE, {"n": n}, token=practice.token, now=AT)
     assert len(statements) <= 20, "\n".join(shapes(statements))
+
+
+USAGE_HISTORY = """query($last: Int!) { account { usageHistory(last: $last) { month count limit
+  activeDossiers { id clientName } } } }"""
+
+
+async def _active_over_months(practice, months: int) -> None:
+    """Every dossier of the practice active in each of the `months` months before April 2026 too."""
+    from domain.core.clock import months_back
+    from domain.dossiers.models import ActiveDossier, ActiveMonth
+
+    past = months_back("2026-04", months + 1)[1:]
+    await ActiveDossier.bulk_create([
+        ActiveDossier(account_id=practice.account_id, month=month, dossier_id=d, first_written_at=NOW)
+        for month in past for d in practice.dossier_ids])
+    await ActiveMonth.bulk_create([ActiveMonth(account_id=practice.account_id, month=month,
+                                               count=len(practice.dossier_ids)) for month in past])
+
+
+async def test_usage_history_with_active_dossiers_is_fixed_in_months_and_dossiers(api):
+    """A6: `usageHistory(last: 36) { activeDossiers }` reads the months' dossiers in one
+    batch, not once per month."""
+    few, many = await seed_practice(api, 5), await seed_practice(api, 50)
+    await _active_over_months(few, 2)
+    await _active_over_months(many, 35)
+    small = await statements_of(api, USAGE_HISTORY, {"last": 3}, token=few.token, now=AT)
+    large = await statements_of(api, USAGE_HISTORY, {"last": 36}, token=many.token, now=AT)
+    assert_fixed(small, large)
+    history = (await api.data(USAGE_HISTORY, {"last": 36}, token=many.token, now=AT))["account"]["usageHistory"]
+    assert [len(month["activeDossiers"]) for month in history] == [50] * 36
+
+
+ACCESS_LOGS = """query($n: Int!) { dossiers(first: $n) { edges { node { id
+  accessLog(first: 3) { pageInfo { hasNextPage } edges { node { userId email readAt } } } } } } }"""
+
+
+async def test_the_access_logs_of_a_dossier_list_are_one_read(api):
+    """P2: `dossiers { accessLog }` is batched like the entries, not a query per dossier."""
+    from domain.dossiers.models import DossierRead
+
+    few, many = await seed_practice(api, 5), await seed_practice(api, 50)
+    for practice in (few, many):
+        await DossierRead.bulk_create([
+            DossierRead(dossier_id=d, account_id=practice.account_id, user_id=practice.user_id, read_at=NOW)
+            for d in practice.dossier_ids for _ in range(4)])
+    small = await statements_of(api, ACCESS_LOGS, {"n": 5}, token=few.token, now=AT)
+    large = await statements_of(api, ACCESS_LOGS, {"n": 50}, token=many.token, now=AT)
+    assert_fixed(small, large)
+    edges = (await api.data(ACCESS_LOGS, {"n": 50}, token=many.token, now=AT))["dossiers"]["edges"]
+    assert all(len(e["node"]["accessLog"]["edges"]) == 3 and e["node"]["accessLog"]["pageInfo"]["hasNextPage"]
+               for e in edges)
