@@ -18,12 +18,11 @@ from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
-from domain.core.validation import MAX_NAME, clean_text
+from domain.core.validation import MACHINE_EMAIL_DOMAIN, MAX_NAME, clean_text
 
 # A machine never manages teammates, billing or the audit log.
 MACHINE_SCOPES = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE})
 MACHINE = "machine"
-_SERVICE_DOMAIN = "machines.casebook.invalid"
 
 
 class InvalidClientCredentials(DomainError):
@@ -55,7 +54,9 @@ def _check_scopes(requested: list[str]) -> frozenset[Scope]:
     if not requested or len(scopes) != len(set(requested)) or not scopes <= MACHINE_SCOPES:
         allowed = ", ".join(sorted(s.value for s in MACHINE_SCOPES))
         raise InvalidInput(f"Choose one or more of: {allowed}.", field=("scopes",))
-    return scopes
+    # Whoever writes can read what they write, as for every role: mutation payloads
+    # return content.
+    return scopes | {Scope.DOSSIERS_READ}
 
 
 async def create_credential(actor: Actor, name: str, scopes: list[str], *, now: datetime) -> IssuedCredential:
@@ -65,7 +66,7 @@ async def create_credential(actor: Actor, name: str, scopes: list[str], *, now: 
     client_id = "cbm_" + secrets.token_hex(12)
     secret = secrets.token_urlsafe(32)
     async with transaction():
-        service_user = await User.create(email=f"{client_id}@{_SERVICE_DOMAIN}", name=f"{label} (machine)",
+        service_user = await User.create(email=f"{client_id}@{MACHINE_EMAIL_DOMAIN}", name=f"{label} (machine)",
                                          password_hash=None, created_at=now)
         credential = await MachineCredential.create(
             account_id=account_id, name=label, client_id=client_id, secret_hash=_hash(secret),
@@ -118,21 +119,32 @@ async def revoke_credential(actor: Actor, credential_id: int, *, now: datetime) 
     return credential.id
 
 
-async def exchange(tokens: TokenService, client_id: str, secret: str, *,
+async def exchange(tokens: TokenService, client_id: str, secret: str, *, now: datetime,
                    security_now: datetime) -> tuple[str, datetime]:
     """Client credentials → a short-lived access token. No refresh token: a system that
-    holds its secret simply asks again."""
+    holds its secret simply asks again. Audited like a sign-in (P1)."""
     if not client_id or not secret or len(client_id) > 64 or len(secret) > 200:
         raise InvalidClientCredentials()
-    credential = await MachineCredential.get_or_none(client_id=client_id, revoked_at__isnull=True)
+    # One statement reads the secret's hash and the token version together, so a
+    # rotation committing in between cannot hand the old secret a new-version token.
+    credential = await MachineCredential.filter(client_id=client_id, revoked_at__isnull=True) \
+        .select_related("service_user").first()
     expected = credential.secret_hash if credential else _hash("no-such-credential")
     if not hmac.compare_digest(expected, _hash(secret)) or credential is None:
+        if credential is not None:
+            async with transaction():
+                await record(AuditAction.MACHINE_SIGN_IN_FAILED, now=now, account_id=credential.account_id,
+                             subject=f"machine:{credential.client_id}")
         raise InvalidClientCredentials()
-    user = await User.get(id=credential.service_user_id)
+    user = credential.service_user
     claims = {"kind": MACHINE, "acc": str(credential.account_id), "scope": credential.scopes,
               "ver": user.token_version}
-    return tokens.encode(ACCESS, str(user.id), claims, security_now,
-                         tokens.settings.access_token_ttl_seconds)
+    issued = tokens.encode(ACCESS, str(user.id), claims, security_now,
+                           tokens.settings.access_token_ttl_seconds)
+    async with transaction():
+        await record(AuditAction.MACHINE_SIGN_IN, now=now, account_id=credential.account_id,
+                     actor_user_id=user.id, subject=f"machine:{credential.client_id}")
+    return issued
 
 
 async def active_credential_for(user_id: int, account_id: int) -> MachineCredential | None:

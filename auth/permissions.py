@@ -59,6 +59,21 @@ class NotActingInAccount(GraphQLError):
                          extensions={"code": "FORBIDDEN"})
 
 
+class PeopleOnly(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("Machine credentials reach dossiers only, not the team or billing.",
+                         extensions={"code": "FORBIDDEN"})
+
+
+def ensure_person(principal: Any) -> None:
+    """The team roster, subscription and usage are for people: a partner system's
+    credential (T4) holds dossier scopes only."""
+    if principal is None:
+        raise Unauthenticated()
+    if principal.actor.machine:
+        raise PeopleOnly()
+
+
 def ensure_acting_in(principal: Any, account_id: int) -> None:
     """Account data (subscription, usage, ledger, audit log, credentials) is shown only
     for the account the token acts in: scopes are derived from the role there, and an

@@ -32,6 +32,8 @@ class AuditAction:
     MACHINE_CREDENTIAL_CREATED = "machine_credential.created"
     MACHINE_CREDENTIAL_ROTATED = "machine_credential.rotated"
     MACHINE_CREDENTIAL_REVOKED = "machine_credential.revoked"
+    MACHINE_SIGN_IN = "machine_credential.sign_in"
+    MACHINE_SIGN_IN_FAILED = "machine_credential.sign_in_failed"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

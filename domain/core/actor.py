@@ -27,6 +27,8 @@ class Actor:
     account_id: int | None = None
     role: Role | None = None
     membership_id: int | None = None
+    # A partner system's credential (T4), acting like an admin for dossiers only.
+    machine: bool = False
 
     @property
     def is_guest(self) -> bool:

@@ -16,6 +16,8 @@ MAX_PASSWORD = 256
 # Deliberately plain: one @, a dotted domain, no spaces or control characters.
 _EMAIL = re.compile(r"^[^\s@\x00-\x1f]+@[^\s@\x00-\x1f]+\.[^\s@\x00-\x1f]{2,}$")
 _TIME_ZONES = frozenset(available_timezones())
+# Service users of machine credentials (T4) live here; no person can use these addresses.
+MACHINE_EMAIL_DOMAIN = "machines.casebook.invalid"
 
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
@@ -23,6 +25,8 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
     email = (raw or "").strip().lower()
     if not email or len(email) > MAX_EMAIL or not _EMAIL.match(email):
         raise InvalidInput("Enter a valid email address.", field=(field,))
+    if email.endswith("@" + MACHINE_EMAIL_DOMAIN):
+        raise InvalidInput("This address is reserved for machine credentials.", field=(field,))
     return email
 
 

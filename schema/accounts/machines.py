@@ -134,7 +134,7 @@ class MachineMutation:
 
         async def call():
             return await machines.exchange(ctx.tokens, input.client_id, input.client_secret,
-                                           security_now=ctx.security_now)
+                                           now=ctx.now, security_now=ctx.security_now)
 
         return await mutate(info, MachineTokenPayload, call,
                             lambda issued: {"access_token": issued[0], "expires_at": issued[1]})

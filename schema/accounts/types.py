@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
 
-from auth.permissions import ensure_acting_in, requires
+from auth.permissions import ensure_acting_in, ensure_person, requires
 from auth.scopes import Scope
 from domain.accounts import queries
 from domain.accounts.models import Account as AccountRow
@@ -128,6 +128,7 @@ class Account(Node):
 
     @strawberry.field
     async def teammates(self, info: Info) -> list[Teammate]:
+        ensure_person(info.context.principal)
         rows = await info.context.loader(queries.memberships_by_account).load(self.row.id)
         return [Teammate.from_model(row) for row in rows]
 
@@ -141,14 +142,14 @@ class Account(Node):
 
     @strawberry.field
     async def subscription(self, info: Info) -> Annotated["Subscription", strawberry.lazy("schema.billing.types")]:
-        ensure_acting_in(info.context.principal, self.row.id)
+        ensure_person(info.context.principal)
         from schema.billing.types import subscription_of
 
         return await subscription_of(info, self.row.id)
 
     @strawberry.field
     async def usage(self, info: Info, month: Optional[str] = None) -> Annotated["ActiveClientUsage", strawberry.lazy("schema.dossiers.types")]:
-        ensure_acting_in(info.context.principal, self.row.id)
+        ensure_person(info.context.principal)
         from schema.dossiers.types import usage_of
 
         return await usage_of(info, self.row, month)
@@ -156,7 +157,7 @@ class Account(Node):
     @strawberry.field
     async def usage_history(self, info: Info, last: int = 12) -> list[Annotated["ActiveClientUsage", strawberry.lazy("schema.dossiers.types")]]:
         """This month and the ones before it, newest first (A6: past months' counts)."""
-        ensure_acting_in(info.context.principal, self.row.id)
+        ensure_person(info.context.principal)
         from schema.dossiers.types import usage_history_of
 
         return await usage_history_of(info, self.row, last)

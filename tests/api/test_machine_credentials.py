@@ -43,7 +43,10 @@ async def test_t4_a_partner_system_reads_and_writes_its_own_account_with_its_sco
 
     for forbidden in ('mutation { inviteTeammate(input: {email: "x@example.org", role: MEMBER}) { userErrors { code } } }',
                       "{ account { auditLog { edges { cursor } } } }",
-                      "{ account { ledger { id } } }"):
+                      "{ account { ledger { id } } }",
+                      "{ account { teammates { user { email } } } }",
+                      "{ account { subscription { seats } } }",
+                      "{ account { usage { count } } }"):
         body = await api(forbidden, token=token)
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", forbidden
 
@@ -104,3 +107,30 @@ async def test_t4_credentials_of_another_account_are_not_found(api):
     credential, _ = await _credential(api, owner)
     payload = (await api.data(REVOKE, {"id": credential["id"]}, token=other))["revokeMachineCredential"]
     assert payload["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_t4_writing_implies_reading_what_is_written(api):
+    owner = (await sign_up(api))["accessToken"]
+    credential, _ = await _credential(api, owner, scopes=("dossiers:write",))
+    assert sorted(credential["scopes"]) == ["dossiers:read", "dossiers:write"]
+
+
+async def test_t4_a_service_address_can_be_neither_invited_nor_shared_with(api):
+    owner = (await sign_up(api))["accessToken"]
+    credential, _ = await _credential(api, owner)
+    address = f"{credential['clientId']}@machines.casebook.invalid"
+    invite = ('mutation($email: String!) { inviteTeammate(input: {email: $email, role: MEMBER}) '
+              '{ userErrors { code field } } }')
+    payload = (await api.data(invite, {"email": address}, token=owner))["inviteTeammate"]
+    assert payload["userErrors"] == [{"code": "INVALID_INPUT", "field": ["email"]}]
+
+
+async def test_t4_token_exchanges_are_audited_like_sign_ins(api):
+    from domain.audit.models import AuditEvent
+
+    owner = (await sign_up(api))["accessToken"]
+    credential, secret = await _credential(api, owner)
+    await _token(api, credential["clientId"], secret)
+    await _token(api, credential["clientId"], "wrong secret")
+    actions = await AuditEvent.filter(subject=f"machine:{credential['clientId']}").values_list("action", flat=True)
+    assert {"machine_credential.sign_in", "machine_credential.sign_in_failed"} <= set(actions)
