@@ -18,7 +18,7 @@ import pytest_asyncio
 from tortoise import connections
 
 from domain.core.db import close_db, init_db
-from domain.core.settings import Environment, load_settings
+from domain.core.settings import load_settings
 from migrations.runner import migrate
 
 BASE_URL = os.environ.get("DATABASE_URL", "")

@@ -107,7 +107,10 @@ class AuditEvent:
 
 
 @strawberry.type
-class Account(Node):
+class AccountBasics:
+    """What every view of an account shows: its id, name, zone and currency. Shared by
+    `Account` and the operators' billing-only view (P3)."""
+
     row: strawberry.Private[AccountRow]
 
     @strawberry.field
@@ -125,6 +128,10 @@ class Account(Node):
     @strawberry.field
     def currency(self) -> str:
         return self.row.currency
+
+
+@strawberry.type
+class Account(AccountBasics, Node):
 
     @strawberry.field
     async def teammates(self, info: Info) -> list[Teammate]:

@@ -12,31 +12,14 @@ from auth.scopes import Scope
 from domain.accounts import queries as account_queries
 from domain.accounts.models import Account as AccountRow
 from domain.billing import queries
+from schema.accounts.types import AccountBasics
 from schema.billing.types import Catalog, LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
-from schema.relay import Connection, decode_cursor, encode_cursor, page_size, parse_global_id, to_global_id
+from schema.relay import Connection, decode_cursor, encode_cursor, page_size, parse_global_id
 
 
 @strawberry.type(description="An account as operators see it: billing data only (P3).")
-class OperatorAccount:
-    row: strawberry.Private[AccountRow]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Account", self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def time_zone(self) -> str:
-        return self.row.time_zone
-
-    @strawberry.field
-    def currency(self) -> str:
-        return self.row.currency
-
+class OperatorAccount(AccountBasics):
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at

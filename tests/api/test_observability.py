@@ -7,8 +7,6 @@ import json
 import logging
 from dataclasses import replace
 
-import pytest
-
 from api.logging import JsonFormatter, configure_logging
 from api.metrics import Metrics
 from tests.conftest import Api
