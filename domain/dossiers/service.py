@@ -23,6 +23,9 @@ from domain.shares.models import Share
 
 MAX_REFERENCE = 100
 EARLIEST_BIRTH = date(1880, 1, 1)
+MAX_FREE_FIELDS = 30
+MAX_FREE_FIELD_NAME = 100
+MAX_FREE_FIELD_VALUE = 2000
 
 
 class _Keep:
@@ -43,6 +46,23 @@ def _reference(raw: str | None) -> str | None:
     return clean_text(raw, field="reference", max_length=MAX_REFERENCE, required=False)
 
 
+def _free_fields(pairs: list[tuple[str, str]] | None) -> list[dict[str, str]]:
+    """The profile's free fields (D1): named text values, in the order given, names
+    unique regardless of case. Sending a list replaces the stored one."""
+    fields: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for name, value in pairs or []:
+        clean_name = clean_text(name, field="freeFields", max_length=MAX_FREE_FIELD_NAME)
+        clean_value = clean_text(value, field="freeFields", max_length=MAX_FREE_FIELD_VALUE)
+        if clean_name.casefold() in seen:
+            raise InvalidInput(f"The free field {clean_name!r} is given twice.", field=("freeFields",))
+        seen.add(clean_name.casefold())
+        fields.append({"name": clean_name, "value": clean_value})
+    if len(fields) > MAX_FREE_FIELDS:
+        raise InvalidInput(f"At most {MAX_FREE_FIELDS} free fields.", field=("freeFields",))
+    return fields
+
+
 def _date_of_birth(value: date | None, today: date) -> date | None:
     """Optional; never after today in the account's zone, nor absurdly long ago."""
     if value is None:
@@ -55,17 +75,19 @@ def _date_of_birth(value: date | None, today: date) -> date | None:
 
 
 async def create_dossier(actor: Actor, *, client_name: str, reference: str | None = None,
-                         date_of_birth: date | None = None, now: datetime, catalog: Catalog) -> Dossier:
+                         date_of_birth: date | None = None, free_fields: list[tuple[str, str]] | None = None,
+                         now: datetime, catalog: Catalog) -> Dossier:
     """A new dossier in the account the actor works in. A member who creates one is
     assigned to it, or they could not see what they just made (D2)."""
     if not actor.is_paid or actor.account_id is None:
         raise Forbidden("Only teammates of an account can create its dossiers.")
-    name, ref = _client_name(client_name), _reference(reference)
+    name, ref, extra = _client_name(client_name), _reference(reference), _free_fields(free_fields)
     async with transaction() as conn:
         writing = await writing_account(actor.account_id, now=now, catalog=catalog)
         birth = _date_of_birth(date_of_birth, local_date(now, writing.account.time_zone))
         dossier = await Dossier.create(account_id=actor.account_id, client_name=name, reference=ref,
-                                       date_of_birth=birth, share_count=0, created_at=now, updated_at=now)
+                                       date_of_birth=birth, free_fields=extra, share_count=0,
+                                       created_at=now, updated_at=now)
         if not actor.manages_account:
             await DossierAssignment.create(account_id=actor.account_id, dossier_id=dossier.id,
                                            membership_id=actor.membership_id, created_at=now)
@@ -74,7 +96,8 @@ async def create_dossier(actor: Actor, *, client_name: str, reference: str | Non
 
 
 async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KEEP, reference: Any = KEEP,
-                         date_of_birth: Any = KEEP, now: datetime, catalog: Catalog) -> Dossier:
+                         date_of_birth: Any = KEEP, free_fields: Any = KEEP, now: datetime,
+                         catalog: Catalog) -> Dossier:
     """Edit the profile. Only fields sent change; `reference` and `dateOfBirth` may be
     cleared with null. Sending the values already stored changes (and activates) nothing."""
     changes: dict[str, Any] = {}
@@ -82,6 +105,8 @@ async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KE
         changes["client_name"] = _client_name(client_name)
     if reference is not KEEP:
         changes["reference"] = _reference(reference)
+    if free_fields is not KEEP:
+        changes["free_fields"] = _free_fields(free_fields)
     async with transaction() as conn:
         dossier = await writable_dossier(actor, dossier_id)
         writing = await writing_account(dossier.account_id, now=now, catalog=catalog)

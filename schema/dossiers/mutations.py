@@ -27,10 +27,21 @@ QuoteField = Optional[Annotated["Quote", strawberry.lazy("schema.billing.types")
 
 
 @strawberry.input
+class FreeFieldInput:
+    name: str
+    value: str
+
+
+def _pairs(fields: Optional[list[FreeFieldInput]]) -> Optional[list[tuple[str, str]]]:
+    return None if fields is None else [(field.name, field.value) for field in fields]
+
+
+@strawberry.input
 class CreateDossierInput:
     client_name: str
     reference: Optional[str] = None
     date_of_birth: Optional[date] = None
+    free_fields: Optional[list[FreeFieldInput]] = None
 
 
 @strawberry.input
@@ -41,6 +52,8 @@ class UpdateDossierInput:
     client_name: Optional[str] = strawberry.UNSET
     reference: Optional[str] = strawberry.UNSET
     date_of_birth: Optional[date] = strawberry.UNSET
+    # Sent: replaces every free field (null or [] clears them).
+    free_fields: Optional[list[FreeFieldInput]] = strawberry.UNSET
 
 
 @strawberry.input
@@ -149,7 +162,8 @@ class DossierMutation:
         ctx = info.context
         return await _run(info, DossierPayload, lambda: service.create_dossier(
             ctx.actor, client_name=input.client_name, reference=input.reference,
-            date_of_birth=input.date_of_birth, now=ctx.now, catalog=ctx.catalog), _dossier)
+            date_of_birth=input.date_of_birth, free_fields=_pairs(input.free_fields),
+            now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def update_dossier(self, info: Info, input: UpdateDossierInput) -> DossierPayload:
@@ -157,6 +171,7 @@ class DossierMutation:
         return await _run(info, DossierPayload, lambda: service.update_dossier(
             ctx.actor, _dossier_id(input.dossier_id), client_name=_keep(input.client_name),
             reference=_keep(input.reference), date_of_birth=_keep(input.date_of_birth),
+            free_fields=service.KEEP if input.free_fields is strawberry.UNSET else _pairs(input.free_fields),
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))

@@ -58,6 +58,12 @@ class AccessLogEntry:
 
 
 @strawberry.type
+class FreeField:
+    name: str
+    value: str
+
+
+@strawberry.type
 class Dossier(Node):
     row: strawberry.Private[DossierRow]
 
@@ -76,6 +82,12 @@ class Dossier(Node):
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     def date_of_birth(self, info: Info) -> Optional[date]:
         return shown(info, self.row.id, self.row.account_id, self.row.date_of_birth)
+
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    def free_fields(self, info: Info) -> list[FreeField]:
+        """The profile's named free fields (D1), in the order they were given."""
+        fields = [FreeField(name=item["name"], value=item["value"]) for item in self.row.free_fields or []]
+        return shown(info, self.row.id, self.row.account_id, fields)
 
     @strawberry.field
     def archived(self) -> bool:
