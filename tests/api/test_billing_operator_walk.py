@@ -37,7 +37,7 @@ SCALARS = {"ID": None, "String": '"x"', "Int": "1", "Float": "1.5", "Boolean": "
 async def _content(account_id: int, owner_id: int, operator_id: int, operator_email: str) -> dict[str, str]:
     moment = datetime.fromisoformat(NOW)
     dossier = await Dossier.create(account_id=account_id, client_name=f"{SECRET} name", reference=f"{SECRET} ref",
-                                   date_of_birth=date(1980, 1, 2), free_fields={"note": SECRET},
+                                   date_of_birth=date(1980, 1, 2), free_fields=[{"name": "note", "value": SECRET}],
                                    created_at=moment, updated_at=moment)
     entry = await Entry.create(account_id=account_id, dossier=dossier, kind="NOTE", current_version=1, created_at=moment)
     await EntryRevision.create(account_id=account_id, entry=entry, version=1, body=f"{SECRET} body",

@@ -3,7 +3,7 @@ may not see is null in queries and NOT_FOUND in mutations, exactly like a missin
 from domain.dossiers.models import Dossier, Entry, EntryRevision, Measurement
 from tests.support.dossiers import (
     ARCHIVE, ASSIGN, DELETE, DOSSIERS, NODE, UNASSIGN, UPDATE, add_entry, create_ok, global_id, guest,
-    practice, read, record, revise, share, teammate,
+    pk, practice, read, record, revise, share, teammate,
 )
 
 NOW = "2026-04-10T09:00:00+02:00"
@@ -89,7 +89,8 @@ async def test_d3_a_guest_with_a_share_reads_that_dossier_only_and_writes_nothin
     for answer in (await api(UPDATE, {"input": {"dossierId": dossier_id, "clientName": "X"}}, token=guest_token),
                    await api(ARCHIVE, {"input": {"dossierId": dossier_id}}, token=guest_token)):
         assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert (await Dossier.get(id=(await Dossier.filter(client_name="Ilse").first()).id)).client_name == "Ilse"
+    stored = await Dossier.get(id=pk(dossier_id))
+    assert (stored.client_name, stored.archived_at) == ("Ilse", None)
 
 
 async def test_d3_paid_users_of_another_account_read_as_viewer_and_write_as_contributor(api):

@@ -30,10 +30,10 @@ async def test_a1_the_month_is_the_calendar_month_in_the_account_time_zone(api):
 async def test_a2_a6_usage_shows_count_cap_reset_date_and_active_dossiers(api):
     owner = await practice(api, now="2026-04-15T10:00:00+02:00")
     a = await create_ok(api, owner.token, "Anna", now="2026-04-16T10:00:00+02:00")
-    await create_ok(api, owner.token, "Bert", now="2026-04-17T10:00:00+02:00")
+    b = await create_ok(api, owner.token, "Bert", now="2026-04-17T10:00:00+02:00")
     usage = await _usage(api, owner.token, now="2026-04-20T10:00:00+02:00")
     assert usage == {"month": "2026-04", "count": 2, "limit": 10, "resetsOn": "2026-05-01",
-                     "activeDossiers": [{"id": a, "clientName": "Anna"}, {"id": usage["activeDossiers"][1]["id"], "clientName": "Bert"}]}
+                     "activeDossiers": [{"id": a, "clientName": "Anna"}, {"id": b, "clientName": "Bert"}]}
     # The subscription renews on the 15th; the count still resets on the 1st (A2).
     may = await _usage(api, owner.token, now="2026-05-01T00:00:00+02:00")
     assert (may["month"], may["count"], may["activeDossiers"], may["resetsOn"]) == ("2026-05", 0, [], "2026-06-01")

@@ -9,7 +9,7 @@ from domain.billing.catalog import load_catalog
 from domain.billing.models import Subscription
 from domain.core.errors import ErrorCode, LimitReached
 from domain.dossiers import entries, measurements, service
-from domain.dossiers.models import ActiveDossier, ActiveMonth, Dossier, Entry
+from domain.dossiers.models import ActiveDossier, ActiveMonth, Dossier, Entry, Measurement
 from tests.support.dossiers import owner_actor
 
 CATALOG = load_catalog()
@@ -58,6 +58,7 @@ async def test_a3_a_refused_first_write_to_an_existing_dossier_stores_nothing(db
         with pytest.raises(LimitReached):
             await write
     assert await Entry.filter(dossier_id=waiting.id).count() == 0
+    assert await Measurement.filter(dossier_id=waiting.id).count() == 0
     assert (await Dossier.get(id=waiting.id)).client_name == "March 00"
     assert not await ActiveDossier.exists(dossier_id=waiting.id, month="2026-04")
 

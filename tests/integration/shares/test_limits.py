@@ -2,12 +2,14 @@
 all accounts (G2), none for paid users (G3)."""
 import pytest
 
+from domain.accounts.models import Membership
 from domain.core.errors import ErrorCode, LimitReached
 from domain.dossiers.models import Dossier
 from domain.shares.models import GuestQuota, Share
+from domain.shares.paid_status import paid_status_changed
 from domain.shares.service import revoke_share, share_dossier
 from tests.support.shares import (
-    NOW, account_with_owner, dossier, dossier_with_shares, live_shares, teammate,
+    NOW, account_with_owner, dossier, dossier_with_shares, later, live_shares, teammate,
 )
 
 
@@ -84,11 +86,25 @@ async def test_g1_the_1000th_share_of_a_dossier_is_accepted_and_the_1001st_refus
 
 
 async def test_g1_counts_suspended_shares_and_paid_users_too(db, settings):
-    """G1 counts people, whoever they are: a paid user's share takes a place as well."""
+    """G1 counts people, whoever they are: a paid user's share takes a place as well, and
+    so does a share suspended when its holder stopped being paid (G5)."""
     owner = await account_with_owner()
     elsewhere = await account_with_owner()
     await teammate(elsewhere, "paid@example.org")
     row = await dossier_with_shares(owner.account_id, 1000)
     with pytest.raises(LimitReached) as refused:
         await share_dossier(owner, row.id, "paid@example.org", "CONTRIBUTOR", now=NOW, settings=settings)
+    assert refused.value.code is ErrorCode.DOSSIER_SHARE_LIMIT_REACHED
+
+    # A dossier at 999 whose 1000th share, the coach's fourth, is suspended when the coach
+    # loses their seat: the suspended share keeps its place.
+    coach = await teammate(elsewhere, "coach@example.org")
+    full = await dossier_with_shares(owner.account_id, 999)
+    for minute, target in enumerate([await dossier(owner.account_id, f"C{i}") for i in range(3)] + [full]):
+        await share_dossier(owner, target.id, "coach@example.org", "VIEWER", now=later(minute), settings=settings)
+    await Membership.filter(id=coach.membership_id).delete()
+    await paid_status_changed(coach.user_id, now=later(10))
+    assert (await Share.get(dossier_id=full.id, email="coach@example.org")).status == "SUSPENDED"
+    with pytest.raises(LimitReached) as refused:
+        await share_dossier(owner, full.id, "late@example.net", "VIEWER", now=later(20), settings=settings)
     assert refused.value.code is ErrorCode.DOSSIER_SHARE_LIMIT_REACHED

@@ -80,9 +80,11 @@ async def test_g4_losing_the_seat_while_being_shared_never_leaves_more_than_thre
             await Membership.filter(id=coach.membership_id).delete()
             await paid_status_changed(coach.user_id, now=NOW)
 
-    await asyncio.gather(lose_seat(), *(
+    results = await asyncio.gather(lose_seat(), *(
         share_dossier(owner, row.id, "coach@example.org", "VIEWER", now=NOW, settings=settings)
         for owner, row in zip(owners, rows)), return_exceptions=True)
+    unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, LimitReached)]
+    assert not unexpected, unexpected
 
     usable = [s for s in await live_shares("coach@example.org") if s.status != "SUSPENDED"]
     assert len(usable) <= 3
