@@ -38,6 +38,12 @@ class DossierAccess:
     own_account: bool
 
 
+def sees_team_of(actor: Actor, account_id: int) -> bool:
+    """Who is assigned to a dossier is the account's own business: share holders from
+    outside see no assignees (D3)."""
+    return actor.is_paid and actor.account_id == account_id
+
+
 async def access_levels(actor: Actor, dossiers: Sequence[Dossier]) -> dict[int, str]:
     """dossier id → READ or WRITE, for the given dossiers this actor may see at all."""
     if not (actor.is_paid or actor.is_guest) or not dossiers:

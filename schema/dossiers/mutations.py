@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
-from graphql import GraphQLError
 
 from auth.permissions import requires
 from auth.scopes import Scope
-from domain.core.errors import Forbidden
 from domain.dossiers import entries, measurements, service
 from schema.context import Info
 from schema.dossiers.content import Entry, EntryKind, Measurement
@@ -127,18 +125,6 @@ class MeasurementPayload:
     quote: QuoteField = None
 
 
-async def _run(info: Info, payload: type, call: Callable[[], Awaitable[Any]],
-               on_success: Callable[[Any], dict[str, Any]]) -> Any:
-    """`mutate`, plus: a role that may see but not do this is a top-level FORBIDDEN."""
-    async def guarded() -> Any:
-        try:
-            return await call()
-        except Forbidden as error:
-            raise GraphQLError(str(error), extensions={"code": "FORBIDDEN"}) from None
-
-    return await mutate(info, payload, guarded, on_success)
-
-
 def _dossier_id(raw: strawberry.ID) -> int:
     return from_global_id(raw, "Dossier", field="dossierId")
 
@@ -160,7 +146,7 @@ class DossierMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def create_dossier(self, info: Info, input: CreateDossierInput) -> DossierPayload:
         ctx = info.context
-        return await _run(info, DossierPayload, lambda: service.create_dossier(
+        return await mutate(info, DossierPayload, lambda: service.create_dossier(
             ctx.actor, client_name=input.client_name, reference=input.reference,
             date_of_birth=input.date_of_birth, free_fields=_pairs(input.free_fields),
             now=ctx.now, catalog=ctx.catalog), _dossier)
@@ -168,7 +154,7 @@ class DossierMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def update_dossier(self, info: Info, input: UpdateDossierInput) -> DossierPayload:
         ctx = info.context
-        return await _run(info, DossierPayload, lambda: service.update_dossier(
+        return await mutate(info, DossierPayload, lambda: service.update_dossier(
             ctx.actor, _dossier_id(input.dossier_id), client_name=_keep(input.client_name),
             reference=_keep(input.reference), date_of_birth=_keep(input.date_of_birth),
             free_fields=service.KEEP if input.free_fields is strawberry.UNSET else _pairs(input.free_fields),
@@ -177,21 +163,21 @@ class DossierMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def archive_dossier(self, info: Info, input: ArchiveDossierInput) -> DossierPayload:
         ctx = info.context
-        return await _run(info, DossierPayload, lambda: service.archive_dossier(
+        return await mutate(info, DossierPayload, lambda: service.archive_dossier(
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def delete_dossier(self, info: Info, input: DeleteDossierInput) -> DeleteDossierPayload:
         """Erase a client's dossier (owners only; audited)."""
         ctx = info.context
-        return await _run(info, DeleteDossierPayload, lambda: service.delete_dossier(
+        return await mutate(info, DeleteDossierPayload, lambda: service.delete_dossier(
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now),
             lambda pk: {"deleted_dossier_id": strawberry.ID(to_global_id("Dossier", pk))})
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE))
     async def assign_teammate(self, info: Info, input: AssignTeammateInput) -> DossierPayload:
         ctx = info.context
-        return await _run(info, DossierPayload, lambda: service.assign_teammate(
+        return await mutate(info, DossierPayload, lambda: service.assign_teammate(
             ctx.actor, _dossier_id(input.dossier_id),
             from_global_id(input.teammate_id, "Teammate", field="teammateId"),
             now=ctx.now, catalog=ctx.catalog), _dossier)
@@ -199,7 +185,7 @@ class DossierMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE))
     async def unassign_teammate(self, info: Info, input: UnassignTeammateInput) -> DossierPayload:
         ctx = info.context
-        return await _run(info, DossierPayload, lambda: service.unassign_teammate(
+        return await mutate(info, DossierPayload, lambda: service.unassign_teammate(
             ctx.actor, _dossier_id(input.dossier_id),
             from_global_id(input.teammate_id, "Teammate", field="teammateId"),
             now=ctx.now, catalog=ctx.catalog), _dossier)
@@ -207,21 +193,21 @@ class DossierMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def add_entry(self, info: Info, input: AddEntryInput) -> EntryPayload:
         ctx = info.context
-        return await _run(info, EntryPayload, lambda: entries.add_entry(
+        return await mutate(info, EntryPayload, lambda: entries.add_entry(
             ctx.actor, _dossier_id(input.dossier_id), kind=input.kind.value, body=input.body,
             now=ctx.now, catalog=ctx.catalog), _entry)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def revise_entry(self, info: Info, input: ReviseEntryInput) -> EntryPayload:
         ctx = info.context
-        return await _run(info, EntryPayload, lambda: entries.revise_entry(
+        return await mutate(info, EntryPayload, lambda: entries.revise_entry(
             ctx.actor, from_global_id(input.entry_id, "Entry", field="entryId"), body=input.body,
             now=ctx.now, catalog=ctx.catalog), _entry)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
     async def record_measurement(self, info: Info, input: RecordMeasurementInput) -> MeasurementPayload:
         ctx = info.context
-        return await _run(info, MeasurementPayload, lambda: measurements.record_measurement(
+        return await mutate(info, MeasurementPayload, lambda: measurements.record_measurement(
             ctx.actor, _dossier_id(input.dossier_id), metric=input.metric, value=input.value,
             unit=input.unit, measured_at=input.measured_at, now=ctx.now, catalog=ctx.catalog),
             lambda row: {"measurement": Measurement.from_model(row)})

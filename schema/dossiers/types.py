@@ -24,6 +24,7 @@ from domain.billing.queries import subscriptions_by_account
 from domain.core.clock import month_key
 from domain.core.errors import DomainError, Forbidden
 from domain.dossiers import queries
+from domain.dossiers.access import sees_team_of
 from domain.dossiers.models import Dossier as DossierRow
 from domain.dossiers.reads import access_log_pages, ensure_may_read_log
 from schema.accounts.types import Node, Teammate
@@ -125,8 +126,7 @@ class Dossier(Node):
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def assignees(self, info: Info) -> list[Teammate]:
         """The account's own teammates only; people outside it see none."""
-        actor = info.context.actor
-        if not actor.is_paid or actor.account_id != self.row.account_id:
+        if not sees_team_of(info.context.actor, self.row.account_id):
             return []
         rows = await info.context.loader(queries.assignees_by_dossier).load(self.row.id)
         return [Teammate.from_model(row) for row in rows]
