@@ -1,12 +1,27 @@
 """Passwords are stored only as argon2id hashes (P4)."""
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended cost
+# argon2id with the library's recommended cost (RFC 9106, low-memory profile).
+PRODUCTION_PROFILE = profiles.RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PRODUCTION_PROFILE)
 # Verified against when the email is unknown, so both paths cost the same (P4).
 _DUMMY_HASH = _hasher.hash("casebook-timing-equaliser")
+
+
+def use_cheap_hashing_for_tests() -> None:
+    """The test suite hashes hundreds of passwords; full cost would be half its run time.
+    Only tests/conftest.py calls this; nothing in the service does."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    _DUMMY_HASH = _hasher.hash("casebook-timing-equaliser")
+
+
+def current_cost() -> tuple[int, int, int]:
+    """(time cost, memory KiB, parallelism) of new hashes; a test pins production's."""
+    return _hasher.time_cost, _hasher.memory_cost, _hasher.parallelism
 
 
 def hash_password(password: str) -> str:

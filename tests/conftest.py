@@ -17,11 +17,15 @@ import pytest
 import pytest_asyncio
 from tortoise import connections
 
+from auth.passwords import use_cheap_hashing_for_tests
 from domain.core.db import close_db, init_db
 from domain.core.settings import load_settings
 from migrations.runner import migrate
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
+# argon2 at full cost was half of the suite's run time; production keeps the recommended cost
+# (tests/unit/test_passwords.py pins it).
+use_cheap_hashing_for_tests()
 ON_POSTGRES = BASE_URL.startswith(("postgres://", "postgresql://"))
 
 
