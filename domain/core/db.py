@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "domain.billing.models",
     "domain.dossiers.models",
     "domain.shares.models",
+    "domain.outbox.models",
     "auth.models",
 ]
 

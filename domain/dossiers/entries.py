@@ -14,6 +14,7 @@ from domain.core.db import transaction
 from domain.core.errors import InvalidInput, NotFound
 from domain.core.validation import MAX_BODY, clean_text
 from domain.dossiers.access import writable_dossier
+from domain import events
 from domain.dossiers.activity import activate, writing_account
 from domain.dossiers.models import Entry, EntryRevision
 
@@ -42,6 +43,8 @@ async def add_entry(actor: Actor, dossier_id: int, *, kind: str, body: str, now:
                                    current_version=1, created_at=now)
         revision = await _write_revision(entry, 1, text, actor, now)
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
+        await events.announce(events.ENTRY_ADDED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id), entryId=("Entry", entry.id))
         return WrittenEntry(entry, revision)
 
 
@@ -64,6 +67,8 @@ async def revise_entry(actor: Actor, entry_id: int, *, body: str, now: datetime,
         entry = await Entry.get(id=entry.id)
         revision = await _write_revision(entry, entry.current_version, text, actor, now)
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
+        await events.announce(events.ENTRY_REVISED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id), entryId=("Entry", entry.id))
         return WrittenEntry(entry, revision)
 
 

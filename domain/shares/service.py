@@ -15,6 +15,7 @@ from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.settings import Settings
 from domain.core.validation import normalize_email
 from domain.dossiers.models import Dossier
+from domain import events
 from domain.shares import limits
 from domain.shares.access import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING
 from domain.shares.invitations import create_share_invitation, mail_share, withdraw_share_invitation
@@ -87,10 +88,12 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
                          actor_user_id=actor.user_id, subject=f"share:{share.id}",
                          detail={"dossier": dossier.id, "email": address, "access": access,
                                  "status": share.status})
+            await mail_share(settings, share, token)
+            await events.announce(events.SHARE_CREATED, account_id=dossier.account_id, now=now,
+                                  dossierId=("Dossier", dossier.id), shareId=("Share", share.id))
     except IntegrityError:
         # A concurrent share of this dossier to this email won the unique index.
         raise AlreadyShared(address) from None
-    await mail_share(settings, share, token)
     return share
 
 
@@ -123,4 +126,6 @@ async def revoke_share(actor: Actor, share_id: int, *, now: datetime) -> int:
                      actor_user_id=actor.user_id, subject=f"share:{share.id}",
                      detail={"dossier": dossier.id, "email": share.email, "access": share.access})
         await limits.rebalance(conn, share.email, now=now, actor_user_id=actor.user_id)
+        await events.announce(events.SHARE_REVOKED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id), shareId=("Share", share.id))
         return share.id
