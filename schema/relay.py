@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, Optional, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -12,6 +12,9 @@ from domain.core.errors import NotFound
 from domain.core.ids import global_id
 
 T = TypeVar("T")
+# The arguments of every connection field (Relay's forward pagination).
+First = Annotated[Optional[int], strawberry.argument(description="How many items: 20 when left out, at most 100.")]
+After = Annotated[Optional[str], strawberry.argument(description="Start after this cursor (a page's `endCursor`).")]
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 

@@ -32,10 +32,10 @@ async def _dossier_node(info: Info, pk: int) -> Optional[Dossier]:
 
 
 async def _entry_node(info: Info, pk: int) -> Optional[Entry]:
-    row = await info.context.loader(queries.entries_by_id).load(pk)
-    if row is None or await visible(info, row.dossier_id) is None:
+    found = await info.context.loader(queries.current_entries_by_id).load(pk)
+    if found is None or await visible(info, found[0].dossier_id) is None:
         return None
-    return Entry.from_model(row)
+    return Entry.from_model(*found)
 
 
 async def _measurement_node(info: Info, pk: int) -> Optional[Measurement]:
