@@ -68,6 +68,8 @@ class Settings:
     metrics_token: str = ""
     # Where each server process leaves its metrics for /metrics to add up (several workers).
     metrics_dir: str = ""
+    # O3: a GraphQL execution still running after this many seconds is stopped (api/deadline.py).
+    execution_timeout_seconds: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -113,6 +115,8 @@ class Settings:
                self.rate_limit_per_client) < 1:
             raise SettingsError("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
                                 "RATE_LIMIT_PER_CLIENT must be at least 1")
+        if not 0 < self.execution_timeout_seconds <= 600:
+            raise SettingsError("EXECUTION_TIMEOUT_SECONDS must be a number of seconds above 0, at most 600")
         if self.log_format not in ("json", "text"):
             raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
@@ -131,6 +135,16 @@ def _int(source: dict[str, str], key: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise SettingsError(f"{key} must be a whole number, not {raw!r}") from error
+
+
+def _float(source: dict[str, str], key: str, default: float) -> float:
+    raw = source.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{key} must be a number, not {raw!r}") from error
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Settings:
@@ -173,6 +187,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         log_format=(source.get("LOG_FORMAT") or "json").strip().lower(),
         metrics_token=source.get("METRICS_TOKEN", ""),
         metrics_dir=source.get("METRICS_DIR", ""),
+        execution_timeout_seconds=_float(source, "EXECUTION_TIMEOUT_SECONDS", 5.0),
     )
     settings.check()
     return settings
