@@ -30,7 +30,7 @@ from domain.dossiers.reads import access_log_pages, ensure_may_read_log
 from schema.accounts.types import Node, Teammate
 from schema.context import Info
 from schema.dossiers.content import Entry, EntryKind, Measurement, note_read, shown
-from schema.relay import Connection, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.relay import Connection, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
 
 if TYPE_CHECKING:
     from schema.shares.types import Share
@@ -106,7 +106,7 @@ class Dossier(Node):
                       after: Optional[str] = None) -> Connection[Entry]:
         """Newest first."""
         await _recorded(info, self.row)
-        key = (self.row.id, page_size(first), _cursor_id(decode_cursor(after)))
+        key = (self.row.id, page_size(first), cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(queries.entry_pages).load(key)
         return Connection.build([Entry.from_model(row, current) for row, current in rows],
                                 [encode_cursor(row.id) for row, _ in rows], has_next)
@@ -139,7 +139,7 @@ class Dossier(Node):
             ensure_may_read_log(info.context.actor, self.row)
         except Forbidden as error:
             raise GraphQLError(str(error), extensions={"code": "FORBIDDEN"}) from None
-        key = (self.row.id, self.row.account_id, page_size(first), _cursor_id(decode_cursor(after)))
+        key = (self.row.id, self.row.account_id, page_size(first), cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(access_log_pages).load(key)
         return Connection.build([AccessLogEntry(row=row) for row in rows],
                                 [encode_cursor(row.id) for row in rows], has_next)
@@ -153,14 +153,6 @@ async def _recorded(info: Info, row: DossierRow) -> None:
     pending = note_read(info, row.id, row.account_id)
     if pending is not None:
         await pending
-
-
-def _cursor_id(cursor: list[str] | None) -> int | None:
-    if cursor is None:
-        return None
-    if not cursor or not cursor[0].isdigit():
-        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
-    return int(cursor[0])
 
 
 @strawberry.type
