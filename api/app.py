@@ -23,6 +23,7 @@ from api.logging import configure_logging
 from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
 from api.observe import ObserveExtension, ObserveMiddleware
+from api.worker import build_worker, running_worker
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
@@ -85,7 +86,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         if manage_db:
             await init_db(settings)
         try:
-            yield
+            if settings.runs_worker_in_process:
+                # The embedded default is one process: it delivers its own outbox (O1).
+                async with running_worker(build_worker(settings, graphql.catalog)):
+                    yield
+            else:
+                yield
         finally:
             if manage_db:
                 await close_db()

@@ -79,6 +79,42 @@ def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver the outbox and run renewals until SIGTERM/SIGINT; leases are handed back."""
+    import signal
+
+    from api.logging import configure_logging
+    from api.worker import build_worker
+    from domain.billing.catalog import CatalogError, load_catalog
+    from domain.core.db import close_db, init_db
+
+    configure_logging(settings)
+    try:
+        catalog = load_catalog(settings.catalog_path or None)
+    except CatalogError as error:
+        print(f"casebook: {error}", file=sys.stderr)
+        return 2
+
+    async def work() -> None:
+        await init_db(settings)
+        try:
+            worker = build_worker(settings, catalog)
+            if args.once:
+                await worker.drain()
+                await worker.run_periodic()
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            await worker.run(stop)
+        finally:
+            await close_db()
+
+    asyncio.run(work())
+    return 0
+
+
 def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
     import os
     import secrets
@@ -116,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     renew = sub.add_parser("renew", help="renew the subscriptions due today (safe to repeat, from several hosts)")
     renew.add_argument("--now", help="business time as ISO-8601 with offset (not in production)")
     renew.set_defaults(run=cmd_renew)
+    worker = sub.add_parser("worker", help="deliver mail and webhooks and run renewals (safe on several hosts)")
+    worker.add_argument("--once", action="store_true", help="deliver what is due, run the periodic jobs once, exit")
+    worker.set_defaults(run=cmd_worker)
     operator = sub.add_parser("create-operator", help="create an operator, or make a user one; the password "
                               "comes from CASEBOOK_OPERATOR_PASSWORD or is generated and printed once")
     operator.add_argument("email")

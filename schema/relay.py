@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 
 from domain.core.errors import NotFound
+from domain.core.ids import global_id
 
 T = TypeVar("T")
 DEFAULT_PAGE = 20
@@ -29,7 +30,7 @@ def _unb64(text: str) -> str:
 
 
 def to_global_id(type_name: str, pk: int) -> str:
-    return _b64(f"{type_name}:{pk}")
+    return global_id(type_name, pk)
 
 
 def parse_pk(text: str) -> int | None:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from domain.accounts.models import Invitation, Membership
 from domain.billing.status import ensure_writable
+from domain import events
 from domain.audit.service import AuditAction, record
 from domain.billing.models import Subscription
 from domain.core.actor import Actor, Role
@@ -119,6 +120,8 @@ async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime) ->
         await record(AuditAction.TEAMMATE_REMOVED, now=now, account_id=account_id,
                      actor_user_id=actor.user_id, subject=f"user:{user_id}",
                      detail={"membership": membership.id, "role": membership.role})
+        await events.announce(events.TEAMMATE_REMOVED, account_id=account_id, now=now,
+                              teammateId=("Teammate", membership.id))
         # They may have stopped being a paid user (G5).
         await paid_status_changed(user_id, now=now)
         return membership.id

@@ -70,6 +70,13 @@ class Settings:
     metrics_dir: str = ""
     # O3: a GraphQL execution still running after this many seconds is stopped (api/deadline.py).
     execution_timeout_seconds: float = 5.0
+    # The outbox worker (O1, O2): whether `casebook serve` runs it in-process ("auto": on
+    # the embedded SQLite only), how often it looks for work and for due renewals.
+    worker_in_process: str = "auto"
+    worker_poll_seconds: float = 1.0
+    # How long a worker holds a claimed message before another may take it over.
+    worker_lease_seconds: float = 120.0
+    renewal_check_seconds: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -79,6 +86,10 @@ class Settings:
     @property
     def honours_test_clock(self) -> bool:
         return self.env is not Environment.PRODUCTION
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        return self.worker_in_process == "on" or (self.worker_in_process == "auto" and not self.is_postgres)
 
     @property
     def is_postgres(self) -> bool:
@@ -117,6 +128,10 @@ class Settings:
                                 "RATE_LIMIT_PER_CLIENT must be at least 1")
         if not 0 < self.execution_timeout_seconds <= 600:
             raise SettingsError("EXECUTION_TIMEOUT_SECONDS must be a number of seconds above 0, at most 600")
+        if self.worker_in_process not in ("auto", "on", "off"):
+            raise SettingsError("WORKER_IN_PROCESS must be auto, on or off")
+        if min(self.worker_poll_seconds, self.renewal_check_seconds, self.worker_lease_seconds) <= 0:
+            raise SettingsError("WORKER_POLL_SECONDS, WORKER_LEASE_SECONDS and RENEWAL_CHECK_SECONDS must be positive")
         if self.log_format not in ("json", "text"):
             raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
@@ -188,6 +203,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         metrics_token=source.get("METRICS_TOKEN", ""),
         metrics_dir=source.get("METRICS_DIR", ""),
         execution_timeout_seconds=_float(source, "EXECUTION_TIMEOUT_SECONDS", 5.0),
+        worker_in_process=(source.get("WORKER_IN_PROCESS") or "auto").strip().lower(),
+        worker_poll_seconds=_float(source, "WORKER_POLL_SECONDS", 1.0),
+        worker_lease_seconds=_float(source, "WORKER_LEASE_SECONDS", 120.0),
+        renewal_check_seconds=_float(source, "RENEWAL_CHECK_SECONDS", 60.0),
     )
     settings.check()
     return settings

@@ -12,10 +12,8 @@ from typing import Sequence
 
 from tortoise import connections
 
-from domain.core.actor import Actor
 from domain.core.db import execute
-from domain.core.errors import Forbidden
-from domain.dossiers.models import Dossier, DossierRead
+from domain.dossiers.models import DossierRead
 
 # (dossier id, account id, reader's user id, business time of the request)
 ReadKey = tuple[int, int, int, datetime]
@@ -30,12 +28,6 @@ async def record_reads(keys: Sequence[ReadKey]) -> list[None]:
     return [None] * len(keys)
 
 
-def ensure_may_read_log(actor: Actor, dossier: Dossier) -> None:
-    """Owners and admins of the dossier's account only."""
-    if not (actor.manages_account and actor.account_id == dossier.account_id):
-        raise Forbidden("Only owners and admins of the dossier's account may read its access log.")
-
-
 # (dossier id, account id, page size, id of the last row seen or None)
 LogPageKey = tuple[int, int, int, "int | None"]
 
@@ -45,7 +37,7 @@ async def access_log_pages(keys: Sequence[LogPageKey]) -> list[tuple[list[Dossie
     has_next_page). Dossiers asking for the same page share one query (the newest
     `first + 1` rows of each, along the (account_id, dossier_id, id) index), so a list
     of dossiers with their logs costs one read, not one per dossier. Call
-    `ensure_may_read_log` first."""
+    `DossierAccess.reads_access_log` first."""
     groups: dict[tuple[int, int | None], set[tuple[int, int]]] = defaultdict(set)
     for dossier_id, account_id, first, after_id in keys:
         groups[(first, after_id)].add((account_id, dossier_id))

@@ -74,8 +74,7 @@ class RemoveTeammatePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _invitation(sent: invitations.SentInvitation) -> dict:
-    row = sent.invitation
+def _invitation(row) -> dict:
     return {"invitation": TeammateInvitation(id=strawberry.ID(to_global_id("Invitation", row.id)),
                                              email=row.email, role=DomainRole(row.role),
                                              expires_at=row.expires_at)}

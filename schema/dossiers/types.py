@@ -24,9 +24,9 @@ from domain.billing.queries import subscriptions_by_account
 from domain.core.clock import month_key
 from domain.core.errors import DomainError, Forbidden
 from domain.dossiers import queries
-from domain.dossiers.access import sees_team_of
+from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import Dossier as DossierRow
-from domain.dossiers.reads import access_log_pages, ensure_may_read_log
+from domain.dossiers.reads import access_log_pages
 from schema.accounts.types import Node, Teammate
 from schema.context import Info
 from schema.dossiers.content import Entry, EntryKind, Measurement, note_read, shown
@@ -67,6 +67,13 @@ class FreeField:
 @strawberry.type
 class Dossier(Node):
     row: strawberry.Private[DossierRow]
+    # What the viewer may do with it, when the loading query computed it already.
+    access: strawberry.Private[Optional[DossierAccess]] = None
+
+    async def _access(self, info: Info) -> Optional[DossierAccess]:
+        if self.access is None:
+            self.access = await info.context.loader(accesses).load((info.context.actor, self.row.id))
+        return self.access
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -121,12 +128,14 @@ class Dossier(Node):
     async def shares(self, info: Info) -> list[Annotated["Share", strawberry.lazy("schema.shares.types")]]:
         from schema.shares.types import shares_of_dossier
 
-        return await shares_of_dossier(info, self.row.id)
+        access = await self._access(info)
+        return await shares_of_dossier(info, self.row.id) if access and access.manages_shares else []
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def assignees(self, info: Info) -> list[Teammate]:
         """The account's own teammates only; people outside it see none."""
-        if not sees_team_of(info.context.actor, self.row.account_id):
+        access = await self._access(info)
+        if access is None or not access.sees_team:
             return []
         rows = await info.context.loader(queries.assignees_by_dossier).load(self.row.id)
         return [Teammate.from_model(row) for row in rows]
@@ -135,10 +144,10 @@ class Dossier(Node):
     async def access_log(self, info: Info, first: Optional[int] = None,
                          after: Optional[str] = None) -> Connection[AccessLogEntry]:
         """Who read this dossier, newest first (P2). Owners and admins of its account."""
-        try:
-            ensure_may_read_log(info.context.actor, self.row)
-        except Forbidden as error:
-            raise GraphQLError(str(error), extensions={"code": "FORBIDDEN"}) from None
+        access = await self._access(info)
+        if access is None or not access.reads_access_log:
+            raise GraphQLError("Only owners and admins of the dossier's account may read its access log.",
+                               extensions={"code": "FORBIDDEN"})
         key = (self.row.id, self.row.account_id, page_size(first), cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(access_log_pages).load(key)
         return Connection.build([AccessLogEntry(row=row) for row in rows],
@@ -147,6 +156,10 @@ class Dossier(Node):
     @classmethod
     def from_model(cls, row: DossierRow) -> "Dossier":
         return cls(row=row)
+
+    @classmethod
+    def from_access(cls, access: DossierAccess) -> "Dossier":
+        return cls(row=access.dossier, access=access)
 
 
 async def _recorded(info: Info, row: DossierRow) -> None:
@@ -181,8 +194,8 @@ class ActiveClientUsage:
     async def active_dossiers(self, info: Info) -> list[Dossier]:
         """Those active in the month that the viewer may see (one batch for all months)."""
         key = (info.context.actor, self.usage.account_id, self.usage.month)
-        rows = await info.context.loader(queries.active_dossiers).load(key)
-        return [Dossier.from_model(row) for row in rows]
+        page = await info.context.loader(queries.active_dossiers).load(key)
+        return [Dossier.from_access(access) for access in page]
 
 
 def _invalid(error: DomainError) -> GraphQLError:

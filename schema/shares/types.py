@@ -10,7 +10,7 @@ import strawberry
 
 from domain.accounts.models import User as UserRow
 from domain.shares import queries
-from domain.shares.managing import managed_dossier_ids
+from domain.dossiers.access import accesses
 from domain.shares.models import Share as ShareRow
 from schema.accounts.types import Node
 from schema.context import Info
@@ -47,9 +47,8 @@ class Share(Node):
         """Null while the viewer may not see the dossier (a pending or suspended share)."""
         from schema.dossiers.types import Dossier
 
-        key = (info.context.actor, self.row.dossier_id)
-        row = await info.context.loader(queries.dossiers_visible_to).load(key)
-        return Dossier.from_model(row) if row is not None else None
+        access = await info.context.loader(accesses).load((info.context.actor, self.row.dossier_id))
+        return Dossier.from_access(access) if access is not None else None
 
     @strawberry.field
     def email(self) -> str:
@@ -84,9 +83,7 @@ async def shares_of_viewer(info: Info, user_row: UserRow) -> list[Share]:
 
 
 async def shares_of_dossier(info: Info, dossier_id: int) -> list[Share]:
-    """`Dossier.shares`: only for those who manage the dossier's shares; [] for others."""
-    if not await info.context.loader(managed_dossier_ids).load((info.context.actor, dossier_id)):
-        return []
+    """`Dossier.shares`, for those who manage the dossier's shares (the caller checks)."""
     rows = await info.context.loader(queries.shares_by_dossier).load(dossier_id)
     return [Share.from_model(row) for row in rows]
 
@@ -95,10 +92,10 @@ async def _share_node(info: Info, pk: int) -> Optional[Share]:
     row = await info.context.loader(queries.shares_by_id).load(pk)
     if row is None:
         return None
-    if _holds(info, row) or await info.context.loader(managed_dossier_ids).load(
-            (info.context.actor, row.dossier_id)):
+    if _holds(info, row):
         return Share.from_model(row)
-    return None
+    access = await info.context.loader(accesses).load((info.context.actor, row.dossier_id))
+    return Share.from_model(row) if access is not None and access.manages_shares else None
 
 
 register_node("Share", _share_node)
