@@ -23,6 +23,7 @@ from domain.billing.pricing import ZERO
 from domain.billing.quotes import AT_RENEWAL, NOW
 from domain.billing.renewal import renew_locked
 from domain.billing.state import lock_subscription
+from domain.billing.tiers import QUOTE, record_tier
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
@@ -119,6 +120,8 @@ async def _charge(sub: Subscription, quote: Quote, lines: list[QuoteLine], now: 
         value = int(line.to_value) if line.change == "seats" else line.to_value
         quantity = int(line.to_value) - int(line.from_value) if line.change == "seats" else 1
         setattr(sub, _FIELDS[line.change], value)
+        if line.change == "tier":
+            await record_tier(sub.account_id, value, effective_on=quote.computed_for, cause=QUOTE, now=now)
         ledger.append(await add_proration(
             sub, description=line.description, quantity=quantity, amount=line.amount, currency=quote.currency,
             today=quote.computed_for, quote_id=quote.id, exact=line.exact, explanation=line.explanation, now=now,

@@ -22,6 +22,7 @@ from domain.billing.ledger import open_period
 from domain.billing.models import ScheduledChange, Subscription
 from domain.billing.periods import renewal_date
 from domain.billing.state import Locked, discounts_on, lock_subscription, pending_changes, teammate_count
+from domain.billing.tiers import RENEWAL, record_tier
 from domain.core.db import transaction
 
 log = logging.getLogger("casebook.billing.renewal")
@@ -82,6 +83,8 @@ async def _renew_once(sub: Subscription, catalog: Catalog, *, now: datetime) -> 
     sub.updated_at = now
     await sub.save()
     await ScheduledChange.filter(account_id=sub.account_id).delete()
+    if sub.tier != before["tier"]:
+        await record_tier(sub.account_id, sub.tier, effective_on=start, cause=RENEWAL, now=now)
     line = await open_period(catalog, sub, await discounts_on(sub, start), now=now,
                              note=" ".join(notes) or None)
     after = {"plan": sub.plan_code, "term": sub.term, "seats": sub.seats, "tier": sub.tier}
