@@ -20,7 +20,7 @@ from auth.permissions import requires
 from auth.scopes import Scope
 from domain.accounts import queries as account_queries
 from domain.accounts.models import User as UserRow
-from domain.billing.queries import subscriptions_by_account
+from domain.billing import terms as billing_terms
 from domain.core.clock import month_key
 from domain.core.errors import DomainError, Forbidden
 from domain.dossiers import queries
@@ -198,13 +198,18 @@ def _invalid(error: DomainError) -> GraphQLError:
 
 
 async def _usages(info: Info, account, months: list[str]) -> list[ActiveClientUsage]:
-    """Counts and today's cap through per-request loaders: shared with `subscription`,
-    and `usage` + `usageHistory` in one request read the counts once."""
+    """Counts and caps through per-request loaders: the terms are shared with
+    `subscription`, and `usage` + `usageHistory` in one request read the counts once.
+    Past months show the cap they had (A6), from billing's tier history."""
     ctx = info.context
-    counts, subscription = await asyncio.gather(
+    counts, terms = await asyncio.gather(
         ctx.loader(queries.month_counts).load_many([(account.id, month) for month in months]),
-        ctx.loader(subscriptions_by_account).load(account.id))
-    return [ActiveClientUsage(usage=queries.usage_in(account.id, month, count, subscription, ctx.catalog))
+        ctx.loader(billing_terms.terms_as_of).load(billing_terms.AsOf(account.id, ctx.now, ctx.catalog)))
+    this_month = month_key(ctx.now, terms.time_zone)
+    history = (await ctx.loader(billing_terms.tier_histories).load(account.id)
+               if any(month < this_month for month in months) else [])
+    return [ActiveClientUsage(usage=queries.usage_in(
+                account.id, month, count, billing_terms.cap_of_month(ctx.catalog, terms, history, month)))
             for month, count in zip(months, counts)]
 
 

@@ -12,8 +12,11 @@ SUBSCRIPTION = "{ me { account { subscription { periodStart } } } }"
 
 async def test_the_test_clock_sets_business_time_outside_production(api):
     payload = await sign_up(api, now="2020-02-29T12:00:00+01:00")
-    me = await api.data(SUBSCRIPTION, token=payload["accessToken"])
+    me = await api.data(SUBSCRIPTION, token=payload["accessToken"], now="2020-03-01T12:00:00+01:00")
     assert me["me"]["account"]["subscription"]["periodStart"] == "2020-02-29"
+    # Read years later, the subscription is seen as of then (O2): its period moved on.
+    later = await api.data(SUBSCRIPTION, token=payload["accessToken"], now="2021-03-10T12:00:00+01:00")
+    assert later["me"]["account"]["subscription"]["periodStart"] == "2021-02-28"
 
 
 async def test_production_ignores_the_test_clock(db, settings):
