@@ -66,7 +66,11 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
             dossier = await dossier_to_manage(actor, dossier_id)
             # S9: a cancelled account gives no access.
             await writable_terms(dossier.account_id, now=now, catalog=catalog)
-            if dossier.archived_at is not None:
+            # Archived or erased since it was read: decided on the row under its lock.
+            locked = await limits.lock_dossier(conn, dossier.id)
+            if locked is None:
+                raise NotFound("dossier", field=("dossierId",))
+            if locked.archived:
                 raise DossierArchived()
             await _refuse_needless(dossier, address, access)
             if not await limits.take_dossier_slot(conn, dossier.id):
