@@ -8,6 +8,8 @@ from typing import Optional
 
 import strawberry
 
+from auth.audiences import Audience
+
 from domain.billing import queries
 from domain.billing.catalog import Catalog as CatalogData
 from domain.billing.catalog import Plan as PlanData
@@ -23,8 +25,10 @@ from schema.billing.money import Money
 from schema.billing.quote_types import Quote, QuoteLine  # noqa: F401  (re-exported: lazy refs name this module)
 from schema.context import Info
 from schema.relay import to_global_id
+from schema.rules import rules
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Plan:
     code: str
@@ -38,6 +42,7 @@ class Plan:
                    standard_seats=plan.standard_seats)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class TermOffer:
     term: Term
@@ -45,6 +50,7 @@ class TermOffer:
     discount_percent: Decimal
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class TierOffer:
     tier: ActiveClientTier
@@ -52,6 +58,7 @@ class TierOffer:
     price_per_month: Money
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Catalog:
     currency: str
@@ -71,6 +78,7 @@ class Catalog:
         )
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class ScheduledChange:
     description: str
@@ -81,6 +89,7 @@ class ScheduledChange:
         return cls(description=row.description, effective_on=row.effective_on)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type(description="A special discount an operator granted (S7); endsOn is exclusive.")
 class AccountDiscount:
     code: str
@@ -93,12 +102,14 @@ class AccountDiscount:
         return cls(code=row.code, name=row.name, percent=row.percent, ends_on=row.ends_on)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Subscription:
     """The terms as of now (O2): billing renewed a subscription found due before
     answering, and read it with its account's day in one statement."""
 
     terms: strawberry.Private[Terms]
+    account_id: strawberry.Private[int]
 
     async def _discount_rows(self, info: Info) -> list[AccountDiscountRow]:
         return await info.context.loader(queries.discounts_by_account).load(self.terms.account_id)
@@ -163,12 +174,14 @@ class Subscription:
 
     @classmethod
     def from_terms(cls, terms: Terms) -> "Subscription":
-        return cls(terms=terms)
+        return cls(terms=terms, account_id=terms.account_id)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class LedgerLine:
     row: strawberry.Private[LedgerLineRow]
+    account_id: strawberry.Private[int]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -208,7 +221,7 @@ class LedgerLine:
 
     @classmethod
     def from_model(cls, row: LedgerLineRow) -> "LedgerLine":
-        return cls(row=row)
+        return cls(row=row, account_id=row.account_id)
 
 
 async def _terms(info: Info, account_id: int) -> Terms:

@@ -20,14 +20,14 @@ def _changing_after_the_read(monkeypatch, change) -> None:  # noqa: ANN001
     """What another transaction commits between the share's read of the dossier and its
     lock on the row (on SQLite, where transactions do not interleave, it is done inside
     the share's own transaction at that point)."""
-    read = service.dossier_to_manage
+    read = service.dossier_for_shares
 
     async def read_then_change(actor, dossier_id, **kwargs):  # noqa: ANN001, ANN202
         found = await read(actor, dossier_id, **kwargs)
         await change(found.id)
         return found
 
-    monkeypatch.setattr(service, "dossier_to_manage", read_then_change)
+    monkeypatch.setattr(service, "dossier_for_shares", read_then_change)
 
 
 async def _share(owner, row, settings):  # noqa: ANN001, ANN202
