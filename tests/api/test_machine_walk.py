@@ -17,7 +17,7 @@ from tests.api.test_billing_operator_walk import NOW, Walker, _content
 from tests.api.test_machine_credentials import _credential, _token
 from tests.support.billing import quote_ok
 from tests.support.flows import sign_up
-from tests.support.teammates import add_teammate
+from tests.support.teammates import accept, invitation_token, invite
 
 # Types that show people (the team) or prices: never to a machine (auth/audiences.py).
 PEOPLE_AND_PRICES = {"Teammate", "User", "TeammateInvitation", "AuditEvent", "MachineCredential", "AccessLogEntry",
@@ -28,9 +28,9 @@ MATE = "mate-walk@example.org"
 
 async def _seats(api, owner_token: str) -> None:
     """A second seat, so the owner can add a teammate (S6)."""
-    quote = await quote_ok(api, owner_token, "2026-04-20T10:00:00+02:00", seats=2)
+    quote = await quote_ok(api, owner_token, NOW, seats=2)
     applied = await api.data("""mutation($id: ID!) { applySubscriptionChange(input: {quoteId: $id, idempotencyKey: "w"})
-      { userErrors { code } } }""", {"id": quote["id"]}, token=owner_token, now="2026-04-20T10:00:00+02:00")
+      { userErrors { code } } }""", {"id": quote["id"]}, token=owner_token, now=NOW)
     assert applied["applySubscriptionChange"]["userErrors"] == []
 
 
@@ -41,7 +41,8 @@ def _typenames(body: dict) -> set[str]:
 async def test_t4_no_path_of_the_schema_gives_a_machine_the_team_or_prices(api, settings):
     owner = await sign_up(api, "owner-machine-walk@example.org", now="2026-04-15T10:00:00+02:00")
     await _seats(api, owner["accessToken"])
-    await add_teammate(api, settings, owner["accessToken"], MATE)
+    assert (await invite(api, owner["accessToken"], MATE, now=NOW))["userErrors"] == []
+    assert (await accept(api, invitation_token(settings, MATE), now=NOW))["userErrors"] == []
     owner_user = await User.get(email="owner-machine-walk@example.org")
     mate = await Membership.get(user__email=MATE)
     account_id = mate.account_id
