@@ -19,6 +19,8 @@ from schema.dossiers.mutations import DossierMutation
 from schema.dossiers.queries import DossierQuery
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
+from schema.webhooks import queries as webhook_nodes  # noqa: F401  (registers the webhook node types)
+from schema.webhooks.mutations import WebhookMutation
 
 
 @strawberry.type
@@ -34,7 +36,8 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
 
 
 @strawberry.type
-class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation):
+class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
+               WebhookMutation):
     pass
 
 

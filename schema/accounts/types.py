@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from schema.billing.types import LedgerLine, Subscription
     from schema.dossiers.types import ActiveClientUsage
     from schema.shares.types import Share
+    from schema.webhooks.types import WebhookEndpoint
 
 Role = strawberry.enum(DomainRole, name="Role")
 
@@ -182,6 +183,14 @@ class Account(AccountBasics, Node):
         from schema.billing.types import ledger_of
 
         return await ledger_of(info, self.row.id)
+
+    @strawberry.field(extensions=requires(Scope.WEBHOOKS_MANAGE),
+                      description="Endpoints subscribed to the account's events (T5).")
+    async def webhook_endpoints(self, info: Info) -> list[Annotated["WebhookEndpoint", strawberry.lazy("schema.webhooks.types")]]:
+        ensure_acting_in(info.context.principal, self.row.id)
+        from schema.webhooks.types import endpoints_of
+
+        return await endpoints_of(info, self.row.id)
 
     @classmethod
     def from_model(cls, row: AccountRow) -> "Account":
