@@ -13,7 +13,7 @@ from domain.core.actor import Actor
 from domain.core.clock import utc_now
 from domain.core.db import execute, transaction
 from domain.core.errors import InvalidInput, NotFound
-from domain.webhooks.endpoints import _managed_account
+from domain.webhooks.endpoints import managed_account
 from domain.webhooks.models import PENDING, UNFINISHED, WebhookDelivery, WebhookEndpoint
 
 # (endpoint id, page size, the id to read below or None)
@@ -24,7 +24,7 @@ async def replay(actor: Actor, delivery_id: int, *, now: datetime) -> WebhookDel
     """Send a finished delivery again: a new delivery with the same `webhook-id` and
     body (the receiver can tell it is the same event), signed afresh when it is sent.
     Queued after the endpoint's other deliveries about the same dossier."""
-    account_id = _managed_account(actor)
+    account_id = managed_account(actor)
     async with transaction():
         original = await WebhookDelivery.filter(id=delivery_id, account_id=account_id).first()
         if original is None:

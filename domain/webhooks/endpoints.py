@@ -44,7 +44,7 @@ class EndpointWithSecret:
     secret: str
 
 
-def _managed_account(actor: Actor) -> int:
+def managed_account(actor: Actor) -> int:
     if actor.account_id is None or not actor.manages_account:
         raise Forbidden("only owners and admins, and partner systems with webhooks:manage, manage webhooks")
     return actor.account_id
@@ -91,7 +91,7 @@ def _host(url: str) -> str:
 
 async def create_endpoint(actor: Actor, url: str, events: list[str], *, settings: Settings,
                           now: datetime) -> EndpointWithSecret:
-    account_id = _managed_account(actor)
+    account_id = managed_account(actor)
     names = clean_events(events)
     clean_url = await _clean_url(url, settings)
     secret = new_secret()
@@ -120,7 +120,7 @@ async def update_endpoint(actor: Actor, endpoint_id: int, *, url: Any = KEEP, ev
                           security_now: datetime) -> WebhookEndpoint:
     """Change the URL, the events, or switch it off and on. A new URL or switching on
     starts the failure count afresh."""
-    account_id = _managed_account(actor)
+    account_id = managed_account(actor)
     names = clean_events(events) if events is not KEEP and events is not None else KEEP
     clean_url = await _clean_url(url, settings) if url is not KEEP and url is not None else KEEP
     async with transaction():
@@ -155,7 +155,7 @@ async def rotate_secret(actor: Actor, endpoint_id: int, *, settings: Settings, n
                         security_now: datetime) -> EndpointWithSecret:
     """A new secret signs from now on; the one it replaces keeps signing beside it for
     ROTATION_GRACE (a secret older than that, from an earlier rotation, ends now)."""
-    account_id = _managed_account(actor)
+    account_id = managed_account(actor)
     secret = new_secret()
     vault = Vault.from_settings(settings)
     async with transaction():
@@ -174,7 +174,7 @@ async def rotate_secret(actor: Actor, endpoint_id: int, *, settings: Settings, n
 
 async def delete_endpoint(actor: Actor, endpoint_id: int, *, now: datetime) -> int:
     """Gone with its deliveries; the audit log keeps that it existed."""
-    account_id = _managed_account(actor)
+    account_id = managed_account(actor)
     async with transaction():
         endpoint = await own_endpoint(account_id, endpoint_id, lock=True)
         await WebhookDelivery.filter(endpoint_id=endpoint.id).delete()
