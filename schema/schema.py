@@ -22,6 +22,8 @@ from schema.dossiers.types import Dossier, Share
 from schema.executor import executor_class
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
+from schema.webhooks import queries as webhook_nodes  # noqa: F401  (registers the webhook node types)
+from schema.webhooks.mutations import WebhookMutation
 
 
 @strawberry.type
@@ -37,7 +39,8 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
 
 
 @strawberry.type
-class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation):
+class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
+               WebhookMutation):
     pass
 
 

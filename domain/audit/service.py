@@ -34,6 +34,12 @@ class AuditAction:
     MACHINE_CREDENTIAL_REVOKED = "machine_credential.revoked"
     MACHINE_SIGN_IN = "machine_credential.sign_in"
     MACHINE_SIGN_IN_FAILED = "machine_credential.sign_in_failed"
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
+    WEBHOOK_ENDPOINT_UPDATED = "webhook_endpoint.updated"
+    WEBHOOK_SECRET_ROTATED = "webhook_endpoint.secret_rotated"
+    WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+    WEBHOOK_DELIVERY_REPLAYED = "webhook_delivery.replayed"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

@@ -21,8 +21,17 @@ def test_production_refuses_a_missing_default_or_short_secret(secret):
 
 
 def test_production_starts_with_a_real_secret():
-    settings = settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET)
+    settings = settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET, WEBHOOK_SECRET_KEY=GOOD_SECRET[::-1])
     assert settings.is_production and not settings.honours_test_clock
+
+
+@pytest.mark.parametrize("key", [None, "", "change-me", "short-but-random-9x"])
+def test_production_refuses_a_missing_or_short_webhook_secret_key(key):
+    environ = {"CASEBOOK_ENV": "production", "JWT_SECRET": GOOD_SECRET}
+    if key is not None:
+        environ["WEBHOOK_SECRET_KEY"] = key
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET_KEY"):
+        settings_from(**environ)
 
 
 def test_development_still_needs_some_secret_for_hmac():
