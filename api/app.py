@@ -26,6 +26,7 @@ from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, Requ
 from api.observe import ObserveExtension, ObserveMiddleware
 from api.readiness import readyz
 from api.view import GraphQLOverHTTP
+from api.worker import build_worker, running_worker
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
@@ -81,7 +82,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         if manage_db:
             await init_db(settings)
         try:
-            yield
+            if settings.runs_worker_in_process:
+                # The embedded default is one process: it delivers its own outbox (O1).
+                async with running_worker(build_worker(settings, graphql.catalog)):
+                    yield
+            else:
+                yield
         finally:
             if manage_db:
                 await close_db()

@@ -1,4 +1,4 @@
-"""The `casebook` command: serve, migrate, renew, create-operator, documents.
+"""The `casebook` command: serve, migrate, renew, worker, create-operator, documents.
 
 Every setting comes from the environment, then `.env` (domain/core/settings.py). A wrong
 setting or an unusable database answers one line on stderr, naming the setting and what
@@ -33,6 +33,17 @@ def _workers(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, not {text!r}")
     return int(text)
+
+
+async def _in_db(settings: Settings, work):  # noqa: ANN001, ANN202 - work: () -> awaitable
+    """`work()` with the database open (for callers that are already async, and tests)."""
+    from domain.core.db import close_db, init_db
+
+    await init_db(settings)
+    try:
+        return await work()
+    finally:
+        await close_db()
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -89,6 +100,40 @@ def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
     report = run_in_database(settings, lambda: renew_due(catalog, now=now))
     print(f"renewed {report.renewed} period(s)" + (f"; failed accounts: {report.failed}" if report.failed else ""))
     return 1 if report.failed else 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver the outbox and run renewals until SIGTERM/SIGINT; leases are handed back."""
+    import asyncio
+    import signal
+
+    from api.logging import configure_logging
+    from api.worker import build_worker
+    from domain.billing.catalog import load_catalog
+    from domain.core.db import close_db, init_db
+
+    check_catalog(settings)
+    configure_logging(settings)
+    catalog = load_catalog(settings.catalog_path or None)
+
+    async def work() -> None:
+        await init_db(settings)
+        try:
+            worker = build_worker(settings, catalog)
+            if args.once:
+                await worker.drain()
+                await worker.run_periodic()
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+            await worker.run(stop)
+        finally:
+            await close_db()
+
+    database_call(settings, work)
+    return 0
 
 
 def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
@@ -170,6 +215,11 @@ def parser() -> argparse.ArgumentParser:
                        help="business time, ISO-8601 with an offset such as 2026-05-10T09:00:00+02:00 "
                             "(refused in production)")
     renew.set_defaults(run=cmd_renew)
+
+    worker = sub.add_parser("worker", help="deliver mail and webhooks and run renewals (safe on several hosts)",
+                            description="Run the outbox worker until SIGTERM or SIGINT.")
+    worker.add_argument("--once", action="store_true", help="deliver what is due, run the periodic jobs once, exit")
+    worker.set_defaults(run=cmd_worker)
 
     operator = sub.add_parser("create-operator", help="create a service operator, or make a user one",
                               description="The password comes from CASEBOOK_OPERATOR_PASSWORD (environment or "

@@ -143,6 +143,23 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
+async def outbox_lines() -> list[str]:
+    """The outbox as the database holds it, so every server and worker process reports
+    the same queue: messages waiting (and the attempts they took) and failed ones."""
+    from domain.outbox.queue import depth
+
+    lines = ["# HELP casebook_outbox_messages Outbox messages by kind and status (pending: the queue; "
+             "failed: retries ran out).", "# TYPE casebook_outbox_messages gauge"]
+    counts = await depth()
+    for (kind, status), (messages, _) in sorted(counts.items()):
+        lines.append(f'casebook_outbox_messages{{kind="{_escape(kind)}",status="{status}"}} {messages}')
+    lines += ["# HELP casebook_outbox_attempts Delivery attempts made on messages still pending or failed.",
+              "# TYPE casebook_outbox_attempts gauge"]
+    for (kind, status), (_, attempts) in sorted(counts.items()):
+        lines.append(f'casebook_outbox_attempts{{kind="{_escape(kind)}",status="{status}"}} {attempts}')
+    return lines
+
+
 def metrics_endpoint(metrics: Metrics, token: str, production: bool = False):
     """Open without a token outside production; in production /metrics exists only with
     METRICS_TOKEN set (404 otherwise: per-operation counts are not for the public)."""
@@ -156,7 +173,8 @@ def metrics_endpoint(metrics: Metrics, token: str, production: bool = False):
             if not hmac.compare_digest(presented.encode(), token.encode()):
                 return PlainTextResponse("unauthorized\n", status_code=401,
                                          headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+        body = metrics.render() + "\n".join(await outbox_lines()) + "\n"
+        return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return endpoint
 

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, Optional, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from domain.core.errors import NotFound
+from domain.core.ids import global_id
 
 T = TypeVar("T")
+# The arguments of every connection field (Relay's forward pagination).
+First = Annotated[Optional[int], strawberry.argument(description="How many items: 20 when left out, at most 100.")]
+After = Annotated[Optional[str], strawberry.argument(description="Start after this cursor (a page's `endCursor`).")]
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
@@ -25,7 +29,7 @@ def _unb64(text: str) -> str:
 
 
 def to_global_id(type_name: str, pk: int) -> str:
-    return _b64(f"{type_name}:{pk}")
+    return global_id(type_name, pk)
 
 
 def parse_global_id(global_id: str) -> tuple[str, int] | None:

@@ -95,11 +95,22 @@ async def db(database_url, settings):
         await close_db()
 
 
-class Api:
-    """Posts GraphQL to the in-process ASGI app, as a client app would over HTTP."""
+async def deliver_outbox(settings) -> None:
+    """Do what the worker would do next: deliver every message that is due (O1)."""
+    from api.worker import handlers
+    from domain.outbox.worker import Worker
 
-    def __init__(self, app):
+    await Worker(handlers(settings), name="test-worker").drain()
+
+
+class Api:
+    """Posts GraphQL to the in-process ASGI app, as a client app would over HTTP. After
+    each request the outbox is delivered, as a running worker would (`deliver=False`
+    leaves it to the test)."""
+
+    def __init__(self, app, *, deliver: bool = True):
         self.app = app
+        self.deliver = deliver
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
     async def __call__(self, query: str, variables: dict | None = None, *, token: str | None = None,
@@ -111,6 +122,8 @@ class Api:
             sent["x-casebook-now"] = now
         response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=sent)
         assert response.status_code in (200, 400), response.text
+        if self.deliver:
+            await deliver_outbox(self.app.state.settings)
         return response.json()
 
     async def data(self, query: str, variables: dict | None = None, **kwargs: Any) -> dict:

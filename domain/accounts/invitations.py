@@ -3,8 +3,6 @@
 itself travels once, in the mail."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -16,17 +14,19 @@ from domain.accounts.teammates import (
     TEAMMATE, lock_team, require_manager, seat_limit_reached, seats_in_use,
 )
 from domain.billing.status import ensure_writable
+from domain import events
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor, Role
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput
-from domain.core.mail import send_mail_or_log
+from domain.core.links import invitation_link
+from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.settings import Settings
+from domain.outbox.mail import queue_mail
 from domain.core.validation import MAX_NAME, check_password, clean_text, normalize_email
 from domain.shares.paid_status import paid_status_changed
 
 SHARE = "share"
-MAX_TOKEN = 200
 
 
 class AlreadyExists(DomainError):
@@ -41,17 +41,6 @@ class InvitationInvalid(DomainError):
                                     "was withdrawn. Ask for a new one.", field=("token",))
 
 
-def token_hash(token: str) -> str:
-    """The same sha256 as auth.sessions.hash_token (kept here: domain/ does not import auth/)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class SentInvitation:
-    invitation: Invitation
-    mailed: bool
-
-
 @dataclass(frozen=True)
 class AcceptedInvitation:
     user: User
@@ -60,20 +49,16 @@ class AcceptedInvitation:
     account_id: int | None
 
 
-def invitation_link(settings: Settings, token: str) -> str:
-    return f"{settings.public_app_url}/accept-invitation?token={token}"
-
-
 async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime,
-                          settings: Settings) -> SentInvitation:
+                          settings: Settings) -> Invitation:
     """Owners and admins invite; only an owner invites an owner. A pending invitation holds
-    a seat (S6) until it is accepted, withdrawn or expires. The mail goes out after commit."""
+    a seat (S6) until it is accepted, withdrawn or expires. The mail is queued with it (O1)."""
     account_id = require_manager(actor)
     address = normalize_email(email)
     role = Role(role)
     if role is Role.OWNER and not actor.is_owner:
         raise Forbidden("only an owner can invite an owner")
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     try:
         async with transaction():
             subscription = await lock_team(account_id)
@@ -97,13 +82,13 @@ async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime
             await record(AuditAction.TEAMMATE_INVITED, now=now, account_id=account_id,
                          actor_user_id=actor.user_id, subject=f"invitation:{invitation.id}",
                          detail={"email": address, "role": role.value})
+            await queue_mail(address, "You are invited to a Casebook team",
+                             _teammate_mail(settings, token, invitation), account_id=account_id)
     except IntegrityError:
         # A concurrent invitation of the same address won (unique pending index).
         raise AlreadyExists(f"{address} has been invited already; the invitation is still open.",
                             field=("email",)) from None
-    mailed = await send_mail_or_log(settings, address, "You are invited to a Casebook team",
-                                    _teammate_mail(settings, token, invitation))
-    return SentInvitation(invitation, mailed)
+    return invitation
 
 
 def _teammate_mail(settings: Settings, token: str, invitation: Invitation) -> str:
@@ -122,7 +107,7 @@ async def accept_invitation(token: str, *, now: datetime, hash_password: Callabl
                             signed_in_user_id: int | None = None) -> AcceptedInvitation:
     """A new person sets a password and name; a person with a login must be signed in as
     the invited email. Returns the user, for whom the caller starts a session."""
-    if not token or len(token) > MAX_TOKEN:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvitationInvalid()
     found = await Invitation.get_or_none(token_hash=token_hash(token))
     # Checked early so a dead link never costs a password hash; the claim below decides.
@@ -214,6 +199,8 @@ async def _join_team(invitation: Invitation, user: User, seats: int, now: dateti
     await record(AuditAction.TEAMMATE_ADDED, now=now, account_id=account_id, actor_user_id=user.id,
                  subject=f"user:{user.id}",
                  detail={"membership": membership.id, "role": membership.role, "invitation": invitation.id})
+    await events.announce(events.TEAMMATE_ADDED, account_id=account_id, now=now,
+                          teammateId=("Teammate", membership.id))
     # They may just have become a paid user (G5): suspended shares come back.
     await paid_status_changed(user.id, now=now)
 

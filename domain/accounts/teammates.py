@@ -9,6 +9,7 @@ from datetime import datetime
 
 from domain.accounts.models import Invitation, Membership
 from domain.billing.status import ensure_writable
+from domain import events
 from domain.audit.service import AuditAction, record
 from domain.billing.models import Subscription
 from domain.core.actor import Actor, Role
@@ -84,6 +85,7 @@ async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, 
         membership = await _teammate(account_id, membership_id)
         current = Role(membership.role)
         if current is role:
+            await membership.fetch_related("user")
             return membership
         if Role.OWNER in (current, role) and not actor.is_owner:
             raise Forbidden("only an owner can make or unmake owners")
@@ -94,6 +96,7 @@ async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, 
         await record(AuditAction.TEAMMATE_ROLE_CHANGED, now=now, account_id=account_id,
                      actor_user_id=actor.user_id, subject=f"user:{membership.user_id}",
                      detail={"membership": membership.id, "from": current.value, "to": role.value})
+        await membership.fetch_related("user")
         return membership
 
 
@@ -119,6 +122,8 @@ async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime) ->
         await record(AuditAction.TEAMMATE_REMOVED, now=now, account_id=account_id,
                      actor_user_id=actor.user_id, subject=f"user:{user_id}",
                      detail={"membership": membership.id, "role": membership.role})
+        await events.announce(events.TEAMMATE_REMOVED, account_id=account_id, now=now,
+                              teammateId=("Teammate", membership.id))
         # They may have stopped being a paid user (G5).
         await paid_status_changed(user_id, now=now)
         return membership.id

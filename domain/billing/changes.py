@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
+from domain import events
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.ledger import add_proration, lines_by_id
@@ -104,6 +105,7 @@ async def _apply(actor: Actor, account_id: int, quote_id: int, key: str, now: da
                      subject=f"quote:{quote.id}",
                      detail={"charged": str(charged), "currency": quote.currency,
                              "changes": [_change_detail(line) for line in quote_lines]})
+        await events.announce(events.SUBSCRIPTION_CHANGED, account_id=account_id, now=now)
         return Applied(sub, charged, quote.currency, ledger)
 
 
@@ -163,4 +165,5 @@ async def cancel_subscription(actor: Actor, *, now: datetime, catalog: Catalog,
         await record(AuditAction.SUBSCRIPTION_CANCELLED, now=now, account_id=account_id,
                      actor_user_id=actor.user_id, subject=f"subscription:{sub.id}",
                      detail={"cancels_on": sub.cancels_on.isoformat(), "reason": reason})
+        await events.announce(events.SUBSCRIPTION_CHANGED, account_id=account_id, now=now)
         return sub

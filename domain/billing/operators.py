@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from domain import events
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog, SPECIAL_AGREEMENT_EXTRA_SEATS
 from domain.billing.models import AccountDiscount, Subscription
@@ -30,6 +31,7 @@ async def _touch(locked: Locked, actor: Actor, now: datetime, detail: dict) -> S
     await sub.save()
     await record(AuditAction.OPERATOR_ACTION, now=now, account_id=sub.account_id, actor_user_id=actor.user_id,
                  subject=f"subscription:{sub.id}", detail=detail)
+    await events.announce(events.SUBSCRIPTION_CHANGED, account_id=sub.account_id, now=now)
     return sub
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
 
+from domain import events
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.ledger import open_period
@@ -88,6 +89,7 @@ async def _renew_once(sub: Subscription, catalog: Catalog, *, now: datetime) -> 
                  subject=f"period:{start.isoformat()}",
                  detail={"before": before, "after": after, "charged": str(line.amount),
                          "renews_on": sub.renews_on.isoformat(), "notes": notes})
+    await events.announce(events.SUBSCRIPTION_CHANGED, account_id=sub.account_id, now=now)
 
 
 async def renew_account(account_id: int, catalog: Catalog, *, now: datetime) -> int:

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "domain.billing.models",
     "domain.dossiers.models",
     "domain.shares.models",
+    "domain.outbox.models",
     "auth.models",
 ]
 
@@ -79,10 +80,10 @@ async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ())
     """Run SQL written with PostgreSQL's $1, $2… placeholders on either database.
 
     Always pass the transaction's connection (`async with transaction() as conn`):
-    the pool's default connection would run outside the transaction.
-    Parameters must appear in the SQL in order ($1 before $2 …) for SQLite.
+    the pool's default connection would run outside the transaction. A parameter may be
+    used several times and in any order: SQLite gets numbered `?N` parameters.
     """
     if dialect(conn) == "sqlite":
-        sql = _PLACEHOLDER.sub("?", sql)
+        sql = _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
     rowcount, rows = await conn.execute_query(sql, list(params))
     return rowcount, [dict(row) for row in rows]

@@ -68,6 +68,13 @@ class Settings:
     metrics_token: str = ""
     # Where each server process leaves its metrics for /metrics to add up (several workers).
     metrics_dir: str = ""
+    # The outbox worker (O1, O2): whether `casebook serve` runs it in-process ("auto": on
+    # the embedded SQLite only), how often it looks for work and for due renewals.
+    worker_in_process: str = "auto"
+    worker_poll_seconds: float = 1.0
+    # How long a worker holds a claimed message before another may take it over.
+    worker_lease_seconds: float = 120.0
+    renewal_check_seconds: float = 60.0
     # "only": run registered documents alone (api/documents.py); "" runs any document.
     trusted_documents: str = ""
     # `casebook create-operator`: the new operator's password (else one is generated).
@@ -83,6 +90,10 @@ class Settings:
     @property
     def honours_test_clock(self) -> bool:
         return self.env is not Environment.PRODUCTION
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        return self.worker_in_process == "on" or (self.worker_in_process == "auto" and not self.is_postgres)
 
     @property
     def is_postgres(self) -> bool:
@@ -119,6 +130,10 @@ class Settings:
                self.rate_limit_per_client) < 1:
             raise SettingsError("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
                                 "RATE_LIMIT_PER_CLIENT must be at least 1")
+        if self.worker_in_process not in ("auto", "on", "off"):
+            raise SettingsError("WORKER_IN_PROCESS must be auto, on or off")
+        if min(self.worker_poll_seconds, self.renewal_check_seconds, self.worker_lease_seconds) <= 0:
+            raise SettingsError("WORKER_POLL_SECONDS, WORKER_LEASE_SECONDS and RENEWAL_CHECK_SECONDS must be positive")
         if self.log_format not in ("json", "text"):
             raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
@@ -191,6 +206,16 @@ def _int(source: dict[str, str], key: str, default: int) -> int:
         raise SettingsError(f"{key} must be a whole number, not {raw!r}") from error
 
 
+def _float(source: dict[str, str], key: str, default: float) -> float:
+    raw = source.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{key} must be a number, not {raw!r}") from error
+
+
 def load_settings(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Settings:
     """Environment variables win over `.env`; `.env` wins over defaults."""
     source: dict[str, str] = {}
@@ -231,6 +256,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         log_format=(source.get("LOG_FORMAT") or "json").strip().lower(),
         metrics_token=source.get("METRICS_TOKEN", ""),
         metrics_dir=source.get("METRICS_DIR", ""),
+        worker_in_process=(source.get("WORKER_IN_PROCESS") or "auto").strip().lower(),
+        worker_poll_seconds=_float(source, "WORKER_POLL_SECONDS", 1.0),
+        worker_lease_seconds=_float(source, "WORKER_LEASE_SECONDS", 120.0),
+        renewal_check_seconds=_float(source, "RENEWAL_CHECK_SECONDS", 60.0),
         trusted_documents=(source.get("CASEBOOK_TRUSTED_DOCUMENTS") or "").strip().lower(),
         operator_password=source.get("CASEBOOK_OPERATOR_PASSWORD", ""),
         forwarded_allow_ips=source.get("FORWARDED_ALLOW_IPS", ""),

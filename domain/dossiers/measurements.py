@@ -11,6 +11,7 @@ from domain.core.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.validation import clean_text
 from domain.dossiers.access import writable_dossier
+from domain import events
 from domain.dossiers.activity import activate, writing_account
 from domain.dossiers.models import Measurement
 
@@ -69,4 +70,6 @@ async def record_measurement(actor: Actor, dossier_id: int, *, metric: str, valu
             value=checked_value, unit=checked_unit, measured_at=when,
             author_user_id=actor.user_id, author_email=actor.email, created_at=now)
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
+        await events.announce(events.MEASUREMENT_RECORDED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id), measurementId=("Measurement", measurement.id))
         return measurement

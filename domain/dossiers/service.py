@@ -15,6 +15,7 @@ from domain.core.db import transaction
 from domain.core.errors import Forbidden, InvalidInput, NotFound
 from domain.core.validation import MAX_NAME, clean_text
 from domain.dossiers.access import DossierArchived, managed_dossier, visible_dossier, writable_dossier
+from domain import events
 from domain.dossiers.activity import activate, writing_account
 from domain.dossiers.models import Dossier, DossierAssignment
 from domain.shares import limits as share_limits
@@ -92,6 +93,8 @@ async def create_dossier(actor: Actor, *, client_name: str, reference: str | Non
             await DossierAssignment.create(account_id=actor.account_id, dossier_id=dossier.id,
                                            membership_id=actor.membership_id, created_at=now)
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
+        await events.announce(events.DOSSIER_CREATED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id))
         return dossier
 
 
@@ -120,6 +123,8 @@ async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KE
         dossier.updated_at = now
         await dossier.save(update_fields=[*changed, "updated_at"])
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
+        await events.announce(events.DOSSIER_UPDATED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id))
         return dossier
 
 
@@ -137,6 +142,8 @@ async def archive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catal
         dossier.archived_at = now
         dossier.updated_at = now
         await dossier.save(update_fields=["archived_at", "updated_at"])
+        await events.announce(events.DOSSIER_ARCHIVED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id))
         return dossier
 
 
@@ -166,6 +173,8 @@ async def delete_dossier(actor: Actor, dossier_id: int, *, now: datetime) -> int
         await record(AuditAction.DOSSIER_DELETED, now=now, account_id=dossier.account_id,
                      actor_user_id=actor.user_id, subject=f"dossier:{dossier.id}",
                      detail={"sharesEnded": len(shares)})
+        await events.announce(events.DOSSIER_DELETED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id))
         return dossier.id
 
 

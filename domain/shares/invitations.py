@@ -2,15 +2,16 @@
 up through `acceptInvitation` (the accounts area claims the token, then calls here)."""
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
-from domain.accounts.invitations import invitation_link, token_hash
+from domain import events
 from domain.accounts.models import Account, Invitation, User
 from domain.core.db import execute, transaction
 from domain.core.errors import DomainError, ErrorCode
-from domain.core.mail import send_mail_or_log
+from domain.core.links import invitation_link
+from domain.core.secrets import new_token, token_hash
 from domain.core.settings import Settings
+from domain.outbox.mail import queue_mail
 from domain.shares.access import ACTIVE, PENDING
 from domain.shares.models import Share
 
@@ -21,7 +22,7 @@ async def create_share_invitation(share: Share, *, invited_by: int, now: datetim
                                   settings: Settings) -> str:
     """Store the hashed token for a PENDING share; returns the token, which travels
     once, in the mail. Call inside the transaction that created the share."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     await Invitation.create(
         account_id=share.account_id, kind=SHARE, email=share.email, share_id=share.id,
         token_hash=token_hash(token), invited_by_id=invited_by,
@@ -47,11 +48,14 @@ async def accept_share_invitation(invitation: Invitation, user: User, now: datet
         if changed != 1:
             raise DomainError("This share was withdrawn; ask for a new one.",
                               code=ErrorCode.INVITATION_INVALID, field=("token",))
+        share = await Share.get(id=invitation.share_id)
+        await events.announce(events.SHARE_ACCEPTED, account_id=share.account_id, now=now,
+                              dossierId=("Dossier", share.dossier_id), shareId=("Share", share.id))
 
 
-async def mail_share(settings: Settings, share: Share, token: str | None) -> bool:
-    """After commit. The client's name stays out of the mail (it is health data); the
-    sharing account's name tells the person who it is from."""
+async def mail_share(settings: Settings, share: Share, token: str | None) -> None:
+    """Queued with the share (O1). The client's name stays out of the mail (it is health
+    data); the sharing account's name tells the person who it is from."""
     account = await Account.get(id=share.account_id)
     access = "read and write" if share.access == "CONTRIBUTOR" else "read"
     if token is not None:
@@ -62,4 +66,4 @@ async def mail_share(settings: Settings, share: Share, token: str | None) -> boo
     else:
         body = (f"Hello,\n\n{account.name} has given you free access to {access} a client dossier "
                 f"on Casebook.\nSign in at {settings.public_app_url} to find it among your dossiers.\n")
-    return await send_mail_or_log(settings, share.email, "A dossier was shared with you on Casebook", body)
+    await queue_mail(share.email, "A dossier was shared with you on Casebook", body, account_id=share.account_id)

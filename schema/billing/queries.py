@@ -12,7 +12,7 @@ from auth.scopes import Scope
 from domain.accounts import queries as account_queries
 from domain.accounts.models import Account as AccountRow
 from domain.billing import queries
-from schema.accounts.types import AccountBasics
+from schema.accounts.basics import AccountBasics
 from schema.billing.types import Catalog, LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
 from schema.relay import Connection, decode_cursor, encode_cursor, page_size, parse_global_id
@@ -26,15 +26,11 @@ class OperatorAccount(AccountBasics):
 
     @strawberry.field
     async def subscription(self, info: Info) -> Subscription:
-        return await subscription_of(info, self.row.id)
+        return await subscription_of(info, self.pk)
 
     @strawberry.field
     async def ledger(self, info: Info) -> list[LedgerLine]:
-        return await ledger_of(info, self.row.id)
-
-    @classmethod
-    def from_model(cls, row: AccountRow) -> "OperatorAccount":
-        return cls(row=row)
+        return await ledger_of(info, self.pk)
 
 
 async def operator_account(info: Info, global_id: str) -> OperatorAccount | None:

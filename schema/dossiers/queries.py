@@ -28,14 +28,14 @@ async def visible(info: Info, dossier_id: int):
 
 async def _dossier_node(info: Info, pk: int) -> Optional[Dossier]:
     access = await visible(info, pk)
-    return Dossier.from_model(access.dossier) if access else None
+    return Dossier.from_access(access) if access else None
 
 
 async def _entry_node(info: Info, pk: int) -> Optional[Entry]:
-    row = await info.context.loader(queries.entries_by_id).load(pk)
-    if row is None or await visible(info, row.dossier_id) is None:
+    found = await info.context.loader(queries.current_entries_by_id).load(pk)
+    if found is None or await visible(info, found[0].dossier_id) is None:
         return None
-    return Entry.from_model(row)
+    return Entry.from_model(*found)
 
 
 async def _measurement_node(info: Info, pk: int) -> Optional[Measurement]:
@@ -66,10 +66,10 @@ class DossierQuery:
                        include_archived: Optional[bool] = False) -> Connection[Dossier]:
         """The dossiers the principal may see, by client name: all of the account's for
         owners and admins, the assigned ones for members, plus those shared with them."""
-        rows, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
+        page, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
                                                 first=page_size(first), after=_after(decode_cursor(after)))
-        return Connection.build([Dossier.from_model(row) for row in rows],
-                                [encode_cursor(row.id, row.client_name) for row in rows], has_next)
+        return Connection.build([Dossier.from_access(access) for access in page],
+                                [encode_cursor(a.dossier.id, a.dossier.client_name) for a in page], has_next)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def dossier(self, info: Info, id: strawberry.ID) -> Optional[Dossier]:

@@ -256,22 +256,6 @@ async def test_a_member_cannot_manage_teammates(api, settings):
     assert top_code(await api(INVITE_NO_TOKEN, {})) == "UNAUTHENTICATED"
 
 
-async def test_a_mail_that_cannot_be_sent_leaves_the_invitation_valid(api, settings, caplog):
-    """Mail goes out after commit; a failure is logged, the invitation stands."""
-    from api.app import create_app
-    from tests.conftest import Api
-
-    owner = await owner_with_seats(api)
-    broken = Api(create_app(replace(settings, mail_url="smtp://127.0.0.1:1"), manage_db=False))
-    try:
-        sent = await invite(broken, owner, "unlucky@example.org")
-    finally:
-        await broken.http.aclose()
-    assert sent["userErrors"] == [] and sent["invitation"]["email"] == "unlucky@example.org"
-    assert await Invitation.filter(email="unlucky@example.org").count() == 1
-    assert "was not sent" in caplog.text
-
-
 async def test_invitation_is_delivered_over_smtp(api, settings):
     """MAIL_URL smtp://host:port hands the message to an SMTP server."""
     from api.app import create_app

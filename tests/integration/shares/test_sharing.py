@@ -2,6 +2,8 @@
 D3, D4, P1)."""
 import pytest
 
+from tests.conftest import deliver_outbox
+
 from domain.accounts.models import Invitation
 from domain.audit.models import AuditEvent
 from domain.core.errors import DomainError, ErrorCode
@@ -40,6 +42,7 @@ async def test_sharing_with_a_person_without_login_is_pending_and_mails_an_invit
     assert (await GuestQuota.get(email="gran@example.net")).held == 1
     invitation = await Invitation.get(kind="share", share_id=share.id)
     assert invitation.email == "gran@example.net" and invitation.account_id == owner.account_id
+    await deliver_outbox(settings)
     [mail] = mails(settings)
     assert "To: gran@example.net" in mail and "Kind Care" in mail
     assert "Anna Client" not in mail  # the client's name is health data: not in mail
@@ -59,6 +62,7 @@ async def test_a_person_with_a_login_has_access_at_once(db, settings):
     assert (share.status, share.user_id) == ("ACTIVE", friend.id)
     assert await shared_access(friend.id) == {row.id: "VIEWER"}
     assert await Invitation.filter(kind="share").count() == 0
+    await deliver_outbox(settings)
     [mail] = mails(settings)
     assert "token=" not in mail
 

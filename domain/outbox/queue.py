@@ -1,0 +1,141 @@
+"""Putting messages in the outbox and taking them out again (O1).
+
+`enqueue` runs inside the transaction of the write that announces something, so the
+message commits with the write or not at all: a rolled-back write sends nothing.
+
+Workers claim messages with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
+workers on several hosts never hold one message at once). A worker that dies mid-delivery
+simply lets its lease run out, and the message is claimed again: delivery is at least
+once, and each message carries a stable identity (a mail's Message-ID, a webhook's id)
+so the receiver can tell a repeat. Retries back off from seconds to at most 15 minutes
+and go on for a day; then the message is marked failed, where `/metrics` shows it.
+
+Times here are real time (the clock's `utc_now`), never the business test clock: a
+message announced "on 10 May" by a test clock still leaves now.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise import connections
+
+from domain.core.clock import utc_now
+from domain.core.db import dialect, execute
+from domain.outbox.models import OutboxMessage
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+FIRST_RETRY_SECONDS = 5
+MAX_RETRY_SECONDS = 15 * 60
+RETRY_FOR = timedelta(days=1)
+# The most attempts a message gets even within its day (a guard against a hot loop).
+MAX_ATTEMPTS = 200
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message a worker holds until its lease ends."""
+
+    id: int
+    kind: str
+    account_id: int | None
+    payload: dict[str, Any]
+    attempts: int  # including the attempt about to be made
+    created_at: datetime
+
+
+async def enqueue(kind: str, payload: dict[str, Any], *, account_id: int | None = None) -> int:
+    """Store a message for the worker. Call inside the announcing write's transaction."""
+    now = utc_now()
+    message = await OutboxMessage.create(kind=kind, account_id=account_id, payload=payload, status=PENDING,
+                                         attempts=0, available_at=now, created_at=now)
+    return message.id
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
+    """Seconds before the next try after `attempts` failed ones: 5 s, 10 s, 20 s … at
+    most 15 minutes, with ±20 % jitter so a recovering server is not hit by a wave."""
+    base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
+    return base * (0.8 + 0.4 * (rng or random).random())
+
+
+def gives_up(created_at: datetime, attempts: int, now: datetime) -> bool:
+    """Retries go on for at least a day (and a bounded number of times)."""
+    return now - created_at >= RETRY_FOR or attempts >= MAX_ATTEMPTS
+
+
+def _payload(raw: Any) -> dict[str, Any]:
+    return json.loads(raw) if isinstance(raw, (str, bytes)) else dict(raw)
+
+
+async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime | None = None) -> list[Claimed]:
+    """Take up to `limit` due messages for `lease_seconds`, oldest first."""
+    now = now or utc_now()
+    conn = connections.get("default")
+    postgres = dialect(conn) == "postgres"
+    lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    sql = (
+        "UPDATE outbox_message SET leased_until = $1, leased_by = $2, attempts = attempts + 1 "
+        "WHERE id IN (SELECT id FROM outbox_message WHERE status = 'pending' AND available_at <= $3 "
+        f"AND (leased_until IS NULL OR leased_until <= $4) ORDER BY id LIMIT $5{lock}) "
+        "RETURNING id, kind, account_id, payload, attempts, created_at"
+    )
+    params: list[Any] = [now + timedelta(seconds=lease_seconds), worker, now, now, limit]
+    if not postgres:
+        sql = sql.replace("$1", "?").replace("$2", "?").replace("$3", "?").replace("$4", "?").replace("$5", "?")
+    # Not db.execute: tortoise's asyncpg client drops the rows of UPDATE … RETURNING.
+    rows = await conn.execute_query_dict(sql, params)
+    claimed = [Claimed(row["id"], row["kind"], row["account_id"], _payload(row["payload"]), row["attempts"],
+                       _aware(row["created_at"])) for row in rows]
+    return sorted(claimed, key=lambda message: message.id)
+
+
+def _aware(value: Any) -> datetime:
+    from datetime import timezone
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+async def delivered(message: Claimed, worker: str) -> None:
+    """Done; only the lease holder may say so (a lease that ran out was taken over)."""
+    await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
+        status=DELIVERED, delivered_at=utc_now(), leased_until=None, last_error=None)
+
+
+async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent: bool = False) -> str:
+    """Schedule the next try, or give up; returns the message's new status."""
+    now = utc_now()
+    status = FAILED if permanent or gives_up(message.created_at, message.attempts, now) else PENDING
+    await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
+        status=status, leased_until=None, last_error=error[:2000],
+        available_at=now + timedelta(seconds=retry_delay(message.attempts)))
+    return status
+
+
+async def release(worker: str) -> int:
+    """Hand back every lease this worker holds (graceful shutdown): the messages are due
+    again at once, and the attempt that never ran is not counted."""
+    conn = connections.get("default")
+    changed, _ = await execute(
+        conn, "UPDATE outbox_message SET leased_until = NULL, attempts = attempts - 1 "
+              "WHERE leased_by = $1 AND status = 'pending' AND leased_until IS NOT NULL", [worker])
+    return changed
+
+
+async def depth() -> dict[tuple[str, str], tuple[int, int]]:
+    """(kind, status) → (messages, attempts made), for /metrics: pending is the queue
+    (attempts > 0 there means retrying), failed needs a look."""
+    conn = connections.get("default")
+    _, rows = await execute(conn, "SELECT kind, status, count(*) AS n, sum(attempts) AS tries FROM outbox_message "
+                                  "WHERE status IN ('pending', 'failed') GROUP BY kind, status")
+    return {(row["kind"], row["status"]): (int(row["n"]), int(row["tries"] or 0)) for row in rows}
+
+
+async def prune(older_than: datetime) -> int:
+    """Forget delivered messages once they are old enough not to matter for debugging."""
+    return await OutboxMessage.filter(status=DELIVERED, delivered_at__lt=older_than).delete()
