@@ -127,8 +127,9 @@ class DocumentStore:
         return document
 
     async def remember(self, digest: str, document: str) -> None:
-        """APQ: keep a document that proved valid, for every server process."""
-        if self.trusted_only:
+        """APQ: keep a document that proved valid, for every server process. One this
+        process already holds was stored before: clients resending it cost no write."""
+        if self.trusted_only or digest in self._local:
             return
         self._cache(digest, document, False)
         if self.redis_url:
