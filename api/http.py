@@ -11,6 +11,7 @@ with the status codes clients have always seen.
 | nothing (executed, with or without field errors) | 200 | 200 |
 | parse, validation, variable coercion, query cost (nothing ran) | 200, `"data": null` | 400, no `data` key |
 | a masked internal error before execution | 200, `"data": null` | 500, no `data` key |
+| the execution deadline stopped it (`DEADLINE_EXCEEDED`, api/deadline.py) | 200, `"data": null` | 503, no `data` key |
 | a request that is not well-formed: bad JSON, not an object, parameters of the wrong type, batching, over-deep nesting, bad `X-Casebook-Now` | 400 | 400 |
 | a persisted query the server does not know | 404 | 404 |
 | a mutation over GET | 405 (`Allow: POST`) | 405 |
@@ -48,6 +49,8 @@ PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"
 INTERNAL = "INTERNAL_SERVER_ERROR"
+# Failures without data that are the server's, not the request's (graphql-response+json).
+SERVER_STATUS = {INTERNAL: 500, "DEADLINE_EXCEEDED": 503}
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
@@ -193,7 +196,7 @@ def answer(exchange: Exchange, result: Any, response_data: dict[str, Any]) -> di
     if exchange.media_type == GRAPHQL_RESPONSE_JSON:
         response_data.pop("data", None)
         codes = {(error.extensions or {}).get("code") for error in errors}
-        exchange.status = 500 if INTERNAL in codes else 400
+        exchange.status = max((SERVER_STATUS.get(code, 400) for code in codes), default=400)
     return response_data
 
 

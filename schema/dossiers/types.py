@@ -29,7 +29,7 @@ from schema.accounts.people import Teammate
 from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
 from schema.nodes import Node, register_node
-from schema.relay import After, Connection, First, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
 from schema.rules import CONTENT, rules
 
 
@@ -181,14 +181,6 @@ class Dossier(Node):
     @classmethod
     def from_access(cls, access: DossierAccess) -> "Dossier":
         return cls.from_model(access.dossier, access)
-
-
-def cursor_id(cursor: list[str] | None) -> int | None:
-    if cursor is None:
-        return None
-    if not cursor or not cursor[0].isdigit():
-        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
-    return int(cursor[0])
 
 
 def _holds(info: Info, row: ShareRow) -> bool:

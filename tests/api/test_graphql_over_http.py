@@ -264,3 +264,24 @@ async def test_a_variable_enum_typo_gets_no_suggestion_either(api):
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "Did you mean" not in body["errors"][0]["message"]
 
+
+
+async def test_a_request_stopped_by_the_deadline_is_a_503_under_graphql_response_json(db, settings, monkeypatch):
+    import asyncio
+
+    from api.app import create_app
+    from tests.support.flows import sign_up
+
+    async def stuck(*args, **kwargs):
+        await asyncio.sleep(60)
+
+    api = Api(create_app(replace(settings, execution_timeout_seconds=0.3), manage_db=False))
+    try:
+        owner = await sign_up(api)
+        monkeypatch.setattr("schema.dossiers.queries.visible_dossiers", stuck)
+        response = await api.http.post("/graphql", json={"query": "{ dossiers { edges { node { id } } } }"},
+                                       headers={"accept": GQL, "authorization": f"Bearer {owner['accessToken']}"})
+    finally:
+        await api.http.aclose()
+    assert response.status_code == 503 and "data" not in response.json()
+    assert response.json()["errors"][0]["extensions"]["code"] == "DEADLINE_EXCEEDED"
