@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "domain.dossiers.models",
     "domain.shares.models",
     "domain.outbox.models",
+    "domain.exports.models",
     "auth.models",
 ]
 

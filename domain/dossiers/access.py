@@ -14,13 +14,15 @@ share, whether it exists, is foreign or is visible, so timing tells nothing eith
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Sequence
 
 from tortoise import connections
 
 from domain.core.actor import Actor
-from domain.core.db import execute
+from domain.core.db import dialect, execute
 from domain.core.errors import DomainError, ErrorCode, Forbidden, NotFound
+from domain.dossiers.finding import SearchTerm, month_now
 from domain.dossiers.models import Dossier
 
 READ = "READ"
@@ -193,23 +195,87 @@ async def dossier_for_shares(actor: Actor, dossier_id: int, *, field: str = "dos
     return access.dossier
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Narrowing of the `dossiers` list (D7); every filter combines with the others.
+    Tri-state flags: None does not narrow, True keeps only those, False only the others."""
+
+    search: SearchTerm | None = None
+    assigned_to_me: bool | None = None
+    active_this_month: bool | None = None
+    # Only archived dossiers (implies including them).
+    archived_only: bool = False
+
+
+def _finding_conditions(actor: Actor, finding: Finding, params: list[Any], now: datetime | None,
+                        *, dialect_name: str) -> tuple[list[str], list[str]]:
+    """SQL conditions on `d` for both halves and for the own-account half alone; appends
+    their parameters. The assignment condition reuses $1 (the actor's membership)."""
+    both: list[str] = []
+    own_only: list[str] = []
+    if finding.search is not None:
+        params.append(finding.search.pattern if finding.search.indexable else finding.search.folded)
+        n = len(params)
+        if finding.search.indexable:
+            # PostgreSQL's LIKE escapes with a backslash by default; SQLite needs it said.
+            escape = " ESCAPE '\\'" if dialect_name == "sqlite" else ""
+            both.append(f"d.search_text LIKE ${n}{escape}")
+        else:
+            # One or two characters have no trigram to look up: a plain substring test,
+            # so that the planner walks the name index instead of the whole trigram index.
+            both.append(f"instr(d.search_text, ${n}) > 0" if dialect_name == "sqlite"
+                        else f"strpos(d.search_text, ${n}) > 0")
+    if finding.active_this_month is not None:
+        if now is None:
+            raise ValueError("activeThisMonth needs the business time")
+        month = month_now(now)
+        params.append(month.month)
+        month_sql = f"${len(params)}"
+        if month.next_month is not None:
+            # About a day around the turn of a month: the dossier's account decides (A1).
+            params.append(month.next_month)
+            later = len(params)
+            params.extend(month.zones_in_next_month)
+            zones = ", ".join(f"${n}" for n in range(later + 1, len(params) + 1)) or "NULL"
+            month_sql = (f"(SELECT CASE WHEN acc.time_zone IN ({zones}) THEN ${later} ELSE {month_sql} END "
+                         f"FROM account acc WHERE acc.id = d.account_id)")
+        active = (f"EXISTS (SELECT 1 FROM active_dossier ad WHERE ad.account_id = d.account_id "
+                  f"AND ad.month = {month_sql} AND ad.dossier_id = d.id)")
+        both.append(active if finding.active_this_month else f"NOT {active}")
+    if finding.assigned_to_me is not None:
+        assigned = "EXISTS (SELECT 1 FROM dossier_assignment a4 WHERE a4.dossier_id = d.id AND a4.membership_id = $1)"
+        own_only.append(assigned if finding.assigned_to_me else f"NOT {assigned}")
+    if finding.archived_only:
+        both.append("d.archived_at IS NOT NULL")
+    return both, own_only
+
+
 async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
-                           after: tuple[str, int] | None) -> tuple[list[DossierAccess], bool]:
+                           after: tuple[str, int] | None, finding: Finding | None = None,
+                           now: datetime | None = None) -> tuple[list[DossierAccess], bool]:
     """The `dossiers` list: the own account's visible dossiers plus those shared with the
     actor, by client name then id (keyset pagination; `after` = (name, id)), in one
     statement. Each half reads its own index and stops at the page size, so the cost of
-    a page does not grow with the account's dossiers. Returns (page, has_next_page)."""
+    a page does not grow with the account's dossiers. `finding` narrows both halves
+    (D7; on PostgreSQL a search reads the trigram index on `search_text` when that is
+    cheaper than walking the names). Returns (page, has_next_page)."""
     if not (actor.is_paid or actor.is_guest):
         return [], False
+    finding = finding or Finding()
+    if finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None):
+        return [], False  # only teammates are assigned to dossiers
+    conn = connections.get("default")
     params: list[Any] = _actor_params(actor)
     columns, _ = _access_columns(1)
     conditions = []
-    if not include_archived:
+    if not include_archived and not finding.archived_only:
         conditions.append("d.archived_at IS NULL")
     if after is not None:
         params += [after[0], after[0], after[1]]
         n = len(params)
         conditions.append(f"(d.client_name > ${n - 2} OR (d.client_name = ${n - 1} AND d.id > ${n}))")
+    found, own_only = _finding_conditions(actor, finding, params, now, dialect_name=dialect(conn))
+    conditions += found
     params.append(first + 1)
     limit = f"${len(params)}"
     extra = "".join(f" AND {condition}" for condition in conditions)
@@ -219,8 +285,9 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
         own_account = f"${len(params)}"
         assigned_only = "" if actor.manages_account else " AND EXISTS (SELECT 1 FROM dossier_assignment a2 " \
                                                          "WHERE a2.dossier_id = d.id AND a2.membership_id = $1)"
+        own_extra = extra + "".join(f" AND {condition}" for condition in own_only)
         halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                      f"WHERE d.account_id = {own_account}{assigned_only}{extra} "
+                      f"WHERE d.account_id = {own_account}{assigned_only}{own_extra} "
                       f"ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
                    ("" if not assigned_only else assigned_only.replace("a2", "a3")) + ")")
@@ -228,11 +295,13 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
             not_own = f" AND d.account_id <> {own_account}"
     else:
         not_own = ""
-    halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                  f"JOIN share s2 ON s2.dossier_id = d.id WHERE s2.user_id = $2 AND s2.status = '{ACTIVE}' "
-                  f"AND s2.revoked_at IS NULL{not_own}{extra} ORDER BY d.client_name, d.id LIMIT {limit}) shared_half")
+    if not finding.assigned_to_me:
+        # Shared dossiers are never assigned to the actor: `assignedToMe: true` drops them.
+        halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
+                      f"JOIN share s2 ON s2.dossier_id = d.id WHERE s2.user_id = $2 AND s2.status = '{ACTIVE}' "
+                      f"AND s2.revoked_at IS NULL{not_own}{extra} ORDER BY d.client_name, d.id LIMIT {limit}) "
+                      f"shared_half")
     sql = f"SELECT * FROM ({' UNION ALL '.join(halves)}) page ORDER BY client_name, id LIMIT {limit}"
-    _, rows = await execute(connections.get("default"), sql, params)
+    _, rows = await execute(conn, sql, params)
     page = [access for access in (access_from_row(actor, row) for row in rows) if access is not None]
     return page[:first], len(rows) > first
-
