@@ -34,6 +34,7 @@ class AuditAction:
     MACHINE_CREDENTIAL_REVOKED = "machine_credential.revoked"
     MACHINE_SIGN_IN = "machine_credential.sign_in"
     MACHINE_SIGN_IN_FAILED = "machine_credential.sign_in_failed"
+    DOSSIER_UNARCHIVED = "dossier.unarchived"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

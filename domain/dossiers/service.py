@@ -152,6 +152,27 @@ async def archive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catal
         return dossier
 
 
+async def unarchive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catalog: Catalog) -> Dossier:
+    """Bring an archived dossier back into the lists and open it to writes again (D6):
+    owners and admins of its account. Audited; not a content write, so it does not make
+    the dossier active this month (A1). A dossier that is not archived is left as it is."""
+    async with transaction():
+        dossier = await managed_dossier(actor, dossier_id)
+        if dossier.archived_at is None:
+            return dossier
+        await writing_account(dossier.account_id, now=now, catalog=catalog)
+        archived_at = dossier.archived_at
+        dossier.archived_at = None
+        dossier.updated_at = now
+        await dossier.save(update_fields=["archived_at", "updated_at"])
+        await record(AuditAction.DOSSIER_UNARCHIVED, now=now, account_id=dossier.account_id,
+                     actor_user_id=actor.user_id, subject=f"dossier:{dossier.id}",
+                     detail={"archivedAt": archived_at.isoformat()})
+        await events.announce(events.DOSSIER_UPDATED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id))
+        return dossier
+
+
 async def delete_dossier(actor: Actor, dossier_id: int, *, now: datetime) -> int:
     """Erase a client's dossier and all its content (the right to erasure, D6): an owner's
     explicit action, audited with the dossier's id only. Allowed on archived dossiers and
