@@ -16,6 +16,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from tortoise import connections
 
 from api.context import build_context
+from api.downloads import download_endpoint
 from api.extensions import CasebookMaskErrors, ResponseExtensions
 from api.limits import abuse_limit_extensions
 from api.logging import configure_logging
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics, settings.metrics_token)),
+            Route("/exports/{key}", download_endpoint(settings, graphql.tokens), methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -13,6 +13,8 @@ from domain.billing.renewal import renew_due
 from domain.core.clock import utc_now
 from domain.core.settings import Settings
 from domain.events import EVENT, event_handler
+from domain.exports.builder import export_handler, sweep
+from domain.exports.service import EXPORT
 from domain.outbox.mail import MAIL, mail_handler
 from domain.outbox.worker import Handlers, Periodic, Worker
 
@@ -20,7 +22,7 @@ log = logging.getLogger("casebook.worker")
 
 
 def handlers(settings: Settings) -> Handlers:
-    return {MAIL: mail_handler(settings), EVENT: event_handler(settings)}
+    return {MAIL: mail_handler(settings), EVENT: event_handler(settings), EXPORT: export_handler(settings)}
 
 
 def build_worker(settings: Settings, catalog: Catalog) -> Worker:
@@ -31,7 +33,15 @@ def build_worker(settings: Settings, catalog: Catalog) -> Worker:
         if report.renewed or report.failed:
             log.info("renewals: %s period(s) opened, failed accounts: %s", report.renewed, report.failed)
 
-    return Worker(handlers(settings), periodic=[Periodic("renewals", settings.renewal_check_seconds, renewals)],
+    async def expired_exports() -> None:
+        # D8: an export's file is deleted once its download link has expired.
+        deleted = await sweep(settings)
+        if deleted:
+            log.info("exports: %s expired file(s) deleted", deleted)
+
+    return Worker(handlers(settings), periodic=[Periodic("renewals", settings.renewal_check_seconds, renewals),
+                                                Periodic("expired exports", settings.export_sweep_seconds,
+                                                         expired_exports)],
                   poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.worker_lease_seconds)
 
 

@@ -17,6 +17,8 @@ from schema.billing.queries import BillingQuery
 from schema.context import Info
 from schema.dossiers.mutations import DossierMutation
 from schema.dossiers.queries import DossierQuery
+from schema.exports.mutations import ExportMutation
+from schema.exports.queries import ExportQuery
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
 
@@ -29,12 +31,13 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
+class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, ExportQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation):
+class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
+               ExportMutation):
     pass
 
 

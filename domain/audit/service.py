@@ -35,6 +35,8 @@ class AuditAction:
     MACHINE_SIGN_IN = "machine_credential.sign_in"
     MACHINE_SIGN_IN_FAILED = "machine_credential.sign_in_failed"
     DOSSIER_UNARCHIVED = "dossier.unarchived"
+    EXPORT_REQUESTED = "export.requested"
+    EXPORT_DOWNLOADED = "export.downloaded"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

@@ -75,6 +75,12 @@ class Settings:
     # How long a worker holds a claimed message before another may take it over.
     worker_lease_seconds: float = 120.0
     renewal_check_seconds: float = 60.0
+    # Exports (D8): where the files live, how long a download stays possible, how often
+    # expired files are deleted, how long one build may take.
+    export_dir: str = "./exports"
+    export_ttl_seconds: int = 24 * 3600
+    export_sweep_seconds: float = 300.0
+    export_build_timeout_seconds: float = 3600.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -128,6 +134,9 @@ class Settings:
             raise SettingsError("WORKER_IN_PROCESS must be auto, on or off")
         if min(self.worker_poll_seconds, self.renewal_check_seconds, self.worker_lease_seconds) <= 0:
             raise SettingsError("WORKER_POLL_SECONDS, WORKER_LEASE_SECONDS and RENEWAL_CHECK_SECONDS must be positive")
+        if self.export_ttl_seconds < 60 or min(self.export_sweep_seconds, self.export_build_timeout_seconds) <= 0:
+            raise SettingsError("EXPORT_TTL_SECONDS must be at least 60; EXPORT_SWEEP_SECONDS and "
+                                "EXPORT_BUILD_TIMEOUT_SECONDS must be positive")
         if self.log_format not in ("json", "text"):
             raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
@@ -202,6 +211,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         worker_poll_seconds=_float(source, "WORKER_POLL_SECONDS", 1.0),
         worker_lease_seconds=_float(source, "WORKER_LEASE_SECONDS", 120.0),
         renewal_check_seconds=_float(source, "RENEWAL_CHECK_SECONDS", 60.0),
+        export_dir=source.get("EXPORT_DIR") or "./exports",
+        export_ttl_seconds=_int(source, "EXPORT_TTL_SECONDS", 24 * 3600),
+        export_sweep_seconds=_float(source, "EXPORT_SWEEP_SECONDS", 300.0),
+        export_build_timeout_seconds=_float(source, "EXPORT_BUILD_TIMEOUT_SECONDS", 3600.0),
     )
     settings.check()
     return settings
