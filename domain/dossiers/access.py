@@ -286,9 +286,18 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
         assigned_only = "" if actor.manages_account else " AND EXISTS (SELECT 1 FROM dossier_assignment a2 " \
                                                          "WHERE a2.dossier_id = d.id AND a2.membership_id = $1)"
         own_extra = extra + "".join(f" AND {condition}" for condition in own_only)
-        halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                      f"WHERE d.account_id = {own_account}{assigned_only}{own_extra} "
-                      f"ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
+        own_where = f"WHERE d.account_id = {own_account}{assigned_only}{own_extra}"
+        if finding.search is not None and finding.search.indexable and dialect(conn) == "postgres":
+            # Matches first (trigram index), then sorted: a rare term must not walk the
+            # whole name index looking for a page. OFFSET 0 keeps the planner from
+            # pulling the ORDER BY … LIMIT into the matching; the access columns are
+            # computed for the page only.
+            source = f"(SELECT {_SELECT_DOSSIER} FROM dossier d {own_where} OFFSET 0) d"
+            own_where = ""
+        else:
+            source = "dossier d "
+        halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM {source}"
+                      f"{own_where} ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
                    ("" if not assigned_only else assigned_only.replace("a2", "a3")) + ")")
         if actor.manages_account:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tortoise import connections
-
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import execute, transaction
@@ -180,7 +178,3 @@ def file_name(export: Export) -> str:
     stamp = (export.ready_at or export.requested_at).strftime("%Y%m%d-%H%M%S")
     return f"casebook-{export.kind.lower()}-{what}-{stamp}.{EXTENSIONS[export.format]}"
 
-
-async def account_name(account_id: int) -> str:
-    _, rows = await execute(connections.get("default"), "SELECT name FROM account WHERE id = $1", [account_id])
-    return rows[0]["name"] if rows else ""
