@@ -101,6 +101,18 @@ def _entry_with_current(row: dict) -> CurrentEntry:
     return entry, current
 
 
+async def current_entries_by_id(ids: Sequence[int]) -> list[CurrentEntry | None]:
+    """Entries with their current version, by id (the `node` and payload path)."""
+    placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
+    sql = ("SELECT e.id, e.account_id, e.dossier_id, e.kind, e.current_version, e.created_at, "
+           "r.id AS r_id, r.body AS r_body, r.author_user_id AS r_author_user_id, "
+           "r.author_email AS r_author_email, r.written_at AS r_written_at FROM entry e "
+           "JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
+           f"WHERE e.id IN ({placeholders})")
+    _, rows = await execute(connections.get("default"), sql, list(ids))
+    return by_key([_entry_with_current(row) for row in rows], ids, lambda pair: pair[0].id)
+
+
 async def revisions_by_entry(entry_ids: Sequence[int]) -> list[list[EntryRevision]]:
     """Every version of each entry, oldest first (D5)."""
     rows = await EntryRevision.filter(entry_id__in=list(entry_ids)).order_by("entry_id", "version")
@@ -123,7 +135,7 @@ async def measurements_by_dossier(dossier_ids: Sequence[int]) -> list[list[Measu
 
 async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Membership]]:
     rows = await DossierAssignment.filter(dossier_id__in=list(dossier_ids)
-                                          ).select_related("membership").order_by("created_at", "id")
+                                          ).select_related("membership__user").order_by("created_at", "id")
     by_dossier = grouped(rows, dossier_ids, lambda row: row.dossier_id)
     return [[row.membership for row in group] for group in by_dossier]
 

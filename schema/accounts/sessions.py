@@ -26,7 +26,7 @@ async def _auth_payload(session: sessions.Session) -> dict:
         "access_token": session.access_token,
         "refresh_token": session.refresh_token,
         "expires_at": session.expires_at,
-        "viewer": Viewer(user_row=user, account_id=session.account_id, principal_kind=session.kind.value),
+        "viewer": Viewer.of(user, session.kind, session.account_id),
     }
 
 
@@ -41,7 +41,7 @@ class SessionQuery:
     async def me(self, info: Info) -> Viewer:
         actor = info.context.actor
         user = await UserRow.get(id=actor.user_id)
-        return Viewer(user_row=user, account_id=actor.account_id, principal_kind=actor.kind.value)
+        return Viewer.of(user, actor.kind, actor.account_id)
 
 
 @strawberry.type

@@ -9,9 +9,11 @@ import strawberry
 
 from domain.exports import service
 from domain.exports.models import Export as ExportRow
-from schema.accounts.types import Node
+from auth.audiences import Audience
 from schema.context import Info
+from schema.nodes import Node
 from schema.relay import to_global_id
+from schema.rules import rules
 
 
 @strawberry.enum(name="ExportKind", description="What an export holds.")
@@ -34,6 +36,7 @@ class ExportStatus(Enum):
     FAILED = strawberry.enum_value("FAILED", description="Could not be built; ask again.")
 
 
+@rules(audience=Audience.CONTENT)
 @strawberry.type(description="A file of one dossier or a whole account, built in the background (D8). Only the "
                              "person (or machine credential) who asked for it sees it.")
 class Export(Node):
