@@ -4,11 +4,12 @@
    with 20,000 dossiers, one with 1,000, 200 with 50; names with accents, one "Zoë Brontë"
    per account);
 2. starts the real server (1 worker) and measures the search page one request at a time,
-   p50 of 200 requests, for the 1,000- and the 20,000-dossier account, with a rare term
+   p50 of 200 requests for the 1,000- and the 20,000-dossier account, alternating, with a rare term
    ("bronte": one dossier), a common surname ("jansen": about 1 in 105), a very common
    fragment ("van": about 1 in 12) and a two-letter term ("an"): the ratio 20k / 1k must
    stay flat (<= 1.2);
-3. prints PostgreSQL's plan (EXPLAIN ANALYZE) of the search statement at 20,000 dossiers;
+3. prints PostgreSQL's plan (EXPLAIN ANALYZE) of the search statements at 20,000 dossiers,
+   and each statement's median execution time at both sizes;
 4. builds the account archive of both accounts in this process, as the worker would, under
    tracemalloc, and prints the peak of Python memory, the time and the file size;
 5. drops the database.
@@ -27,7 +28,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from bench.load import Figures, measure
+from bench.load import Figures
 from bench.queries import LOG_IN
 from bench.run import _machine
 from bench.seed import PASSWORD, Scale, seed
@@ -58,27 +59,38 @@ async def _log_in(base: str, email: str) -> str:
 
 
 async def search_figures(api: str, accounts: list[tuple[str, dict]], requests: int) -> list[tuple[str, str, Figures, int]]:
+    """Per term, requests for the two accounts alternate, so that what else the machine
+    does weighs on both sizes alike (two shared cores: load drifts within seconds)."""
+    tokens = [await _log_in(api, owner["email"]) for _, owner in accounts]
     results = []
-    for label, owner in accounts:
-        token = await _log_in(api, owner["email"])
-        for term in TERMS:
-            async def page(client: httpx.AsyncClient, _: int, term: str = term, token: str = token) -> bool:
-                response = await client.post("/graphql", json={"query": SEARCH_PAGE, "variables": {"search": term}},
-                                             headers={"authorization": f"Bearer {token}"})
-                return response.status_code == 200 and not response.json().get("errors")
+    async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+        async def send(term: str, token: str) -> tuple[float, dict]:
+            started = time.perf_counter()
+            response = await client.post("/graphql", json={"query": SEARCH_PAGE, "variables": {"search": term}},
+                                         headers={"authorization": f"Bearer {token}"})
+            elapsed = time.perf_counter() - started
+            return elapsed, response.json() if response.status_code == 200 else {"errors": [response.status_code]}
 
-            async with httpx.AsyncClient(base_url=api, timeout=30) as client:
-                found = (await client.post("/graphql", json={"query": SEARCH_PAGE, "variables": {"search": term}},
-                                           headers={"authorization": f"Bearer {token}"})).json()
-            shown = len(found["data"]["dossiers"]["edges"])
-            figures = await measure(f"search {term!r}, {label}", api, page, concurrency=1, seconds=120,
-                                    warmup=0.5, limit=requests)
-            results.append((label, term, figures, shown))
+        for term in TERMS:
+            figures = [Figures(f"search {term!r}, {label}") for label, _ in accounts]
+            shown = [len((await send(term, token))[1]["data"]["dossiers"]["edges"]) for token in tokens]
+            for n in range(requests):
+                order = range(len(tokens)) if n % 2 == 0 else reversed(range(len(tokens)))
+                for index in order:
+                    elapsed, body = await send(term, tokens[index])
+                    figures[index].latencies.append(elapsed)
+                    figures[index].errors += 1 if body.get("errors") else 0
+            for (label, _), figure, count in zip(accounts, figures, shown):
+                figure.seconds = sum(figure.latencies)
+                results.append((label, term, figure, count))
     return results
 
 
-async def _plans(database_url: str, owner: dict) -> list[str]:
-    """EXPLAIN ANALYZE of the `dossiers(search:)` statement as the owner sends it."""
+async def _plans(database_url: str, owners: list[tuple[str, dict]]) -> tuple[list[str], list[str]]:
+    """EXPLAIN ANALYZE of the `dossiers(search:)` statement as each owner sends it: the
+    plans at the largest account, and the median execution time of 9 runs per account."""
+    import statistics
+
     from domain.core.actor import Actor, ActorKind, Role
     from domain.core.db import close_db, execute, init_db
     from domain.core.settings import load_settings
@@ -88,35 +100,47 @@ async def _plans(database_url: str, owner: dict) -> list[str]:
 
     settings = load_settings({"DATABASE_URL": database_url, "JWT_SECRET": "x" * 40}, env_file=None)
     await init_db(settings)
-    captured: list[tuple[str, list]] = []
 
     class Captured(Exception):
         pass
+
+    captured: list[tuple[str, list]] = []
 
     async def capture(conn, sql, params=()):  # noqa: ANN001
         captured.append((sql, list(params)))
         raise Captured
 
-    actor = Actor(owner["user_id"], owner["email"], ActorKind.PAID, owner["account_id"], Role.OWNER,
-                  owner["membership_id"])
-    original, access.execute = access.execute, capture
-    out = []
+    plans, timings = [], []
+    original = access.execute
     try:
-        for term in TERMS:
-            try:
-                await access.visible_dossiers(actor, include_archived=False, first=20, after=None,
-                                              finding=access.Finding(search=search_term(term)),
-                                              now=datetime.now(timezone.utc))
-            except Captured:
-                pass
-        access.execute = original
-        for term, (sql, params) in zip(TERMS, captured):
-            _, rows = await execute(connections.get("default"), "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
-            out.append(f"-- search {term!r}\n" + "\n".join(row["QUERY PLAN"] for row in rows))
+        for label, owner in owners:
+            actor = Actor(owner["user_id"], owner["email"], ActorKind.PAID, owner["account_id"], Role.OWNER,
+                          owner["membership_id"])
+            for term in TERMS:
+                captured.clear()
+                access.execute = capture
+                try:
+                    await access.visible_dossiers(actor, include_archived=False, first=20, after=None,
+                                                  finding=access.Finding(search=search_term(term)),
+                                                  now=datetime.now(timezone.utc))
+                except Captured:
+                    pass
+                finally:
+                    access.execute = original
+                sql, params = captured[0]
+                conn = connections.get("default")
+                runs = []
+                for _ in range(9):
+                    _, rows = await execute(conn, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+                    lines = [row["QUERY PLAN"] for row in rows]
+                    runs.append(float(lines[-1].split(":")[1].split()[0]))
+                timings.append(f"statement {term!r}, {label}: {statistics.median(runs):.2f} ms (median of 9)")
+                if owner is owners[-1][1]:
+                    plans.append(f"-- search {term!r}, {label}\n" + "\n".join(lines))
     finally:
         access.execute = original
         await close_db()
-    return out
+    return plans, timings
 
 
 async def archive_figures(database_url: str, owners: list[tuple[str, dict]]) -> list[str]:
@@ -174,7 +198,7 @@ async def main(args: argparse.Namespace) -> int:
         api = f"http://127.0.0.1:{port}"
         with running(api_command(port, 1), env, api):
             results = await search_figures(api, accounts, 50 if args.quick else args.requests)
-        plans = await _plans(database, data.big)
+        plans, timings = await _plans(database, accounts)
         archives = await archive_figures(database, accounts)
     finally:
         if not args.keep:
@@ -197,6 +221,9 @@ async def main(args: argparse.Namespace) -> int:
     for plan in plans:
         print(plan)
         print()
+    for line in timings:
+        print(line)
+    print()
     for line in archives:
         print(line)
     print(f"total {time.perf_counter() - started:.0f}s")
