@@ -250,6 +250,34 @@ def _finding_conditions(actor: Actor, finding: Finding, params: list[Any], now: 
     return both, own_only
 
 
+# How many of the account's dossiers, in name order, a search reads before it turns to
+# the trigram index instead (PostgreSQL).
+SEARCH_WALK = 1000
+
+
+def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str, limit: str, walk: str) -> str:
+    """The own-account half of a search on PostgreSQL, in two tries within the statement.
+    The planner cannot tell a rare term from a common one (its LIKE estimate is the same
+    ~0.7 % for both), so neither of its plans suits both: walking the name index finds a
+    page of "van" at once but reads all 20,000 names for one "Brontë"; matching through
+    the trigram index finds "Brontë" at once but sorts every "van". So: walk the next
+    SEARCH_WALK names first; when they hold a page of matches, that is the page (they
+    come in order). Otherwise — a rarer term — take its matches from the trigram index
+    and sort them; that branch runs only then (a one-time filter). Either way the work
+    is bounded by SEARCH_WALK rows or by the term's matches, not by the account."""
+    searched = f"{_SELECT_DOSSIER}, d.search_text"
+    walked = (f"SELECT {_SELECT_DOSSIER} FROM (SELECT {searched} FROM dossier d WHERE d.account_id = "
+              f"{own_account}{cursor} ORDER BY d.client_name, d.id LIMIT {walk}) d {own_where} "
+              f"ORDER BY d.client_name, d.id LIMIT {limit}")
+    # OFFSET 0 keeps the planner from pulling ORDER BY … LIMIT into the matching.
+    matched = (f"SELECT {_SELECT_DOSSIER} FROM (SELECT {searched} FROM dossier d {own_where} OFFSET 0) d "
+               f"ORDER BY d.client_name, d.id LIMIT {limit}")
+    return (f"SELECT * FROM (WITH walked AS MATERIALIZED ({walked}), "
+            f"page AS (SELECT * FROM walked WHERE (SELECT count(*) FROM walked) = {limit} "
+            f"UNION ALL SELECT * FROM ({matched}) matched WHERE (SELECT count(*) FROM walked) < {limit}) "
+            f"SELECT {_SELECT_DOSSIER}, {columns} FROM page d) own_half")
+
+
 async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
                            after: tuple[str, int] | None, finding: Finding | None = None,
                            now: datetime | None = None) -> tuple[list[DossierAccess], bool]:
@@ -270,10 +298,12 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
     conditions = []
     if not include_archived and not finding.archived_only:
         conditions.append("d.archived_at IS NULL")
+    cursor = ""
     if after is not None:
         params += [after[0], after[0], after[1]]
         n = len(params)
-        conditions.append(f"(d.client_name > ${n - 2} OR (d.client_name = ${n - 1} AND d.id > ${n}))")
+        cursor = f" AND (d.client_name > ${n - 2} OR (d.client_name = ${n - 1} AND d.id > ${n}))"
+        conditions.append(cursor[5:])
     found, own_only = _finding_conditions(actor, finding, params, now, dialect_name=dialect(conn))
     conditions += found
     params.append(first + 1)
@@ -288,16 +318,11 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
         own_extra = extra + "".join(f" AND {condition}" for condition in own_only)
         own_where = f"WHERE d.account_id = {own_account}{assigned_only}{own_extra}"
         if finding.search is not None and finding.search.indexable and dialect(conn) == "postgres":
-            # Matches first (trigram index), then sorted: a rare term must not walk the
-            # whole name index looking for a page. OFFSET 0 keeps the planner from
-            # pulling the ORDER BY … LIMIT into the matching; the access columns are
-            # computed for the page only.
-            source = f"(SELECT {_SELECT_DOSSIER} FROM dossier d {own_where} OFFSET 0) d"
-            own_where = ""
+            params.append(SEARCH_WALK)
+            halves.append(_own_search_half(columns, own_account, cursor, own_where, limit, f"${len(params)}"))
         else:
-            source = "dossier d "
-        halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM {source}"
-                      f"{own_where} ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
+            halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
+                          f"{own_where} ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
                    ("" if not assigned_only else assigned_only.replace("a2", "a3")) + ")")
         if actor.manages_account:

@@ -66,8 +66,17 @@ async def test_d7_like_wildcards_in_a_search_are_plain_characters(api):
     assert await find(api, owner.token, search="k\\s") == ["Cees"]
 
 
-async def test_d7_a_search_pages_by_name_with_cursors(api):
+@pytest.mark.parametrize("walk", [1000, 12, 3])
+async def test_d7_a_search_pages_by_name_with_cursors(api, walk, monkeypatch):
+    """Whether a page comes from walking the names or from the trigram index (PostgreSQL
+    walks SEARCH_WALK names first), the pages are the same."""
+    from domain.dossiers import access
+
+    monkeypatch.setattr(access, "SEARCH_WALK", walk)
     owner = await practice(api, tier="UNLIMITED", now=APRIL)
+    for n in range(8):
+        await Dossier.create(account_id=owner.account_id, client_name=f"Aalders {n}", search_text=f"aalders {n}\n",
+                             share_count=0, created_at=_now(), updated_at=_now())
     for n in range(25):
         await Dossier.create(account_id=owner.account_id, client_name=f"Jansen {n:02d}", search_text=f"jansen {n:02d}\n",
                              share_count=0, created_at=_now(), updated_at=_now())
