@@ -106,19 +106,19 @@ async def _plans(database_url: str, owners: list[tuple[str, dict]]) -> tuple[lis
 
     captured: list[tuple[str, list]] = []
 
-    async def capture(conn, sql, params=()):  # noqa: ANN001
+    async def capture(conn, sql, params=(), **_):  # noqa: ANN001
         captured.append((sql, list(params)))
         raise Captured
 
     plans, timings = [], []
-    original = access.execute
+    original = access.fetch_rows
     try:
         for label, owner in owners:
             actor = Actor(owner["user_id"], owner["email"], ActorKind.PAID, owner["account_id"], Role.OWNER,
                           owner["membership_id"])
             for term in TERMS:
                 captured.clear()
-                access.execute = capture
+                access.fetch_rows = capture
                 try:
                     await access.visible_dossiers(actor, include_archived=False, first=20, after=None,
                                                   finding=access.Finding(search=search_term(term)),
@@ -126,7 +126,7 @@ async def _plans(database_url: str, owners: list[tuple[str, dict]]) -> tuple[lis
                 except Captured:
                     pass
                 finally:
-                    access.execute = original
+                    access.fetch_rows = original
                 sql, params = captured[0]
                 conn = connections.get("default")
                 runs = []
@@ -138,7 +138,7 @@ async def _plans(database_url: str, owners: list[tuple[str, dict]]) -> tuple[lis
                 if owner is owners[-1][1]:
                     plans.append(f"-- search {term!r}, {label}\n" + "\n".join(lines))
     finally:
-        access.execute = original
+        access.fetch_rows = original
         await close_db()
     return plans, timings
 
