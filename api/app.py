@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from typing import Any, AsyncIterator
 
@@ -66,10 +67,13 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, manage_db: bool = True, compiled: bool = True) -> Starlette:
+def create_app(settings: Settings | None = None, *, manage_db: bool = True, compiled: bool | None = None) -> Starlette:
     """`manage_db=False` lets tests own the database connection; `compiled=False` serves
-    through the standard completion only (the differential test's reference)."""
+    through the standard completion only (the differential test's reference; default:
+    the GRAPHQL_EXECUTOR setting)."""
     settings = settings or load_settings()
+    if compiled is None:
+        compiled = settings.graphql_executor == "compiled"
     schema = with_deadline(build_schema(extensions=graphql_extensions(settings), compiled=compiled),
                            settings.execution_timeout_seconds)
     graphql = CasebookGraphQL(
@@ -84,6 +88,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await init_db(settings)
+        # What is loaded by now (schema, catalog, modules) lives as long as the process: move
+        # it out of the cyclic collector's way, so collections scan only requests' objects.
+        gc.collect()
+        gc.freeze()
         try:
             if settings.runs_worker_in_process:
                 # The embedded default is one process: it delivers its own outbox (O1).

@@ -27,6 +27,8 @@ share a response name, is bounded by `MAX_SAME_NAME_PAIRS`.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from typing import Any, Callable, Iterator
 
 from graphql import GraphQLError, OperationDefinitionNode
@@ -111,6 +113,25 @@ def document_errors(document: Any) -> list[GraphQLError]:
     return errors
 
 
+_CHECKED: "OrderedDict[int, tuple[Any, list[GraphQLError]]]" = OrderedDict()
+_CHECKED_MAX = 512
+
+
+def checked_document_errors(document: Any) -> list[GraphQLError]:
+    """`document_errors`, once per document: the parser cache hands the same document
+    object to every request with the same text, so its figures are remembered (the
+    entry holds the document, so its id cannot be reused while remembered)."""
+    found = _CHECKED.get(id(document))
+    if found is not None and found[0] is document:
+        _CHECKED.move_to_end(id(document))
+        return found[1]
+    errors = document_errors(document)
+    _CHECKED[id(document)] = (document, errors)
+    if len(_CHECKED) > _CHECKED_MAX:
+        _CHECKED.popitem(last=False)
+    return errors
+
+
 class DocumentLimits(ValidationCache):
     """Caps tokens at parsing; checks the document's figures before validation, and runs
     (cached) validation only on documents within them."""
@@ -126,7 +147,7 @@ class DocumentLimits(ValidationCache):
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
-        errors = document_errors(ctx.graphql_document)
+        errors = checked_document_errors(ctx.graphql_document)
         if errors:
             ctx.pre_execution_errors = errors
             yield
@@ -137,6 +158,27 @@ class DocumentLimits(ValidationCache):
 
 def validation_rules(settings: Settings) -> tuple[type, ...]:
     return (NoSchemaIntrospectionCustomRule,) if settings.is_production else ()
+
+
+_PRICED: "OrderedDict[tuple, tuple[Any, int]]" = OrderedDict()
+
+
+def _priced(schema: Any, document: Any, operation_name: str | None, variables: dict[str, Any] | None) -> int:
+    """`query_cost`, remembered per document, operation and variables when the variables
+    are plain values (the price depends on the document and on `first` values only)."""
+    plain = not variables or all(value is None or isinstance(value, (str, int, float, bool))
+                                 for value in variables.values())
+    if not plain:
+        return query_cost(schema, document, operation_name, variables)
+    key = (id(document), operation_name, tuple(sorted((variables or {}).items())))
+    found = _PRICED.get(key)
+    if found is not None and found[0] is document:
+        return found[1]
+    cost = query_cost(schema, document, operation_name, variables)
+    _PRICED[key] = (document, cost)
+    if len(_PRICED) > _CHECKED_MAX:
+        _PRICED.popitem(last=False)
+    return cost
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -150,8 +192,7 @@ class QueryCostLimiter(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
         if ctx.graphql_document is not None and ctx.result is None:
-            self.requested = query_cost(ctx.schema._schema, ctx.graphql_document,
-                                        ctx.operation_name, ctx.variables)
+            self.requested = _priced(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
             if self.requested > self.limit:
                 # A result set before execution makes strawberry skip executing.
                 ctx.result = GraphQLExecutionResult(

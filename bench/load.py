@@ -21,6 +21,13 @@ class Figures:
     errors: int = 0
     seconds: float = 0.0
     concurrency: int = 1
+    # CPU the server spent (all its processes) while these requests were measured.
+    cpu_seconds: float = 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: steadier than req/s when the load generator shares the cores."""
+        return self.cpu_seconds / self.requests * 1000 if self.requests else float("nan")
 
     @property
     def requests(self) -> int:
@@ -46,9 +53,12 @@ class Figures:
 
 
 async def measure(name: str, base_url: str, send: Send, *, concurrency: int, seconds: float,
-                  warmup: float = 1.0, limit: int | None = None) -> Figures:
+                  warmup: float = 1.0, limit: int | None = None, cpu_of: int | None = None) -> Figures:
     """Run `send` from `concurrency` clients for `warmup` (not counted) then `seconds`;
-    with `limit`, stop after that many measured requests."""
+    with `limit`, stop after that many measured requests. `cpu_of`: the process group of
+    the server, whose CPU time over the measured part is recorded."""
+    from bench.servers import group_cpu_seconds
+
     figures = Figures(name, concurrency=concurrency)
     counter = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -69,7 +79,9 @@ async def measure(name: str, base_url: str, send: Send, *, concurrency: int, sec
         if warmup > 0:
             end = time.perf_counter() + warmup
             await asyncio.gather(*[worker(end, False) for _ in range(concurrency)])
+        cpu_before = group_cpu_seconds(cpu_of) if cpu_of else 0.0
         started = time.perf_counter()
         await asyncio.gather(*[worker(started + seconds, True) for _ in range(concurrency)])
         figures.seconds = time.perf_counter() - started
+        figures.cpu_seconds = group_cpu_seconds(cpu_of) - cpu_before if cpu_of else 0.0
     return figures

@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -59,8 +60,9 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-async def scenarios(api: str, plain: str, data: Seeded, *, concurrency: int, seconds: float,
-                    warmup: float, sequential: int) -> tuple[list[Figures], dict]:
+async def scenarios(api: str, standard: str, plain: str, data: Seeded, *, servers: dict[str, int],
+                    database: str, env: dict[str, str], concurrency: int, seconds: float, warmup: float,
+                    sequential: int, runs: int) -> tuple[list[Figures], dict]:
     big_token, mid_token = await log_in(api, data.big["email"]), await log_in(api, data.mid["email"])
     small = data.small[: min(20, len(data.small))]
     small_tokens = [await log_in(api, owner["email"]) for owner in small]
@@ -108,26 +110,59 @@ async def scenarios(api: str, plain: str, data: Seeded, *, concurrency: int, sec
         return graphql_ok(response, "shareDossier")
 
     load = {"concurrency": concurrency, "seconds": seconds, "warmup": warmup}
-    results = [
-        await measure(f"dossier page, GraphQL ({len(data.big['dossier_ids']):,} dossiers)", api, page, **load),
-        await measure("dossier page, plain Starlette + asyncpg", plain, plain_page, **load),
-        await measure("one dossier with its entries", api, one_dossier, **load),
-        await measure("addEntry", api, add_entry, **load),
-        await measure("shareDossier", api, share, **load),
+    results = []
+    for run in range(1, runs + 1):
+        label = f" (run {run})" if runs > 1 else ""
+        results += [
+            await measure(f"dossier page, GraphQL{label}", api, page, **load, cpu_of=servers["api"]),
+            await measure(f"dossier page, plain Starlette + asyncpg{label}", plain, plain_page, **load,
+                          cpu_of=servers["plain"]),
+        ]
+    results += [
+        await measure("dossier page, GraphQL, standard executor", standard, page, **load, cpu_of=servers["standard"]),
+        await measure("one dossier with its entries", api, one_dossier, **load, cpu_of=servers["api"]),
+        await measure("addEntry", api, add_entry, **load, cpu_of=servers["api"]),
+        await measure("shareDossier", api, share, **load, cpu_of=servers["api"]),
     ]
     one_at_a_time = {"concurrency": 1, "seconds": 120, "warmup": 0.5, "limit": sequential}
     for name, token, count in (("mid", mid_token, len(data.mid["dossier_ids"])),
                                ("big", big_token, len(data.big["dossier_ids"]))):
         results.append(await measure(f"dossier page, one at a time, {count:,} dossiers", api,
-                                     lambda c, n, t=token: page(c, n, t), **one_at_a_time))
+                                     lambda c, n, t=token: page(c, n, t), **one_at_a_time, cpu_of=servers["api"]))
+    checks["statements_per_page"] = await statements_per_page(database, env, big_token)
     return results, checks
 
 
+async def statements_per_page(database: str, env: dict[str, str], token: str) -> int:
+    """The SQL statements one dossier page sends, counted in this process through the
+    same app (tortoise logs every statement it sends)."""
+    import httpx
+
+    from api.app import create_app
+    from domain.core.db import close_db, init_db
+    from domain.core.settings import load_settings
+    from tests.support.statements import counting_statements
+
+    settings = load_settings(env, env_file=None)
+    await init_db(settings, db_url=database)
+    try:
+        app = create_app(settings, manage_db=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+            await client.post("/graphql", json={"query": GRAPHQL_PAGE}, headers={"authorization": f"Bearer {token}"})
+            with counting_statements() as sql:
+                await client.post("/graphql", json={"query": GRAPHQL_PAGE},
+                                  headers={"authorization": f"Bearer {token}"})
+        return len(sql)
+    finally:
+        await close_db()
+
+
 def table(results: list[Figures]) -> str:
-    lines = [f"{'scenario':<50} {'conc':>4} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}",
-             "-" * 98]
+    lines = [f"{'scenario':<52} {'conc':>4} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+             f"{'CPU ms/req':>10} {'errors':>6}", "-" * 111]
     for r in results:
-        lines.append(f"{r.name:<50} {r.concurrency:>4} {r.requests:>8} {r.rps:>8.1f} {r.p50:>8.1f} {r.p99:>8.1f} {r.errors:>6}")
+        lines.append(f"{r.name:<52} {r.concurrency:>4} {r.requests:>8} {r.rps:>8.1f} {r.p50:>8.1f} {r.p99:>8.1f} "
+                     f"{r.cpu_ms:>10.2f} {r.errors:>6}")
     return "\n".join(lines)
 
 
@@ -143,26 +178,42 @@ async def main(args: argparse.Namespace) -> int:
         env = server_env(database)
         migrate(env)
         data = await seed(database, scale, log=print)
-        api_port, plain_port = free_port(), free_port()
+        api_port, standard_port, plain_port = free_port(), free_port(), free_port()
         api, plain = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{plain_port}"
+        standard = f"http://127.0.0.1:{standard_port}"
         server_log = os.path.join(tempfile.gettempdir(), f"casebook-bench-server-{api_port}.log")
-        with running(api_command(api_port, args.workers), env, api, log_path=server_log), \
-                running(plain_command(plain_port, args.workers), env, plain):
-            results, checks = await scenarios(api, plain, data, concurrency=args.concurrency, seconds=seconds,
+        with running(api_command(api_port, args.workers), env, api, log_path=server_log) as api_server, \
+                running(api_command(standard_port, args.workers), {**env, "GRAPHQL_EXECUTOR": "standard"},
+                        standard) as standard_server, \
+                running(plain_command(plain_port, args.workers), env, plain) as plain_server:
+            servers = {"api": api_server.pid, "standard": standard_server.pid, "plain": plain_server.pid}
+            results, checks = await scenarios(api, standard, plain, data, servers=servers, database=database,
+                                              env=env, concurrency=args.concurrency, seconds=seconds,
                                               warmup=1.0 if args.quick else 2.0,
-                                              sequential=50 if args.quick else 200)
+                                              sequential=50 if args.quick else 200, runs=args.runs)
     finally:
         if not args.keep:
             await drop_database(database)
     print()
     print(table(results))
-    graphql, baseline = results[0], results[1]
+    pages = [(results[2 * n], results[2 * n + 1]) for n in range(args.runs)]
+    stock = next(r for r in results if r.name.endswith("standard executor"))
     mid, big = results[-2], results[-1]
     print()
     print(f"same JSON from GraphQL and plain: {'yes' if checks['same_json'] else 'NO'}; "
-          f"query cost of the page: {checks['cost_of_page']}")
-    print(f"GraphQL / plain, dossier page: req/s {graphql.rps / baseline.rps:.2f}, "
-          f"p50 {graphql.p50 / baseline.p50:.2f}x")
+          f"query cost of the page: {checks['cost_of_page']}; SQL statements per page: "
+          f"{checks['statements_per_page']}")
+    ratios = []
+    for number, (graphql, baseline) in enumerate(pages, 1):
+        ratios.append(graphql.rps / baseline.rps)
+        print(f"run {number}: GraphQL / plain, dossier page: req/s {graphql.rps:.1f} / {baseline.rps:.1f} = "
+              f"{ratios[-1]:.2f}; server CPU per page {graphql.cpu_ms:.2f} ms / {baseline.cpu_ms:.2f} ms "
+              f"(= {baseline.cpu_ms / graphql.cpu_ms:.2f}); p50 {graphql.p50:.1f} / {baseline.p50:.1f} ms")
+    print(f"median ratio of {len(ratios)} run(s): {statistics.median(ratios):.2f}; server CPU per page, median: "
+          f"{statistics.median(g.cpu_ms for g, _ in pages):.2f} ms (plain "
+          f"{statistics.median(b.cpu_ms for _, b in pages):.2f} ms)")
+    print(f"the same page through the standard executor: {stock.rps:.1f} req/s, {stock.cpu_ms:.2f} ms server CPU "
+          f"per page (compiled: {statistics.median(g.cpu_ms for g, _ in pages):.2f} ms)")
     print(f"dossier page p50 one at a time: {len(data.mid['dossier_ids']):,} dossiers {mid.p50:.1f} ms, "
           f"{len(data.big['dossier_ids']):,} dossiers {big.p50:.1f} ms (x{big.p50 / mid.p50:.2f})")
     print(f"total {time.perf_counter() - started:.0f}s; server log: {server_log}")
@@ -170,8 +221,8 @@ async def main(args: argparse.Namespace) -> int:
         with open(args.json, "w") as out:
             json.dump({"machine": _machine(), "workers": args.workers, "checks": checks, "seeded": data.counts,
                        "results": [{"name": r.name, "concurrency": r.concurrency, "requests": r.requests,
-                                    "rps": r.rps, "p50_ms": r.p50, "p99_ms": r.p99, "errors": r.errors}
-                                   for r in results]}, out, indent=2)
+                                    "rps": r.rps, "p50_ms": r.p50, "p99_ms": r.p99, "cpu_ms": r.cpu_ms,
+                                    "errors": r.errors} for r in results]}, out, indent=2)
     failed = sum(r.errors for r in results)
     return 0 if checks["same_json"] and not failed else 1
 
@@ -184,6 +235,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=0.0, help="per scenario (default 10, quick 3)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--runs", type=int, default=3, help="times the GraphQL and plain page are measured, "
+                                                             "alternating (the ratio's median is printed)")
     return asyncio.run(main(parser.parse_args(argv)))
 
 

@@ -95,15 +95,35 @@ def wait_ready(base_url: str, path: str = "/healthz", timeout: float = 60.0) -> 
     raise RuntimeError(f"{base_url} did not come up within {timeout:.0f}s")
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every process in a process group (a server and its
+    workers), from /proc: what the server spent, whatever the load generator did."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state ppid pgrp session … utime(12th) stime(13th)
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 @contextmanager
-def running(command: list[str], env: dict[str, str], base_url: str, *, log_path: str | None = None) -> Iterator[None]:
-    """Start a server process; stop it (and its workers) on the way out."""
+def running(command: list[str], env: dict[str, str], base_url: str, *,
+            log_path: str | None = None) -> Iterator[subprocess.Popen]:
+    """Start a server process; stop it (and its workers) on the way out. Yields the
+    process, whose id is also its process group's (see `group_cpu_seconds`)."""
     log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
         wait_ready(base_url)
-        yield
+        yield process
     finally:
         process.terminate()
         try:

@@ -21,16 +21,18 @@ import logging
 from typing import Any
 
 from graphql import (
-    GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type, is_object_type,
+    GraphQLEnumType, GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type,
+    is_object_type,
 )
 from graphql.execution.values import get_argument_values
 from graphql.language import DirectiveNode, FieldNode, FragmentSpreadNode, InlineFragmentNode
 from strawberry.permission import PermissionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.types import base_scalars
 
-from auth.audiences import may_see
+from auth.audiences import Audience, may_see
 from auth.permissions import HasScopes
-from schema.rules import TypeRules, is_content, rules_of, strawberry_field
+from schema.rules import BATCH_ATTRIBUTE, TypeRules, is_content, rules_of, strawberry_field
 
 log = logging.getLogger("casebook.executor")
 
@@ -105,7 +107,7 @@ class _Info:
 
 # Shapes of a value's type: ("nonnull", inner) ("list", inner) ("leaf", type) ("object", plan)
 _NONNULL, _LIST, _LEAF, _OBJECT = 0, 1, 2, 3
-_TYPENAME, _ATTR, _CALL = 0, 1, 2
+_TYPENAME, _ATTR, _CALL, _BATCH = 0, 1, 2, 3
 _SIMPLE_ARGUMENT_TYPES = frozenset({"Int", "Float", "String", "Boolean", "ID"})
 
 
@@ -122,15 +124,21 @@ class FieldPlan:
 
 
 class ObjectPlan:
-    __slots__ = ("type", "fields", "rules", "reads_content", "is_type_of", "nodes")
+    __slots__ = ("type", "fields", "keys", "rules", "reads_content", "is_type_of", "origin", "nodes", "run")
 
     def __init__(self, object_type: GraphQLObjectType, nodes: tuple) -> None:
         self.type = object_type
         self.fields: list[FieldPlan] = []
+        self.keys: tuple[str, ...] = ()
         self.rules = rules_of(object_type)
         self.reads_content = False
         self.is_type_of = object_type.is_type_of
+        definition = (object_type.extensions or {}).get("strawberry-definition")
+        self.origin = getattr(definition, "origin", None)
         self.nodes = nodes  # keeps the field nodes alive while the plan is cached under their ids
+        # For a selection of plain attributes only (nested ones too): a generated function
+        # completing a list of objects in one step (`_generate`); None otherwise.
+        self.run: Any = None
 
 
 def _has_objects(shape: Any) -> bool:
@@ -194,16 +202,22 @@ class CompiledExecutor(CasebookExecutor):
         shape = self._shape(return_type, field_details_list) if self._compilable else None
         if shape is None:
             return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        try:
+            done = self._complete_many(shape, [result])
+        except Fallback:
+            return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        if not isinstance(done, _Later):
+            return done[0]
 
-        async def compiled() -> Any:
+        async def finish() -> Any:
             try:
-                return (await self._complete_many(shape, [result]))[0]
+                return (await done)[0]
             except Fallback:
                 standard = CasebookExecutor.complete_value(self, return_type, field_details_list, info, path,
                                                            result, position_context)
                 return await standard if self.is_awaitable(standard) else standard
 
-        return compiled()
+        return finish()
 
     # -- plans --------------------------------------------------------------------------
 
@@ -272,6 +286,8 @@ class CompiledExecutor(CasebookExecutor):
             if call is None:
                 return None
             plan.fields.append(call)
+        plan.keys = tuple(field.key for field in plan.fields)
+        plan.run = _generate(plan)
         return plan
 
     @staticmethod
@@ -290,6 +306,10 @@ class CompiledExecutor(CasebookExecutor):
             if getattr(named, "name", None) not in _SIMPLE_ARGUMENT_TYPES:
                 return None
         info = resolver.info_parameter
+        batch = getattr(resolver.wrapped_func, BATCH_ATTRIBUTE, None)
+        if batch is not None:
+            return FieldPlan(key, _BATCH, batch, shape, field_def, node, definition, scopes,
+                             info.name if info is not None else None)
         return FieldPlan(key, _CALL, resolver.wrapped_func, shape, field_def, node, definition, scopes,
                          info.name if info is not None else None)
 
@@ -314,115 +334,371 @@ class CompiledExecutor(CasebookExecutor):
             self._call_args[id(field)] = found
         return found
 
-    def _complete_leaves(self, shape: Any, values: list[Any]) -> list[Any]:
-        """Complete values of a shape with no object inside (scalars, enums, lists of them)."""
+    def _complete_many(self, shape: Any, values: list[Any]) -> Any:
+        """Complete values of one shape, all at once (so what they load is batched): a
+        list, or a `_Later` when something below has to wait."""
         kind = shape[0]
         if kind is _LEAF:
-            coerce = shape[1].coerce_output_value
-            out = []
-            for value in values:
-                if value is None:
-                    out.append(None)
-                    continue
-                try:
-                    coerced = coerce(value)
-                except Exception:  # noqa: BLE001 - the standard path reports it properly
-                    raise Fallback from None
-                if coerced is None or coerced is Undefined:
-                    raise Fallback
-                out.append(coerced)
-            return out
+            return _leaves(shape[1], values)
         if kind is _NONNULL:
-            if any(value is None for value in values):
+            if None in values:
                 raise Fallback
-            return self._complete_leaves(shape[1], values)
-        flat, lengths = _flatten(values)
-        return _regroup(self._complete_leaves(shape[1], flat), lengths)
-
-    async def _complete_many(self, shape: Any, values: list[Any]) -> list[Any]:
-        """Complete values of one shape, all at once (so what they load is batched)."""
-        kind = shape[0]
-        if kind is _LEAF:
-            return self._complete_leaves(shape, values)
-        if kind is _NONNULL:
-            if any(value is None for value in values):
-                raise Fallback
-            return await self._complete_many(shape[1], values)
+            return self._complete_many(shape[1], values)
         if kind is _LIST:
             flat, lengths = _flatten(values)
-            return _regroup(await self._complete_many(shape[1], flat), lengths)
+            return _then(self._complete_many(shape[1], flat), lambda done: _regroup(done, lengths))
+        if None not in values:
+            return self._complete_objects(shape[1], values)
         present = [value for value in values if value is not None]
-        done = await self._complete_objects(shape[1], present)
-        return done if len(present) == len(values) else _refill(done, values)
+        return _then(self._complete_objects(shape[1], present), lambda done: _refill(done, values))
 
-    async def _complete_objects(self, plan: ObjectPlan, objects: list[Any]) -> list[dict[str, Any]]:
+    def _complete_objects(self, plan: ObjectPlan, objects: list[Any]) -> Any:
+        if not objects:
+            return []
+        if plan.run is not None:
+            return plan.run(objects, self.context_value)
         context = self.context_value
-        rules, is_type_of = plan.rules, plan.is_type_of
+        origin, is_type_of, rules = plan.origin, plan.is_type_of, plan.rules
         for obj in objects:
-            if is_type_of is not None and not is_type_of(obj, None):
+            if type(obj) is not origin and is_type_of is not None and not is_type_of(obj, None):
                 raise Fallback
-            if rules is not None:
-                if rules.audience is not None and not may_see(getattr(context, "principal", None), rules.audience,
-                                                              getattr(obj, "account_id", None),
-                                                              own=getattr(obj, "viewer_own", False)):
+        if rules is not None:
+            principal = getattr(context, "principal", None)
+            if rules.audience is Audience.CONTENT:
+                if not may_see(principal, Audience.CONTENT, None):
                     raise Fallback
-                if rules.reads is not None and plan.reads_content:
-                    context.note_read(getattr(obj, rules.reads[0]), getattr(obj, rules.reads[1]))
-        columns: list[tuple[FieldPlan, list[Any]]] = []
-        awaiting: list[tuple[list[Any], int, Any]] = []
+            elif rules.audience is not None:
+                for obj in objects:
+                    if not may_see(principal, rules.audience, getattr(obj, "account_id", None),
+                                   own=getattr(obj, "viewer_own", False)):
+                        raise Fallback
+            if rules.reads is not None and plan.reads_content:
+                dossier_attr, account_attr = rules.reads
+                for obj in objects:
+                    context.note_read(getattr(obj, dossier_attr), getattr(obj, account_attr))
+        columns: list[list[Any]] = []
+        waits: list[tuple[list[Any], int | None, Any]] = []
         try:
-            self._fill_columns(plan, objects, columns, awaiting)
+            self._fill_columns(plan, objects, columns, waits)
         except Fallback:
-            _close(value for _, _, value in awaiting)
+            _close(value for _, _, value in waits)
             raise
-        if awaiting:
-            results = await asyncio.gather(*(value for _, _, value in awaiting), return_exceptions=True)
-            _raise_first(results)
-            for (column, index, _), result in zip(awaiting, results):
-                column[index] = result
-        completed: list[tuple[str, Any]] = []
-        nested: list[tuple[int, Any]] = []
-        for position, (field, column) in enumerate(columns):
-            if field.kind is _TYPENAME:
-                completed.append((field.key, column))
-            elif field.has_objects:
-                completed.append((field.key, None))
-                nested.append((position, self._complete_many(field.shape, column)))
-            else:
-                completed.append((field.key, self._complete_leaves(field.shape, column)))
-        if nested:
-            results = await asyncio.gather(*(done for _, done in nested), return_exceptions=True)
-            _raise_first(results)
-            for (position, _), result in zip(nested, results):
-                completed[position] = (completed[position][0], result)
-        return _rows(completed, len(objects))
+        if not waits:
+            return self._finish(plan, columns, len(objects))
+        return _Later([value for _, _, value in waits], lambda: self._after_waits(plan, columns, waits, len(objects)))
 
-    def _fill_columns(self, plan: ObjectPlan, objects: list[Any], columns: list, awaiting: list) -> None:
+    def _fill_columns(self, plan: ObjectPlan, objects: list[Any], columns: list, waits: list) -> None:
         """Each field's raw values for all objects; resolver calls are started, not awaited."""
         is_awaitable = self.is_awaitable
         for field in plan.fields:
-            if field.kind is _TYPENAME:
-                columns.append((field, [field.value] * len(objects)))
-                continue
-            if field.kind is _ATTR:
+            kind = field.kind
+            if kind is _TYPENAME:
+                columns.append([field.value] * len(objects))
+            elif kind is _ATTR:
                 attr = field.value
                 try:
-                    columns.append((field, [getattr(obj, attr) for obj in objects]))
+                    columns.append([getattr(obj, attr) for obj in objects])
                 except AttributeError:
                     raise Fallback from None
-                continue
-            arguments = self._arguments(field)
-            column: list[Any] = []
-            for index, obj in enumerate(objects):
+            elif kind is _BATCH:
                 try:
-                    value = field.value(obj, **arguments)
+                    value = field.value(objects, **self._arguments(field))
                 except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
                     raise Fallback from None
+                column: list[Any] = []
                 if is_awaitable(value):
-                    awaiting.append((column, index, value))
-                    value = None
-                column.append(value)
-            columns.append((field, column))
+                    waits.append((column, None, value))
+                else:
+                    column.extend(value)
+                columns.append(column)
+            else:
+                arguments = self._arguments(field)
+                column = []
+                for index, obj in enumerate(objects):
+                    try:
+                        value = field.value(obj, **arguments)
+                    except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
+                        raise Fallback from None
+                    if is_awaitable(value):
+                        waits.append((column, index, value))
+                        value = None
+                    column.append(value)
+                columns.append(column)
+
+    async def _after_waits(self, plan: ObjectPlan, columns: list, waits: list, count: int) -> list:
+        if len(waits) == 1:
+            try:
+                results = [await waits[0][2]]
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
+                raise Fallback from None
+        else:
+            results = await asyncio.gather(*(value for _, _, value in waits), return_exceptions=True)
+            _raise_first(results)
+        for (column, index, _), result in zip(waits, results):
+            if index is None:
+                if not isinstance(result, (list, tuple)) or len(result) != count:
+                    raise Fallback
+                column.extend(result)
+            else:
+                column[index] = result
+        done = self._finish(plan, columns, count)
+        return await done if isinstance(done, _Later) else done
+
+    def _finish(self, plan: ObjectPlan, columns: list, count: int) -> Any:
+        completed: list[Any] = []
+        later: list[tuple[int, _Later]] = []
+        try:
+            for position, (field, column) in enumerate(zip(plan.fields, columns)):
+                if field.kind is _TYPENAME:
+                    completed.append(column)
+                    continue
+                done = self._complete_many(field.shape, column)
+                if isinstance(done, _Later):
+                    later.append((position, done))
+                    done = None
+                completed.append(done)
+        except Fallback:
+            _close(done for _, done in later)
+            raise
+        keys = plan.keys
+        if not later:
+            return [dict(zip(keys, row)) for row in zip(*completed)] if completed else [{} for _ in range(count)]
+
+        async def resume() -> list:
+            if len(later) == 1:
+                completed[later[0][0]] = await later[0][1]
+            else:
+                results = await asyncio.gather(*(done for _, done in later), return_exceptions=True)
+                _raise_first(results)
+                for (position, _), result in zip(later, results):
+                    completed[position] = result
+            return [dict(zip(keys, row)) for row in zip(*completed)]
+
+        return _Later([done for _, done in later], resume)
+
+
+def _generate(plan: ObjectPlan) -> Any:
+    """Python source completing objects of this plan, compiled once and reused by every
+    request with this selection: per object one function call building one dict
+    literal, leaves serialised inline, nested objects by their own plans' functions.
+    Only for plans of plain attributes whose nested objects have such plans too;
+    anything unexpected raises (and the caller falls back to the standard path, which
+    then answers, errors and paths included)."""
+    if any(field.kind not in (_TYPENAME, _ATTR) for field in plan.fields):
+        return None
+    names: dict[str, Any] = {"Fallback": Fallback, "ORIGIN": plan.origin, "IS_TYPE_OF": plan.is_type_of,
+                             "may_see": may_see, "AUDIENCE": None, "fail": _fail}
+    body = ["def one(o, context):"]
+    if plan.is_type_of is not None:  # as graphql-core: types without it take any object
+        body.append("    if o.__class__ is not ORIGIN and not IS_TYPE_OF(o, None): raise Fallback")
+    rules = plan.rules
+    if rules is not None and rules.audience is not None:
+        names["AUDIENCE"] = rules.audience
+        body.append("    if not may_see(getattr(context, 'principal', None), AUDIENCE, getattr(o, 'account_id', None), "
+                    "own=getattr(o, 'viewer_own', False)): raise Fallback")
+    if rules is not None and rules.reads is not None and plan.reads_content:
+        body.append(f"    context.note_read(o.{rules.reads[0]}, o.{rules.reads[1]})")
+    items = []
+    for number, field in enumerate(plan.fields):
+        if field.kind is _TYPENAME:
+            items.append(f"{field.key!r}: {field.value!r}")
+            continue
+        expression = _expression(field.shape, f"o.{field.value}", number, names)
+        if expression is None:
+            return None
+        items.append(f"{field.key!r}: {expression}")
+    body.append("    return {" + ", ".join(items) + "}")
+    body += ["", "def run(objects, context):", "    return [one(o, context) for o in objects]"]
+    try:
+        exec(compile("\n".join(body), f"<plan {plan.type.name}>", "exec"), names)  # noqa: S102 - our own source
+    except (SyntaxError, AttributeError):  # an attribute name Python cannot take: interpret instead
+        return None
+    return _Generated(names["run"], names["one"])
+
+
+class _Generated:
+    """A plan's generated completion: `run(objects, context)` and `one(obj, context)`."""
+
+    __slots__ = ("run", "one")
+
+    def __init__(self, run: Any, one: Any) -> None:
+        self.run = run
+        self.one = one
+
+    def __call__(self, objects: list[Any], context: Any) -> list[dict[str, Any]]:
+        try:
+            return self.run(objects, context)
+        except Fallback:
+            raise
+        except Exception:  # noqa: BLE001 - e.g. an attribute missing: the standard path reports it
+            raise Fallback from None
+
+
+def _fail() -> Any:
+    raise Fallback
+
+
+def _expression(shape: Any, value: str, number: int, names: dict[str, Any]) -> str | None:
+    """An expression completing `value` of `shape`, or None when a nested object has no
+    generated plan."""
+    nonnull = shape[0] is _NONNULL
+    inner = shape[1] if nonnull else shape
+    missing = "fail()" if nonnull else "None"
+    if inner[0] is _LEAF:
+        names[f"S{number}"] = _serializer(inner[1])
+        fast = {"String": "str", "ID": "str", "Boolean": "bool"}.get(getattr(inner[1], "name", ""))
+        if fast:
+            return f"(v if (v := {value}).__class__ is {fast} else (S{number}(v) if v is not None else {missing}))"
+        return f"(S{number}(v) if (v := {value}) is not None else {missing})"
+    if inner[0] is _OBJECT and inner[1].run is not None:
+        names[f"O{number}"] = inner[1].run.one
+        return f"(O{number}(v, context) if (v := {value}) is not None else {missing})"
+    completer = _sync_completer(shape)
+    if completer is None:
+        return None
+    names[f"C{number}"] = completer
+    return f"C{number}({value}, context)"
+
+
+def _sync_completer(shape: Any) -> Any:
+    """A function completing one value of a shape whose objects have generated plans."""
+    kind = shape[0]
+    if kind is _NONNULL:
+        inner = _sync_completer(shape[1])
+        if inner is None:
+            return None
+
+        def nonnull(value: Any, context: Any) -> Any:
+            if value is None:
+                raise Fallback
+            return inner(value, context)
+
+        return nonnull
+    if kind is _LEAF:
+        serialize = _serializer(shape[1])
+        return lambda value, context: None if value is None else serialize(value)
+    if kind is _LIST:
+        item = shape[1]
+        nonnull_items = item[0] is _NONNULL
+        if nonnull_items:
+            item = item[1]
+        if item[0] is _OBJECT and item[1].run is not None:
+            one = item[1].run.one
+
+            def objects(value: Any, context: Any) -> Any:
+                if value is None:
+                    return None
+                if not isinstance(value, (list, tuple)):
+                    raise Fallback
+                if nonnull_items:
+                    return [one(v, context) if v is not None else _fail() for v in value]
+                return [one(v, context) if v is not None else None for v in value]
+
+            return objects
+        inner = _sync_completer(shape[1])
+        if inner is None:
+            return None
+
+        def items(value: Any, context: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, (list, tuple)):
+                raise Fallback
+            return [inner(v, context) for v in value]
+
+        return items
+    plan = shape[1]
+    if plan.run is None:
+        return None
+    one = plan.run.one
+    return lambda value, context: None if value is None else one(value, context)
+
+
+class _Later:
+    """A completion that has to wait for something (a resolver's awaitable). It starts
+    when awaited; closed unstarted, it closes what it holds, so a fallback leaves no
+    coroutine behind."""
+
+    __slots__ = ("holds", "start")
+
+    def __init__(self, holds: list[Any], start: Any) -> None:
+        self.holds = holds
+        self.start = start
+
+    def __await__(self):  # noqa: ANN204
+        return self.start().__await__()
+
+    def close(self) -> None:
+        _close(self.holds)
+
+
+def _then(value: Any, then: Any) -> Any:
+    if not isinstance(value, _Later):
+        return then(value)
+
+    async def chained() -> Any:
+        return then(await value)
+
+    return _Later([value], chained)
+
+
+_SERIALIZERS: dict[Any, Any] = {}
+# Output coercions that never answer None for a value they accept (strawberry's scalars).
+_NEVER_NULL: tuple = (str, base_scalars.isoformat)
+_INT_MIN, _INT_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+def _serializer(leaf_type: Any) -> Any:
+    """A leaf's output coercion, with the common case (a value already of the right
+    Python type) answered without a call into graphql-core."""
+    found = _SERIALIZERS.get(leaf_type)
+    if found is not None:
+        return found
+    coerce = leaf_type.coerce_output_value
+    name = getattr(leaf_type, "name", "")
+
+    def checked(value: Any) -> Any:
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise Fallback
+        return coerced
+
+    if isinstance(leaf_type, GraphQLEnumType):
+        names: dict[Any, Any] = {}
+
+        def serialize(value: Any) -> Any:
+            try:
+                return names[value]
+            except (KeyError, TypeError):
+                coerced = names[value] = checked(value)  # an enum has few values: remember each
+                return coerced
+    elif name in ("String", "ID"):
+        def serialize(value: Any) -> Any:
+            return value if value.__class__ is str else checked(value)
+    elif name == "Boolean":
+        def serialize(value: Any) -> Any:
+            return value if value.__class__ is bool else checked(value)
+    elif name == "Int":
+        def serialize(value: Any) -> Any:
+            return value if value.__class__ is int and _INT_MIN <= value <= _INT_MAX else checked(value)
+    elif coerce in _NEVER_NULL:
+        serialize = coerce  # e.g. isoformat for dates: never None for a value it accepts
+    else:
+        serialize = checked
+    _SERIALIZERS[leaf_type] = serialize
+    return serialize
+
+
+def _leaves(leaf_type: Any, values: list[Any]) -> list[Any]:
+    serialize = _serializer(leaf_type)
+    try:
+        return [None if value is None else serialize(value) for value in values]
+    except Fallback:
+        raise
+    except Exception:  # noqa: BLE001 - the standard path reports it properly
+        raise Fallback from None
 
 
 def _raise_first(results: list[Any]) -> None:
@@ -455,14 +731,6 @@ def _close(values: Any) -> None:
         close = getattr(value, "close", None)
         if close is not None:
             close()
-
-
-def _rows(columns: list[tuple[str, list]], count: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = [{} for _ in range(count)]
-    for key, values in columns:
-        for row, value in zip(rows, values):
-            row[key] = value
-    return rows
 
 
 def _regroup(done: list[Any], lengths: list[int | None]) -> list[Any]:

@@ -61,3 +61,18 @@ def is_content(field_def: Any) -> bool:
 
 def strawberry_field(field_def: Any) -> Any:
     return (field_def.extensions or {}).get(_BACKREF)
+
+
+# A resolver's batch form: `@batched(load_all)` on a resolver method lets the compiled
+# completion call `load_all(objects, info, **arguments)` once for a whole list of objects
+# (returning one value per object) instead of the resolver once per object. The resolver
+# itself stays the reference: both must give the same values.
+BATCH_ATTRIBUTE = "__casebook_batch__"
+
+
+def batched(load_all: Callable[..., Any]) -> Callable[[T], T]:
+    def declare(resolver: T) -> T:
+        setattr(resolver, BATCH_ATTRIBUTE, load_all)
+        return resolver
+
+    return declare

@@ -70,6 +70,9 @@ class Settings:
     metrics_dir: str = ""
     # O3: a GraphQL execution still running after this many seconds is stopped (api/deadline.py).
     execution_timeout_seconds: float = 5.0
+    # "compiled" (default): the compiled completion of schema/executor.py; "standard":
+    # graphql-core's completion alone (the benchmark's comparison, and a way back).
+    graphql_executor: str = "compiled"
     # The outbox worker (O1, O2): whether `casebook serve` runs it in-process ("auto": on
     # the embedded SQLite only), how often it looks for work and for due renewals.
     worker_in_process: str = "auto"
@@ -145,6 +148,8 @@ class Settings:
                self.rate_limit_per_client) < 1:
             raise SettingsError("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
                                 "RATE_LIMIT_PER_CLIENT must be at least 1")
+        if self.graphql_executor not in ("compiled", "standard"):
+            raise SettingsError("GRAPHQL_EXECUTOR must be compiled or standard")
         if not 0 < self.execution_timeout_seconds <= 600:
             raise SettingsError("EXECUTION_TIMEOUT_SECONDS must be a number of seconds above 0, at most 600")
         if self.worker_in_process not in ("auto", "on", "off"):
@@ -285,6 +290,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         metrics_token=source.get("METRICS_TOKEN", ""),
         metrics_dir=source.get("METRICS_DIR", ""),
         execution_timeout_seconds=_float(source, "EXECUTION_TIMEOUT_SECONDS", 5.0),
+        graphql_executor=(source.get("GRAPHQL_EXECUTOR") or "compiled").strip().lower(),
         worker_in_process=(source.get("WORKER_IN_PROCESS") or "auto").strip().lower(),
         worker_poll_seconds=_float(source, "WORKER_POLL_SECONDS", 1.0),
         worker_lease_seconds=_float(source, "WORKER_LEASE_SECONDS", 120.0),

@@ -121,6 +121,8 @@ async def measurements_by_dossier(dossier_ids: Sequence[int]) -> list[list[Measu
 async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     """Each dossier's assigned teammates (membership rows with their `user`), in the
     order they were assigned."""
+    if not dossier_ids:
+        return []
     placeholders = ", ".join(f"${n}" for n in range(1, len(dossier_ids) + 1))
     rows = await fetch_rows(
         connections.get("default"),

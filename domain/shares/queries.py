@@ -18,6 +18,8 @@ async def shares_by_id(ids: Sequence[int]) -> list[Share | None]:
 
 async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     """Each dossier's live shares, oldest first."""
+    if not dossier_ids:
+        return []
     placeholders = ", ".join(f"${n}" for n in range(1, len(dossier_ids) + 1))
     rows = await fetch_rows(connections.get("default"),
                             "SELECT id, dossier_id, email, access, status, created_at FROM share "

@@ -30,7 +30,7 @@ from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
 from schema.nodes import Node, register_node
 from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
-from schema.rules import CONTENT, rules
+from schema.rules import CONTENT, batched, rules
 
 
 @rules(audience=Audience.CONTENT)
@@ -90,6 +90,43 @@ class Share(Node):
                    status=ShareStatus(row.status), created_at=row.created_at, pk=row.id, dossier_id=row.dossier_id)
 
 
+async def _accesses_of(dossiers: list["Dossier"], info: Info) -> list[Optional[DossierAccess]]:
+    missing = [dossier for dossier in dossiers if dossier.access is None]
+    if missing:
+        loaded = await info.context.loader(accesses).load_many([(info.context.actor, d.pk) for d in missing])
+        for dossier, access in zip(missing, loaded):
+            dossier.access = access
+    return [dossier.access for dossier in dossiers]
+
+
+# Batch forms of the list relations (schema/rules.py `batched`): one call for a whole page
+# of dossiers instead of one resolver call each, through the same DataLoaders, so a page
+# completed in parts still reads each relation once. Each gives what the resolver gives.
+
+async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int] = None,
+                      after: Optional[str] = None) -> list[Connection[Entry]]:
+    size, before = page_size(first), cursor_id(decode_cursor(after))
+    pages = await info.context.loader(queries.entry_pages).load_many([(d.pk, size, before) for d in dossiers])
+    return [Connection.build([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows], more)
+            for rows, more in pages]
+
+
+async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"]]:
+    managed = [dossier for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
+               if access is not None and access.manages_shares]
+    rows = dict(zip((d.pk for d in managed),
+                    await info.context.loader(share_queries.shares_by_dossier).load_many([d.pk for d in managed])))
+    return [[Share.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
+
+
+async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Teammate]]:
+    seen = [dossier for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
+            if access is not None and access.sees_team]
+    rows = dict(zip((d.pk for d in seen),
+                    await info.context.loader(queries.assignees_by_dossier).load_many([d.pk for d in seen])))
+    return [[Teammate.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
+
+
 @rules(audience=Audience.CONTENT, reads=("pk", "account_id"))
 @strawberry.type(description="A client's file (D1): the profile, entries, measurements; who may see it follows "
                              "D2–D4, and a dossier one may not see is answered as if it did not exist.")
@@ -122,6 +159,7 @@ class Dossier(Node):
         return await info.context.loader(queries.dossiers_active).load((self.account_id, month, self.pk))
 
     @strawberry.field(description="The entries, newest first (a Relay connection).", metadata=CONTENT)
+    @batched(_entries_of)
     async def entries(self, info: Info,
                       first: First = None,
                       after: After = None) -> Connection[Entry]:
@@ -138,6 +176,7 @@ class Dossier(Node):
 
     @strawberry.field(description="The live shares of the dossier, for those who manage its shares (the account's "
                                   "owners and admins, and assigned members); empty for everyone else.")
+    @batched(_shares_of)
     async def shares(self, info: Info) -> list[Share]:
         access = await self._access(info)
         if access is None or not access.manages_shares:
@@ -147,6 +186,7 @@ class Dossier(Node):
 
     @strawberry.field(description="The teammates assigned to the dossier (D2), for people of its own account; "
                                   "empty for share holders from outside.")
+    @batched(_assignees_of)
     async def assignees(self, info: Info) -> list[Teammate]:
         access = await self._access(info)
         if access is None or not access.sees_team:
