@@ -23,6 +23,7 @@ from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
 from api.observe import ObserveExtension, ObserveMiddleware
 from api.worker import build_worker, running_worker
+from auth import two_factor
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
@@ -72,6 +73,7 @@ async def readyz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """`manage_db=False` lets tests own the database connection."""
     settings = settings or load_settings()
+    two_factor.configure(settings)
     schema = build_schema(extensions=graphql_extensions(settings))
     graphql = CasebookGraphQL(
         settings,

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from auth.permissions import requires
+from schema.accounts.identity import IdentityMutation
 from schema.accounts.machines import MachineMutation
 from schema.accounts.queries import AccountQuery
 from schema.accounts.sessions import SessionMutation, SessionQuery
@@ -19,6 +20,7 @@ from schema.dossiers.mutations import DossierMutation
 from schema.dossiers.queries import DossierQuery
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
+from schema.two_factor_gate import gate_every_mutation
 
 
 @strawberry.type
@@ -34,8 +36,12 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
 
 
 @strawberry.type
-class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation):
+class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
+               IdentityMutation):
     pass
+
+
+gate_every_mutation(Mutation)  # I5: the account's two-factor policy, for every mutation
 
 
 def build_schema(*, extensions: list | None = None) -> strawberry.Schema:

@@ -34,6 +34,20 @@ class AuditAction:
     MACHINE_CREDENTIAL_REVOKED = "machine_credential.revoked"
     MACHINE_SIGN_IN = "machine_credential.sign_in"
     MACHINE_SIGN_IN_FAILED = "machine_credential.sign_in_failed"
+    # Identity (I1–I5).
+    EMAIL_VERIFIED = "auth.email_verified"
+    PASSWORD_CHANGED = "auth.password_changed"
+    PASSWORD_RESET_REQUESTED = "auth.password_reset_requested"
+    PASSWORD_RESET = "auth.password_reset"
+    EMAIL_CHANGE_REQUESTED = "auth.email_change_requested"
+    EMAIL_CHANGED = "auth.email_changed"
+    SESSION_ENDED = "auth.session_ended"
+    TWO_FACTOR_ENROLLMENT_STARTED = "auth.two_factor_enrollment_started"
+    TWO_FACTOR_ENABLED = "auth.two_factor_enabled"
+    TWO_FACTOR_DISABLED = "auth.two_factor_disabled"
+    RECOVERY_CODE_USED = "auth.recovery_code_used"
+    ACCOUNT_UPDATED = "account.updated"
+    TWO_FACTOR_POLICY_CHANGED = "account.two_factor_policy_changed"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

@@ -51,9 +51,43 @@ class User(Node):
     def name(self) -> str:
         return self.row.name
 
+    @strawberry.field(description="Whether a mailed token has proven this address (SPEC I1).")
+    def email_verified(self) -> bool:
+        return self.row.email_verified
+
+    @strawberry.field(description="Whether signing in needs a one-time code (SPEC I5).")
+    def two_factor_enabled(self) -> bool:
+        return self.row.two_factor_enabled
+
     @classmethod
     def from_model(cls, row: UserRow) -> "User":
         return cls(row=row)
+
+
+@strawberry.type(description="A sign-in (SPEC I4): one refresh-token chain and the access tokens it gave.")
+class Session(Node):
+    row: strawberry.Private[object]
+    current_id: strawberry.Private[Optional[int]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Session", self.row.id))
+
+    @strawberry.field(description="When the person signed in.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="The last sign-in or token refresh: as precise as the access-token lifetime.")
+    def last_used_at(self) -> datetime:
+        return self.row.last_used_at
+
+    @strawberry.field(description="A short summary of the client that signed in, e.g. \"Firefox 126 on Windows\".")
+    def client(self) -> Optional[str]:
+        return self.row.client
+
+    @strawberry.field(description="Whether this is the session the request's access token belongs to.")
+    def current(self) -> bool:
+        return self.row.id == self.current_id
 
 
 @strawberry.type
@@ -128,6 +162,10 @@ class AccountBasics:
     @strawberry.field
     def currency(self) -> str:
         return self.row.currency
+
+    @strawberry.field(description="Every teammate must sign in with two factors to act in this account (SPEC I5).")
+    def require_two_factor(self) -> bool:
+        return self.row.require_two_factor
 
 
 @strawberry.type
@@ -206,6 +244,7 @@ class Viewer:
     user_row: strawberry.Private[UserRow]
     account_id: strawberry.Private[Optional[int]]
     principal_kind: strawberry.Private[str]
+    session_id: strawberry.Private[Optional[int]] = None
 
     @strawberry.field
     def user(self) -> User:
@@ -231,3 +270,10 @@ class Viewer:
         from schema.shares.types import shares_of_viewer
 
         return await shares_of_viewer(info, self.user_row)
+
+    @strawberry.field(description="The person's live sessions, newest first (SPEC I4).")
+    async def sessions(self, info: Info) -> list[Session]:
+        from auth.sessions import sessions_of
+
+        rows = await sessions_of(self.user_row.id, security_now=info.context.security_now)
+        return [Session(row=row, current_id=self.session_id) for row in rows]

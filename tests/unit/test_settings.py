@@ -20,9 +20,27 @@ def test_production_refuses_a_missing_default_or_short_secret(secret):
         settings_from(**environ)
 
 
+GOOD_KEY = "mJ2yA5m0c3yEGOQ1xFJ0kq2cE0wX0hK7o3vX5p8nT1U="
+
+
 def test_production_starts_with_a_real_secret():
-    settings = settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET)
+    settings = settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET, TWO_FACTOR_ENCRYPTION_KEY=GOOD_KEY)
     assert settings.is_production and not settings.honours_test_clock
+
+
+@pytest.mark.parametrize("key", [None, "", "too-short", "bm90IDMyIGJ5dGVz"])
+def test_production_refuses_a_missing_or_malformed_two_factor_key(key):
+    """I5: TOTP secrets are encrypted at rest; production never runs without the key."""
+    environ = {"CASEBOOK_ENV": "production", "JWT_SECRET": GOOD_SECRET}
+    if key is not None:
+        environ["TWO_FACTOR_ENCRYPTION_KEY"] = key
+    with pytest.raises(SettingsError, match="TWO_FACTOR_ENCRYPTION_KEY"):
+        settings_from(**environ)
+
+
+def test_a_password_reset_link_lives_at_most_an_hour():
+    with pytest.raises(SettingsError, match="PASSWORD_RESET_TTL_SECONDS"):
+        settings_from(JWT_SECRET="dev", PASSWORD_RESET_TTL_SECONDS="3601")
 
 
 def test_development_still_needs_some_secret_for_hmac():
