@@ -15,7 +15,7 @@ log = logging.getLogger("casebook.api")
 # Codes of expected errors that clients may see; everything else is masked.
 # Masked errors carry INTERNAL_SERVER_ERROR (the code Apollo and tools such as schemathesis know).
 PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED", "QUERY_TOO_COMPLEX",
-                          "INVALID_INPUT", "NOT_FOUND"})
+                          "INVALID_INPUT", "NOT_FOUND", "TWO_FACTOR_REQUIRED"})
 INTERNAL_MESSAGE = "Internal error; quote the requestId when reporting it."
 
 

@@ -63,7 +63,7 @@ class HasScopes(BasePermission):
             raise Unauthenticated()
         if principal.two_factor_required:
             if info.path.prev is None:
-                if info.parent_type.name == "Mutation":
+                if info.path.typename == "Mutation":
                     return True  # the mutation's gate answers with a userError
                 if info.field_name not in ALLOWED_BEFORE_TWO_FACTOR:
                     raise TwoFactorRequired()
