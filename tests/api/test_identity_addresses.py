@@ -147,3 +147,27 @@ async def test_sign_up_refusals_mail_nothing(api, settings):
             name: "N", accountName: "A"}) { userErrors { code } } }""", {"e": email})
         assert body["data"]["signUp"]["userErrors"], email
     assert len(mails(settings)) == before
+
+
+LOOK_ALIKES = ["p\u0430ypal@example.org", "anna@p\u0430ypal.com", "\u03bflga@example.org", "anna\u200b@example.org",
+               "\u202eanna@example.org", "anna@xn--pypal-4ve.com", "bot@MACHINES.casebook.invalid.",
+               "bot@\uff4d\uff41\uff43\uff48\uff49\uff4e\uff45\uff53.casebook.invalid"]
+
+
+async def test_every_door_for_an_address_refuses_look_alikes(api):
+    """I6 where an address enters: signUp, inviteTeammate, shareDossier (email change and
+    create-operator share the same rule, tested in their own files and in unit tests)."""
+    from domain.accounts.models import Invitation
+    from tests.support.teammates import invite
+
+    owner = await owner_with_dossier(api, "doors@example.org", seats=3)
+    for email in LOOK_ALIKES:
+        signed = await api("""mutation($e: String!) { signUp(input: {email: $e, password: "correct horse 42",
+            name: "N", accountName: "A"}) { userErrors { code field } } }""", {"e": email})
+        assert signed["data"]["signUp"]["userErrors"] == [{"code": "INVALID_INPUT", "field": ["email"]}], email
+        invited = await invite(api, owner["token"], email)
+        assert [e["code"] for e in invited["userErrors"]] == ["INVALID_INPUT"], email
+        shared = await share(api, owner, email)
+        assert [e["code"] for e in shared["userErrors"]] == ["INVALID_INPUT"], email
+    assert await Invitation.all().count() == 0 and await Share.all().count() == 0
+    assert await User.all().count() == 1
