@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from tortoise import connections
 
 from api.context import build_context
+from api.deadline import with_deadline
 from api.extensions import CasebookMaskErrors, ResponseExtensions
 from api.limits import abuse_limit_extensions
 from api.logging import configure_logging
@@ -48,9 +49,8 @@ def graphql_extensions(settings: Settings) -> list:
     """Classes or factories only: strawberry shares an extension *instance* between
     concurrent requests, and MaskErrors keeps per-request state on it."""
     return [
-        *abuse_limit_extensions(settings),
+        *abuse_limit_extensions(settings),  # includes the validation cache
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
         ObserveExtension,  # before the masking, so it exits after it and sees masked errors
         CasebookMaskErrors,
         ResponseExtensions,
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     """`manage_db=False` lets tests own the database connection."""
     settings = settings or load_settings()
     two_factor.configure(settings)
-    schema = build_schema(extensions=graphql_extensions(settings))
+    schema = with_deadline(build_schema(extensions=graphql_extensions(settings)), settings.execution_timeout_seconds)
     graphql = CasebookGraphQL(
         settings,
         schema=schema,

@@ -66,11 +66,17 @@ def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
 
 
 class _Pricer:
+    """Prices selections; a fragment is priced once per type it is spread on, and that
+    price reused wherever it is spread again (SPEC O3: linear in the document, however
+    often fragments spread fragments)."""
+
     def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode],
                  variables: dict[str, Any]) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.priced: dict[tuple[str, str], int] = {}
+        self.pricing: set[tuple[str, str]] = set()
 
     def first_of(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
@@ -85,8 +91,7 @@ class _Pricer:
                 return max(1, min(value, MAX_FIRST))
         return DEFAULT_FIRST
 
-    def selection_cost(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None,
-                       seen: frozenset[str] = frozenset()) -> int:
+    def selection_cost(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None) -> int:
         """Fields on `parent` itself add up; type-conditioned fragments count their most
         expensive type."""
         if selection_set is None:
@@ -95,28 +100,37 @@ class _Pricer:
         by_condition: dict[str, int] = {}
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                common += self.field_cost(parent, selection, seen)
+                common += self.field_cost(parent, selection)
                 continue
             if isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is None:
                     continue
-                condition, inner, seen_inner = fragment.type_condition.name.value, fragment.selection_set, seen | {name}
+                condition = fragment.type_condition.name.value
+                cost = self.fragment_cost(fragment, self.schema.get_type(condition) or parent)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition.name.value if selection.type_condition else parent.name
-                inner, seen_inner = selection.selection_set, seen
+                cost = self.selection_cost(self.schema.get_type(condition) or parent, selection.selection_set)
             else:
                 continue
-            target = self.schema.get_type(condition) or parent
-            cost = self.selection_cost(target, inner, seen_inner)
             if condition == parent.name:
                 common += cost
             else:
                 by_condition[condition] = by_condition.get(condition, 0) + cost
         return common + max(by_condition.values(), default=0)
 
-    def field_cost(self, parent: GraphQLNamedType, node: FieldNode, seen: frozenset[str]) -> int:
+    def fragment_cost(self, fragment: FragmentDefinitionNode, target: GraphQLNamedType) -> int:
+        key = (fragment.name.value, target.name)
+        if key in self.priced:
+            return self.priced[key]
+        if key in self.pricing:  # a cycle (validation refuses those): adds nothing
+            return 0
+        self.pricing.add(key)
+        cost = self.priced[key] = self.selection_cost(target, fragment.selection_set)
+        self.pricing.discard(key)
+        return cost
+
+    def field_cost(self, parent: GraphQLNamedType, node: FieldNode) -> int:
         name = node.name.value
         if name.startswith("__"):
             return 0
@@ -128,7 +142,7 @@ class _Pricer:
         named, is_list = _unwrap(field.type)
         if not isinstance(named, (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)):
             return 0
-        inner = self.selection_cost(named, node.selection_set, seen)
+        inner = self.selection_cost(named, node.selection_set)
         if "first" in field.args:  # a connection: one object, then `first` items inside
             return 1 + self.first_of(node) * inner
         if is_list and not (name == "edges" and parent.name.endswith("Connection")):

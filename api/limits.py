@@ -1,68 +1,142 @@
-"""GraphQL abuse limits (OWASP GraphQL cheat sheet), checked before anything executes.
+"""GraphQL abuse limits (OWASP GraphQL cheat sheet; SPEC O3), checked before anything
+executes, each in time linear in the document's size.
 
 | limit | value | refused with |
 |---|---|---|
-| depth of the selection | `MAX_DEPTH` = 10 (introspection not counted) | validation error |
-| aliases per document | `MAX_ALIASES` = 15 | validation error |
-| tokens per document | `MAX_TOKENS` = 2000 | syntax error |
-| directives per document | `MAX_DIRECTIVES` = 10 | validation error |
-| query cost | `QUERY_COST_LIMIT` (setting, default 5000; see api/cost.py) | QUERY_TOO_COMPLEX |
+| tokens per document | `MAX_TOKENS` = 2000 | syntax error (parsing stops) |
+| nesting in the text | 200 (graphql-core's parser) | syntax error |
+| depth of the selection | `MAX_DEPTH` = 10 (introspection fields not counted) | QUERY_TOO_COMPLEX |
+| depth counting introspection | `MAX_INTROSPECTION_DEPTH` = 20 | QUERY_TOO_COMPLEX |
+| aliases per operation | `MAX_ALIASES` = 15 | QUERY_TOO_COMPLEX |
+| directives per operation | `MAX_DIRECTIVES` = 10 | QUERY_TOO_COMPLEX |
+| fragment spreads per operation | `MAX_FRAGMENT_SPREADS` = 100 | QUERY_TOO_COMPLEX |
+| selections per document | `MAX_SELECTIONS` = 2000 | QUERY_TOO_COMPLEX |
+| same-name field pairs | `MAX_SAME_NAME_PAIRS` = 2000 | QUERY_TOO_COMPLEX |
+| query cost | `QUERY_COST_LIMIT` (setting, default 5000; api/cost.py) | QUERY_TOO_COMPLEX |
+| execution time | `EXECUTION_TIMEOUT_SECONDS` (setting, default 5; api/deadline.py) | DEADLINE_EXCEEDED |
 | items per page | `first` defaults to 20, at most 100 (schema/relay.page_size) | INVALID_INPUT |
 | body size | `MAX_REQUEST_BYTES` (setting) | HTTP 413 |
-| batched requests (JSON array bodies) | off | HTTP 400 |
 | introspection | off in production | validation error |
-| field suggestions ("did you mean") | always off (schema config) | — |
 
-The validation rules are classes made once per app, so strawberry's validation cache
-(keyed by the rule classes) keeps working; extensions are created per request.
+Aliases, directives, spreads and selections count a fragment's content once for every
+path that spreads it, as execution would meet it (api/analysis.py computes that
+without walking the paths). Documents over a limit are refused before graphql-core's
+own validation runs, so no validation rule ever sees them; within the limits every
+rule is cheap: graphql-core's OverlappingFieldsCanBeMerged, quadratic in fields that
+share a response name, is bounded by `MAX_SAME_NAME_PAIRS`.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from graphql import DirectiveNode, GraphQLError, ValidationRule
+from graphql import GraphQLError, OperationDefinitionNode
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
-from graphql.language.visitor import BREAK
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension,
-)
+from strawberry.extensions import SchemaExtension, ValidationCache
 
+from api.analysis import Figures, analyse, same_name_pairs
 from api.cost import QueryTooComplex, query_cost
 from domain.core.settings import Settings
 
-MAX_DEPTH = 10
-MAX_ALIASES = 15
 MAX_TOKENS = 2000
+MAX_DEPTH = 10
+MAX_INTROSPECTION_DEPTH = 20  # graphql-core's own introspection query needs 14
+MAX_ALIASES = 15
 MAX_DIRECTIVES = 10
+MAX_FRAGMENT_SPREADS = 100
+MAX_SELECTIONS = 2000  # the introspection query: ~420 over its definitions
+MAX_SAME_NAME_PAIRS = 2000
 
 
-class MaxDirectivesRule(ValidationRule):
-    """Directive overloading (`@a @a @a …` thousands of times) makes the server build one
-    error per directive; graphql-core has no built-in cap, so count them."""
-
-    def __init__(self, context: Any) -> None:
-        super().__init__(context)
-        self.count = 0
-
-    def enter_directive(self, node: DirectiveNode, *_args: Any) -> Any:
-        self.count += 1
-        if self.count > MAX_DIRECTIVES:
-            self.report_error(GraphQLError(
-                f"The document uses more than {MAX_DIRECTIVES} directives.", node))
-            return BREAK
-        return None
+class LimitExceeded(GraphQLError):
+    def __init__(self, message: str, limit: str, maximum: int, found: int,
+                 node: OperationDefinitionNode | None = None) -> None:
+        super().__init__(message, node, extensions={
+            "code": "QUERY_TOO_COMPLEX", "limit": {"name": limit, "max": maximum, "found": min(found, 10**12)}})
 
 
-def validation_rules(settings: Settings) -> tuple[type[ValidationRule], ...]:
-    rules = [
-        QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules[0],
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules[0],
-        MaxDirectivesRule,
-    ]
-    if settings.is_production:
-        rules.append(NoSchemaIntrospectionCustomRule)
-    return tuple(rules)
+def _name(operation: OperationDefinitionNode | None) -> str:
+    return f"'{operation.name.value}'" if operation is not None and operation.name else "The operation"
+
+
+def _figure_errors(figures: Figures, operation: OperationDefinitionNode | None,
+                   what: str) -> list[GraphQLError]:
+    errors: list[GraphQLError] = []
+    name = _name(operation) if operation is not None else what
+    if figures.depth > MAX_DEPTH:
+        errors.append(LimitExceeded(f"{name} exceeds maximum operation depth of {MAX_DEPTH}.",
+                                    "depth", MAX_DEPTH, figures.depth, operation))
+    if figures.introspection_depth > MAX_INTROSPECTION_DEPTH:
+        errors.append(LimitExceeded(
+            f"{name} exceeds maximum operation depth of {MAX_INTROSPECTION_DEPTH}, introspection included.",
+            "introspectionDepth", MAX_INTROSPECTION_DEPTH, figures.introspection_depth, operation))
+    if figures.aliases > MAX_ALIASES:
+        errors.append(LimitExceeded(
+            f"{name} uses more than {MAX_ALIASES} aliases (each spread of a fragment counts its aliases again).",
+            "aliases", MAX_ALIASES, figures.aliases, operation))
+    if figures.directives > MAX_DIRECTIVES:
+        errors.append(LimitExceeded(
+            f"{name} uses more than {MAX_DIRECTIVES} directives (each spread of a fragment counts its "
+            "directives again).", "directives", MAX_DIRECTIVES, figures.directives, operation))
+    if figures.spreads > MAX_FRAGMENT_SPREADS:
+        errors.append(LimitExceeded(
+            f"{name} expands fragments more than {MAX_FRAGMENT_SPREADS} times (counting spreads inside "
+            "spread fragments).", "fragmentSpreads", MAX_FRAGMENT_SPREADS, figures.spreads, operation))
+    return errors
+
+
+def document_errors(document: Any) -> list[GraphQLError]:
+    """Why `document` is refused before validation, or nothing. Linear in its size."""
+    figures = analyse(document)
+    errors: list[GraphQLError] = []
+    for operation, operation_figures in figures.operations.items():
+        errors += _figure_errors(operation_figures, operation, "")
+    if not errors:  # an unused fragment is validated too (and then refused as unused)
+        for name, fragment_figures in figures.fragments.items():
+            errors += _figure_errors(fragment_figures, None, f"Fragment '{name}'")
+            if errors:
+                break
+    if figures.selections > MAX_SELECTIONS:
+        errors.append(LimitExceeded(
+            f"The document expands to more than {MAX_SELECTIONS} selections (each spread of a fragment "
+            "counts its selections again).", "selections", MAX_SELECTIONS, figures.selections))
+    if errors:
+        return errors
+    # Bounded now: the selections are capped, and so is their nesting.
+    pairs = same_name_pairs(document)
+    if pairs > MAX_SAME_NAME_PAIRS:
+        errors.append(LimitExceeded(
+            "The document repeats fields of one name in one selection set too often (fragments merged): "
+            "ask for each field once per selection set.", "sameNamePairs", MAX_SAME_NAME_PAIRS, pairs))
+    return errors
+
+
+class DocumentLimits(ValidationCache):
+    """Caps tokens at parsing; checks the document's figures before validation, and runs
+    (cached) validation only on documents within them."""
+
+    def __init__(self, rules: tuple, maxsize: int = 512) -> None:
+        super().__init__(maxsize=maxsize)
+        self.rules = rules
+
+    def on_operation(self) -> Iterator[None]:
+        # graphql-core counts comments too under `max_tokens`, and stops while skipping them.
+        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        errors = document_errors(ctx.graphql_document)
+        if errors:
+            ctx.pre_execution_errors = errors
+            yield
+            return
+        ctx.validation_rules = ctx.validation_rules + self.rules
+        yield from super().on_validate()
+
+
+def validation_rules(settings: Settings) -> tuple[type, ...]:
+    return (NoSchemaIntrospectionCustomRule,) if settings.is_production else ()
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -92,11 +166,10 @@ class QueryCostLimiter(SchemaExtension):
 
 def abuse_limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Extension factories (one instance per request: strawberry shares instances
-    between concurrent requests)."""
-    rules = list(validation_rules(settings))
+    between concurrent requests). Includes the validation cache: the app lists no other."""
+    rules = validation_rules(settings)
     cost_limit = settings.query_cost_limit
     return [
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules(rules),
+        lambda: DocumentLimits(rules),
         lambda: QueryCostLimiter(cost_limit),
     ]

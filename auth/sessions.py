@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from auth import two_factor
+from auth.errors import InvalidCredentials, TwoFactorInvalid, TwoFactorRequired  # noqa: F401 (re-exported)
 from auth.models import RefreshToken, UserSession
 from auth.passwords import hash_password, needs_rehash, verify_password
 from auth.scopes import format_scopes, scopes_for
@@ -21,33 +22,11 @@ from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import ActorKind, Role
 from domain.core.db import transaction
-from domain.core.errors import DomainError, ErrorCode, NotFound
+from domain.core.errors import NotFound
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.validation import MAX_PASSWORD, InvalidInput, normalize_email
 
 CLIENT_SUMMARY_LENGTH = 120
-
-
-class InvalidCredentials(DomainError):
-    code = ErrorCode.INVALID_CREDENTIALS
-
-    def __init__(self, field: tuple[str, ...] = ()) -> None:
-        # One message for every cause, so it never tells whether an email is registered.
-        super().__init__("The email or password is not right, or the session has ended.", field=field)
-
-
-class TwoFactorRequired(DomainError):
-    code = ErrorCode.TWO_FACTOR_REQUIRED
-
-    def __init__(self, message: str = "Enter the code of your authenticator app, or a recovery code.") -> None:
-        super().__init__(message, field=("twoFactorCode",))
-
-
-class TwoFactorInvalid(DomainError):
-    code = ErrorCode.TWO_FACTOR_INVALID
-
-    def __init__(self, field: str = "twoFactorCode") -> None:
-        super().__init__("This code is not right, or it was used already.", field=(field,))
 
 
 @dataclass(frozen=True)

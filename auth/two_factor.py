@@ -26,6 +26,7 @@ import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from auth.errors import InvalidCredentials, TwoFactorInvalid
 from auth.models import RecoveryCode
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
@@ -204,8 +205,6 @@ async def confirm_enrollment(user_id: int, code: str, *, now: datetime, security
 async def disable(user_id: int, password: str, code: str, *, now: datetime, security_now: datetime,
                   verify_password: Callable[[str | None, str], bool]) -> None:
     """Turn two-factor off: needs the password and a current code (or a recovery code)."""
-    from auth.sessions import InvalidCredentials, TwoFactorInvalid
-
     user = await User.get(id=user_id)
     if not verify_password(user.password_hash, password or ""):
         raise InvalidCredentials(field=("password",))

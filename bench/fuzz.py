@@ -1,10 +1,12 @@
 """Bounded GraphQL fuzzing with schemathesis against the real server (issue 6).
 
-`python -m bench.fuzz [--examples 8] [--workers 2]`: a fresh PostgreSQL database,
+`python -m bench.fuzz [--examples 8] [--workers 2] [--variables]`: a fresh PostgreSQL database,
 `casebook migrate`, `casebook serve` in production mode (introspection off, so the
 schema comes from `python -m schema.export`: exactly what the server serves), one
 signed-up owner whose token every fuzzed
-request carries, then `schemathesis run schema.graphql --url …/graphql`.
+request carries, then `schemathesis run schema.graphql --url …/graphql`. With
+`--variables`, every argument goes as a variable instead of inline, and one request in
+three carries a value of the wrong type (bench/fuzz_hooks.py).
 
 Passes when schemathesis finds no 5xx and no masked internal error (the check
 `casebook_no_server_error` in bench/fuzz_hooks.py: the API masks internal errors into a
@@ -65,7 +67,8 @@ async def _owner_token(base: str) -> str:
         return token
 
 
-async def fuzz(*, examples: int, workers: int, seed: int, schemathesis: str) -> tuple[int, list[dict], str]:
+async def fuzz(*, examples: int, workers: int, seed: int, schemathesis: str,
+               variables: bool = False) -> tuple[int, list[dict], str]:
     """(schemathesis exit code, unexpected server errors, schemathesis output)."""
     database = await create_database("casebook_fuzz")
     log_path = Path(tempfile.gettempdir()) / f"casebook-fuzz-{uuid.uuid4().hex[:6]}.log"
@@ -84,6 +87,7 @@ async def fuzz(*, examples: int, workers: int, seed: int, schemathesis: str) -> 
                        "--header", f"Authorization: Bearer {token}", "--no-color", "--workers", "2",
                        "--request-timeout", "30", "--suppress-health-check", "all"]
             hooks_env = {**os.environ, "SCHEMATHESIS_HOOKS": "bench.fuzz_hooks",
+                         "CASEBOOK_FUZZ_VARIABLES": "1" if variables else "0",
                          "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
             completed = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True,
                                                 cwd=ROOT, env=hooks_env)
@@ -98,13 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=8, help="per operation (about 50 operations)")
     parser.add_argument("--workers", type=int, default=2, help="server workers")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--variables", action="store_true",
+                        help="send arguments as variables, one in three requests with a wrong value")
     args = parser.parse_args(argv)
     schemathesis = find_schemathesis()
     if schemathesis is None:
         print("schemathesis is not installed (pip install schemathesis, or set SCHEMATHESIS=path)", file=sys.stderr)
         return 2
     code, errors, output = asyncio.run(fuzz(examples=args.examples, workers=args.workers, seed=args.seed,
-                                            schemathesis=schemathesis))
+                                            schemathesis=schemathesis, variables=args.variables))
     print(output[-6000:])
     for error in errors[:20]:
         print("server error:", json.dumps(error)[:2000])

@@ -13,6 +13,7 @@ from auth.tokens import TokenService
 from domain.core.actor import Actor
 from auth.permissions import Unauthenticated
 from domain.core.settings import Settings
+from domain.dossiers.reads import record_reads
 from schema.loaders import Loaders
 
 
@@ -29,8 +30,10 @@ class Context:
     principal: Principal | None = None
     catalog: Any = None
     loaders: Loaders = field(default_factory=Loaders)
-    services: dict[str, Any] = field(default_factory=dict)
     response_extensions: dict[str, Any] = field(default_factory=dict)
+    # Dossiers whose content this request showed, as (dossier id, account id): the access
+    # log (P2) records them once, after execution and before the response (schema/executor.py).
+    reads: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def actor(self) -> Actor:
@@ -41,6 +44,16 @@ class Context:
 
     def loader(self, batch):  # noqa: ANN001 - a batch function
         return self.loaders(batch)
+
+    def note_read(self, dossier_id: int, account_id: int) -> None:
+        self.reads.add((dossier_id, account_id))
+
+    async def flush_reads(self) -> None:
+        if not self.reads or self.principal is None:
+            return
+        reads, self.reads = self.reads, set()
+        user_id = self.principal.actor.user_id
+        await record_reads([(dossier_id, account_id, user_id, self.now) for dossier_id, account_id in sorted(reads)])
 
 
 Info = _Info[Context, None]

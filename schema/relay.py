@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Generic, TypeVar
+import re
+from typing import Annotated, Generic, Optional, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -12,8 +13,14 @@ from domain.core.errors import NotFound
 from domain.core.ids import global_id
 
 T = TypeVar("T")
+# The arguments of every connection field (Relay's forward pagination).
+First = Annotated[Optional[int], strawberry.argument(description="How many items: 20 when left out, at most 100.")]
+After = Annotated[Optional[str], strawberry.argument(description="Start after this cursor (a page's `endCursor`).")]
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+MAX_PK = 2**63 - 1  # BIGINT / SQLite INTEGER
+MAX_OPAQUE_LENGTH = 400  # far above any id or cursor we issue
+_PK = re.compile(r"[1-9][0-9]*")  # [0-9], not \d: ASCII digits only
 
 
 def _b64(text: str) -> str:
@@ -29,13 +36,28 @@ def to_global_id(type_name: str, pk: int) -> str:
     return global_id(type_name, pk)
 
 
+def parse_pk(text: str) -> int | None:
+    """A primary key in its one spelling: ASCII digits, no sign, space or leading zero,
+    within int64. Anything else (" 2", "02", "+2", Arabic-Indic digits, 2^63) is no key."""
+    if len(text) > 19 or not _PK.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= MAX_PK else None
+
+
 def parse_global_id(global_id: str) -> tuple[str, int] | None:
+    """(type name, primary key) of an id we issued, or None: an id is accepted only in
+    the exact spelling `to_global_id` gives it, so one object has one id."""
+    if not isinstance(global_id, str) or len(global_id) > MAX_OPAQUE_LENGTH:
+        return None
     try:
-        type_name, _, raw = _unb64(global_id or "").partition(":")
-        pk = int(raw)
+        type_name, _, raw = _unb64(global_id).partition(":")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
-    return (type_name, pk) if type_name and pk > 0 else None
+    pk = parse_pk(raw)
+    if not type_name or pk is None or to_global_id(type_name, pk) != global_id:
+        return None
+    return type_name, pk
 
 
 def from_global_id(global_id: str, type_name: str, *, field: str = "id") -> int:
@@ -51,16 +73,34 @@ def encode_cursor(*parts: object) -> str:
     return _b64("c1|" + "|".join(str(p) for p in parts))
 
 
+def invalid_cursor() -> GraphQLError:
+    return GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
+
+
 def decode_cursor(cursor: str | None) -> list[str] | None:
+    """The parts of a cursor we issued; INVALID_INPUT for anything else (each caller
+    then checks its parts: `cursor_id`, or its own)."""
     if cursor is None:
         return None
+    if len(cursor) > MAX_OPAQUE_LENGTH:
+        raise invalid_cursor()
     try:
         text = _unb64(cursor)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         text = ""
-    if not text.startswith("c1|"):
-        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
+    if not text.startswith("c1|") or _b64(text) != cursor:
+        raise invalid_cursor()
     return text[3:].split("|")
+
+
+def cursor_id(cursor: list[str] | None) -> int | None:
+    """The row id of a decoded one-part cursor (`encode_cursor(row.id)`), or None for none."""
+    if cursor is None:
+        return None
+    pk = parse_pk(cursor[0]) if len(cursor) == 1 else None
+    if pk is None:
+        raise invalid_cursor()
+    return pk
 
 
 def page_size(first: int | None) -> int:

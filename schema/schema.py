@@ -12,12 +12,15 @@ from schema.accounts.machines import MachineMutation
 from schema.accounts.queries import AccountQuery
 from schema.accounts.sessions import SessionMutation, SessionQuery
 from schema.accounts.teammates import TeammateMutation
-from schema.accounts.types import Node
+from schema.nodes import Node
 from schema.billing.mutations import BillingMutation
 from schema.billing.queries import BillingQuery
 from schema.context import Info
 from schema.dossiers.mutations import DossierMutation
+from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.queries import DossierQuery
+from schema.dossiers.types import Dossier, Share
+from schema.executor import executor_class
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
 from schema.two_factor_gate import gate_every_mutation
@@ -44,14 +47,16 @@ class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation
 gate_every_mutation(Mutation)  # I5: the account's two-factor policy, for every mutation
 
 
-def build_schema(*, extensions: list | None = None) -> strawberry.Schema:
-    from schema.dossiers.types import Dossier  # noqa: F401  (types reachable only via node)
-
+def build_schema(*, extensions: list | None = None, compiled: bool = True) -> strawberry.Schema:
+    """`compiled=False` runs every request through the standard completion (the
+    differential test compares the two)."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions or [],
+        types=[Dossier, Entry, Measurement, Share],  # also reachable through `node` alone
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=executor_class(compiled),
     )
 
 

@@ -87,7 +87,11 @@ async def db(database_url, settings):
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'casebook_migration'")
             tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
             if tables:
-                await conn.execute_script(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                # Append-only tables refuse TRUNCATE (migration 0009) unless the session is in
+                # replica mode, which only a superuser (this harness, never the app) may set.
+                await conn.execute_script(
+                    "BEGIN; SET LOCAL session_replication_role = replica; "
+                    f"TRUNCATE {tables} RESTART IDENTITY CASCADE; COMMIT;")
         else:
             await migrate()
         yield

@@ -17,7 +17,8 @@ async def accounts_by_id(ids: Sequence[int]) -> list[Account | None]:
 
 
 async def memberships_by_account(account_ids: Sequence[int]) -> list[list[Membership]]:
-    rows = await Membership.filter(account_id__in=list(account_ids)).order_by("created_at", "id")
+    """Each account's teammates, oldest first, with their users joined in."""
+    rows = await Membership.filter(account_id__in=list(account_ids)).select_related("user").order_by("created_at", "id")
     return grouped(rows, account_ids, lambda row: row.account_id)
 
 

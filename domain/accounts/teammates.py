@@ -85,6 +85,7 @@ async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, 
         membership = await _teammate(account_id, membership_id)
         current = Role(membership.role)
         if current is role:
+            await membership.fetch_related("user")
             return membership
         if Role.OWNER in (current, role) and not actor.is_owner:
             raise Forbidden("only an owner can make or unmake owners")
@@ -95,6 +96,7 @@ async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, 
         await record(AuditAction.TEAMMATE_ROLE_CHANGED, now=now, account_id=account_id,
                      actor_user_id=actor.user_id, subject=f"user:{membership.user_id}",
                      detail={"membership": membership.id, "from": current.value, "to": role.value})
+        await membership.fetch_related("user")
         return membership
 
 

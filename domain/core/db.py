@@ -2,6 +2,7 @@
 inside the caller's transaction on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any, Sequence
 
@@ -69,7 +70,33 @@ async def close_db() -> None:
 
 def transaction() -> Any:
     """One unit of work: everything inside commits together or not at all."""
-    return in_transaction("default")
+    return _Transaction()
+
+
+class _Transaction:
+    """tortoise's `in_transaction`, safe to cancel at any await (a request's deadline
+    cancels its work: SPEC O3). Cancelled while the transaction begins, tortoise would
+    keep the pool connection it took (PostgreSQL) or the lock it holds (SQLite, where
+    every later transaction of the process would then wait forever); here it is rolled
+    back and given back. Once begun, tortoise's own exit rolls back and releases."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self) -> None:
+        self._inner = in_transaction("default")
+
+    async def __aenter__(self) -> Any:
+        try:
+            return await self._inner.__aenter__()
+        except BaseException as error:
+            # `token` is set once the connection or lock is taken, before BEGIN is sent.
+            if hasattr(self._inner, "token"):
+                with contextlib.suppress(Exception):
+                    await self._inner.__aexit__(type(error), error, error.__traceback__)
+            raise
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        return await self._inner.__aexit__(*exc_info)
 
 
 def dialect(conn: BaseDBAsyncClient) -> str:
@@ -80,10 +107,10 @@ async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ())
     """Run SQL written with PostgreSQL's $1, $2… placeholders on either database.
 
     Always pass the transaction's connection (`async with transaction() as conn`):
-    the pool's default connection would run outside the transaction.
-    Parameters must appear in the SQL in order ($1 before $2 …) for SQLite.
+    the pool's default connection would run outside the transaction. A parameter may be
+    used several times and in any order: SQLite gets numbered `?N` parameters.
     """
     if dialect(conn) == "sqlite":
-        sql = _PLACEHOLDER.sub("?", sql)
+        sql = _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
     rowcount, rows = await conn.execute_query(sql, list(params))
     return rowcount, [dict(row) for row in rows]

@@ -68,6 +68,8 @@ class Settings:
     metrics_token: str = ""
     # Where each server process leaves its metrics for /metrics to add up (several workers).
     metrics_dir: str = ""
+    # O3: a GraphQL execution still running after this many seconds is stopped (api/deadline.py).
+    execution_timeout_seconds: float = 5.0
     # The outbox worker (O1, O2): whether `casebook serve` runs it in-process ("auto": on
     # the embedded SQLite only), how often it looks for work and for due renewals.
     worker_in_process: str = "auto"
@@ -150,6 +152,8 @@ class Settings:
             raise SettingsError("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
                                 "RATE_LIMIT_PER_CLIENT must be at least 1")
         self._check_identity()
+        if not 0 < self.execution_timeout_seconds <= 600:
+            raise SettingsError("EXECUTION_TIMEOUT_SECONDS must be a number of seconds above 0, at most 600")
         if self.worker_in_process not in ("auto", "on", "off"):
             raise SettingsError("WORKER_IN_PROCESS must be auto, on or off")
         if min(self.worker_poll_seconds, self.renewal_check_seconds, self.worker_lease_seconds) <= 0:
@@ -249,6 +253,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         log_format=(source.get("LOG_FORMAT") or "json").strip().lower(),
         metrics_token=source.get("METRICS_TOKEN", ""),
         metrics_dir=source.get("METRICS_DIR", ""),
+        execution_timeout_seconds=_float(source, "EXECUTION_TIMEOUT_SECONDS", 5.0),
         worker_in_process=(source.get("WORKER_IN_PROCESS") or "auto").strip().lower(),
         worker_poll_seconds=_float(source, "WORKER_POLL_SECONDS", 1.0),
         worker_lease_seconds=_float(source, "WORKER_LEASE_SECONDS", 120.0),

@@ -11,9 +11,9 @@ from tortoise.expressions import F
 from domain.billing.catalog import Catalog
 from domain.core.actor import Actor
 from domain.core.db import transaction
-from domain.core.errors import InvalidInput, NotFound
+from domain.core.errors import InvalidInput
 from domain.core.validation import MAX_BODY, clean_text
-from domain.dossiers.access import writable_dossier
+from domain.dossiers.access import writable_dossier, writable_entry_dossier
 from domain import events
 from domain.dossiers.activity import activate, writing_account
 from domain.dossiers.models import Entry, EntryRevision
@@ -53,18 +53,12 @@ async def revise_entry(actor: Actor, entry_id: int, *, body: str, now: datetime,
     """A new version; every earlier one stays as it was (D5)."""
     text = _body(body)
     async with transaction() as conn:
-        entry = await Entry.get_or_none(id=entry_id)
-        if entry is None:
-            raise NotFound("entry", field=("entryId",))
-        try:
-            dossier = await writable_dossier(actor, entry.dossier_id, field="entryId")
-        except NotFound:
-            raise NotFound("entry", field=("entryId",)) from None
+        dossier = await writable_entry_dossier(actor, entry_id)
         writing = await writing_account(dossier.account_id, now=now, catalog=catalog)
         # The increment locks the entry row on PostgreSQL, so racing revisions get
         # consecutive versions instead of colliding.
-        await Entry.filter(id=entry.id).update(current_version=F("current_version") + 1)
-        entry = await Entry.get(id=entry.id)
+        await Entry.filter(id=entry_id).update(current_version=F("current_version") + 1)
+        entry = await Entry.get(id=entry_id)
         revision = await _write_revision(entry, entry.current_version, text, actor, now)
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
         await events.announce(events.ENTRY_REVISED, account_id=dossier.account_id, now=now,

@@ -20,7 +20,7 @@ from domain.core.batching import by_key, grouped
 from domain.core.clock import month_key, months_back, next_month_start, parse_month
 from domain.core.db import execute
 from domain.core.errors import InvalidInput
-from domain.dossiers.access import access_levels
+from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import ActiveDossier, ActiveMonth, Dossier, DossierAssignment, Entry, EntryRevision, Measurement
 
 MAX_HISTORY = 36
@@ -101,6 +101,18 @@ def _entry_with_current(row: dict) -> CurrentEntry:
     return entry, current
 
 
+async def current_entries_by_id(ids: Sequence[int]) -> list[CurrentEntry | None]:
+    """Entries with their current version, by id (the `node` and payload path)."""
+    placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
+    sql = ("SELECT e.id, e.account_id, e.dossier_id, e.kind, e.current_version, e.created_at, "
+           "r.id AS r_id, r.body AS r_body, r.author_user_id AS r_author_user_id, "
+           "r.author_email AS r_author_email, r.written_at AS r_written_at FROM entry e "
+           "JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
+           f"WHERE e.id IN ({placeholders})")
+    _, rows = await execute(connections.get("default"), sql, list(ids))
+    return by_key([_entry_with_current(row) for row in rows], ids, lambda pair: pair[0].id)
+
+
 async def revisions_by_entry(entry_ids: Sequence[int]) -> list[list[EntryRevision]]:
     """Every version of each entry, oldest first (D5)."""
     rows = await EntryRevision.filter(entry_id__in=list(entry_ids)).order_by("entry_id", "version")
@@ -123,7 +135,7 @@ async def measurements_by_dossier(dossier_ids: Sequence[int]) -> list[list[Measu
 
 async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Membership]]:
     rows = await DossierAssignment.filter(dossier_id__in=list(dossier_ids)
-                                          ).select_related("membership").order_by("created_at", "id")
+                                          ).select_related("membership__user").order_by("created_at", "id")
     by_dossier = grouped(rows, dossier_ids, lambda row: row.dossier_id)
     return [[row.membership for row in group] for group in by_dossier]
 
@@ -182,7 +194,7 @@ async def month_counts(keys: Sequence[tuple[int, str]]) -> list[int]:
 ActiveKey = tuple[Actor, int, str]
 
 
-async def active_dossiers(keys: Sequence[ActiveKey]) -> list[list[Dossier]]:
+async def active_dossiers(keys: Sequence[ActiveKey]) -> list[list[DossierAccess]]:
     """DataLoader batch: the dossiers active in that month that this actor may see, by
     client name. Erased dossiers still count (A2) but are not listed. A whole usage
     history is three reads at most, however many months it shows."""
@@ -194,12 +206,12 @@ async def active_dossiers(keys: Sequence[ActiveKey]) -> list[list[Dossier]]:
     for account_id, month, dossier_id in rows:
         if (account_id, month) in wanted:
             active[(account_id, month)].add(dossier_id)
-    ids = set().union(*active.values()) if active else set()
-    dossiers = await Dossier.filter(id__in=list(ids)).order_by("client_name", "id") if ids else []
-    levels: dict[Actor, dict[int, str]] = {}
-    for actor in {key[0] for key in keys}:
-        mine = {dossier_id for who, account_id, month in keys if who == actor
-                for dossier_id in active.get((account_id, month), ())}
-        levels[actor] = await access_levels(actor, [row for row in dossiers if row.id in mine])
-    return [[row for row in dossiers if row.id in active.get((account_id, month), ()) and row.id in levels[actor]]
-            for actor, account_id, month in keys]
+    wanted_access = sorted({(actor, dossier_id) for actor, account_id, month in keys
+                            for dossier_id in active.get((account_id, month), ())}, key=lambda k: k[1])
+    found = {key: access for key, access in zip(wanted_access, await accesses(wanted_access)) if access}
+    result = []
+    for actor, account_id, month in keys:
+        visible = [found[(actor, dossier_id)] for dossier_id in active.get((account_id, month), ())
+                   if (actor, dossier_id) in found]
+        result.append(sorted(visible, key=lambda access: (access.dossier.client_name, access.dossier.id)))
+    return result

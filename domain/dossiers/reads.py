@@ -1,9 +1,8 @@
 """The access log (P2): who read which dossier's content, and when.
 
-Reads are collected per request and written with one bulk insert per batch (a
-DataLoader over `record_reads` dedups a dossier read twice in one request for free),
-so logging does not add a query per dossier shown. The rows outlive an erased dossier:
-they hold ids and times, no content."""
+A request's reads are collected while it runs and written in one insert before its
+response leaves, so logging costs one statement however many dossiers a page shows. The
+rows outlive an erased dossier: they hold ids and times, no content."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,44 +11,39 @@ from typing import Sequence
 
 from tortoise import connections
 
-from domain.core.actor import Actor
 from domain.core.db import execute
-from domain.core.errors import Forbidden
-from domain.dossiers.models import Dossier, DossierRead
 
+_ROWS_PER_INSERT = 500
 # (dossier id, account id, reader's user id, business time of the request)
 ReadKey = tuple[int, int, int, datetime]
 
 
-async def record_reads(keys: Sequence[ReadKey]) -> list[None]:
-    """DataLoader batch function: append one access-log row per key, in one insert."""
-    rows = [DossierRead(dossier_id=dossier_id, account_id=account_id, user_id=user_id, read_at=read_at)
-            for dossier_id, account_id, user_id, read_at in dict.fromkeys(keys)]
-    if rows:
-        await DossierRead.bulk_create(rows)
-    return [None] * len(keys)
-
-
-def ensure_may_read_log(actor: Actor, dossier: Dossier) -> None:
-    """Owners and admins of the dossier's account only."""
-    if not (actor.manages_account and actor.account_id == dossier.account_id):
-        raise Forbidden("Only owners and admins of the dossier's account may read its access log.")
+async def record_reads(keys: Sequence[ReadKey]) -> None:
+    """Append one access-log row per distinct key: one statement for a page (up to
+    `_ROWS_PER_INSERT` rows per statement, within every database's parameter limit)."""
+    rows = list(dict.fromkeys(keys))
+    conn = connections.get("default")
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start:start + _ROWS_PER_INSERT]
+        values = ", ".join(f"(${4 * n + 1}, ${4 * n + 2}, ${4 * n + 3}, ${4 * n + 4})" for n in range(len(chunk)))
+        await execute(conn, f"INSERT INTO dossier_read (dossier_id, account_id, user_id, read_at) VALUES {values}",
+                      [value for row in chunk for value in row])
 
 
 # (dossier id, account id, page size, id of the last row seen or None)
 LogPageKey = tuple[int, int, int, "int | None"]
 
 
-async def access_log_pages(keys: Sequence[LogPageKey]) -> list[tuple[list[DossierRead], bool]]:
+async def access_log_pages(keys: Sequence[LogPageKey]) -> list[tuple[list[dict], bool]]:
     """DataLoader batch: newest first, keyset by id, one page per dossier as (rows,
     has_next_page). Dossiers asking for the same page share one query (the newest
     `first + 1` rows of each, along the (account_id, dossier_id, id) index), so a list
     of dossiers with their logs costs one read, not one per dossier. Call
-    `ensure_may_read_log` first."""
+    `DossierAccess.reads_access_log` first."""
     groups: dict[tuple[int, int | None], set[tuple[int, int]]] = defaultdict(set)
     for dossier_id, account_id, first, after_id in keys:
         groups[(first, after_id)].add((account_id, dossier_id))
-    pages: dict[tuple, tuple[list[DossierRead], bool]] = {}
+    pages: dict[tuple, tuple[list[dict], bool]] = {}
     conn = connections.get("default")
     for (first, after_id), wanted in groups.items():
         accounts = sorted({account_id for account_id, _ in wanted})
@@ -63,18 +57,27 @@ async def access_log_pages(keys: Sequence[LogPageKey]) -> list[tuple[list[Dossie
             cursor_sql = f" AND id < ${len(params)}"
         params.append(first + 1)
         sql = (
-            "SELECT id, account_id, dossier_id, user_id, read_at FROM ("
+            "SELECT ranked.id, ranked.account_id, ranked.dossier_id, ranked.user_id, ranked.read_at, u.email FROM ("
             "SELECT id, account_id, dossier_id, user_id, read_at, "
             "ROW_NUMBER() OVER (PARTITION BY account_id, dossier_id ORDER BY id DESC) AS rn "
             f"FROM dossier_read WHERE account_id IN ({in_accounts}) AND dossier_id IN ({in_dossiers}){cursor_sql}"
-            f") ranked WHERE rn <= ${len(params)} ORDER BY dossier_id, id DESC"
+            f") ranked LEFT JOIN \"user\" u ON u.id = ranked.user_id WHERE ranked.rn <= ${len(params)} "
+            "ORDER BY ranked.dossier_id, ranked.id DESC"
         )
         _, rows = await execute(conn, sql, params)
-        found: dict[tuple[int, int], list[DossierRead]] = {key: [] for key in wanted}
+        found: dict[tuple[int, int], list[dict]] = {key: [] for key in wanted}
         for row in rows:
             key = (row["account_id"], row["dossier_id"])
             if key in found:
-                found[key].append(DossierRead._init_from_db(**row))
+                found[key].append({**row, "read_at": _aware(row["read_at"])})
         for (account_id, dossier_id), log in found.items():
             pages[(dossier_id, account_id, first, after_id)] = (log[:first], len(log) > first)
     return [pages[tuple(key)] for key in keys]
+
+
+def _aware(value):  # noqa: ANN001, ANN202 - SQLite hands back text
+    from datetime import timezone
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -6,10 +6,7 @@ from typing import Sequence
 
 from tortoise.expressions import Q
 
-from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
-from domain.dossiers.access import access_levels
-from domain.dossiers.models import Dossier
 from domain.shares.models import Share
 
 
@@ -37,12 +34,3 @@ async def shares_held_by(holders: Sequence[tuple[int, str | None]]) -> list[list
         result.append([row for row in rows if row.user_id == user_id or (row.user_id is None and row.email == email)])
     return result
 
-
-async def dossiers_visible_to(keys: Sequence[tuple[Actor, int]]) -> list[Dossier | None]:
-    """(actor, dossier id) → the dossier, or None when that actor may not see it (D4)."""
-    rows = await Dossier.filter(id__in=list({dossier_id for _, dossier_id in keys}))
-    visible: dict[Actor, dict[int, str]] = {}
-    for actor in {actor for actor, _ in keys}:
-        visible[actor] = await access_levels(actor, rows)
-    index = {row.id: row for row in rows}
-    return [index.get(dossier_id) if dossier_id in visible[actor] else None for actor, dossier_id in keys]

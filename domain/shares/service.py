@@ -14,12 +14,12 @@ from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.settings import Settings
 from domain.core.validation import normalize_email
+from domain.dossiers.access import DossierArchived, dossier_access, dossier_for_shares
 from domain.dossiers.models import Dossier
 from domain import events
 from domain.shares import limits
 from domain.shares.access import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING
 from domain.shares.invitations import create_share_invitation, mail_share, withdraw_share_invitation
-from domain.shares.managing import dossier_to_manage, manages_dossier
 from domain.shares.models import Share
 
 
@@ -28,13 +28,6 @@ class AlreadyShared(DomainError):
 
     def __init__(self, email: str) -> None:
         super().__init__(f"This dossier is shared with {email} already.", field=("email",))
-
-
-class DossierArchived(DomainError):
-    code = ErrorCode.DOSSIER_ARCHIVED
-
-    def __init__(self) -> None:
-        super().__init__("This dossier is archived: it cannot be shared.", field=("dossierId",))
 
 
 def contributor_needs_paid_user(email: str) -> InvalidInput:
@@ -61,10 +54,10 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
     token: str | None = None
     try:
         async with transaction() as conn:
-            dossier = await dossier_to_manage(actor, dossier_id)
+            dossier = await dossier_for_shares(actor, dossier_id)
             await ensure_writable(dossier.account_id, now)  # S9: a cancelled account gives no access
             if dossier.archived_at is not None:
-                raise DossierArchived()
+                raise DossierArchived("This dossier is archived: it cannot be shared.")
             await _refuse_needless(dossier, address, access)
             if not await limits.take_dossier_slot(conn, dossier.id):
                 raise limits.dossier_share_limit_reached()
@@ -116,9 +109,10 @@ async def revoke_share(actor: Actor, share_id: int, *, now: datetime) -> int:
     Allowed after cancellation too (S9): taking access away protects the client."""
     async with transaction() as conn:
         share = await Share.get_or_none(id=share_id, revoked_at__isnull=True)
-        dossier = await Dossier.get_or_none(id=share.dossier_id) if share else None
-        if share is None or dossier is None or not await manages_dossier(actor, dossier):
+        access = await dossier_access(actor, share.dossier_id) if share else None
+        if share is None or access is None or not access.manages_shares:
             raise NotFound("share", field=("shareId",))
+        dossier = access.dossier
         await limits.release_dossier_slot(conn, dossier.id)
         await limits.lock_quota(conn, share.email)
         await withdraw_share_invitation(share.id, now)

@@ -114,8 +114,7 @@ async def _viewer_if_signed_in_as(info: Info, user: UserRow) -> dict:
         return {}
     actor = principal.actor
     fresh = await UserRow.get(id=user.id)
-    return {"viewer": Viewer(user_row=fresh, account_id=actor.account_id, principal_kind=actor.kind.value,
-                             session_id=principal.session_id)}
+    return {"viewer": Viewer.of(fresh, actor.kind, actor.account_id, session_id=principal.session_id)}
 
 
 @strawberry.type

@@ -11,43 +11,33 @@ from auth import machines
 from auth.models import MachineCredential as CredentialRow
 from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
+from auth.audiences import Audience
 from auth.scopes import Scope
 from schema.context import Info
 from schema.errors import UserError, mutate
 from schema.relay import from_global_id, to_global_id
+from schema.rules import rules
 
 
-@strawberry.type
+@rules(audience=Audience.TEAM)
+@strawberry.type(description="A partner system's credential for this account (T4): a client id and scopes; the "
+                             "secret is shown once, at creation or rotation.")
 class MachineCredential:
-    row: strawberry.Private[CredentialRow]
+    id: strawberry.ID = strawberry.field(description="The credential's global id.")
+    name: str = strawberry.field(description="A name for people, e.g. \"Partner CRM\".")
+    client_id: str = strawberry.field(description="The public half of the credential (cbm_…).")
+    scopes: list[str] = strawberry.field(description="What its tokens may do: dossiers:read, dossiers:write, "
+                                                     "shares:manage.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    rotated_at: Optional[datetime] = strawberry.field(description="When its secret was last replaced.")
+    revoked_at: Optional[datetime] = strawberry.field(description="When it was revoked; its tokens stopped then.")
+    account_id: strawberry.Private[int]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("MachineCredential", self.row.id))
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def client_id(self) -> str:
-        return self.row.client_id
-
-    @strawberry.field
-    def scopes(self) -> list[str]:
-        return self.row.scopes.split()
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row.created_at
-
-    @strawberry.field
-    def rotated_at(self) -> Optional[datetime]:
-        return self.row.rotated_at
-
-    @strawberry.field
-    def revoked_at(self) -> Optional[datetime]:
-        return self.row.revoked_at
+    @classmethod
+    def from_model(cls, row: CredentialRow) -> "MachineCredential":
+        return cls(id=strawberry.ID(to_global_id("MachineCredential", row.id)), name=row.name,
+                   client_id=row.client_id, scopes=row.scopes.split(), created_at=row.created_at,
+                   rotated_at=row.rotated_at, revoked_at=row.revoked_at, account_id=row.account_id)
 
 
 @strawberry.input
@@ -89,14 +79,14 @@ class MachineTokenPayload:
 
 
 def _issued(issued: machines.IssuedCredential) -> dict:
-    return {"credential": MachineCredential(row=issued.credential), "client_secret": issued.secret}
+    return {"credential": MachineCredential.from_model(issued.credential), "client_secret": issued.secret}
 
 
 async def credentials_of(info: Info, account_id: int) -> list[MachineCredential]:
     actor = info.context.actor
     if actor.account_id != account_id or not actor.manages_account:
         return []
-    return [MachineCredential(row=row) for row in await machines.credentials_of(account_id)]
+    return [MachineCredential.from_model(row) for row in await machines.credentials_of(account_id)]
 
 
 @strawberry.type

@@ -7,7 +7,8 @@ import strawberry
 
 from auth.permissions import requires
 from domain.accounts import queries
-from schema.accounts.types import Account, Teammate, User
+from schema.accounts.people import Teammate, User
+from schema.accounts.types import Account
 from schema.context import Info
 from schema.nodes import register_node
 from schema.relay import parse_global_id

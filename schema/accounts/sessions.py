@@ -26,8 +26,7 @@ async def _auth_payload(session: sessions.Session) -> dict:
         "access_token": session.access_token,
         "refresh_token": session.refresh_token,
         "expires_at": session.expires_at,
-        "viewer": Viewer(user_row=user, account_id=session.account_id, principal_kind=session.kind.value,
-                         session_id=session.session_id),
+        "viewer": Viewer.of(user, session.kind, session.account_id, session_id=session.session_id),
     }
 
 
@@ -48,8 +47,7 @@ class SessionQuery:
     async def me(self, info: Info) -> Viewer:
         actor = info.context.actor
         user = await UserRow.get(id=actor.user_id)
-        return Viewer(user_row=user, account_id=actor.account_id, principal_kind=actor.kind.value,
-                      session_id=info.context.principal.session_id)
+        return Viewer.of(user, actor.kind, actor.account_id, session_id=info.context.principal.session_id)
 
 
 @strawberry.type

@@ -10,15 +10,17 @@ from auth import sessions
 from auth.passwords import hash_password
 from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
+from auth.audiences import Audience
 from auth.scopes import Scope
 from domain.accounts import invitations, teammates
 from domain.core.actor import Role as DomainRole
 from schema.accounts.auth_types import AuthPayload
 from schema.accounts.sessions import _auth_payload, client_of
-from schema.accounts.types import Role, Teammate
+from schema.accounts.people import Role, Teammate
 from schema.context import Info
 from schema.errors import UserError, mutate
 from schema.relay import from_global_id, to_global_id
+from schema.rules import rules
 
 
 @strawberry.input
@@ -45,14 +47,15 @@ class RemoveTeammateInput:
     teammate_id: strawberry.ID
 
 
-@strawberry.type
+@rules(audience=Audience.TEAM)
+@strawberry.type(description="A pending invitation to join the team; it holds a seat until it is accepted, "
+                             "withdrawn or expires (S6). The token itself travels only in the mail.")
 class TeammateInvitation:
-    """A pending invitation to join the team; the token itself is only in the mail."""
-
-    id: strawberry.ID
-    email: str
-    role: Role
-    expires_at: datetime
+    id: strawberry.ID = strawberry.field(description="The invitation's global id.")
+    email: str = strawberry.field(description="The address invited.")
+    role: Role = strawberry.field(description="The role they get on accepting.")
+    expires_at: datetime = strawberry.field(description="When the invitation lapses.")
+    account_id: strawberry.Private[int]
 
 
 @strawberry.type
@@ -76,8 +79,8 @@ class RemoveTeammatePayload:
 
 def _invitation(row) -> dict:
     return {"invitation": TeammateInvitation(id=strawberry.ID(to_global_id("Invitation", row.id)),
-                                             email=row.email, role=DomainRole(row.role),
-                                             expires_at=row.expires_at)}
+                                             email=row.email, role=Role(row.role), expires_at=row.expires_at,
+                                             account_id=row.account_id)}
 
 
 @strawberry.type
@@ -86,7 +89,7 @@ class TeammateMutation:
     async def invite_teammate(self, info: Info, input: InviteTeammateInput) -> InviteTeammatePayload:
         ctx = info.context
         return await mutate(info, InviteTeammatePayload, lambda: invitations.invite_teammate(
-            ctx.actor, input.email, DomainRole(input.role), now=ctx.now, settings=ctx.settings), _invitation)
+            ctx.actor, input.email, DomainRole(input.role.value), now=ctx.now, settings=ctx.settings), _invitation)
 
     @strawberry.mutation(extensions=public() + rate_limited("acceptInvitation"))
     async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthPayload:
@@ -110,7 +113,7 @@ class TeammateMutation:
 
         async def call():
             membership_id = from_global_id(input.teammate_id, "Teammate", field="teammateId")
-            return await teammates.change_teammate_role(ctx.actor, membership_id, DomainRole(input.role),
+            return await teammates.change_teammate_role(ctx.actor, membership_id, DomainRole(input.role.value),
                                                         now=ctx.now)
 
         return await mutate(info, TeammatePayload, call, lambda row: {"teammate": Teammate.from_model(row)})

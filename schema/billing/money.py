@@ -6,9 +6,12 @@ from decimal import Decimal
 
 import strawberry
 
+from auth.audiences import Audience
 from domain.billing.pricing import round_money
+from schema.rules import rules
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Money:
     amount: Decimal

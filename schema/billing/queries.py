@@ -12,10 +12,10 @@ from auth.scopes import Scope
 from domain.accounts import queries as account_queries
 from domain.accounts.models import Account as AccountRow
 from domain.billing import queries
-from schema.accounts.types import AccountBasics
+from schema.accounts.basics import AccountBasics
 from schema.billing.types import Catalog, LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
-from schema.relay import Connection, decode_cursor, encode_cursor, page_size, parse_global_id
+from schema.relay import Connection, cursor_id, decode_cursor, encode_cursor, page_size, parse_global_id
 
 
 @strawberry.type(description="An account as operators see it: billing data only (P3).")
@@ -26,15 +26,11 @@ class OperatorAccount(AccountBasics):
 
     @strawberry.field
     async def subscription(self, info: Info) -> Subscription:
-        return await subscription_of(info, self.row.id)
+        return await subscription_of(info, self.pk)
 
     @strawberry.field
     async def ledger(self, info: Info) -> list[LedgerLine]:
-        return await ledger_of(info, self.row.id)
-
-    @classmethod
-    def from_model(cls, row: AccountRow) -> "OperatorAccount":
-        return cls(row=row)
+        return await ledger_of(info, self.pk)
 
 
 async def operator_account(info: Info, global_id: str) -> OperatorAccount | None:
@@ -59,8 +55,7 @@ class BillingQuery:
     async def operator_accounts(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
                                 name_contains: Optional[str] = None) -> Connection[OperatorAccount]:
         size = page_size(first)
-        cursor = decode_cursor(after)
-        after_id = int(cursor[0]) if cursor and cursor[0].isdigit() else None
+        after_id = cursor_id(decode_cursor(after))
         rows, has_next = await queries.accounts_page(first=size, after_id=after_id,
                                                      name_contains=(name_contains or "").strip()[:200] or None)
         return Connection[OperatorAccount].build([OperatorAccount.from_model(row) for row in rows],

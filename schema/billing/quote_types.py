@@ -7,15 +7,17 @@ from typing import Optional
 
 import strawberry
 
+from auth.audiences import Audience
+
 from domain.billing import queries
 from domain.billing.models import Quote as QuoteRow
 from domain.billing.models import QuoteLine as QuoteLineRow
 from domain.billing.quotes import StoredQuote
-from schema.accounts.types import Node
+from schema.nodes import Node, register_node
 from schema.billing.money import Money
 from schema.context import Info
-from schema.nodes import register_node
 from schema.relay import to_global_id
+from schema.rules import rules
 
 
 @strawberry.enum
@@ -34,6 +36,7 @@ class QuoteLineEffect(Enum):
     WITHDRAWN = "withdrawn"
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class QuoteLine:
     row: strawberry.Private[QuoteLineRow]
@@ -80,9 +83,11 @@ class QuoteLine:
         return self.row.to_value
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Quote(Node):
     row: strawberry.Private[QuoteRow]
+    account_id: strawberry.Private[int]
     line_rows: strawberry.Private[Optional[list[QuoteLineRow]]] = None
 
     @strawberry.field
@@ -114,7 +119,7 @@ class Quote(Node):
 
     @classmethod
     def from_stored(cls, stored: StoredQuote) -> "Quote":
-        return cls(row=stored.quote, line_rows=list(stored.lines))
+        return cls(row=stored.quote, account_id=stored.quote.account_id, line_rows=list(stored.lines))
 
 
 async def _quote_node(info: Info, pk: int) -> Quote | None:
@@ -125,7 +130,7 @@ async def _quote_node(info: Info, pk: int) -> Quote | None:
     row = await info.context.loader(queries.quotes_by_id).load(pk)
     if row is None or row.account_id != actor.account_id:
         return None
-    return Quote(row=row)
+    return Quote(row=row, account_id=row.account_id)
 
 
 register_node("Quote", _quote_node)

@@ -8,6 +8,8 @@ from typing import Optional
 
 import strawberry
 
+from auth.audiences import Audience
+
 from domain.accounts import queries as account_queries
 from domain.billing import queries
 from domain.billing.catalog import Catalog as CatalogData
@@ -25,8 +27,10 @@ from schema.billing.money import Money
 from schema.billing.quote_types import Quote, QuoteLine  # noqa: F401  (re-exported: lazy refs name this module)
 from schema.context import Info
 from schema.relay import to_global_id
+from schema.rules import rules
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Plan:
     code: str
@@ -40,6 +44,7 @@ class Plan:
                    standard_seats=plan.standard_seats)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class TermOffer:
     term: Term
@@ -47,6 +52,7 @@ class TermOffer:
     discount_percent: Decimal
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class TierOffer:
     tier: ActiveClientTier
@@ -54,6 +60,7 @@ class TierOffer:
     price_per_month: Money
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Catalog:
     currency: str
@@ -73,6 +80,7 @@ class Catalog:
         )
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class ScheduledChange:
     description: str
@@ -83,6 +91,7 @@ class ScheduledChange:
         return cls(description=row.description, effective_on=row.effective_on)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type(description="A special discount an operator granted (S7); endsOn is exclusive.")
 class AccountDiscount:
     code: str
@@ -95,9 +104,11 @@ class AccountDiscount:
         return cls(code=row.code, name=row.name, percent=row.percent, ends_on=row.ends_on)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class Subscription:
     row: strawberry.Private[SubscriptionRow]
+    account_id: strawberry.Private[int]
 
     async def _today(self, info: Info) -> date:
         account = await info.context.loader(account_queries.accounts_by_id).load(self.row.account_id)
@@ -167,12 +178,14 @@ class Subscription:
 
     @classmethod
     def from_model(cls, row: SubscriptionRow) -> "Subscription":
-        return cls(row=row)
+        return cls(row=row, account_id=row.account_id)
 
 
+@rules(audience=Audience.BILLING)
 @strawberry.type
 class LedgerLine:
     row: strawberry.Private[LedgerLineRow]
+    account_id: strawberry.Private[int]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -212,7 +225,7 @@ class LedgerLine:
 
     @classmethod
     def from_model(cls, row: LedgerLineRow) -> "LedgerLine":
-        return cls(row=row)
+        return cls(row=row, account_id=row.account_id)
 
 
 async def subscription_of(info: Info, account_id: int) -> Subscription:

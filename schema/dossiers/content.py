@@ -1,222 +1,112 @@
-"""Entries and measurements of a dossier as GraphQL types (D1, D5), and how a read of
-content is recorded in the access log (P2).
-
-Every content field records the read (one batched insert per request), but only waits
-for it while it is pending: once it is done, content fields answer synchronously. A
-sync resolver may return an awaitable; graphql-core awaits it, so on a page only the
-dossiers' first fields are async, and entries (read after the insert) never are.
-
-Permissions: an Entry or Measurement is only ever handed out behind a `dossiers:read`
-check (Dossier.entries/measurements, `node`) or a `dossiers:write` mutation (whose
-holders all read too), so their scalars carry no check of their own (it would run once
-per scalar)."""
+"""A dossier's entries and measurements (D1, D5). Their fields are plain attributes,
+filled when the object is built, so a page of them completes without a resolver per
+field; fields that show content are declared `metadata=CONTENT`, and the executor
+records the read of their dossier (P2)."""
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any
 
 import strawberry
 
-from auth.permissions import requires
-from auth.scopes import Scope
+from auth.audiences import Audience
 from domain.dossiers import queries
 from domain.dossiers.models import Entry as EntryRow
 from domain.dossiers.models import EntryRevision as EntryRevisionRow
 from domain.dossiers.models import Measurement as MeasurementRow
-from domain.dossiers.reads import record_reads
-from schema.accounts.types import Node
 from schema.context import Info
+from schema.nodes import Node
 from schema.relay import to_global_id
-
-T = TypeVar("T")
-_NOTED = "dossiers.reads_noted"  # key in Context.services: dossier id → its access-log insert
+from schema.rules import CONTENT, rules
 
 
-@strawberry.enum(name="EntryKind")
+@strawberry.enum(name="EntryKind", description="What an entry is (D1).")
 class EntryKind(Enum):
-    NOTE = "NOTE"
-    REPORT = "REPORT"
-    RECOMMENDATION = "RECOMMENDATION"
-    MEAL_PLAN = "MEAL_PLAN"
+    NOTE = strawberry.enum_value("NOTE", description="A note of a session or a call.")
+    REPORT = strawberry.enum_value("REPORT", description="A report, e.g. for a referrer or an insurer.")
+    RECOMMENDATION = strawberry.enum_value("RECOMMENDATION", description="Advice given to the client.")
+    MEAL_PLAN = strawberry.enum_value("MEAL_PLAN", description="A meal plan (dieticians).")
 
 
-def note_read(info: Info, dossier_id: int, account_id: int) -> Optional[Awaitable[None]]:
-    """Record that the principal read this dossier's content (P2): one batched insert
-    per request for all dossiers read. Returns the insert while it is pending or if it
-    failed (the caller awaits it: no content before the read is on record), None once
-    it is done: nothing to wait for."""
-    ctx = info.context
-    noted: dict[int, asyncio.Future] = ctx.services.setdefault(_NOTED, {})
-    insert = noted.get(dossier_id)
-    if insert is None:
-        insert = noted[dossier_id] = ctx.loader(record_reads).load(
-            (dossier_id, account_id, ctx.actor.user_id, ctx.now))
-    elif insert.done() and not insert.cancelled() and insert.exception() is None:
-        return None
-    # Shielded: graphql-core cancels a field's siblings when one fails, and the
-    # DataLoader cancels a batch whose callers all went away, which would stop the
-    # insert midway (and tortoise then leaves its transaction open).
-    return asyncio.shield(insert)
-
-
-def shown(info: Info, dossier_id: int, account_id: int, value: T) -> T | Awaitable[T]:
-    """`value`, shown once its dossier's read is recorded: the value itself when it
-    already is (the field stays sync), else an awaitable of it."""
-    pending = note_read(info, dossier_id, account_id)
-    return value if pending is None else _after(pending, value)
-
-
-async def _after(pending: Awaitable[None], value: T) -> T:
-    await pending
-    return value
-
-
-@strawberry.type
+@rules(audience=Audience.CONTENT)
+@strawberry.type(description="Who wrote a version, as they were then (D5): the email is the one they had at "
+                             "the time, also after they changed it (I3). Part of the dossier, not of the team.")
 class Author:
-    """Who wrote a version, as they were then (D5): the email is the one at the time."""
-
-    user_id: strawberry.ID
-    email: str
+    user_id: strawberry.ID = strawberry.field(description="The writer's user id (a global id).")
+    email: str = strawberry.field(description="The writer's email address at the time of writing.")
 
     @classmethod
     def of(cls, user_id: int, email: str) -> "Author":
         return cls(user_id=strawberry.ID(to_global_id("User", user_id)), email=email)
 
 
-@strawberry.type
+@rules(audience=Audience.CONTENT)
+@strawberry.type(description="One version of an entry. Versions are never changed or deleted (D5).")
 class EntryRevision:
-    row: strawberry.Private[EntryRevisionRow]
-
-    @strawberry.field
-    def version(self) -> int:
-        return self.row.version
-
-    @strawberry.field
-    def body(self) -> str:
-        return self.row.body
-
-    @strawberry.field
-    def author(self) -> Author:
-        return Author.of(self.row.author_user_id, self.row.author_email)
-
-    @strawberry.field
-    def written_at(self) -> datetime:
-        return self.row.written_at
-
-
-@strawberry.type
-class Entry(Node):
-    """The current version's text, author and time; `revisions` holds them all."""
-
-    row: strawberry.Private[EntryRow]
-    # Loaded with the entry page, or at hand in the mutation that wrote it; else loaded.
-    current: strawberry.Private[Optional[EntryRevisionRow]] = None
-
-    def _shown(self, info: Info, pick: Callable[[EntryRevisionRow], T]) -> T | Awaitable[T]:
-        """A value of the current version; sync when it is at hand and the read recorded."""
-        pending = note_read(info, self.row.dossier_id, self.row.account_id)
-        if pending is None and self.current is not None:
-            return pick(self.current)
-        return self._shown_later(info, pending, pick)
-
-    async def _shown_later(self, info: Info, pending: Optional[Awaitable[None]],
-                           pick: Callable[[EntryRevisionRow], T]) -> T:
-        if pending is not None:
-            await pending
-        if self.current is None:
-            key = (self.row.id, self.row.current_version)
-            self.current = await info.context.loader(queries.revisions_by_version).load(key)
-        return pick(self.current)
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Entry", self.row.id))
-
-    @strawberry.field
-    def kind(self) -> EntryKind:
-        return EntryKind(self.row.kind)
-
-    @strawberry.field
-    def body(self, info: Info) -> str:
-        return self._shown(info, _body)
-
-    @strawberry.field
-    def version(self) -> int:
-        return self.row.current_version
-
-    @strawberry.field
-    def author(self, info: Info) -> Author:
-        return self._shown(info, _author)
-
-    @strawberry.field
-    def written_at(self, info: Info) -> datetime:
-        return self._shown(info, _written_at)
-
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def revisions(self, info: Info) -> list[EntryRevision]:
-        """Every version, oldest first (D5)."""
-        pending = note_read(info, self.row.dossier_id, self.row.account_id)
-        if pending is not None:
-            await pending
-        rows = await info.context.loader(queries.revisions_by_entry).load(self.row.id)
-        return [EntryRevision(row=row) for row in rows]
+    version: int = strawberry.field(description="1 for the first text, then 2, 3 … for each revision.")
+    body: str = strawberry.field(description="The text of this version.")
+    author: Author = strawberry.field(description="Who wrote this version (D5).")
+    written_at: datetime = strawberry.field(description="When this version was written.")
 
     @classmethod
-    def from_model(cls, row: EntryRow, current: EntryRevisionRow | None = None) -> "Entry":
-        return cls(row=row, current=current)
+    def from_model(cls, row: EntryRevisionRow) -> "EntryRevision":
+        return cls(version=row.version, body=row.body, author=Author.of(row.author_user_id, row.author_email),
+                   written_at=row.written_at)
 
 
-def _body(revision: EntryRevisionRow) -> str:
-    return revision.body
+@rules(audience=Audience.CONTENT, reads=("dossier_id", "account_id"))
+@strawberry.type(description="A note, report, recommendation or meal plan in a dossier (D1). Its fields show the "
+                             "current version; `revisions` holds them all (D5).")
+class Entry(Node):
+    id: strawberry.ID = strawberry.field(description="The entry's global id (the same for every version).")
+    kind: EntryKind = strawberry.field(description="What the entry is.")
+    body: str = strawberry.field(description="The text of the current version.", metadata=CONTENT)
+    version: int = strawberry.field(description="The current version's number.")
+    author: Author = strawberry.field(description="Who wrote the current version.", metadata=CONTENT)
+    written_at: datetime = strawberry.field(description="When the current version was written.", metadata=CONTENT)
+    pk: strawberry.Private[int]
+    dossier_id: strawberry.Private[int]
+    account_id: strawberry.Private[int]
+
+    @strawberry.field(description="Every version, oldest first (D5).", metadata=CONTENT)
+    async def revisions(self, info: Info) -> list[EntryRevision]:
+        rows = await info.context.loader(queries.revisions_by_entry).load(self.pk)
+        return [EntryRevision.from_model(row) for row in rows]
+
+    @classmethod
+    def from_model(cls, row: EntryRow, current: EntryRevisionRow) -> "Entry":
+        """An entry with its current version (`current`)."""
+        return cls(id=strawberry.ID(to_global_id("Entry", row.id)), kind=EntryKind(row.kind), body=current.body,
+                   version=row.current_version, author=Author.of(current.author_user_id, current.author_email),
+                   written_at=current.written_at, pk=row.id, dossier_id=row.dossier_id, account_id=row.account_id)
 
 
-def _author(revision: EntryRevisionRow) -> Author:
-    return Author.of(revision.author_user_id, revision.author_email)
+def plain_decimal(value: Any) -> Decimal:
+    """"72.5", not "72.500000" or "1E+2"."""
+    return Decimal(format(Decimal(value).normalize(), "f"))
 
 
-def _written_at(revision: EntryRevisionRow) -> datetime:
-    return revision.written_at
-
-
-def _decimal(value: Any) -> Decimal:
-    value = Decimal(value).normalize()
-    return Decimal(format(value, "f"))  # "72.5", not "72.500000" or "1E+2"
-
-
-@strawberry.type
+@rules(audience=Audience.CONTENT, reads=("dossier_id", "account_id"))
+@strawberry.type(description="A measurement recorded in a dossier (D1): a metric, an exact value, a unit and "
+                             "when it was measured.")
 class Measurement(Node):
-    row: strawberry.Private[MeasurementRow]
-
-    def _shown(self, info: Info, value: T) -> T | Awaitable[T]:
-        return shown(info, self.row.dossier_id, self.row.account_id, value)
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Measurement", self.row.id))
-
-    @strawberry.field
-    def metric(self, info: Info) -> str:
-        return self._shown(info, self.row.metric)
-
-    @strawberry.field
-    def value(self, info: Info) -> Decimal:
-        return self._shown(info, _decimal(self.row.value))
-
-    @strawberry.field
-    def unit(self, info: Info) -> str:
-        return self._shown(info, self.row.unit)
-
-    @strawberry.field
-    def measured_at(self, info: Info) -> datetime:
-        return self._shown(info, self.row.measured_at)
-
-    @strawberry.field
-    def author(self, info: Info) -> Author:
-        return self._shown(info, Author.of(self.row.author_user_id, self.row.author_email))
+    id: strawberry.ID = strawberry.field(description="The measurement's global id.")
+    metric: str = strawberry.field(description="What was measured, e.g. \"weight\".", metadata=CONTENT)
+    value: Decimal = strawberry.field(description="The exact value, as a decimal string (\"72.5\").",
+                                      metadata=CONTENT)
+    unit: str = strawberry.field(description="The unit of the value, e.g. \"kg\".", metadata=CONTENT)
+    measured_at: datetime = strawberry.field(description="When it was measured (with the offset it was given "
+                                                         "in, stored in UTC).", metadata=CONTENT)
+    author: Author = strawberry.field(description="Who recorded it (D5).", metadata=CONTENT)
+    pk: strawberry.Private[int]
+    dossier_id: strawberry.Private[int]
+    account_id: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, row: MeasurementRow) -> "Measurement":
-        return cls(row=row)
+        return cls(id=strawberry.ID(to_global_id("Measurement", row.id)), metric=row.metric,
+                   value=plain_decimal(row.value), unit=row.unit, measured_at=row.measured_at,
+                   author=Author.of(row.author_user_id, row.author_email), pk=row.id, dossier_id=row.dossier_id,
+                   account_id=row.account_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 import strawberry
-from graphql import GraphQLError
 
 from auth.permissions import requires
 from auth.scopes import Scope
@@ -15,7 +14,10 @@ from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.types import Dossier
 from schema.nodes import register_node
-from schema.relay import Connection, decode_cursor, encode_cursor, page_size, parse_global_id
+from domain.core.validation import MAX_NAME
+from schema.relay import (
+    Connection, decode_cursor, encode_cursor, invalid_cursor, page_size, parse_global_id, parse_pk,
+)
 
 
 async def visible(info: Info, dossier_id: int):
@@ -28,14 +30,14 @@ async def visible(info: Info, dossier_id: int):
 
 async def _dossier_node(info: Info, pk: int) -> Optional[Dossier]:
     access = await visible(info, pk)
-    return Dossier.from_model(access.dossier) if access else None
+    return Dossier.from_access(access) if access else None
 
 
 async def _entry_node(info: Info, pk: int) -> Optional[Entry]:
-    row = await info.context.loader(queries.entries_by_id).load(pk)
-    if row is None or await visible(info, row.dossier_id) is None:
+    found = await info.context.loader(queries.current_entries_by_id).load(pk)
+    if found is None or await visible(info, found[0].dossier_id) is None:
         return None
-    return Entry.from_model(row)
+    return Entry.from_model(*found)
 
 
 async def _measurement_node(info: Info, pk: int) -> Optional[Measurement]:
@@ -54,9 +56,11 @@ def _after(cursor: list[str] | None) -> tuple[str, int] | None:
     """A dossiers cursor is (id, client name); the name may itself contain the separator."""
     if cursor is None:
         return None
-    if len(cursor) < 2 or not cursor[0].isdigit():
-        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
-    return "|".join(cursor[1:]), int(cursor[0])
+    pk = parse_pk(cursor[0]) if len(cursor) >= 2 else None
+    name = "|".join(cursor[1:])
+    if pk is None or len(name) > MAX_NAME:
+        raise invalid_cursor()
+    return name, pk
 
 
 @strawberry.type
@@ -66,10 +70,10 @@ class DossierQuery:
                        include_archived: Optional[bool] = False) -> Connection[Dossier]:
         """The dossiers the principal may see, by client name: all of the account's for
         owners and admins, the assigned ones for members, plus those shared with them."""
-        rows, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
+        page, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
                                                 first=page_size(first), after=_after(decode_cursor(after)))
-        return Connection.build([Dossier.from_model(row) for row in rows],
-                                [encode_cursor(row.id, row.client_name) for row in rows], has_next)
+        return Connection.build([Dossier.from_access(access) for access in page],
+                                [encode_cursor(a.dossier.id, a.dossier.client_name) for a in page], has_next)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def dossier(self, info: Info, id: strawberry.ID) -> Optional[Dossier]:

@@ -1,226 +1,209 @@
-"""The Dossier type, its access log, and active-client usage (A6).
+"""The Dossier type, its shares and its access log (D1–D4, G, P2).
 
-A `Dossier` object only ever exists for a dossier its principal may see (queries, node
-and payloads check first). Every content field records a read in the access log (P2)
-(once per dossier and request, see `schema.dossiers.content`), and needs
-`dossiers:read`, which operators never hold (P3): a Dossier is also reached through
-`Share.dossier` and `usage.activeDossiers`, so its fields keep their own (sync) check.
-Entries and measurements are in `schema.dossiers.content`.
+A `Dossier` object only ever exists for a dossier its principal may see: every path
+that hands one out loads it through domain/dossiers/access.py, which also says what the
+principal may do with it (`DossierAccess`). Plain fields are attributes; the fields
+that show content are declared `metadata=CONTENT`, so the executor records the read
+(P2) and keeps the type from operators (P3). Shares live here too: a dossier lists its
+shares and a share names its dossier.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
-import asyncio
-from typing import TYPE_CHECKING, Annotated, Optional
+from enum import Enum
+from typing import Annotated, Optional
 
 import strawberry
 from graphql import GraphQLError
 
-from auth.permissions import requires
-from auth.scopes import Scope
-from domain.accounts import queries as account_queries
+from auth.audiences import Audience
 from domain.accounts.models import User as UserRow
-from domain.billing.queries import subscriptions_by_account
 from domain.core.clock import month_key
-from domain.core.errors import DomainError, Forbidden
 from domain.dossiers import queries
-from domain.dossiers.access import sees_team_of
+from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import Dossier as DossierRow
-from domain.dossiers.reads import access_log_pages, ensure_may_read_log
-from schema.accounts.types import Node, Teammate
+from domain.dossiers.reads import access_log_pages
+from domain.shares import queries as share_queries
+from domain.shares.models import Share as ShareRow
+from schema.accounts.people import Teammate
 from schema.context import Info
-from schema.dossiers.content import Entry, EntryKind, Measurement, note_read, shown
-from schema.relay import Connection, decode_cursor, encode_cursor, page_size, to_global_id
-
-if TYPE_CHECKING:
-    from schema.shares.types import Share
-
-__all__ = ["AccessLogEntry", "ActiveClientUsage", "Dossier", "Entry", "EntryKind", "Measurement", "usage_of"]
+from schema.dossiers.content import Entry, Measurement
+from schema.nodes import Node, register_node
+from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.rules import CONTENT, rules
 
 
-@strawberry.type
-class AccessLogEntry:
-    """One read of the dossier's content (P2)."""
-
-    row: strawberry.Private[object]
-
-    @strawberry.field
-    def user_id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("User", self.row.user_id))
-
-    @strawberry.field
-    async def email(self, info: Info) -> Optional[str]:
-        user: UserRow | None = await info.context.loader(account_queries.users_by_id).load(self.row.user_id)
-        return user.email if user else None
-
-    @strawberry.field
-    def read_at(self) -> datetime:
-        return self.row.read_at
-
-
-@strawberry.type
+@rules(audience=Audience.CONTENT)
+@strawberry.type(description="A named free field of the client's profile (D1), such as \"GP\" or \"Allergies\".")
 class FreeField:
-    name: str
-    value: str
+    name: str = strawberry.field(description="The field's name, unique in the dossier regardless of case.")
+    value: str = strawberry.field(description="Its text.")
 
 
-@strawberry.type
+@rules(audience=Audience.TEAM)
+@strawberry.type(description="One read of a dossier's content (P2: the right of access under GDPR).")
+class AccessLogEntry:
+    user_id: strawberry.ID = strawberry.field(description="The reader's user id (a global id).")
+    email: Optional[str] = strawberry.field(description="The reader's current email address; null once the "
+                                                        "login no longer exists.")
+    read_at: datetime = strawberry.field(description="When they read it (the request's business time).")
+    account_id: strawberry.Private[int]
+
+
+@strawberry.enum(description="What a share allows (D3).")
+class ShareAccess(Enum):
+    VIEWER = strawberry.enum_value("VIEWER", description="Read the dossier.")
+    CONTRIBUTOR = strawberry.enum_value("CONTRIBUTOR", description="Read and write the dossier; only for paid "
+                                                                   "users (G3), never for guests.")
+
+
+@strawberry.enum(description="Where a share stands (G2, G5, I1).")
+class ShareStatus(Enum):
+    PENDING = strawberry.enum_value("PENDING", description="Waiting for the person to take it up through the "
+                                                           "mailed invitation; no access yet.")
+    ACTIVE = strawberry.enum_value("ACTIVE", description="The person has access.")
+    SUSPENDED = strawberry.enum_value("SUSPENDED", description="Kept from the person while they are not a paid "
+                                                               "user and hold more than three shares (G5); it "
+                                                               "comes back by itself.")
+
+
+@strawberry.type(description="Free access to one dossier for an email address from outside the dossier's account "
+                             "(SPEC §4). Seen by its holder and by whoever manages the dossier's shares.")
+class Share(Node):
+    id: strawberry.ID = strawberry.field(description="The share's global id.")
+    email: str = strawberry.field(description="The address the share was given to.")
+    access: ShareAccess = strawberry.field(description="Read, or read and write.")
+    status: ShareStatus = strawberry.field(description="Whether the person can use it now.")
+    created_at: datetime = strawberry.field(description="When it was given.")
+    pk: strawberry.Private[int]
+    dossier_id: strawberry.Private[int]
+
+    @strawberry.field(description="The dossier; null while the viewer may not see it (for its holder: a pending "
+                                  "or suspended share).")
+    async def dossier(self, info: Info) -> Optional["Dossier"]:
+        access = await info.context.loader(accesses).load((info.context.actor, self.dossier_id))
+        return Dossier.from_access(access) if access is not None else None
+
+    @classmethod
+    def from_model(cls, row: ShareRow) -> "Share":
+        return cls(id=strawberry.ID(to_global_id("Share", row.id)), email=row.email, access=ShareAccess(row.access),
+                   status=ShareStatus(row.status), created_at=row.created_at, pk=row.id, dossier_id=row.dossier_id)
+
+
+@rules(audience=Audience.CONTENT, reads=("pk", "account_id"))
+@strawberry.type(description="A client's file (D1): the profile, entries, measurements; who may see it follows "
+                             "D2–D4, and a dossier one may not see is answered as if it did not exist.")
 class Dossier(Node):
-    row: strawberry.Private[DossierRow]
+    id: strawberry.ID = strawberry.field(description="The dossier's global id.")
+    client_name: str = strawberry.field(description="The client's name.", metadata=CONTENT)
+    reference: Optional[str] = strawberry.field(description="The practice's own reference for the client.",
+                                                metadata=CONTENT)
+    date_of_birth: Optional[date] = strawberry.field(description="The client's date of birth.", metadata=CONTENT)
+    free_fields: list[FreeField] = strawberry.field(description="The profile's named free fields (D1), in the "
+                                                                "order they were given.", metadata=CONTENT)
+    archived: bool = strawberry.field(description="Archived: hidden from default lists, read-only (D6).")
+    pk: strawberry.Private[int]
+    account_id: strawberry.Private[int]
+    # What the viewer may do with it, when the loading query computed it already.
+    access: strawberry.Private[Optional[DossierAccess]] = None
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id("Dossier", self.row.id))
+    async def _access(self, info: Info) -> Optional[DossierAccess]:
+        if self.access is None:
+            self.access = await info.context.loader(accesses).load((info.context.actor, self.pk))
+        return self.access
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    def client_name(self, info: Info) -> str:
-        return shown(info, self.row.id, self.row.account_id, self.row.client_name)
-
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    def reference(self, info: Info) -> Optional[str]:
-        return shown(info, self.row.id, self.row.account_id, self.row.reference)
-
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    def date_of_birth(self, info: Info) -> Optional[date]:
-        return shown(info, self.row.id, self.row.account_id, self.row.date_of_birth)
-
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    def free_fields(self, info: Info) -> list[FreeField]:
-        """The profile's named free fields (D1), in the order they were given."""
-        fields = [FreeField(name=item["name"], value=item["value"]) for item in self.row.free_fields or []]
-        return shown(info, self.row.id, self.row.account_id, fields)
-
-    @strawberry.field
-    def archived(self) -> bool:
-        return self.row.archived_at is not None
-
-    @strawberry.field
+    @strawberry.field(description="Whether the dossier is active in the current calendar month of its account "
+                                  "(A1): created or changed this month.")
     async def active_this_month(self, info: Info) -> bool:
-        """Active in the current calendar month of the dossier's account (A1)."""
-        account = await info.context.loader(account_queries.accounts_by_id).load(self.row.account_id)
-        month = month_key(info.context.now, account.time_zone)
-        return await info.context.loader(queries.dossiers_active).load((self.row.account_id, month, self.row.id))
+        from domain.accounts import queries as account_queries
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def entries(self, info: Info, first: Optional[int] = None,
-                      after: Optional[str] = None) -> Connection[Entry]:
-        """Newest first."""
-        await _recorded(info, self.row)
-        key = (self.row.id, page_size(first), _cursor_id(decode_cursor(after)))
+        account = await info.context.loader(account_queries.accounts_by_id).load(self.account_id)
+        month = month_key(info.context.now, account.time_zone)
+        return await info.context.loader(queries.dossiers_active).load((self.account_id, month, self.pk))
+
+    @strawberry.field(description="The entries, newest first (a Relay connection).", metadata=CONTENT)
+    async def entries(self, info: Info,
+                      first: First = None,
+                      after: After = None) -> Connection[Entry]:
+        key = (self.pk, page_size(first), cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(queries.entry_pages).load(key)
         return Connection.build([Entry.from_model(row, current) for row, current in rows],
                                 [encode_cursor(row.id) for row, _ in rows], has_next)
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    @strawberry.field(description="The measurements, oldest first, so a series reads like a chart.",
+                      metadata=CONTENT)
     async def measurements(self, info: Info) -> list[Measurement]:
-        await _recorded(info, self.row)
-        rows = await info.context.loader(queries.measurements_by_dossier).load(self.row.id)
+        rows = await info.context.loader(queries.measurements_by_dossier).load(self.pk)
         return [Measurement.from_model(row) for row in rows]
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def shares(self, info: Info) -> list[Annotated["Share", strawberry.lazy("schema.shares.types")]]:
-        from schema.shares.types import shares_of_dossier
-
-        return await shares_of_dossier(info, self.row.id)
-
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def assignees(self, info: Info) -> list[Teammate]:
-        """The account's own teammates only; people outside it see none."""
-        if not sees_team_of(info.context.actor, self.row.account_id):
+    @strawberry.field(description="The live shares of the dossier, for those who manage its shares (the account's "
+                                  "owners and admins, and assigned members); empty for everyone else.")
+    async def shares(self, info: Info) -> list[Share]:
+        access = await self._access(info)
+        if access is None or not access.manages_shares:
             return []
-        rows = await info.context.loader(queries.assignees_by_dossier).load(self.row.id)
+        rows = await info.context.loader(share_queries.shares_by_dossier).load(self.pk)
+        return [Share.from_model(row) for row in rows]
+
+    @strawberry.field(description="The teammates assigned to the dossier (D2), for people of its own account; "
+                                  "empty for share holders from outside.")
+    async def assignees(self, info: Info) -> list[Teammate]:
+        access = await self._access(info)
+        if access is None or not access.sees_team:
+            return []
+        rows = await info.context.loader(queries.assignees_by_dossier).load(self.pk)
         return [Teammate.from_model(row) for row in rows]
 
-    @strawberry.field(extensions=requires(Scope.AUDIT_READ))
-    async def access_log(self, info: Info, first: Optional[int] = None,
-                         after: Optional[str] = None) -> Connection[AccessLogEntry]:
-        """Who read this dossier, newest first (P2). Owners and admins of its account."""
-        try:
-            ensure_may_read_log(info.context.actor, self.row)
-        except Forbidden as error:
-            raise GraphQLError(str(error), extensions={"code": "FORBIDDEN"}) from None
-        key = (self.row.id, self.row.account_id, page_size(first), _cursor_id(decode_cursor(after)))
+    @strawberry.field(description="Who read this dossier's content, newest first (P2). Owners and admins of its "
+                                  "account.")
+    async def access_log(self, info: Info,
+                         first: First = None,
+                         after: After = None
+                         ) -> Connection[AccessLogEntry]:
+        access = await self._access(info)
+        if access is None or not access.reads_access_log:
+            raise GraphQLError("Only owners and admins of the dossier's account may read its access log.",
+                               extensions={"code": "FORBIDDEN"})
+        key = (self.pk, self.account_id, page_size(first), cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(access_log_pages).load(key)
-        return Connection.build([AccessLogEntry(row=row) for row in rows],
-                                [encode_cursor(row.id) for row in rows], has_next)
+        return Connection.build([AccessLogEntry(user_id=strawberry.ID(to_global_id("User", row["user_id"])),
+                                                email=row["email"], read_at=row["read_at"],
+                                                account_id=row["account_id"]) for row in rows],
+                                [encode_cursor(row["id"]) for row in rows], has_next)
 
     @classmethod
-    def from_model(cls, row: DossierRow) -> "Dossier":
-        return cls(row=row)
+    def from_model(cls, row: DossierRow, access: Optional[DossierAccess] = None) -> "Dossier":
+        return cls(id=strawberry.ID(to_global_id("Dossier", row.id)), client_name=row.client_name,
+                   reference=row.reference, date_of_birth=row.date_of_birth,
+                   free_fields=[FreeField(name=item["name"], value=item["value"]) for item in row.free_fields or ()],
+                   archived=row.archived_at is not None, pk=row.id, account_id=row.account_id, access=access)
+
+    @classmethod
+    def from_access(cls, access: DossierAccess) -> "Dossier":
+        return cls.from_model(access.dossier, access)
 
 
-async def _recorded(info: Info, row: DossierRow) -> None:
-    pending = note_read(info, row.id, row.account_id)
-    if pending is not None:
-        await pending
+def _holds(info: Info, row: ShareRow) -> bool:
+    actor = info.context.actor
+    return row.user_id == actor.user_id or (row.user_id is None and row.email == actor.email)
 
 
-def _cursor_id(cursor: list[str] | None) -> int | None:
-    if cursor is None:
+async def shares_of_viewer(info: Info, user_row: UserRow) -> list[Share]:
+    """`me.shares`: the live shares given to the viewer, in the order they were given."""
+    # I1: what waits under an address is not shown to a login that has not proven it.
+    email = user_row.email if user_row.email_verified else None
+    rows = await info.context.loader(share_queries.shares_held_by).load((user_row.id, email))
+    return [Share.from_model(row) for row in rows]
+
+
+async def _share_node(info: Info, pk: int) -> Optional[Share]:
+    row = await info.context.loader(share_queries.shares_by_id).load(pk)
+    if row is None:
         return None
-    if not cursor or not cursor[0].isdigit():
-        raise GraphQLError("The cursor is not valid.", extensions={"code": "INVALID_INPUT"})
-    return int(cursor[0])
+    if _holds(info, row):
+        return Share.from_model(row)
+    access = await info.context.loader(accesses).load((info.context.actor, row.dossier_id))
+    return Share.from_model(row) if access is not None and access.manages_shares else None
 
 
-@strawberry.type
-class ActiveClientUsage:
-    """An account's active clients in one month (A6)."""
-
-    usage: strawberry.Private[queries.Usage]
-
-    @strawberry.field
-    def month(self) -> str:
-        return self.usage.month
-
-    @strawberry.field
-    def count(self) -> int:
-        return self.usage.count
-
-    @strawberry.field
-    def limit(self) -> Optional[int]:
-        return self.usage.limit
-
-    @strawberry.field
-    def resets_on(self) -> date:
-        return self.usage.resets_on
-
-    @strawberry.field
-    async def active_dossiers(self, info: Info) -> list[Dossier]:
-        """Those active in the month that the viewer may see (one batch for all months)."""
-        key = (info.context.actor, self.usage.account_id, self.usage.month)
-        rows = await info.context.loader(queries.active_dossiers).load(key)
-        return [Dossier.from_model(row) for row in rows]
-
-
-def _invalid(error: DomainError) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": "INVALID_INPUT", "field": list(error.field)})
-
-
-async def _usages(info: Info, account, months: list[str]) -> list[ActiveClientUsage]:
-    """Counts and today's cap through per-request loaders: shared with `subscription`,
-    and `usage` + `usageHistory` in one request read the counts once."""
-    ctx = info.context
-    counts, subscription = await asyncio.gather(
-        ctx.loader(queries.month_counts).load_many([(account.id, month) for month in months]),
-        ctx.loader(subscriptions_by_account).load(account.id))
-    return [ActiveClientUsage(usage=queries.usage_in(account.id, month, count, subscription, ctx.catalog))
-            for month, count in zip(months, counts)]
-
-
-async def usage_of(info: Info, account, month: str | None) -> ActiveClientUsage:
-    """`Account.usage(month)`; the account was already checked to be the principal's."""
-    try:
-        key = queries.check_month(month, info.context.now, account.time_zone)
-    except DomainError as error:
-        raise _invalid(error) from None
-    return (await _usages(info, account, [key]))[0]
-
-
-async def usage_history_of(info: Info, account, last: int) -> list[ActiveClientUsage]:
-    """`Account.usageHistory(last)`: this month and the ones before it (A6)."""
-    try:
-        months = queries.history_months(account, last=last, now=info.context.now)
-    except DomainError as error:
-        raise _invalid(error) from None
-    return await _usages(info, account, months)
+register_node("Share", _share_node)

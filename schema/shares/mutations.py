@@ -11,7 +11,7 @@ from domain.shares import service
 from schema.context import Info
 from schema.errors import UserError, mutate
 from schema.relay import from_global_id, to_global_id
-from schema.shares.types import Share, ShareAccess
+from schema.dossiers.types import Share, ShareAccess
 
 
 @strawberry.input

@@ -22,15 +22,18 @@ async def test_another_accounts_billing_and_audit_stay_hidden_through_membership
     names = await api.data(THROUGH_MEMBERSHIPS % "", token=owner_a["accessToken"])
     assert sorted(m["account"]["name"] for m in names["me"]["memberships"]) == [
         "Practice a-owner", "Practice b-owner"]
-    # Scope-gated data needs the role in that account: act in it first.
-    for field in ("ledger { id }", "auditLog { edges { cursor } }", "machineCredentials { clientId }"):
+    # Account data needs acting in that account (issue 10 item 3): name and role only.
+    for field in ("ledger { id }", "auditLog { edges { cursor } }", "machineCredentials { clientId }",
+                  "subscription { seats }", "usage { count }", "usageHistory { count }",
+                  "teammates { user { email } }"):
         body = await api(THROUGH_MEMBERSHIPS % field, token=owner_a["accessToken"])
         codes = {e["extensions"]["code"] for e in body["errors"]}
         assert codes == {"FORBIDDEN"}, (field, body["errors"])
-    # What every teammate of an account may see stays visible in each of them.
-    seats = await api.data(THROUGH_MEMBERSHIPS % "subscription { seats } usage { count }",
-                           token=owner_a["accessToken"])
-    assert [m["account"]["subscription"]["seats"] for m in seats["me"]["memberships"]] == [1, 1]
+        assert [e["path"][2] for e in body["errors"]] == [1], body["errors"]  # B only, never A
+    # In the account it acts in, the same fields answer.
+    own = await api.data("{ account { subscription { seats } usage { count } teammates { role } } }",
+                         token=owner_a["accessToken"])
+    assert own["account"]["subscription"]["seats"] == 1
 
 
 def test_previous_jwt_secrets_cannot_replace_or_weaken_the_signing_key():

@@ -38,9 +38,14 @@ def counting_statements() -> Iterator[list[str]]:
 
 
 async def statements_of(api, query: str, variables: dict | None = None, **kwargs) -> list[str]:
-    """The statements of one request, which must succeed without top-level errors."""
-    with counting_statements() as sql:
-        await api.data(query, variables, **kwargs)
+    """The statements of one request, which must succeed without top-level errors (the
+    test client's outbox delivery after the request is not counted)."""
+    deliver, api.deliver = api.deliver, False
+    try:
+        with counting_statements() as sql:
+            await api.data(query, variables, **kwargs)
+    finally:
+        api.deliver = deliver
     return list(sql)
 
 

@@ -1,0 +1,72 @@
+"""Active-client usage (A6): an account's count, cap and active dossiers per month."""
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Optional
+
+import strawberry
+from graphql import GraphQLError
+
+from auth.audiences import Audience
+from domain.billing.queries import subscriptions_by_account
+from domain.core.errors import DomainError
+from domain.dossiers import queries
+from schema.context import Info
+from schema.dossiers.types import Dossier
+from schema.rules import rules
+
+
+@rules(audience=Audience.BILLING)
+@strawberry.type(description="An account's active clients in one calendar month of its time zone (A1–A6).")
+class ActiveClientUsage:
+    month: str = strawberry.field(description="The month, \"YYYY-MM\".")
+    count: int = strawberry.field(description="How many different dossiers were active in it (A2).")
+    limit: Optional[int] = strawberry.field(description="The cap of the active-client tier (A3); null: unlimited.")
+    resets_on: date = strawberry.field(description="The first day of the next month, when the count starts again "
+                                                   "at zero (A2).")
+    account_id: strawberry.Private[int]
+
+    @strawberry.field(description="The dossiers active in the month that the viewer may see, by client name.")
+    async def active_dossiers(self, info: Info) -> list[Dossier]:
+        key = (info.context.actor, self.account_id, self.month)
+        page = await info.context.loader(queries.active_dossiers).load(key)
+        return [Dossier.from_access(access) for access in page]
+
+    @classmethod
+    def of(cls, usage: queries.Usage) -> "ActiveClientUsage":
+        return cls(month=usage.month, count=usage.count, limit=usage.limit, resets_on=usage.resets_on,
+                   account_id=usage.account_id)
+
+
+def _invalid(error: DomainError) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": "INVALID_INPUT", "field": list(error.field)})
+
+
+async def _usages(info: Info, account, months: list[str]) -> list[ActiveClientUsage]:
+    """Counts and today's cap through per-request loaders: shared with `subscription`,
+    and `usage` + `usageHistory` in one request read the counts once."""
+    ctx = info.context
+    counts, subscription = await asyncio.gather(
+        ctx.loader(queries.month_counts).load_many([(account.id, month) for month in months]),
+        ctx.loader(subscriptions_by_account).load(account.id))
+    return [ActiveClientUsage.of(queries.usage_in(account.id, month, count, subscription, ctx.catalog))
+            for month, count in zip(months, counts)]
+
+
+async def usage_of(info: Info, account, month: str | None) -> ActiveClientUsage:
+    """`Account.usage(month)`; the account was already checked to be the principal's."""
+    try:
+        key = queries.check_month(month, info.context.now, account.time_zone)
+    except DomainError as error:
+        raise _invalid(error) from None
+    return (await _usages(info, account, [key]))[0]
+
+
+async def usage_history_of(info: Info, account, last: int) -> list[ActiveClientUsage]:
+    """`Account.usageHistory(last)`: this month and the ones before it (A6)."""
+    try:
+        months = queries.history_months(account, last=last, now=info.context.now)
+    except DomainError as error:
+        raise _invalid(error) from None
+    return await _usages(info, account, months)
