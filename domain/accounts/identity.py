@@ -18,6 +18,7 @@ from domain.core.errors import DomainError, ErrorCode
 from domain.core.links import app_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.settings import Settings
+from domain.core.validation import is_reserved_domain
 from domain.outbox.mail import queue_mail
 
 VERIFY = "verify"
@@ -120,6 +121,6 @@ async def resend_verification(user_id: int, settings: Settings, *, security_now:
     """Mail a new link (the old one stops working). Nothing happens for a proven address."""
     async with transaction():
         user = await User.get(id=user_id)
-        if user.email_verified:
-            return
+        if user.email_verified or is_reserved_domain(user.email.rpartition("@")[2]):
+            return  # proven already, or a machine credential's service user (no mailbox)
         await mail_verification(user, settings, security_now=security_now)

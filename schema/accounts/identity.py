@@ -24,82 +24,84 @@ from schema.payloads import OkPayload
 from schema.relay import from_global_id
 
 
-@strawberry.input
+@strawberry.input(description="The token of a verification link (SPEC I1).")
 class VerifyEmailInput:
-    token: str
+    token: str = strawberry.field(description="The `token` query parameter of the mailed link.")
 
 
-@strawberry.input
+@strawberry.input(description="A new password for the signed-in person (SPEC I2).")
 class ChangePasswordInput:
-    current_password: str
-    new_password: str
+    current_password: str = strawberry.field(description="The password as it is now.")
+    new_password: str = strawberry.field(description="10 to 256 characters, two kinds of characters, not the current one.")
 
 
-@strawberry.input
+@strawberry.input(description="Where to mail a password-reset link (SPEC I2).")
 class RequestPasswordResetInput:
-    email: str
+    email: str = strawberry.field(description="The login's address; any address gets the same answer.")
 
 
-@strawberry.input
+@strawberry.input(description="A new password set with a mailed reset token (SPEC I2).")
 class ResetPasswordInput:
-    token: str
-    new_password: str
+    token: str = strawberry.field(description="The `token` query parameter of the mailed link.")
+    new_password: str = strawberry.field(description="10 to 256 characters, two kinds of characters.")
     two_factor_code: Optional[str] = strawberry.field(
         default=None, description="Needed when the login has two-factor sign-in on: the mailbox alone is one factor.")
 
 
-@strawberry.input
+@strawberry.input(description="Move the signed-in person's login to another address (SPEC I3).")
 class RequestEmailChangeInput:
-    new_email: str
-    password: str
+    new_email: str = strawberry.field(description="The new address; it is proven before the change takes effect.")
+    password: str = strawberry.field(description="The person's password.")
 
 
-@strawberry.input
+@strawberry.input(description="The token of an email-change link (SPEC I3).")
 class ConfirmEmailChangeInput:
-    token: str
+    token: str = strawberry.field(description="The `token` query parameter of the link mailed to the new address.")
 
 
-@strawberry.input
+@strawberry.input(description="Which of your sessions to end (SPEC I4).")
 class EndSessionInput:
-    session_id: strawberry.ID
+    session_id: strawberry.ID = strawberry.field(description="A `Session.id` from `me.sessions`.")
 
 
-@strawberry.input
+@strawberry.input(description="The first code of a new authenticator (SPEC I5).")
 class ConfirmTwoFactorInput:
-    code: str
+    code: str = strawberry.field(description="Six digits from the authenticator app.")
 
 
-@strawberry.input
+@strawberry.input(description="Turn two-factor sign-in off (SPEC I5).")
 class DisableTwoFactorInput:
-    password: str
-    code: str
+    password: str = strawberry.field(description="The person's password.")
+    code: str = strawberry.field(description="A current six-digit code, or an unused recovery code.")
 
 
-@strawberry.input
+@strawberry.input(description="What to change in the account the token acts in; left out: unchanged.")
 class UpdateAccountInput:
-    name: Optional[str] = None
-    time_zone: Optional[str] = None
-    require_two_factor: Optional[bool] = None
+    name: Optional[str] = strawberry.field(default=None, description="The organisation's name (owners and admins).")
+    time_zone: Optional[str] = strawberry.field(
+        default=None, description="A canonical IANA zone (owners); applies from now on, nothing stored is rewritten.")
+    require_two_factor: Optional[bool] = strawberry.field(
+        default=None, description="Require two-factor sign-in of every teammate (owners, who must have it on).")
 
 
-@strawberry.type
+@strawberry.type(description="A new TOTP secret, pending until its first code confirms it (SPEC I5).")
 class TwoFactorEnrollmentPayload:
     secret: Optional[str] = strawberry.field(default=None, description="The TOTP secret (base32), shown once.")
     otpauth_uri: Optional[str] = strawberry.field(default=None, description="The same secret as an otpauth:// URI for a QR code.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="Two-factor sign-in is on: the recovery codes, shown once (SPEC I5).")
 class TwoFactorConfirmationPayload:
     recovery_codes: Optional[list[str]] = strawberry.field(
         default=None, description="Ten single-use recovery codes, shown once: keep them somewhere safe.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="The account as changed.")
 class AccountPayload:
-    account: Optional[Account] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    account: Optional[Account] = strawberry.field(default=None, description="The account after the change.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
 def _ok(_: object) -> dict:
