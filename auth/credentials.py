@@ -17,7 +17,7 @@ from datetime import datetime
 
 from auth import two_factor
 from auth.models import RefreshToken, UserSession
-from auth.passwords import hash_password, verify_password
+from auth.passwords import hash_password_off_loop, verify_password_off_loop
 from auth.sessions import (
     InvalidCredentials, Session, TwoFactorInvalid, TwoFactorRequired, end_other_sessions, issue_session,
 )
@@ -46,9 +46,9 @@ async def at_least(seconds: float, work):  # noqa: ANN001, ANN201 - an awaitable
         await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
 
 
-def _check_new_password(new_password: str, *, old_hash: str | None, field: str = "newPassword") -> None:
+async def _check_new_password(new_password: str, *, old_hash: str | None, field: str = "newPassword") -> None:
     check_password(new_password, field=field)
-    if old_hash and verify_password(old_hash, new_password):
+    if old_hash and await verify_password_off_loop(old_hash, new_password):
         raise InvalidInput("Choose a password other than the current one.", field=(field,))
 
 
@@ -58,10 +58,10 @@ async def change_password(tokens: TokenService, user_id: int, session_id: int | 
     every other session and every older access token ends."""
     user = await User.get(id=user_id)
     if not current_password or len(current_password) > MAX_PASSWORD \
-            or not verify_password(user.password_hash, current_password):
+            or not await verify_password_off_loop(user.password_hash, current_password):
         raise InvalidCredentials(field=("currentPassword",))
-    _check_new_password(new_password, old_hash=user.password_hash)
-    new_hash = hash_password(new_password)
+    await _check_new_password(new_password, old_hash=user.password_hash)
+    new_hash = await hash_password_off_loop(new_password)
     async with transaction():
         user.password_hash = new_hash
         user.token_version += 1
@@ -115,13 +115,13 @@ async def reset_password(tokens: TokenService, token: str, new_password: str, *,
     user = await User.get(id=found.user_id)
     if user.email != found.email:
         raise TokenInvalid()
-    _check_new_password(new_password, old_hash=None)
+    await _check_new_password(new_password, old_hash=None)
     if user.two_factor_enabled:
         if not (two_factor_code or "").strip():
             raise TwoFactorRequired()
         if not await two_factor.verify_second_factor(user, two_factor_code, now=now, security_now=security_now):
             raise TwoFactorInvalid()
-    new_hash = hash_password(new_password)
+    new_hash = await hash_password_off_loop(new_password)
     async with transaction():
         await claim_token(found, security_now=security_now)
         user.password_hash = new_hash

@@ -123,7 +123,7 @@ async def _redis_call(settings: Any, work) -> Any:  # noqa: ANN001 - work: (clie
     try:
         return await work(_redis(settings))
     except (OSError, ConnectionError, asyncio.TimeoutError, RedisError) as error:
-        log.error("rate limit: Redis unavailable (%s); refusing the attempt", type(error).__name__)
+        log.error("rate limit: Redis unavailable (%s: %s); refusing the attempt", type(error).__name__, error)
         raise CounterUnavailable() from error
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from auth import two_factor
 from auth.errors import InvalidCredentials, TwoFactorInvalid, TwoFactorRequired  # noqa: F401 (re-exported)
 from auth.models import RefreshToken, UserSession
-from auth.passwords import hash_password, needs_rehash, verify_password
+from auth.passwords import hash_password_off_loop, needs_rehash, verify_password_off_loop
 from auth.scopes import format_scopes, scopes_for
 from auth.tokens import ACCESS, TokenService
 from domain.accounts.models import Membership, User
@@ -139,7 +139,7 @@ async def log_in(tokens: TokenService, email: str, password: str, *, now: dateti
         raise InvalidCredentials()
     user = await User.get_or_none(email=address)
     # verify_password spends one argon2 verification even for an unknown email (P4).
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not await verify_password_off_loop(user.password_hash if user else None, password) or user is None:
         await _record_failed_sign_in(user, address, now=now)
         raise InvalidCredentials()
     if user.two_factor_enabled:
@@ -149,9 +149,10 @@ async def log_in(tokens: TokenService, email: str, password: str, *, now: dateti
         if not await two_factor.verify_second_factor(user, two_factor_code, now=now, security_now=security_now):
             await _record_failed_sign_in(user, address, now=now, reason="two_factor")
             raise TwoFactorInvalid()
+    rehashed = await hash_password_off_loop(password) if needs_rehash(user.password_hash) else None
     async with transaction():
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if rehashed is not None:
+            user.password_hash = rehashed
             await user.save(update_fields=["password_hash"])
         session = await issue_session(tokens, user, security_now=security_now, client=client)
         await record(AuditAction.SIGN_IN, now=now, account_id=session.account_id,

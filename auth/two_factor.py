@@ -13,6 +13,7 @@ digits, SHA-1 — what authenticator apps speak) and ten single-use recovery cod
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -206,7 +207,7 @@ async def disable(user_id: int, password: str, code: str, *, now: datetime, secu
                   verify_password: Callable[[str | None, str], bool]) -> None:
     """Turn two-factor off: needs the password and a current code (or a recovery code)."""
     user = await User.get(id=user_id)
-    if not verify_password(user.password_hash, password or ""):
+    if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
         raise InvalidCredentials(field=("password",))
     if not user.two_factor_enabled:
         raise InvalidInput("Two-factor sign-in is not on.")

@@ -13,6 +13,7 @@ What follows the person, and what stays with the old address (docs/identity.md):
   place, and the person's old one stays under the old address."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Callable
 
@@ -54,7 +55,8 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
     that already has a login gets the same answer and no mail (no enumeration)."""
     address = normalize_email(new_email, field="newEmail")
     user = await User.get(id=user_id)
-    if not verify_password(user.password_hash, password or ""):
+    # In a thread: argon2 would stall the event loop (auth.passwords).
+    if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
         raise WrongPassword()
     if address == user.email:
         raise InvalidInput("This is your address already.", field=("newEmail",))
