@@ -211,3 +211,13 @@ async def test_machine_credentials_are_not_affected_by_the_policy(api):
     issued = (await api.data(ISSUE, {"id": created["credential"]["clientId"],
                                      "secret": created["clientSecret"]}))["issueMachineToken"]
     assert (await api.data(DOSSIERS, token=issued["accessToken"]))["dossiers"] == {"edges": []}
+
+
+def test_every_mutation_carries_the_two_factor_gate():
+    """I5 cannot be forgotten by a new mutation: the gate is added when the schema is built."""
+    from schema.schema import Mutation
+    from schema.two_factor_gate import TwoFactorGate
+
+    ungated = [f.python_name for f in Mutation.__strawberry_definition__.fields
+               if not any(isinstance(e, TwoFactorGate) for e in f.extensions)]
+    assert ungated == []
