@@ -70,11 +70,13 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "reachable"})
 
 
-def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
-    """`manage_db=False` lets tests own the database connection."""
+def create_app(settings: Settings | None = None, *, manage_db: bool = True, compiled: bool = True) -> Starlette:
+    """`manage_db=False` lets tests own the database connection; `compiled=False` serves
+    through the standard completion only (the differential test's reference)."""
     settings = settings or load_settings()
     two_factor.configure(settings)
-    schema = with_deadline(build_schema(extensions=graphql_extensions(settings)), settings.execution_timeout_seconds)
+    schema = with_deadline(build_schema(extensions=graphql_extensions(settings), compiled=compiled),
+                           settings.execution_timeout_seconds)
     graphql = CasebookGraphQL(
         settings,
         schema=schema,
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.graphql = graphql
     app.state.metrics = metrics
     return app
 

@@ -107,15 +107,73 @@ async def deliver_outbox(settings) -> None:
     await Worker(handlers(settings), name="test-worker").drain()
 
 
+# Issue 16: every query the API tests send runs through both executors, and their
+# answers must be identical (CASEBOOK_DIFFERENTIAL=0 switches the check off).
+DIFFERENTIAL = os.environ.get("CASEBOOK_DIFFERENTIAL", "1") != "0"
+
+
+def _is_query(document: str) -> bool:
+    from graphql import GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
+
+    try:
+        parsed = parse(document)
+    except GraphQLSyntaxError:
+        return False
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    return len(operations) == 1 and operations[0].operation is OperationType.QUERY
+
+
+def _comparable(body: dict) -> dict:
+    """What two executors must agree on: data, and each error's message, path and code."""
+    errors = [(e.get("message"), e.get("path"), (e.get("extensions") or {}).get("code"))
+              for e in body.get("errors") or []]
+    return {"data": body.get("data"), "errors": errors}
+
+
+def reference_app(app):
+    """The same service through the standard completion, recording no reads (the
+    compiled run already did), so comparing changes nothing."""
+    from api.app import create_app
+
+    reference = create_app(app.state.settings, manage_db=False, compiled=False)
+    view = reference.state.graphql
+    build = view.get_context
+
+    async def without_reads(request, response):
+        context = await build(request, response)
+
+        async def nothing() -> None:
+            context.reads.clear()
+
+        context.flush_reads = nothing
+        return context
+
+    view.get_context = without_reads
+    return reference
+
+
+def _compare(query: str, reference: dict, body: dict) -> None:
+    expected, got = _comparable(reference), _comparable(body)
+    if expected != got:
+        import difflib
+        import json
+
+        diff = "\n".join(difflib.unified_diff(json.dumps(expected, indent=1, sort_keys=True).splitlines(),
+                                              json.dumps(got, indent=1, sort_keys=True).splitlines(),
+                                              "standard", "compiled", lineterm=""))
+        raise AssertionError(f"the compiled executor answered differently:\n{query}\n{diff}")
+
+
 class Api:
     """Posts GraphQL to the in-process ASGI app, as a client app would over HTTP. After
     each request the outbox is delivered, as a running worker would (`deliver=False`
-    leaves it to the test)."""
+    leaves it to the test). Queries also run through the standard executor (above)."""
 
     def __init__(self, app, *, deliver: bool = True):
         self.app = app
         self.deliver = deliver
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        self._reference = None
 
     async def __call__(self, query: str, variables: dict | None = None, *, token: str | None = None,
                        now: str | None = None, headers: dict | None = None) -> dict:
@@ -124,11 +182,36 @@ class Api:
             sent["authorization"] = f"Bearer {token}"
         if now:
             sent["x-casebook-now"] = now
+        # The reference runs first and writes nothing, so both see the same database.
+        reference = await self._reference_answer(query, variables, sent) if DIFFERENTIAL and _is_query(query) else None
         response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=sent)
         assert response.status_code in (200, 400), response.text
         if self.deliver:
             await deliver_outbox(self.app.state.settings)
+        body = response.json()
+        if reference is not None and response.status_code == 200:
+            _compare(query, reference, body)
+        return body
+
+    async def _reference_answer(self, query: str, variables: dict | None, headers: dict) -> dict:
+        if self._reference is None:
+            app = reference_app(self.app)
+            self._reference = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        import logging
+
+        logging.disable(logging.CRITICAL)  # the reference's request lines and errors are not the test's
+        try:
+            response = await self._reference.post("/graphql", json={"query": query, "variables": variables or {}},
+                                                  headers=headers)
+        finally:
+            logging.disable(logging.NOTSET)
         return response.json()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        if self._reference is not None:
+            await self._reference.aclose()
+
 
     async def data(self, query: str, variables: dict | None = None, **kwargs: Any) -> dict:
         """The `data` of a response that must have no top-level errors."""
@@ -143,7 +226,7 @@ async def api(db, settings):
 
     client = Api(create_app(settings, manage_db=False))
     yield client
-    await client.http.aclose()
+    await client.aclose()
 
 
 def pytest_collection_modifyitems(config, items):

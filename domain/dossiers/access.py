@@ -14,12 +14,13 @@ share, whether it exists, is foreign or is visible, so timing tells nothing eith
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 
 from tortoise import connections
 
 from domain.core.actor import Actor
-from domain.core.db import execute
+from domain.core.db import Row, fetch_rows
 from domain.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from domain.dossiers.models import Dossier
 
@@ -32,6 +33,8 @@ ACTIVE = "ACTIVE"
 DOSSIER_COLUMNS = ("id", "account_id", "client_name", "reference", "date_of_birth", "free_fields",
                    "archived_at", "share_count", "created_at", "updated_at")
 _SELECT_DOSSIER = ", ".join(f"d.{column}" for column in DOSSIER_COLUMNS)
+_CONVERT = {"datetimes": ("archived_at", "created_at", "updated_at"), "dates": ("date_of_birth",),
+            "json_columns": ("free_fields",)}
 
 
 class DossierArchived(DomainError):
@@ -45,7 +48,8 @@ class DossierArchived(DomainError):
 class DossierAccess:
     """A dossier as one actor may use it."""
 
-    dossier: Dossier
+    # The dossier's columns (DOSSIER_COLUMNS), as read.
+    row: Row
     # READ or WRITE (D2, D3).
     level: str
     # The actor works in the dossier's own account (a teammate or its machine credential).
@@ -54,6 +58,11 @@ class DossierAccess:
     assigned: bool
     # Owners and admins of the dossier's account acting in it.
     manages_account: bool
+
+    @cached_property
+    def dossier(self) -> Dossier:
+        """The dossier as a model, for services that change it (reads use `row`)."""
+        return Dossier._init_from_db(**{column: getattr(self.row, column) for column in DOSSIER_COLUMNS})
 
     @property
     def can_write(self) -> bool:
@@ -91,15 +100,15 @@ def _level(actor: Actor, account_id: int, assigned: bool, shared: str | None) ->
     return None
 
 
-def access_from_row(actor: Actor, row: dict[str, Any]) -> DossierAccess | None:
-    """Build the access from a row of `_ACCESS_SQL`-shaped columns; None when not visible."""
-    assigned, shared = bool(row["assigned"]), row["shared"]
-    level = _level(actor, row["account_id"], assigned, shared)
+def access_from_row(actor: Actor, row: Row) -> DossierAccess | None:
+    """Build the access from a row of the dossier's columns plus `assigned` and `shared`
+    (`_access_columns`); None when the actor may not see it."""
+    assigned = bool(row.assigned)
+    level = _level(actor, row.account_id, assigned, row.shared)
     if level is None:
         return None
-    dossier = Dossier._init_from_db(**{column: row[column] for column in DOSSIER_COLUMNS})
-    own = _own(actor, row["account_id"])
-    return DossierAccess(dossier, level, own, assigned, own and actor.manages_account)
+    own = _own(actor, row.account_id)
+    return DossierAccess(row, level, own, assigned, own and actor.manages_account)
 
 
 def _access_columns(first_param: int) -> tuple[str, int]:
@@ -128,12 +137,12 @@ async def accesses(keys: Sequence[tuple[Actor, int]]) -> list[DossierAccess | No
             continue
         columns, next_param = _access_columns(1)
         placeholders = ", ".join(f"${n}" for n in range(next_param, next_param + len(ids)))
-        _, rows = await execute(conn, f"SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                                      f"WHERE d.id IN ({placeholders})", [*_actor_params(actor), *ids])
+        rows = await fetch_rows(conn, f"SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
+                                      f"WHERE d.id IN ({placeholders})", [*_actor_params(actor), *ids], **_CONVERT)
         for row in rows:
             access = access_from_row(actor, row)
             if access is not None:
-                found[(actor, access.dossier.id)] = access
+                found[(actor, access.row.id)] = access
     return [found.get((actor, dossier_id)) for actor, dossier_id in keys]
 
 
@@ -163,9 +172,9 @@ async def writable_entry_dossier(actor: Actor, entry_id: int) -> Dossier:
     """The dossier of an entry this actor may revise; NotFound("entry") when the entry is
     missing or its dossier not visible — one statement either way, like `accesses`."""
     columns, next_param = _access_columns(1)
-    _, rows = await execute(connections.get("default"),
+    rows = await fetch_rows(connections.get("default"),
                             f"SELECT {_SELECT_DOSSIER}, {columns} FROM entry e JOIN dossier d ON d.id = e.dossier_id "
-                            f"WHERE e.id = ${next_param}", [*_actor_params(actor), entry_id])
+                            f"WHERE e.id = ${next_param}", [*_actor_params(actor), entry_id], **_CONVERT)
     access = access_from_row(actor, rows[0]) if rows and (actor.is_paid or actor.is_guest) else None
     if access is None:
         raise NotFound("entry", field=("entryId",))
@@ -232,7 +241,7 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
                   f"JOIN share s2 ON s2.dossier_id = d.id WHERE s2.user_id = $2 AND s2.status = '{ACTIVE}' "
                   f"AND s2.revoked_at IS NULL{not_own}{extra} ORDER BY d.client_name, d.id LIMIT {limit}) shared_half")
     sql = f"SELECT * FROM ({' UNION ALL '.join(halves)}) page ORDER BY client_name, id LIMIT {limit}"
-    _, rows = await execute(connections.get("default"), sql, params)
+    rows = await fetch_rows(connections.get("default"), sql, params, **_CONVERT)
     page = [access for access in (access_from_row(actor, row) for row in rows) if access is not None]
     return page[:first], len(rows) > first
 

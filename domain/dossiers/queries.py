@@ -18,7 +18,7 @@ from domain.billing.models import Subscription
 from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
 from domain.core.clock import month_key, months_back, next_month_start, parse_month
-from domain.core.db import execute
+from domain.core.db import Row, execute, fetch_rows
 from domain.core.errors import InvalidInput
 from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import ActiveDossier, ActiveMonth, Dossier, DossierAssignment, Entry, EntryRevision, Measurement
@@ -42,13 +42,15 @@ async def measurements_by_id(ids: Sequence[int]) -> list[Measurement | None]:
 EntryPageKey = tuple[int, int, "int | None"]
 
 
-# An entry with its current version (None only if that row were missing).
-CurrentEntry = tuple[Entry, "EntryRevision | None"]
+# The columns of an entry with its current version: the entry's, and the version's
+# body, author and time (`CURRENT_ENTRY`).
+_CURRENT_ENTRY = ("e.id, e.account_id, e.dossier_id, e.kind, e.current_version, r.body, r.author_user_id, "
+                  "r.author_email, r.written_at")
 
 
-async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[CurrentEntry], bool]]:
+async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Row], bool]]:
     """Newest first: one page of entries per dossier, as (entries, has_next_page), each
-    entry with its current version.
+    entry a row with its current version's text, author and time.
 
     A page of 20 dossiers asks for 20 pages at once. One query serves all dossiers that
     ask for the same page size and cursor (in practice: all of them) with
@@ -60,7 +62,7 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[CurrentEn
     groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
     for dossier_id, first, before_id in keys:
         groups[(first, before_id)].append(dossier_id)
-    pages: dict[EntryPageKey, tuple[list[CurrentEntry], bool]] = {}
+    pages: dict[EntryPageKey, tuple[list[Row], bool]] = {}
     conn = connections.get("default")
     for (first, before_id), dossier_ids in groups.items():
         ids = sorted(set(dossier_ids))
@@ -72,45 +74,30 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[CurrentEn
             cursor_sql = f" AND id < ${len(params)}"
         params.append(first + 1)
         sql = (
-            "SELECT e.id, e.account_id, e.dossier_id, e.kind, e.current_version, e.created_at, "
-            "r.id AS r_id, r.body AS r_body, r.author_user_id AS r_author_user_id, "
-            "r.author_email AS r_author_email, r.written_at AS r_written_at FROM ("
-            "SELECT id, account_id, dossier_id, kind, current_version, created_at, "
+            f"SELECT {_CURRENT_ENTRY} FROM ("
+            "SELECT id, account_id, dossier_id, kind, current_version, "
             "ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY id DESC) AS rn "
             f"FROM entry WHERE dossier_id IN ({placeholders}){cursor_sql}"
-            f") e LEFT JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
+            f") e JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
             f"WHERE e.rn <= ${len(params)} ORDER BY e.dossier_id, e.id DESC"
         )
-        _, rows = await execute(conn, sql, params)
-        per_dossier: dict[int, list[CurrentEntry]] = {dossier_id: [] for dossier_id in ids}
+        rows = await fetch_rows(conn, sql, params, datetimes=("written_at",))
+        per_dossier: dict[int, list[Row]] = {dossier_id: [] for dossier_id in ids}
         for row in rows:
-            per_dossier[row["dossier_id"]].append(_entry_with_current(row))
+            per_dossier[row.dossier_id].append(row)
         for dossier_id, entries in per_dossier.items():
             pages[(dossier_id, first, before_id)] = (entries[:first], len(entries) > first)
     return [pages[tuple(key)] for key in keys]
 
 
-def _entry_with_current(row: dict) -> CurrentEntry:
-    entry = Entry._init_from_db(id=row["id"], account_id=row["account_id"], dossier_id=row["dossier_id"],
-                                kind=row["kind"], current_version=row["current_version"],
-                                created_at=row["created_at"])
-    current = None if row["r_id"] is None else EntryRevision._init_from_db(
-        id=row["r_id"], account_id=row["account_id"], entry_id=row["id"], version=row["current_version"],
-        body=row["r_body"], author_user_id=row["r_author_user_id"], author_email=row["r_author_email"],
-        written_at=row["r_written_at"])
-    return entry, current
-
-
-async def current_entries_by_id(ids: Sequence[int]) -> list[CurrentEntry | None]:
+async def current_entries_by_id(ids: Sequence[int]) -> list[Row | None]:
     """Entries with their current version, by id (the `node` and payload path)."""
     placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
-    sql = ("SELECT e.id, e.account_id, e.dossier_id, e.kind, e.current_version, e.created_at, "
-           "r.id AS r_id, r.body AS r_body, r.author_user_id AS r_author_user_id, "
-           "r.author_email AS r_author_email, r.written_at AS r_written_at FROM entry e "
+    sql = (f"SELECT {_CURRENT_ENTRY} FROM entry e "
            "JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
            f"WHERE e.id IN ({placeholders})")
-    _, rows = await execute(connections.get("default"), sql, list(ids))
-    return by_key([_entry_with_current(row) for row in rows], ids, lambda pair: pair[0].id)
+    rows = await fetch_rows(connections.get("default"), sql, list(ids), datetimes=("written_at",))
+    return by_key(rows, ids)
 
 
 async def revisions_by_entry(entry_ids: Sequence[int]) -> list[list[EntryRevision]]:
@@ -133,11 +120,19 @@ async def measurements_by_dossier(dossier_ids: Sequence[int]) -> list[list[Measu
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 
-async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Membership]]:
-    rows = await DossierAssignment.filter(dossier_id__in=list(dossier_ids)
-                                          ).select_related("membership__user").order_by("created_at", "id")
-    by_dossier = grouped(rows, dossier_ids, lambda row: row.dossier_id)
-    return [[row.membership for row in group] for group in by_dossier]
+async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
+    """Each dossier's assigned teammates (membership rows with their `user`), in the
+    order they were assigned."""
+    placeholders = ", ".join(f"${n}" for n in range(1, len(dossier_ids) + 1))
+    rows = await fetch_rows(
+        connections.get("default"),
+        "SELECT a.dossier_id, m.id, m.account_id, m.role, m.created_at, u.id AS user_id, u.email, u.name "
+        "FROM dossier_assignment a JOIN membership m ON m.id = a.membership_id JOIN \"user\" u ON u.id = m.user_id "
+        f"WHERE a.dossier_id IN ({placeholders}) ORDER BY a.created_at, a.id", list(dossier_ids),
+        datetimes=("created_at",))
+    for row in rows:
+        row.user = Row(id=row.user_id, email=row.email, name=row.name)
+    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 
 async def dossiers_active(keys: Sequence[tuple[int, str, int]]) -> list[bool]:
@@ -213,5 +208,5 @@ async def active_dossiers(keys: Sequence[ActiveKey]) -> list[list[DossierAccess]
     for actor, account_id, month in keys:
         visible = [found[(actor, dossier_id)] for dossier_id in active.get((account_id, month), ())
                    if (actor, dossier_id) in found]
-        result.append(sorted(visible, key=lambda access: (access.dossier.client_name, access.dossier.id)))
+        result.append(sorted(visible, key=lambda access: (access.row.client_name, access.row.id)))
     return result

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from tortoise import connections
 from tortoise.expressions import Q
 
 from domain.core.batching import by_key, grouped
+from domain.core.db import Row, fetch_rows
 from domain.shares.models import Share
 
 
@@ -14,9 +16,13 @@ async def shares_by_id(ids: Sequence[int]) -> list[Share | None]:
     return by_key(await Share.filter(id__in=list(ids), revoked_at__isnull=True), ids)
 
 
-async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Share]]:
-    rows = await Share.filter(dossier_id__in=list(dossier_ids), revoked_at__isnull=True
-                              ).order_by("created_at", "id")
+async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
+    """Each dossier's live shares, oldest first."""
+    placeholders = ", ".join(f"${n}" for n in range(1, len(dossier_ids) + 1))
+    rows = await fetch_rows(connections.get("default"),
+                            "SELECT id, dossier_id, email, access, status, created_at FROM share "
+                            f"WHERE dossier_id IN ({placeholders}) AND revoked_at IS NULL ORDER BY created_at, id",
+                            list(dossier_ids), datetimes=("created_at",))
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 

@@ -76,8 +76,15 @@ class Entry(Node):
         return [EntryRevision.from_model(row) for row in rows]
 
     @classmethod
+    def from_row(cls, row: Any) -> "Entry":
+        """From a row of an entry and its current version (domain.dossiers.queries)."""
+        return cls(id=strawberry.ID(to_global_id("Entry", row.id)), kind=EntryKind(row.kind), body=row.body,
+                   version=row.current_version, author=Author.of(row.author_user_id, row.author_email),
+                   written_at=row.written_at, pk=row.id, dossier_id=row.dossier_id, account_id=row.account_id)
+
+    @classmethod
     def from_model(cls, row: EntryRow, current: EntryRevisionRow) -> "Entry":
-        """An entry with its current version (`current`)."""
+        """An entry just written, with the version written (`current`)."""
         return cls(id=strawberry.ID(to_global_id("Entry", row.id)), kind=EntryKind(row.kind), body=current.body,
                    version=row.current_version, author=Author.of(current.author_user_id, current.author_email),
                    written_at=current.written_at, pk=row.id, dossier_id=row.dossier_id, account_id=row.account_id)

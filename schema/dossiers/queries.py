@@ -35,9 +35,9 @@ async def _dossier_node(info: Info, pk: int) -> Optional[Dossier]:
 
 async def _entry_node(info: Info, pk: int) -> Optional[Entry]:
     found = await info.context.loader(queries.current_entries_by_id).load(pk)
-    if found is None or await visible(info, found[0].dossier_id) is None:
+    if found is None or await visible(info, found.dossier_id) is None:
         return None
-    return Entry.from_model(*found)
+    return Entry.from_row(found)
 
 
 async def _measurement_node(info: Info, pk: int) -> Optional[Measurement]:
@@ -73,7 +73,7 @@ class DossierQuery:
         page, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
                                                 first=page_size(first), after=_after(decode_cursor(after)))
         return Connection.build([Dossier.from_access(access) for access in page],
-                                [encode_cursor(a.dossier.id, a.dossier.client_name) for a in page], has_next)
+                                [encode_cursor(a.row.id, a.row.client_name) for a in page], has_next)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def dossier(self, info: Info, id: strawberry.ID) -> Optional[Dossier]:

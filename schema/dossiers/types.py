@@ -127,8 +127,8 @@ class Dossier(Node):
                       after: After = None) -> Connection[Entry]:
         key = (self.pk, page_size(first), cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(queries.entry_pages).load(key)
-        return Connection.build([Entry.from_model(row, current) for row, current in rows],
-                                [encode_cursor(row.id) for row, _ in rows], has_next)
+        return Connection.build([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows],
+                                has_next)
 
     @strawberry.field(description="The measurements, oldest first, so a series reads like a chart.",
                       metadata=CONTENT)
@@ -180,7 +180,7 @@ class Dossier(Node):
 
     @classmethod
     def from_access(cls, access: DossierAccess) -> "Dossier":
-        return cls.from_model(access.dossier, access)
+        return cls.from_model(access.row, access)
 
 
 def _holds(info: Info, row: ShareRow) -> bool:
