@@ -1,5 +1,6 @@
 """The one boundary where domain errors become GraphQL: `userErrors` (plus a `quote` for
-limits, Q5) in mutation payloads. Resolvers never build error dicts themselves."""
+limits, Q5) in mutation payloads. Resolvers never build error dicts themselves. Pure
+mapping: it reads nothing and opens no transaction."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +12,7 @@ from domain.core import errors as domain_errors
 from graphql import GraphQLError
 
 from domain.core.errors import DomainError, Forbidden, LimitReached
+from schema.billing.quote_types import Quote
 
 ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode")
 log = logging.getLogger("casebook.schema")
@@ -28,6 +30,10 @@ class UserError:
         return cls(code=error.code, message=error.message, field=list(error.field) or None)
 
 
+def _fields_of(payload: type) -> set[str]:
+    return {name for cls in payload.__mro__ for name in getattr(cls, "__annotations__", {})}
+
+
 async def mutate(info: Any, payload: type[P], call: Callable[[], Awaitable[Any]],
                  on_success: Callable[[Any], dict[str, Any]]) -> P:
     """Run one domain call; map its result, or its user error, into the payload.
@@ -41,10 +47,9 @@ async def mutate(info: Any, payload: type[P], call: Callable[[], Awaitable[Any]]
                            extensions={"code": "FORBIDDEN"}) from None
     except LimitReached as error:
         fields: dict[str, Any] = {"user_errors": [UserError.from_error(error)]}
-        if "quote" in getattr(payload, "__annotations__", {}) or hasattr(payload, "quote"):
-            from schema.limits import quote_for_lift
-
-            fields["quote"] = await quote_for_lift(info, error.lift)
+        # The domain stored the quote (Q5) already, for whoever may see it; this only maps it.
+        if error.quote is not None and "quote" in _fields_of(payload):
+            fields["quote"] = Quote.from_stored(error.quote)
         return payload(**fields)
     except DomainError as error:
         return payload(user_errors=[UserError.from_error(error)])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable
+from typing import Any
 
 from graphql import (
     GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type, is_object_type,
@@ -110,13 +110,15 @@ _SIMPLE_ARGUMENT_TYPES = frozenset({"Int", "Float", "String", "Boolean", "ID"})
 
 
 class FieldPlan:
-    __slots__ = ("key", "kind", "value", "shape", "field_def", "node", "strawberry", "scopes", "info_name")
+    __slots__ = ("key", "kind", "value", "shape", "field_def", "node", "strawberry", "scopes", "info_name",
+                 "has_objects")
 
     def __init__(self, key: str, kind: int, value: Any, shape: Any = None, field_def: Any = None,
                  node: Any = None, strawberry: Any = None, scopes: tuple = (), info_name: str | None = None):
         self.key, self.kind, self.value, self.shape = key, kind, value, shape
         self.field_def, self.node, self.strawberry, self.scopes, self.info_name = (
             field_def, node, strawberry, scopes, info_name)
+        self.has_objects = _has_objects(shape)
 
 
 class ObjectPlan:
@@ -129,6 +131,12 @@ class ObjectPlan:
         self.reads_content = False
         self.is_type_of = object_type.is_type_of
         self.nodes = nodes  # keeps the field nodes alive while the plan is cached under their ids
+
+
+def _has_objects(shape: Any) -> bool:
+    while shape is not None and shape[0] in (_NONNULL, _LIST):
+        shape = shape[1]
+    return shape is not None and shape[0] is _OBJECT
 
 
 _PLANS: dict[tuple, ObjectPlan | None] = {}
@@ -186,22 +194,16 @@ class CompiledExecutor(CasebookExecutor):
         shape = self._shape(return_type, field_details_list) if self._compilable else None
         if shape is None:
             return super().complete_value(return_type, field_details_list, info, path, result, position_context)
-        try:
-            completed = self._complete_many(shape, [result])
-        except Fallback:
-            return super().complete_value(return_type, field_details_list, info, path, result, position_context)
-        if not self.is_awaitable(completed):
-            return completed[0]
 
-        async def finish() -> Any:
+        async def compiled() -> Any:
             try:
-                return (await completed)[0]
+                return (await self._complete_many(shape, [result]))[0]
             except Fallback:
                 standard = CasebookExecutor.complete_value(self, return_type, field_details_list, info, path,
                                                            result, position_context)
                 return await standard if self.is_awaitable(standard) else standard
 
-        return finish()
+        return compiled()
 
     # -- plans --------------------------------------------------------------------------
 
@@ -312,8 +314,8 @@ class CompiledExecutor(CasebookExecutor):
             self._call_args[id(field)] = found
         return found
 
-    def _complete_many(self, shape: Any, values: list[Any]) -> Any:
-        """Complete values of one shape; a list, or an awaitable of one."""
+    def _complete_leaves(self, shape: Any, values: list[Any]) -> list[Any]:
+        """Complete values of a shape with no object inside (scalars, enums, lists of them)."""
         kind = shape[0]
         if kind is _LEAF:
             coerce = shape[1].coerce_output_value
@@ -331,30 +333,29 @@ class CompiledExecutor(CasebookExecutor):
                 out.append(coerced)
             return out
         if kind is _NONNULL:
-            for value in values:
-                if value is None:
-                    raise Fallback
-            return self._complete_many(shape[1], values)
-        if kind is _LIST:
-            flat: list[Any] = []
-            lengths: list[int | None] = []
-            for value in values:
-                if value is None:
-                    lengths.append(None)
-                elif isinstance(value, (list, tuple)):
-                    lengths.append(len(value))
-                    flat.extend(value)
-                else:
-                    raise Fallback
-            return _then(self._complete_many(shape[1], flat), lambda done: _regroup(done, lengths),
-                         self.is_awaitable)
-        present = [value for value in values if value is not None]
-        if len(present) == len(values):
-            return self._complete_objects(shape[1], values)
-        return _then(self._complete_objects(shape[1], present), lambda done: _refill(done, values),
-                     self.is_awaitable)
+            if any(value is None for value in values):
+                raise Fallback
+            return self._complete_leaves(shape[1], values)
+        flat, lengths = _flatten(values)
+        return _regroup(self._complete_leaves(shape[1], flat), lengths)
 
-    def _complete_objects(self, plan: ObjectPlan, objects: list[Any]) -> Any:
+    async def _complete_many(self, shape: Any, values: list[Any]) -> list[Any]:
+        """Complete values of one shape, all at once (so what they load is batched)."""
+        kind = shape[0]
+        if kind is _LEAF:
+            return self._complete_leaves(shape, values)
+        if kind is _NONNULL:
+            if any(value is None for value in values):
+                raise Fallback
+            return await self._complete_many(shape[1], values)
+        if kind is _LIST:
+            flat, lengths = _flatten(values)
+            return _regroup(await self._complete_many(shape[1], flat), lengths)
+        present = [value for value in values if value is not None]
+        done = await self._complete_objects(shape[1], present)
+        return done if len(present) == len(values) else _refill(done, values)
+
+    async def _complete_objects(self, plan: ObjectPlan, objects: list[Any]) -> list[dict[str, Any]]:
         context = self.context_value
         rules, is_type_of = plan.rules, plan.is_type_of
         for obj in objects:
@@ -369,6 +370,35 @@ class CompiledExecutor(CasebookExecutor):
                     context.note_read(getattr(obj, rules.reads[0]), getattr(obj, rules.reads[1]))
         columns: list[tuple[FieldPlan, list[Any]]] = []
         awaiting: list[tuple[list[Any], int, Any]] = []
+        try:
+            self._fill_columns(plan, objects, columns, awaiting)
+        except Fallback:
+            _close(value for _, _, value in awaiting)
+            raise
+        if awaiting:
+            results = await asyncio.gather(*(value for _, _, value in awaiting), return_exceptions=True)
+            _raise_first(results)
+            for (column, index, _), result in zip(awaiting, results):
+                column[index] = result
+        completed: list[tuple[str, Any]] = []
+        nested: list[tuple[int, Any]] = []
+        for position, (field, column) in enumerate(columns):
+            if field.kind is _TYPENAME:
+                completed.append((field.key, column))
+            elif field.has_objects:
+                completed.append((field.key, None))
+                nested.append((position, self._complete_many(field.shape, column)))
+            else:
+                completed.append((field.key, self._complete_leaves(field.shape, column)))
+        if nested:
+            results = await asyncio.gather(*(done for _, done in nested), return_exceptions=True)
+            _raise_first(results)
+            for (position, _), result in zip(nested, results):
+                completed[position] = (completed[position][0], result)
+        return _rows(completed, len(objects))
+
+    def _fill_columns(self, plan: ObjectPlan, objects: list[Any], columns: list, awaiting: list) -> None:
+        """Each field's raw values for all objects; resolver calls are started, not awaited."""
         is_awaitable = self.is_awaitable
         for field in plan.fields:
             if field.kind is _TYPENAME:
@@ -382,58 +412,41 @@ class CompiledExecutor(CasebookExecutor):
                     raise Fallback from None
                 continue
             arguments = self._arguments(field)
-            column = []
+            column: list[Any] = []
             for index, obj in enumerate(objects):
                 try:
                     value = field.value(obj, **arguments)
                 except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
-                    _close(value for _, _, value in awaiting)
                     raise Fallback from None
                 if is_awaitable(value):
                     awaiting.append((column, index, value))
                     value = None
                 column.append(value)
             columns.append((field, column))
-        if awaiting:
-            return self._after_calls(plan, objects, columns, awaiting)
-        return self._assemble(plan, columns, len(objects))
 
-    async def _after_calls(self, plan: ObjectPlan, objects: list[Any], columns: list, awaiting: list) -> list:
-        results = await asyncio.gather(*(value for _, _, value in awaiting), return_exceptions=True)
-        if any(isinstance(result, BaseException) for result in results):
-            for result in results:
-                if isinstance(result, asyncio.CancelledError):
-                    raise result
-            raise Fallback  # the standard path raises the error where it belongs
-        for (column, index, _), result in zip(awaiting, results):
-            column[index] = result
-        assembled = self._assemble(plan, columns, len(objects))
-        return await assembled if self.is_awaitable(assembled) else assembled
 
-    def _assemble(self, plan: ObjectPlan, columns: list, count: int) -> Any:
-        completed: list[tuple[str, Any]] = []
-        pending: list[tuple[int, Any]] = []
-        for position, (field, column) in enumerate(columns):
-            if field.kind is _TYPENAME:
-                completed.append((field.key, column))
-                continue
-            done = self._complete_many(field.shape, column)
-            if self.is_awaitable(done):
-                pending.append((position, done))
-            completed.append((field.key, done))
-        if not pending:
-            return _rows(completed, count)
+def _raise_first(results: list[Any]) -> None:
+    """After a gather with return_exceptions: cancellation first, else any failure means
+    the standard path (which raises the error where it belongs)."""
+    for result in results:
+        if isinstance(result, asyncio.CancelledError):
+            raise result
+    if any(isinstance(result, BaseException) for result in results):
+        raise Fallback
 
-        async def finish() -> list:
-            results = await asyncio.gather(*(done for _, done in pending), return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
-            for (position, _), result in zip(pending, results):
-                completed[position] = (completed[position][0], result)
-            return _rows(completed, count)
 
-        return finish()
+def _flatten(values: list[Any]) -> tuple[list[Any], list[int | None]]:
+    flat: list[Any] = []
+    lengths: list[int | None] = []
+    for value in values:
+        if value is None:
+            lengths.append(None)
+        elif isinstance(value, (list, tuple)):
+            lengths.append(len(value))
+            flat.extend(value)
+        else:
+            raise Fallback
+    return flat, lengths
 
 
 def _close(values: Any) -> None:
@@ -467,16 +480,6 @@ def _regroup(done: list[Any], lengths: list[int | None]) -> list[Any]:
 def _refill(done: list[Any], values: list[Any]) -> list[Any]:
     it = iter(done)
     return [None if value is None else next(it) for value in values]
-
-
-def _then(value: Any, then: Callable[[Any], Any], is_awaitable: Callable[[Any], bool]) -> Any:
-    if not is_awaitable(value):
-        return then(value)
-
-    async def chained() -> Any:
-        return then(await value)
-
-    return chained()
 
 
 def executor_class(compiled: bool = True) -> type[CasebookExecutor]:

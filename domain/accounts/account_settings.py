@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.accounts.models import Account
-from domain.accounts.teammates import lock_team
+from domain.billing.terms import lock_team
 from domain.audit.service import AuditAction, record
+from domain.billing.catalog import Catalog
 from domain.core.actor import Actor
 from domain.core.db import execute, transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput
@@ -29,7 +30,7 @@ class AccountChange:
     require_two_factor: bool | None = None
 
 
-async def update_account(actor: Actor, change: AccountChange, *, now: datetime,
+async def update_account(actor: Actor, change: AccountChange, *, now: datetime, catalog: Catalog,
                          actor_has_two_factor: bool) -> Account:
     if not actor.manages_account or actor.account_id is None:
         raise Forbidden("only owners and admins change the account")
@@ -44,7 +45,8 @@ async def update_account(actor: Actor, change: AccountChange, *, now: datetime,
     if name is None and zone is None and change.require_two_factor is None:
         raise InvalidInput("Give a name, a time zone or requireTwoFactor to change.")
     async with transaction() as conn:
-        await lock_team(actor.account_id)
+        # The team lock, also after cancellation: naming or securing an account stays allowed.
+        await lock_team(actor.account_id, now=now, catalog=catalog, writable=False)
         account = await Account.get(id=actor.account_id)
         before = {"name": account.name, "timeZone": account.time_zone}
         changed: dict[str, object] = {}

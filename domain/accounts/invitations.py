@@ -11,10 +11,9 @@ from tortoise.exceptions import IntegrityError
 
 from domain.accounts.identity import prove_address
 from domain.accounts.models import Invitation, Membership, User
-from domain.accounts.teammates import (
-    TEAMMATE, lock_team, require_manager, seat_limit_reached, seats_in_use,
-)
-from domain.billing.status import ensure_writable
+from domain.accounts.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
+from domain.billing.catalog import Catalog
+from domain.billing.terms import lock_team, quotes_lift
 from domain import events
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor, Role
@@ -50,7 +49,8 @@ class AcceptedInvitation:
     account_id: int | None
 
 
-async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime,
+@quotes_lift
+async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime, catalog: Catalog,
                           settings: Settings) -> Invitation:
     """Owners and admins invite; only an owner invites an owner. A pending invitation holds
     a seat (S6) until it is accepted, withdrawn or expires. The mail is queued with it (O1)."""
@@ -62,8 +62,7 @@ async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime
     token = new_token()
     try:
         async with transaction():
-            subscription = await lock_team(account_id)
-            await ensure_writable(account_id, now)
+            terms = await lock_team(account_id, now=now, catalog=catalog)
             if await Membership.filter(account_id=account_id, user__email=address).exists():
                 raise AlreadyExists(f"{address} is already a teammate of this account.", field=("email",))
             pending = await Invitation.filter(account_id=account_id, kind=TEAMMATE, email=address,
@@ -74,8 +73,8 @@ async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime
             if pending is not None:
                 # Expired: withdraw it so the new one can take its place.
                 await Invitation.filter(id=pending.id).update(revoked_at=now)
-            if await seats_in_use(account_id, now) + 1 > subscription.seats:
-                raise seat_limit_reached(account_id, subscription.seats)
+            if await seats_in_use(account_id, now) + 1 > terms.seats:
+                raise seat_limit_reached(account_id, terms.seats)
             invitation = await Invitation.create(
                 account_id=account_id, kind=TEAMMATE, email=address, role=role.value,
                 token_hash=token_hash(token), invited_by_id=actor.user_id,
@@ -103,11 +102,12 @@ def _teammate_mail(settings: Settings, token: str, invitation: Invitation) -> st
     )
 
 
-async def accept_invitation(token: str, *, now: datetime, hash_password: Callable[[str], str],
+async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash_password: Callable[[str], str],
                             password: str | None = None, name: str | None = None,
                             signed_in_user_id: int | None = None) -> AcceptedInvitation:
     """A new person sets a password and name; a person with a login must be signed in as
-    the invited email. Returns the user, for whom the caller starts a session."""
+    the invited email. Returns the user, for whom the caller starts a session. A refused
+    seat carries no quote: the person joining does not act in that account (Q5)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvitationInvalid()
     found = await Invitation.get_or_none(token_hash=token_hash(token))
@@ -119,8 +119,7 @@ async def accept_invitation(token: str, *, now: datetime, hash_password: Callabl
     try:
         async with transaction():
             if found.kind == TEAMMATE:
-                subscription = await lock_team(found.account_id)
-                await ensure_writable(found.account_id, now)
+                terms = await lock_team(found.account_id, now=now, catalog=catalog)
             claimed = await Invitation.filter(id=found.id, accepted_at__isnull=True, revoked_at__isnull=True,
                                               expires_at__gt=now).update(accepted_at=now)
             if claimed != 1:
@@ -131,7 +130,7 @@ async def accept_invitation(token: str, *, now: datetime, hash_password: Callabl
             # the share, so that share is announced once.
             if found.kind == TEAMMATE:
                 await prove_address(user, now=now)
-                await _join_team(found, user, subscription.seats, now)
+                await _join_team(found, user, terms.seats, now)
                 return AcceptedInvitation(user, TEAMMATE, found.account_id)
             # Imported here: the shares area builds on this module (invitation links).
             from domain.shares.invitations import accept_share_invitation

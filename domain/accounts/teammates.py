@@ -1,17 +1,18 @@
 """Teammates of an account: seats (S6), roles, removal, and the last owner (SPEC §1, D2, G5, G6).
 
-Every change to an account's team first locks that account's subscription row, so seat
-counts and last-owner checks hold when several processes race (PostgreSQL `FOR UPDATE`;
-on SQLite one process serialises everything anyway)."""
+Every change to an account's team first takes billing's team lock (the account's
+subscription row, `domain.billing.terms.lock_team`), so seat counts and last-owner checks
+hold when several processes race (PostgreSQL `FOR UPDATE`; on SQLite one process
+serialises everything anyway)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from domain.accounts.models import Invitation, Membership
-from domain.billing.status import ensure_writable
 from domain import events
 from domain.audit.service import AuditAction, record
-from domain.billing.models import Subscription
+from domain.billing.catalog import Catalog
+from domain.billing.terms import lock_team
 from domain.core.actor import Actor, Role
 from domain.core.db import execute, transaction
 from domain.core.errors import (
@@ -27,14 +28,6 @@ class LastOwner(DomainError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, field=("teammateId",))
-
-
-async def lock_team(account_id: int) -> Subscription:
-    """Take the account's team lock (its subscription row) for the rest of the transaction."""
-    subscription = await Subscription.filter(account_id=account_id).select_for_update().first()
-    if subscription is None:
-        raise NotFound("account")
-    return subscription
 
 
 async def pending_invitations(account_id: int, now: datetime) -> int:
@@ -75,13 +68,13 @@ async def _owners(account_id: int) -> int:
     return await Membership.filter(account_id=account_id, role=Role.OWNER.value).count()
 
 
-async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, now: datetime) -> Membership:
+async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, now: datetime,
+                               catalog: Catalog) -> Membership:
     """Owners and admins change roles; only an owner makes or unmakes owners; the last
     owner stays an owner."""
     account_id = require_manager(actor)
     async with transaction():
-        await lock_team(account_id)
-        await ensure_writable(account_id, now)
+        await lock_team(account_id, now=now, catalog=catalog)
         membership = await _teammate(account_id, membership_id)
         current = Role(membership.role)
         if current is role:
@@ -100,13 +93,14 @@ async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, 
         return membership
 
 
-async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime) -> int:
+async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime, catalog: Catalog) -> int:
     """Delete the membership (its dossier assignments go with it). Access ends on the very
     next request, since every request re-reads the membership (G6); the person's refresh
     tokens for this account are revoked too. Returns the removed membership's id."""
     account_id = require_manager(actor)
     async with transaction() as conn:
-        await lock_team(account_id)
+        # Allowed after cancellation too: it only takes access away.
+        await lock_team(account_id, now=now, catalog=catalog, writable=False)
         membership = await _teammate(account_id, membership_id)
         if membership.role == Role.OWNER.value:
             if not actor.is_owner:

@@ -23,6 +23,8 @@ from domain.billing.pricing import ZERO
 from domain.billing.quotes import AT_RENEWAL, NOW
 from domain.billing.renewal import renew_locked
 from domain.billing.state import lock_subscription
+from domain.billing.terms import Terms
+from domain.billing.tiers import QUOTE, record_tier
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
@@ -34,7 +36,7 @@ _FIELDS = {"plan": "plan_code", "term": "term", "seats": "seats", "tier": "tier"
 
 @dataclass(frozen=True)
 class Applied:
-    subscription: Subscription
+    subscription: Terms
     charged: Decimal
     currency: str
     ledger_lines: list[LedgerLine]
@@ -77,7 +79,8 @@ async def _apply(actor: Actor, account_id: int, quote_id: int, key: str, now: da
                 raise InvalidInput("This idempotency key was already used for another quote; use a new key.",
                                    field=("idempotencyKey",))
             lines = await lines_by_id(done.result.get("ledger_line_ids", []))
-            return Applied(sub, done.charged, done.result.get("currency", ""), lines, replayed=True)
+            return Applied(Terms.of_locked(locked), done.charged, done.result.get("currency", ""), lines,
+                           replayed=True)
         quote = await Quote.get_or_none(id=quote_id, account_id=account_id)
         if quote is None:
             raise NotFound("quote", field=("quoteId",))
@@ -106,7 +109,7 @@ async def _apply(actor: Actor, account_id: int, quote_id: int, key: str, now: da
                      detail={"charged": str(charged), "currency": quote.currency,
                              "changes": [_change_detail(line) for line in quote_lines]})
         await events.announce(events.SUBSCRIPTION_CHANGED, account_id=account_id, now=now)
-        return Applied(sub, charged, quote.currency, ledger)
+        return Applied(Terms.of_locked(locked), charged, quote.currency, ledger)
 
 
 async def _charge(sub: Subscription, quote: Quote, lines: list[QuoteLine], now: datetime) -> list[LedgerLine]:
@@ -119,6 +122,8 @@ async def _charge(sub: Subscription, quote: Quote, lines: list[QuoteLine], now: 
         value = int(line.to_value) if line.change == "seats" else line.to_value
         quantity = int(line.to_value) - int(line.from_value) if line.change == "seats" else 1
         setattr(sub, _FIELDS[line.change], value)
+        if line.change == "tier":
+            await record_tier(sub.account_id, value, effective_on=quote.computed_for, cause=QUOTE, now=now)
         ledger.append(await add_proration(
             sub, description=line.description, quantity=quantity, amount=line.amount, currency=quote.currency,
             today=quote.computed_for, quote_id=quote.id, exact=line.exact, explanation=line.explanation, now=now,
@@ -145,7 +150,7 @@ def _change_detail(line: QuoteLine) -> dict:
 
 
 async def cancel_subscription(actor: Actor, *, now: datetime, catalog: Catalog,
-                              reason: str | None = None) -> Subscription:
+                              reason: str | None = None) -> Terms:
     """S9: ends at the renewal date; until then everything works. Pending changes are
     dropped (there is no renewal for them). Cancelling again changes nothing."""
     account_id = _owner(actor)
@@ -155,7 +160,7 @@ async def cancel_subscription(actor: Actor, *, now: datetime, catalog: Catalog,
         locked.ensure_open()
         sub = locked.subscription
         if sub.cancels_on is not None:
-            return sub
+            return Terms.of_locked(locked)
         await renew_locked(locked, catalog, now=now)
         sub.cancels_on = sub.renews_on
         sub.version += 1  # outstanding quotes go stale
@@ -166,4 +171,4 @@ async def cancel_subscription(actor: Actor, *, now: datetime, catalog: Catalog,
                      actor_user_id=actor.user_id, subject=f"subscription:{sub.id}",
                      detail={"cancels_on": sub.cancels_on.isoformat(), "reason": reason})
         await events.announce(events.SUBSCRIPTION_CHANGED, account_id=account_id, now=now)
-        return sub
+        return Terms.of_locked(locked)

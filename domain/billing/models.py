@@ -181,3 +181,21 @@ class AccountDiscount(Model):
 
     class Meta:
         table = "account_discount"
+
+
+class TierChange(Model):
+    """The active-client tier an account's subscription has from `effective_on` on (A6:
+    a past month shows the cap it had). Written with every tier change — sign-up, an
+    applied increase, a renewal taking a scheduled one — under the subscription lock.
+    The tier of a day is the last row on or before it (by effective_on, then id)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account_id = fields.BigIntField()
+    tier = fields.CharField(max_length=16)
+    effective_on = fields.DateField()
+    # sign_up | quote | renewal (backfilled rows: period | quote)
+    cause = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tier_change"

@@ -1,6 +1,8 @@
 """Operator actions (P3, S7, S8): special discounts and negotiated seat prices. Every
 action is audited in the account's log, and bumps the subscription's version so that
-quotes priced before it go stale (Q2: never a different amount than quoted)."""
+quotes priced before it go stale (Q2: never a different amount than quoted). A renewal
+that is due is applied first (O2), so a period that began before the action is priced
+as it stood then."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,6 +12,7 @@ from domain import events
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog, SPECIAL_AGREEMENT_EXTRA_SEATS
 from domain.billing.models import AccountDiscount, Subscription
+from domain.billing.renewal import renew_locked
 from domain.billing.state import Locked, lock_subscription
 from domain.core.actor import Actor, ActorKind
 from domain.core.db import transaction
@@ -22,6 +25,12 @@ MAX_SEAT_PRICE = Decimal("100000.00")
 def _operator(actor: Actor) -> None:
     if actor.kind is not ActorKind.OPERATOR:
         raise Forbidden("operators only")
+
+
+async def _current(account_id: int, now: datetime, catalog: Catalog) -> Locked:
+    locked = await lock_subscription(account_id, now)
+    await renew_locked(locked, catalog, now=now)
+    return locked
 
 
 async def _touch(locked: Locked, actor: Actor, now: datetime, detail: dict) -> Subscription:
@@ -47,7 +56,7 @@ async def set_account_discount(actor: Actor, account_id: int, code: str, ends_on
     if code == NEW_BUSINESS and ends_on is None:
         raise InvalidInput("A new-business discount needs an end date.", field=("endsOn",))
     async with transaction():
-        locked = await lock_subscription(account_id, now)
+        locked = await _current(account_id, now, catalog)
         if ends_on is not None and ends_on <= locked.today:
             raise InvalidInput("The end date must be after today.", field=("endsOn",))
         await AccountDiscount.filter(account_id=account_id, code=code, removed_at__isnull=True).update(
@@ -59,10 +68,11 @@ async def set_account_discount(actor: Actor, account_id: int, code: str, ends_on
             "ends_on": ends_on.isoformat() if ends_on else None})
 
 
-async def remove_account_discount(actor: Actor, account_id: int, code: str, *, now: datetime) -> Subscription:
+async def remove_account_discount(actor: Actor, account_id: int, code: str, *, now: datetime,
+                                  catalog: Catalog) -> Subscription:
     _operator(actor)
     async with transaction():
-        locked = await lock_subscription(account_id, now)
+        locked = await _current(account_id, now, catalog)
         removed = await AccountDiscount.filter(account_id=account_id, code=code, removed_at__isnull=True).update(
             removed_at=now, removed_by_user_id=actor.user_id)
         if not removed:
@@ -90,7 +100,7 @@ async def set_negotiated_seat_price(actor: Actor, account_id: int, seat_price: D
     _operator(actor)
     price = _check_price(seat_price)
     async with transaction():
-        locked = await lock_subscription(account_id, now)
+        locked = await _current(account_id, now, catalog)
         sub = locked.subscription
         plan = catalog.plan(sub.plan_code)
         if price is not None and not plan.allows_special_agreement(sub.seats):

@@ -1,17 +1,13 @@
 """Batch reads for billing types (DataLoader batch functions: keys in, rows out in key
-order), and the operators' list of accounts."""
+order), and the operators' list of accounts. The subscription itself is read through
+`domain.billing.terms`, as of now."""
 from __future__ import annotations
 
 from typing import Sequence
 
 from domain.accounts.models import Account, Membership
-from domain.billing.models import AccountDiscount, LedgerLine, Quote, QuoteLine, ScheduledChange, Subscription
+from domain.billing.models import AccountDiscount, LedgerLine, Quote, QuoteLine, ScheduledChange
 from domain.core.batching import by_key, grouped
-
-
-async def subscriptions_by_account(account_ids: Sequence[int]) -> list[Subscription | None]:
-    rows = await Subscription.filter(account_id__in=list(account_ids))
-    return by_key(rows, account_ids, lambda row: row.account_id)
 
 
 async def discounts_by_account(account_ids: Sequence[int]) -> list[list[AccountDiscount]]:

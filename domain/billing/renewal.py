@@ -1,7 +1,8 @@
 """Renewals (S3, S5, S9): on its renewal date a subscription takes its scheduled changes,
 moves to the next period and is charged that period's full price; on its cancellation
-date it ends instead. `casebook renew` runs `renew_due`; quoting and cancelling catch a
-late subscription up first, so a cron that has not run yet today changes nothing.
+date it ends instead. Time runs without a cron (O2): whatever reads or writes on a
+subscription catches it up first (`domain.billing.terms`); `casebook worker` and
+`casebook renew` run `renew_due` for the subscriptions nobody touched.
 
 Exactly once, from any number of hosts at once: each subscription renews in its own
 transaction holding its row lock, re-reads the row after the lock, and the unique
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
 
@@ -22,6 +23,7 @@ from domain.billing.ledger import open_period
 from domain.billing.models import ScheduledChange, Subscription
 from domain.billing.periods import renewal_date
 from domain.billing.state import Locked, discounts_on, lock_subscription, pending_changes, teammate_count
+from domain.billing.tiers import RENEWAL, record_tier
 from domain.core.db import transaction
 
 log = logging.getLogger("casebook.billing.renewal")
@@ -35,20 +37,18 @@ class RenewalReport:
     failed: list[int] = field(default_factory=list)  # account ids
 
 
-def _due(locked: Locked) -> bool:
-    sub = locked.subscription
-    return sub.renews_on <= locked.today and not _ends_at_renewal(sub)
-
-
-def _ends_at_renewal(sub: Subscription) -> bool:
-    return sub.cancels_on is not None and sub.cancels_on <= sub.renews_on
+def is_due(sub: Subscription, today: date) -> bool:
+    """A period has begun by `today` that is not opened yet (a cancelled subscription
+    ends on its renewal date instead: never due). `sub` may be a row or its terms."""
+    ends_at_renewal = sub.cancels_on is not None and sub.cancels_on <= sub.renews_on
+    return sub.renews_on <= today and not ends_at_renewal
 
 
 async def renew_locked(locked: Locked, catalog: Catalog, *, now: datetime) -> int:
     """Open every period that has begun by the account's today; the caller holds the
     row lock. Returns the number of periods opened."""
     opened = 0
-    while _due(locked) and opened < MAX_PERIODS_PER_RUN:
+    while is_due(locked.subscription, locked.today) and opened < MAX_PERIODS_PER_RUN:
         await _renew_once(locked.subscription, catalog, now=now)
         opened += 1
     return opened
@@ -82,6 +82,8 @@ async def _renew_once(sub: Subscription, catalog: Catalog, *, now: datetime) -> 
     sub.updated_at = now
     await sub.save()
     await ScheduledChange.filter(account_id=sub.account_id).delete()
+    if sub.tier != before["tier"]:
+        await record_tier(sub.account_id, sub.tier, effective_on=start, cause=RENEWAL, now=now)
     line = await open_period(catalog, sub, await discounts_on(sub, start), now=now,
                              note=" ".join(notes) or None)
     after = {"plan": sub.plan_code, "term": sub.term, "seats": sub.seats, "tier": sub.tier}

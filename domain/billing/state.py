@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.accounts.models import Account, Membership
+from domain.accounts.models import Membership
 from domain.billing.catalog import SpecialDiscount
 from domain.billing.models import AccountDiscount, ScheduledChange, Subscription
 from domain.billing.pricing import DiscountSet, SubscriptionTerms
@@ -22,6 +22,11 @@ class AccountReadOnly(DomainError):
                          "export its dossiers, but not change anything.")
 
 
+def has_ended(cancels_on: date | None, today: date) -> bool:
+    """S9: from the cancellation date on, the account reads but cannot write."""
+    return cancels_on is not None and cancels_on <= today
+
+
 @dataclass
 class Locked:
     subscription: Subscription
@@ -34,9 +39,7 @@ class Locked:
 
     @property
     def ended(self) -> bool:
-        """S9: from the cancellation date on, the account reads but cannot write."""
-        cancels_on = self.subscription.cancels_on
-        return cancels_on is not None and cancels_on <= self.today
+        return has_ended(self.subscription.cancels_on, self.today)
 
     def ensure_open(self) -> None:
         if self.ended:
@@ -45,13 +48,14 @@ class Locked:
 
 async def lock_subscription(account_id: int, now: datetime) -> Locked:
     """Lock the account's subscription row until the transaction ends (FOR UPDATE on
-    PostgreSQL; SQLite runs one process whose statements are serialised already).
-    Call inside `transaction()`."""
-    subscription = await Subscription.filter(account_id=account_id).select_for_update().first()
+    PostgreSQL; SQLite runs one process whose statements are serialised already), read
+    with its account's time zone in one statement. Call inside `transaction()`."""
+    subscription = await (Subscription.filter(account_id=account_id).select_related("account")
+                          .select_for_update(of=("subscription",)).first())
     if subscription is None:
         raise NotFound("account", field=("accountId",))
-    account = await Account.get(id=account_id)
-    return Locked(subscription, account.time_zone, local_date(now, account.time_zone))
+    time_zone = subscription.account.time_zone
+    return Locked(subscription, time_zone, local_date(now, time_zone))
 
 
 def terms_of(subscription: Subscription) -> SubscriptionTerms:

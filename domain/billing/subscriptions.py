@@ -8,6 +8,7 @@ from domain.billing.ledger import open_period
 from domain.billing.models import Subscription
 from domain.billing.periods import renewal_date
 from domain.billing.pricing import NO_DISCOUNTS
+from domain.billing.tiers import SIGN_UP, record_tier
 from domain.core.errors import InvalidInput
 
 MAX_SEATS = 10_000
@@ -48,4 +49,5 @@ async def open_subscription(catalog: Catalog, account_id: int, *, today: date, n
         updated_at=now,
     )
     await open_period(catalog, subscription, NO_DISCOUNTS, now=now)
+    await record_tier(account_id, subscription.tier, effective_on=today, cause=SIGN_UP, now=now)
     return subscription

@@ -80,9 +80,12 @@ class LiftRequest:
 
 
 class LimitReached(DomainError):
-    """A limit refused the write; `lift` says what change would allow it."""
+    """A limit refused the write; `lift` says what change would allow it. `quote` is the
+    stored quote that lifts it, attached by billing (`domain.billing.terms.quotes_lift`)
+    after the write rolled back, when the actor may see prices (Q5)."""
 
     def __init__(self, code: ErrorCode, message: str, *, lift: LiftRequest | None = None,
                  field: tuple[str, ...] = ()):
         super().__init__(message, code=code, field=field)
         self.lift = lift
+        self.quote: Any = None

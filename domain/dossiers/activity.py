@@ -15,63 +15,51 @@ new row, no job). The cap is enforced inside the write's own transaction:
 3. No row updated → the cap is reached: LimitReached rolls the whole write back (A3).
 
 A tier decrease mid-month (S5) needs nothing special: new activations are checked
-against the new cap, dossiers already active keep passing step 1.
+against the new cap, dossiers already active keep passing step 1. The cap is billing's
+answer as of now (`domain.billing.terms`), so a decrease scheduled for a renewal bites
+from the renewal date on, whether or not a worker has run since (O2).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.accounts.models import Account
-from domain.billing.catalog import Catalog, TierOffer
-from domain.billing.models import Subscription
-from domain.billing.status import ensure_writable
+from domain.billing.catalog import Catalog
+from domain.billing.terms import Terms, writable_terms
 from domain.core.clock import month_key
 from domain.core.db import dialect, execute
 from domain.core.errors import ErrorCode, LiftRequest, LimitReached
 
 
-@dataclass(frozen=True)
-class WritingAccount:
-    """An account that may be written to now, with the tier that caps its activations."""
-
-    account: Account
-    tier: TierOffer
-
-
-async def writing_account(account_id: int, *, now: datetime, catalog: Catalog) -> WritingAccount:
-    """The dossier's account, refused when its cancellation has taken effect (S9, the
-    billing area's one rule for it). Every dossier write goes through here, inside its
-    transaction."""
-    await ensure_writable(account_id, now)
-    account = await Account.get(id=account_id)
-    subscription = await Subscription.get(account_id=account_id)
-    return WritingAccount(account, catalog.tier(subscription.tier))
+async def writing_account(account_id: int, *, now: datetime, catalog: Catalog) -> Terms:
+    """The dossier's account's terms as of now (its zone, its local today, its tier),
+    refused when its cancellation has taken effect (S9). Every dossier write goes through
+    here, inside its transaction: one read of the subscription with its account."""
+    return await writable_terms(account_id, now=now, catalog=catalog)
 
 
-async def activate(conn: Any, writing: WritingAccount, dossier_id: int, *, now: datetime,
+async def activate(conn: Any, writing: Terms, dossier_id: int, *, now: datetime,
                    catalog: Catalog) -> bool:
     """Mark the dossier active this month (A1); True when it was not yet. Raises
     LimitReached when that would pass the tier's cap (A3). `conn` must be the
     transaction of the write, so a refusal rolls the write back too."""
-    account = writing.account
-    month = month_key(now, account.time_zone)
-    if not await _mark_active(conn, account.id, month, dossier_id, now):
+    account_id = writing.account_id
+    month = month_key(now, writing.time_zone)
+    if not await _mark_active(conn, account_id, month, dossier_id, now):
         return False  # A4
     await execute(conn, "INSERT INTO active_month (account_id, month, count) VALUES ($1, $2, 0) "
-                        "ON CONFLICT (account_id, month) DO NOTHING", [account.id, month])
-    cap = writing.tier.cap
+                        "ON CONFLICT (account_id, month) DO NOTHING", [account_id, month])
+    cap = writing.cap(catalog)
     if cap is None:
         await execute(conn, "UPDATE active_month SET count = count + 1 WHERE account_id = $1 AND month = $2",
-                      [account.id, month])
+                      [account_id, month])
         return True
     updated, _ = await execute(
         conn, "UPDATE active_month SET count = count + 1 WHERE account_id = $1 AND month = $2 AND count < $3",
-        [account.id, month, cap])
+        [account_id, month, cap])
     if updated == 0:
         _, rows = await execute(conn, "SELECT count FROM active_month WHERE account_id = $1 AND month = $2",
-                                [account.id, month])
+                                [account_id, month])
         count = rows[0]["count"] if rows else cap
         wanted = catalog.smallest_tier_allowing(count)
         raise LimitReached(
@@ -79,7 +67,7 @@ async def activate(conn: Any, writing: WritingAccount, dossier_id: int, *, now: 
             f"{count} clients are already active in {month}, the most your plan allows "
             f"({cap}). Work on an already active client, or raise the active-client tier "
             f"to {wanted.name} to add another.",
-            lift=LiftRequest(account.id, tier=wanted.name),
+            lift=LiftRequest(account_id, tier=wanted.name),
         )
     return True
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from tortoise.expressions import F
 
 from domain.billing.catalog import Catalog
+from domain.billing.terms import quotes_lift
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import InvalidInput
@@ -31,6 +32,7 @@ def _body(raw: str | None) -> str:
     return clean_text(raw, field="body", max_length=MAX_BODY)
 
 
+@quotes_lift
 async def add_entry(actor: Actor, dossier_id: int, *, kind: str, body: str, now: datetime,
                     catalog: Catalog) -> WrittenEntry:
     if kind not in ENTRY_KINDS:
@@ -48,6 +50,7 @@ async def add_entry(actor: Actor, dossier_id: int, *, kind: str, body: str, now:
         return WrittenEntry(entry, revision)
 
 
+@quotes_lift
 async def revise_entry(actor: Actor, entry_id: int, *, body: str, now: datetime,
                        catalog: Catalog) -> WrittenEntry:
     """A new version; every earlier one stays as it was (D5)."""

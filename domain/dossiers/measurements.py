@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from domain.billing.catalog import Catalog
+from domain.billing.terms import quotes_lift
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import InvalidInput
@@ -55,6 +56,7 @@ def check_measured_at(measured_at: datetime, now: datetime) -> datetime:
     return measured_at.astimezone(timezone.utc)
 
 
+@quotes_lift
 async def record_measurement(actor: Actor, dossier_id: int, *, metric: str, value: Decimal | str,
                              unit: str, measured_at: datetime, now: datetime,
                              catalog: Catalog) -> Measurement:

@@ -13,8 +13,6 @@ from typing import Sequence
 from tortoise import connections
 
 from domain.accounts.models import Account, Membership
-from domain.billing.catalog import Catalog
-from domain.billing.models import Subscription
 from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
 from domain.core.clock import month_key, months_back, next_month_start, parse_month
@@ -153,7 +151,7 @@ class Usage:
     account_id: int
     month: str
     count: int
-    limit: int | None  # the current tier's cap; None: unlimited
+    limit: int | None  # the cap the month had (this month: today's); None: unlimited
     resets_on: date
 
 
@@ -173,10 +171,10 @@ def history_months(account: Account, *, last: int, now: datetime) -> list[str]:
     return months_back(month_key(now, account.time_zone), last)
 
 
-def usage_in(account_id: int, month: str, count: int, subscription: Subscription, catalog: Catalog) -> Usage:
-    """The usage of one month. The limit shown is today's cap, also for past months
-    (past caps are in the audit log); months without activity count 0."""
-    return Usage(account_id, month, count, catalog.tier(subscription.tier).cap, next_month_start(month))
+def usage_in(account_id: int, month: str, count: int, limit: int | None) -> Usage:
+    """The usage of one month, measured against the cap billing says it had (A6);
+    months without activity count 0."""
+    return Usage(account_id, month, count, limit, next_month_start(month))
 
 
 async def month_counts(keys: Sequence[tuple[int, str]]) -> list[int]:

@@ -9,8 +9,8 @@ from typing import Any
 from domain.accounts.models import Membership
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
+from domain.billing.terms import quotes_lift
 from domain.core.actor import Actor
-from domain.core.clock import local_date
 from domain.core.db import transaction
 from domain.core.errors import Forbidden, InvalidInput, NotFound
 from domain.core.validation import MAX_NAME, clean_text
@@ -75,6 +75,7 @@ def _date_of_birth(value: date | None, today: date) -> date | None:
     return value
 
 
+@quotes_lift
 async def create_dossier(actor: Actor, *, client_name: str, reference: str | None = None,
                          date_of_birth: date | None = None, free_fields: list[tuple[str, str]] | None = None,
                          now: datetime, catalog: Catalog) -> Dossier:
@@ -85,7 +86,7 @@ async def create_dossier(actor: Actor, *, client_name: str, reference: str | Non
     name, ref, extra = _client_name(client_name), _reference(reference), _free_fields(free_fields)
     async with transaction() as conn:
         writing = await writing_account(actor.account_id, now=now, catalog=catalog)
-        birth = _date_of_birth(date_of_birth, local_date(now, writing.account.time_zone))
+        birth = _date_of_birth(date_of_birth, writing.today)
         dossier = await Dossier.create(account_id=actor.account_id, client_name=name, reference=ref,
                                        date_of_birth=birth, free_fields=extra, share_count=0,
                                        created_at=now, updated_at=now)
@@ -98,6 +99,7 @@ async def create_dossier(actor: Actor, *, client_name: str, reference: str | Non
         return dossier
 
 
+@quotes_lift
 async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KEEP, reference: Any = KEEP,
                          date_of_birth: Any = KEEP, free_fields: Any = KEEP, now: datetime,
                          catalog: Catalog) -> Dossier:
@@ -114,7 +116,7 @@ async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KE
         dossier = await writable_dossier(actor, dossier_id)
         writing = await writing_account(dossier.account_id, now=now, catalog=catalog)
         if date_of_birth is not KEEP:
-            changes["date_of_birth"] = _date_of_birth(date_of_birth, local_date(now, writing.account.time_zone))
+            changes["date_of_birth"] = _date_of_birth(date_of_birth, writing.today)
         changed = {key: value for key, value in changes.items() if getattr(dossier, key) != value}
         if not changed:
             return dossier

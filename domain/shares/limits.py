@@ -10,11 +10,12 @@ Lock order, everywhere, to rule out deadlocks: dossier row, then the email's quo
 then share rows."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.accounts.models import Membership
 from domain.audit.service import AuditAction, record
-from domain.core.db import execute
+from domain.core.db import dialect, execute
 from domain.core.errors import ErrorCode, LiftRequest, LimitReached
 from domain.shares.access import ACTIVE, PENDING, SUSPENDED
 from domain.shares.models import Share
@@ -53,8 +54,25 @@ def guest_dossier_limit_reached(email: str, sharing_account_id: int) -> LimitRea
     )
 
 
+@dataclass(frozen=True)
+class LockedDossier:
+    archived: bool
+
+
+async def lock_dossier(conn, dossier_id: int) -> LockedDossier | None:
+    """Lock the dossier row (first in the lock order) and read what sharing depends on
+    from it; None when it is gone (erased since it was found: answered like a missing
+    one, D4). A concurrent erasure either waits for us or is seen here."""
+    lock = " FOR UPDATE" if dialect(conn) == "postgres" else ""
+    _, rows = await execute(conn, f"SELECT archived_at FROM dossier WHERE id = $1{lock}", [dossier_id])
+    if not rows:
+        return None
+    return LockedDossier(archived=rows[0]["archived_at"] is not None)
+
+
 async def take_dossier_slot(conn, dossier_id: int) -> bool:
-    """Count one more live share of the dossier, unless it has 1000 (G1). Locks the row."""
+    """Count one more live share of the dossier, unless it has 1000 (G1). Call with the
+    row locked (`lock_dossier`), so no row updated means the limit, never a row gone."""
     changed, _ = await execute(
         conn, "UPDATE dossier SET share_count = share_count + 1 WHERE id = $1 AND share_count < $2",
         [dossier_id, DOSSIER_SHARE_LIMIT])

@@ -8,7 +8,8 @@ from tortoise.exceptions import IntegrityError
 
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
-from domain.billing.status import ensure_writable
+from domain.billing.catalog import Catalog
+from domain.billing.terms import quotes_lift, writable_terms
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
@@ -46,8 +47,9 @@ def check_share_request(actor: Actor, email: str, access: str) -> str:
     return address
 
 
+@quotes_lift
 async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, *, now: datetime,
-                        settings: Settings) -> Share:
+                        catalog: Catalog, settings: Settings) -> Share:
     """Give `email` VIEWER or CONTRIBUTOR access. A person with a login has it at once
     (ACTIVE); anyone else gets an invitation mail and a PENDING share. Limits G1–G4."""
     address = check_share_request(actor, email, access)
@@ -55,8 +57,13 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
     try:
         async with transaction() as conn:
             dossier = await dossier_for_shares(actor, dossier_id)
-            await ensure_writable(dossier.account_id, now)  # S9: a cancelled account gives no access
-            if dossier.archived_at is not None:
+            # S9: a cancelled account gives no access.
+            await writable_terms(dossier.account_id, now=now, catalog=catalog)
+            # Archived or erased since it was read: decided on the row under its lock.
+            locked = await limits.lock_dossier(conn, dossier.id)
+            if locked is None:
+                raise NotFound("dossier", field=("dossierId",))
+            if locked.archived:
                 raise DossierArchived("This dossier is archived: it cannot be shared.")
             await _refuse_needless(dossier, address, access)
             if not await limits.take_dossier_slot(conn, dossier.id):

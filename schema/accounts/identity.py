@@ -232,7 +232,8 @@ class IdentityMutation:
             me = await UserRow.get(id=ctx.actor.user_id)
             change = AccountChange(name=input.name, time_zone=input.time_zone,
                                    require_two_factor=input.require_two_factor)
-            return await update_account(ctx.actor, change, now=ctx.now, actor_has_two_factor=me.two_factor_enabled)
+            return await update_account(ctx.actor, change, now=ctx.now, catalog=ctx.catalog,
+                                        actor_has_two_factor=me.two_factor_enabled)
 
         return await mutate(info, AccountPayload, call, lambda row: {"account": Account.from_model(row)})
 

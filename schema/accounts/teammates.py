@@ -89,7 +89,8 @@ class TeammateMutation:
     async def invite_teammate(self, info: Info, input: InviteTeammateInput) -> InviteTeammatePayload:
         ctx = info.context
         return await mutate(info, InviteTeammatePayload, lambda: invitations.invite_teammate(
-            ctx.actor, input.email, DomainRole(input.role.value), now=ctx.now, settings=ctx.settings), _invitation)
+            ctx.actor, input.email, DomainRole(input.role.value), now=ctx.now, catalog=ctx.catalog,
+            settings=ctx.settings), _invitation)
 
     @strawberry.mutation(extensions=public() + rate_limited("acceptInvitation"))
     async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthPayload:
@@ -98,7 +99,7 @@ class TeammateMutation:
 
         async def call():
             accepted = await invitations.accept_invitation(
-                input.token, now=ctx.now, hash_password=hash_password, password=input.password,
+                input.token, now=ctx.now, catalog=ctx.catalog, hash_password=hash_password, password=input.password,
                 name=input.name, signed_in_user_id=signed_in)
             # A new teammate's session acts in the account they just joined.
             session = await sessions.start_session(ctx.tokens, accepted.user, security_now=ctx.security_now,
@@ -114,7 +115,7 @@ class TeammateMutation:
         async def call():
             membership_id = from_global_id(input.teammate_id, "Teammate", field="teammateId")
             return await teammates.change_teammate_role(ctx.actor, membership_id, DomainRole(input.role.value),
-                                                        now=ctx.now)
+                                                        now=ctx.now, catalog=ctx.catalog)
 
         return await mutate(info, TeammatePayload, call, lambda row: {"teammate": Teammate.from_model(row)})
 
@@ -124,7 +125,7 @@ class TeammateMutation:
 
         async def call():
             membership_id = from_global_id(input.teammate_id, "Teammate", field="teammateId")
-            return await teammates.remove_teammate(ctx.actor, membership_id, now=ctx.now)
+            return await teammates.remove_teammate(ctx.actor, membership_id, now=ctx.now, catalog=ctx.catalog)
 
         return await mutate(info, RemoveTeammatePayload, call, lambda removed_id: {
             "removed_teammate_id": strawberry.ID(to_global_id("Teammate", removed_id))})

@@ -82,7 +82,7 @@ class BillingMutation(OperatorBillingMutation):
             return await changes.apply_subscription_change(ctx.actor, quote_id, input.idempotency_key, now=ctx.now)
 
         return await mutate(info, ApplySubscriptionChangePayload, call, lambda applied: {
-            "subscription": Subscription.from_model(applied.subscription),
+            "subscription": Subscription.from_terms(applied.subscription),
             "charged": Money.of(applied.charged, applied.currency),
             "ledger_lines": [LedgerLine.from_model(row) for row in applied.ledger_lines],
         })
@@ -93,4 +93,4 @@ class BillingMutation(OperatorBillingMutation):
         return await mutate(info, SubscriptionPayload,
                             lambda: changes.cancel_subscription(ctx.actor, now=ctx.now, catalog=ctx.catalog,
                                                                 reason=input.reason),
-                            lambda row: {"subscription": Subscription.from_model(row)})
+                            lambda terms: {"subscription": Subscription.from_terms(terms)})

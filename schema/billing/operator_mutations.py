@@ -76,7 +76,7 @@ class OperatorBillingMutation:
         ctx = info.context
         return await _run(info, lambda: operators.remove_account_discount(
             ctx.actor, from_global_id(input.account_id, "Account", field="accountId"), input.code.value,
-            now=ctx.now))
+            now=ctx.now, catalog=ctx.catalog))
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE))
     async def set_negotiated_seat_price(self, info: Info,

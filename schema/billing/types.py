@@ -10,7 +10,6 @@ import strawberry
 
 from auth.audiences import Audience
 
-from domain.accounts import queries as account_queries
 from domain.billing import queries
 from domain.billing.catalog import Catalog as CatalogData
 from domain.billing.catalog import Plan as PlanData
@@ -18,10 +17,9 @@ from domain.billing.ledger import describe_terms
 from domain.billing.models import AccountDiscount as AccountDiscountRow
 from domain.billing.models import LedgerLine as LedgerLineRow
 from domain.billing.models import ScheduledChange as ScheduledChangeRow
-from domain.billing.models import Subscription as SubscriptionRow
 from domain.billing.pricing import period_price, round_money
 from domain.billing.state import discount_set, is_active_discount, terms_of
-from domain.core.clock import local_date
+from domain.billing.terms import AsOf, Terms, terms_as_of
 from schema.billing.enums import ActiveClientTier, Term
 from schema.billing.money import Money
 from schema.billing.quote_types import Quote, QuoteLine  # noqa: F401  (re-exported: lazy refs name this module)
@@ -107,78 +105,76 @@ class AccountDiscount:
 @rules(audience=Audience.BILLING)
 @strawberry.type
 class Subscription:
-    row: strawberry.Private[SubscriptionRow]
+    """The terms as of now (O2): billing renewed a subscription found due before
+    answering, and read it with its account's day in one statement."""
+
+    terms: strawberry.Private[Terms]
     account_id: strawberry.Private[int]
 
-    async def _today(self, info: Info) -> date:
-        account = await info.context.loader(account_queries.accounts_by_id).load(self.row.account_id)
-        return local_date(info.context.now, account.time_zone)
-
     async def _discount_rows(self, info: Info) -> list[AccountDiscountRow]:
-        return await info.context.loader(queries.discounts_by_account).load(self.row.account_id)
+        return await info.context.loader(queries.discounts_by_account).load(self.terms.account_id)
 
     @strawberry.field
     def plan(self, info: Info) -> Plan:
         catalog = info.context.catalog
-        return Plan.from_data(catalog.plan(self.row.plan_code), catalog.currency)
+        return Plan.from_data(catalog.plan(self.terms.plan_code), catalog.currency)
 
     @strawberry.field
     def term(self) -> Term:
-        return Term(self.row.term)
+        return Term(self.terms.term)
 
     @strawberry.field
     def seats(self) -> int:
-        return self.row.seats
+        return self.terms.seats
 
     @strawberry.field
     async def seats_used(self, info: Info) -> int:
-        return await info.context.loader(queries.seats_used_by_account).load(self.row.account_id)
+        return await info.context.loader(queries.seats_used_by_account).load(self.terms.account_id)
 
     @strawberry.field
     def active_client_tier(self) -> ActiveClientTier:
-        return ActiveClientTier(self.row.tier)
+        return ActiveClientTier(self.terms.tier)
 
     @strawberry.field
     def period_start(self) -> date:
-        return self.row.period_start
+        return self.terms.period_start
 
     @strawberry.field
     def renews_on(self) -> date:
-        return self.row.renews_on
+        return self.terms.renews_on
 
     @strawberry.field(description="The price of a whole period at today's terms and discounts (S2).")
     async def price_per_period(self, info: Info) -> Money:
         catalog = info.context.catalog
-        discounts = discount_set(self.row, await self._discount_rows(info), await self._today(info))
-        return Money.of(round_money(period_price(catalog, terms_of(self.row), discounts).amount), catalog.currency)
+        discounts = discount_set(self.terms, await self._discount_rows(info), self.terms.today)
+        return Money.of(round_money(period_price(catalog, terms_of(self.terms), discounts).amount), catalog.currency)
 
     @strawberry.field
     async def scheduled_changes(self, info: Info) -> list[ScheduledChange]:
-        rows = await info.context.loader(queries.scheduled_by_account).load(self.row.account_id)
+        rows = await info.context.loader(queries.scheduled_by_account).load(self.terms.account_id)
         return [ScheduledChange.from_model(row) for row in rows]
 
     @strawberry.field
     def cancels_on(self) -> Optional[date]:
-        return self.row.cancels_on
+        return self.terms.cancels_on
 
     @strawberry.field(description="Special discounts in force today.")
     async def discounts(self, info: Info) -> list[AccountDiscount]:
-        today = await self._today(info)
         return [AccountDiscount.from_model(row) for row in await self._discount_rows(info)
-                if is_active_discount(row, today)]
+                if is_active_discount(row, self.terms.today)]
 
     @strawberry.field(description="The operator-negotiated seat price (S8), if any.")
     def negotiated_seat_price(self, info: Info) -> Optional[Money]:
-        price = self.row.negotiated_seat_price
+        price = self.terms.negotiated_seat_price
         return None if price is None else Money.of(price, info.context.catalog.currency)
 
     @strawberry.field
     def summary(self, info: Info) -> str:
-        return describe_terms(info.context.catalog, self.row)
+        return describe_terms(info.context.catalog, self.terms)
 
     @classmethod
-    def from_model(cls, row: SubscriptionRow) -> "Subscription":
-        return cls(row=row, account_id=row.account_id)
+    def from_terms(cls, terms: Terms) -> "Subscription":
+        return cls(terms=terms, account_id=terms.account_id)
 
 
 @rules(audience=Audience.BILLING)
@@ -228,11 +224,18 @@ class LedgerLine:
         return cls(row=row, account_id=row.account_id)
 
 
+async def _terms(info: Info, account_id: int) -> Terms:
+    """Billing's terms as of now (renewed first when due, O2); one loader per request,
+    shared with `usage`."""
+    ctx = info.context
+    return await ctx.loader(terms_as_of).load(AsOf(account_id, ctx.now, ctx.catalog))
+
+
 async def subscription_of(info: Info, account_id: int) -> Subscription:
-    row = await info.context.loader(queries.subscriptions_by_account).load(account_id)
-    return Subscription.from_model(row)
+    return Subscription.from_terms(await _terms(info, account_id))
 
 
 async def ledger_of(info: Info, account_id: int) -> list[LedgerLine]:
+    await _terms(info, account_id)  # a renewal that is due writes its period's line first (O2)
     rows = await info.context.loader(queries.ledger_by_account).load(account_id)
     return [LedgerLine.from_model(row) for row in rows]

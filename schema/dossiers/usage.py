@@ -9,7 +9,8 @@ import strawberry
 from graphql import GraphQLError
 
 from auth.audiences import Audience
-from domain.billing.queries import subscriptions_by_account
+from domain.billing import terms as billing_terms
+from domain.core.clock import month_key
 from domain.core.errors import DomainError
 from domain.dossiers import queries
 from schema.context import Info
@@ -22,7 +23,9 @@ from schema.rules import rules
 class ActiveClientUsage:
     month: str = strawberry.field(description="The month, \"YYYY-MM\".")
     count: int = strawberry.field(description="How many different dossiers were active in it (A2).")
-    limit: Optional[int] = strawberry.field(description="The cap of the active-client tier (A3); null: unlimited.")
+    limit: Optional[int] = strawberry.field(description="The cap of the active-client tier (A3) the month had: at "
+                                                        "its end for a past month, today's for this one (A6); "
+                                                        "null: unlimited.")
     resets_on: date = strawberry.field(description="The first day of the next month, when the count starts again "
                                                    "at zero (A2).")
     account_id: strawberry.Private[int]
@@ -44,13 +47,18 @@ def _invalid(error: DomainError) -> GraphQLError:
 
 
 async def _usages(info: Info, account, months: list[str]) -> list[ActiveClientUsage]:
-    """Counts and today's cap through per-request loaders: shared with `subscription`,
-    and `usage` + `usageHistory` in one request read the counts once."""
+    """Counts and caps through per-request loaders: billing's terms as of now are shared
+    with `subscription`, and `usage` + `usageHistory` in one request read the counts once.
+    A past month shows the cap it had (A6), from billing's tier history."""
     ctx = info.context
-    counts, subscription = await asyncio.gather(
+    counts, terms = await asyncio.gather(
         ctx.loader(queries.month_counts).load_many([(account.id, month) for month in months]),
-        ctx.loader(subscriptions_by_account).load(account.id))
-    return [ActiveClientUsage.of(queries.usage_in(account.id, month, count, subscription, ctx.catalog))
+        ctx.loader(billing_terms.terms_as_of).load(billing_terms.AsOf(account.id, ctx.now, ctx.catalog)))
+    this_month = month_key(ctx.now, terms.time_zone)
+    history = (await ctx.loader(billing_terms.tier_histories).load(account.id)
+               if any(month < this_month for month in months) else [])
+    return [ActiveClientUsage.of(queries.usage_in(
+                account.id, month, count, billing_terms.cap_of_month(ctx.catalog, terms, history, month)))
             for month, count in zip(months, counts)]
 
 

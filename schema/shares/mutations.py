@@ -48,7 +48,7 @@ class ShareMutation:
         async def call():
             dossier_id = from_global_id(input.dossier_id, "Dossier", field="dossierId")
             return await service.share_dossier(ctx.actor, dossier_id, input.email, input.access.value,
-                                               now=ctx.now, settings=ctx.settings)
+                                               now=ctx.now, catalog=ctx.catalog, settings=ctx.settings)
 
         return await mutate(info, ShareDossierPayload, call, lambda row: {"share": Share.from_model(row)})
 

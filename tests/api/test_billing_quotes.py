@@ -47,7 +47,7 @@ async def test_s4_source_example_upgrade_on_may_10_costs_the_difference_times_5_
     assert results[0]["subscription"]["activeClientTier"] == "UP_TO_25"
     assert results[0]["subscription"]["pricePerPeriod"]["amount"] == "45.00"
 
-    lines = await ledger(api, token)
+    lines = await ledger(api, token, now=MAY_10_LATER)
     assert [(l["amount"]["amount"], l["periodStart"], l["periodEnd"]) for l in lines] == [
         ("30.00", "2026-04-15", "2026-05-15"),  # the first period, charged at sign-up
         ("2.50", "2026-05-10", "2026-05-15"),
@@ -58,7 +58,7 @@ async def test_s4_source_example_upgrade_on_may_10_costs_the_difference_times_5_
     assert report.renewed == 1
     sub = await subscription(api, token, now=MAY_15)
     assert (sub["periodStart"], sub["renewsOn"], sub["pricePerPeriod"]["amount"]) == ("2026-05-15", "2026-06-15", "45.00")
-    last = (await ledger(api, token))[-1]
+    last = (await ledger(api, token, now=MAY_15))[-1]
     assert (last["amount"]["amount"], last["periodStart"], last["periodEnd"], last["quoteId"]) == (
         "45.00", "2026-05-15", "2026-06-15", None)
 
@@ -71,7 +71,7 @@ async def test_q2_a_quote_made_stale_by_another_change_is_refused(api):
     refused = await apply(api, token, tier["id"], new_key(), MAY_10)
     assert [e["code"] for e in refused["userErrors"]] == ["QUOTE_STALE"]
     assert refused["charged"] is None
-    assert len(await ledger(api, token)) == 2  # sign-up period + the seat, nothing for the stale one
+    assert len(await ledger(api, token, now=MAY_10)) == 2  # sign-up period + the seat, nothing for the stale one
 
 
 async def test_q1_q2_a_quote_expires_at_local_midnight(api):
@@ -79,8 +79,8 @@ async def test_q1_q2_a_quote_expires_at_local_midnight(api):
     q = await quote_ok(api, token, MAY_10, activeClientTier="UP_TO_25")
     refused = await apply(api, token, q["id"], new_key(), MAY_11_JUST_AFTER_MIDNIGHT)
     assert [e["code"] for e in refused["userErrors"]] == ["QUOTE_EXPIRED"]
-    assert (await subscription(api, token))["activeClientTier"] == "UP_TO_10"
-    assert len(await ledger(api, token)) == 1
+    assert (await subscription(api, token, now=MAY_11_JUST_AFTER_MIDNIGHT))["activeClientTier"] == "UP_TO_10"
+    assert len(await ledger(api, token, now=MAY_11_JUST_AFTER_MIDNIGHT)) == 1
 
 
 async def test_s4_several_upgrades_in_a_period_cost_their_exact_sum_rounded_once(api):
@@ -116,7 +116,7 @@ async def test_s5_a_term_change_is_scheduled_with_nothing_due_now(api):
     sub = await subscription(api, token, now=MAY_15)
     assert (sub["term"], sub["periodStart"], sub["renewsOn"], sub["scheduledChanges"]) == (
         "YEARLY", "2026-05-15", "2027-05-15", [])
-    assert (await ledger(api, token))[-1]["amount"]["amount"] == "316.80"
+    assert (await ledger(api, token, now=MAY_15))[-1]["amount"]["amount"] == "316.80"
 
 
 async def test_s5_a_seat_decrease_below_the_teammates_is_refused(api):
@@ -135,14 +135,14 @@ async def test_s5_a_later_increase_replaces_a_pending_decrease(api):
     down = await quote_ok(api, token, MAY_10, seats=3)
     assert down["dueNow"]["amount"] == "0.00" and down["lines"][0]["effect"] == "AT_RENEWAL"
     await apply(api, token, down["id"], new_key(), MAY_10)
-    assert (await subscription(api, token))["scheduledChanges"] == [
+    assert (await subscription(api, token, now=MAY_10))["scheduledChanges"] == [
         {"description": "Seats: 5 → 3", "effectiveOn": "2026-05-15"}]
 
     up = await quote_ok(api, token, MAY_10, seats=6)
     assert up["dueNow"]["amount"] == "2.50"  # one seat, 15 × 5/30
     assert [line["effect"] for line in up["lines"]] == ["NOW"]
     await apply(api, token, up["id"], new_key(), MAY_10)
-    assert (await subscription(api, token))["scheduledChanges"] == []
+    assert (await subscription(api, token, now=MAY_10))["scheduledChanges"] == []
 
     await renew(MAY_15)
     assert (await subscription(api, token, now=MAY_15))["seats"] == 6
@@ -157,7 +157,7 @@ async def test_s5_asking_for_the_current_value_withdraws_a_pending_change(api):
     back = await quote_ok(api, token, MAY_10, activeClientTier="UP_TO_25")
     assert [(line["effect"], line["amount"]["amount"]) for line in back["lines"]] == [("WITHDRAWN", "0.00")]
     await apply(api, token, back["id"], new_key(), MAY_10)
-    assert (await subscription(api, token))["scheduledChanges"] == []
+    assert (await subscription(api, token, now=MAY_10))["scheduledChanges"] == []
 
 
 async def test_q3_bad_input_is_refused_and_charges_nothing(api):
@@ -190,8 +190,8 @@ async def test_q3_bad_input_is_refused_and_charges_nothing(api):
     assert [(e["code"], e["field"]) for e in reused["userErrors"]] == [("INVALID_INPUT", ["idempotencyKey"])]
     empty = await apply(api, token, later["id"], "  ", MAY_10)
     assert [e["code"] for e in empty["userErrors"]] == ["INVALID_INPUT"]
-    assert (await subscription(api, token))["seats"] == 2
-    assert len(await ledger(api, other["accessToken"])) == 1
+    assert (await subscription(api, token, now=MAY_10))["seats"] == 2
+    assert len(await ledger(api, other["accessToken"], now=MAY_10)) == 1
 
 
 async def test_quotes_are_nodes_only_their_owners_can_load(api):
@@ -218,7 +218,7 @@ async def test_q3_concurrent_applies_with_one_key_charge_once(api):
     key = new_key()
     results = await asyncio.gather(*[apply(api, token, q["id"], key, MAY_10) for _ in range(6)])
     assert all(r["userErrors"] == [] and r["charged"]["amount"] == "2.50" for r in results), results
-    assert [l["amount"]["amount"] for l in await ledger(api, token)] == ["30.00", "2.50"]
+    assert [l["amount"]["amount"] for l in await ledger(api, token, now=MAY_10)] == ["30.00", "2.50"]
 
 
 @pytest.mark.postgres_only
@@ -228,4 +228,4 @@ async def test_q2_concurrent_applies_of_one_quote_with_different_keys_charge_onc
     results = await asyncio.gather(*[apply(api, token, q["id"], new_key(), MAY_10) for _ in range(6)])
     codes = sorted(r["userErrors"][0]["code"] if r["userErrors"] else "OK" for r in results)
     assert codes == ["OK"] + ["QUOTE_STALE"] * 5
-    assert [l["amount"]["amount"] for l in await ledger(api, token)] == ["30.00", "2.50"]
+    assert [l["amount"]["amount"] for l in await ledger(api, token, now=MAY_10)] == ["30.00", "2.50"]

@@ -16,10 +16,10 @@ MISSING = 10_000_000
 
 
 async def _statements(api, query, variables, token) -> tuple[list[str], dict]:
-    api.deliver = False
+    api.deliver = api.differential = False
     with counting_statements() as sql:
         body = await api(query, variables, token=token, now=AT)
-    api.deliver = True
+    api.deliver = api.differential = True
     return list(sql), body
 
 

@@ -6,7 +6,7 @@ ME = "{ me { kind user { email name } account { name timeZone currency subscript
 
 async def test_sign_up_creates_owner_account_and_default_subscription(api):
     payload = await sign_up(api, "Ada@Example.org", now="2026-04-15T09:00:00+02:00")
-    me = (await api.data(ME, token=payload["accessToken"]))["me"]
+    me = (await api.data(ME, token=payload["accessToken"], now="2026-04-15T09:01:00+02:00"))["me"]
     assert me["kind"] == "PAID"
     assert me["user"]["email"] == "ada@example.org"
     assert me["memberships"] == [{"role": "OWNER"}]

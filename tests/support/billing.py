@@ -69,8 +69,8 @@ async def subscription(api, token: str, now: str | None = None) -> dict:
     return (await api.data(SUBSCRIPTION, token=token, now=now))["account"]["subscription"]
 
 
-async def ledger(api, token: str) -> list[dict]:
-    return (await api.data(LEDGER, token=token))["account"]["ledger"]
+async def ledger(api, token: str, now: str | None = None) -> list[dict]:
+    return (await api.data(LEDGER, token=token, now=now))["account"]["ledger"]
 
 
 async def renew(now: str):

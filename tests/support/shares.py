@@ -10,9 +10,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from domain.accounts.models import Account, Membership, User
+from domain.billing.subscriptions import open_subscription
 from domain.core.actor import Actor, ActorKind, Role
 from domain.dossiers.models import Dossier
 from domain.shares.models import Share
+from tests.support.billing import CATALOG
 
 NOW = datetime(2026, 4, 30, 12, 0, tzinfo=timezone.utc)
 _seq = itertools.count(1)
@@ -35,6 +37,8 @@ async def account_with_owner(owner_email: str | None = None, *, name: str | None
     """A new account and its owner; returns the owner acting in it."""
     owner_email = owner_email or f"owner{next(_seq)}@example.org"
     account = await Account.create(name=name or f"Practice {next(_seq)}", created_at=NOW)
+    # Every account has its subscription (sign-up opens it); billing answers S9 from it.
+    await open_subscription(CATALOG, account.id, today=NOW.date(), now=NOW)
     user = await User.get_or_none(email=owner_email) or await person(owner_email)
     membership = await Membership.create(account=account, user=user, role="OWNER", created_at=NOW)
     return actor_of(membership, user)

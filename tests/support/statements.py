@@ -39,13 +39,14 @@ def counting_statements() -> Iterator[list[str]]:
 
 async def statements_of(api, query: str, variables: dict | None = None, **kwargs) -> list[str]:
     """The statements of one request, which must succeed without top-level errors (the
-    test client's outbox delivery after the request is not counted)."""
+    test client's outbox delivery and executor comparison are not counted)."""
     deliver, api.deliver = api.deliver, False
+    differential, api.differential = api.differential, False  # the reference run's statements are not these
     try:
         with counting_statements() as sql:
             await api.data(query, variables, **kwargs)
     finally:
-        api.deliver = deliver
+        api.deliver, api.differential = deliver, differential
     return list(sql)
 
 

@@ -12,7 +12,7 @@ from domain.billing.changes import apply_subscription_change, cancel_subscriptio
 from domain.billing.models import BillingPeriod, LedgerLine, Subscription
 from domain.billing.quotes import ChangeRequest, quote_subscription_change
 from domain.billing.renewal import renew_due
-from domain.billing.status import ensure_writable
+from domain.billing.terms import writable_terms
 from domain.core.errors import DomainError, ErrorCode
 from tests.support.billing import CATALOG, add_teammates, at, given_account
 from schema.relay import to_global_id
@@ -81,9 +81,10 @@ async def test_s9_cancellation_ends_at_the_renewal_date_without_a_new_charge(db)
     again = await cancel_subscription(owner, now=at("2026-05-11T10:00:00+02:00"), catalog=CATALOG)
     assert again.version == sub.version  # cancelling twice changes nothing
 
-    await ensure_writable(account_id, at("2026-05-14T23:59:00+02:00"))  # still writable the day before
+    # Still writable the day before.
+    await writable_terms(account_id, now=at("2026-05-14T23:59:00+02:00"), catalog=CATALOG)
     with pytest.raises(DomainError) as refused:
-        await ensure_writable(account_id, at("2026-05-15T00:00:00+02:00"))
+        await writable_terms(account_id, now=at("2026-05-15T00:00:00+02:00"), catalog=CATALOG)
     assert refused.value.code is ErrorCode.ACCOUNT_READ_ONLY
 
     assert (await renew_due(CATALOG, now=at("2026-06-20T10:00:00+02:00"))).renewed == 0

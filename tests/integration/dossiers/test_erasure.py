@@ -20,9 +20,9 @@ async def test_d6_erasing_a_shared_dossier_frees_the_guest_slot(db, settings):
     owner = await owner_actor()
     dossiers = [await service.create_dossier(owner, client_name=f"C{i}", now=NOW, catalog=CATALOG) for i in range(4)]
     for dossier in dossiers[:3]:
-        await share_dossier(owner, dossier.id, "family@example.org", "VIEWER", now=NOW, settings=settings)
+        await share_dossier(owner, dossier.id, "family@example.org", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     with pytest.raises(LimitReached) as refused:
-        await share_dossier(owner, dossiers[3].id, "family@example.org", "VIEWER", now=NOW, settings=settings)
+        await share_dossier(owner, dossiers[3].id, "family@example.org", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert refused.value.code is ErrorCode.GUEST_DOSSIER_LIMIT_REACHED
 
     await service.delete_dossier(owner, dossiers[0].id, now=NOW)
@@ -30,5 +30,5 @@ async def test_d6_erasing_a_shared_dossier_frees_the_guest_slot(db, settings):
     assert (await GuestQuota.get(email="family@example.org")).held == 2
     assert await Share.filter(dossier_id=dossiers[0].id).count() == 0
     assert await Invitation.filter(kind="share", revoked_at__isnull=True).count() == 2
-    await share_dossier(owner, dossiers[3].id, "family@example.org", "VIEWER", now=NOW, settings=settings)
+    await share_dossier(owner, dossiers[3].id, "family@example.org", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert (await GuestQuota.get(email="family@example.org")).held == 3

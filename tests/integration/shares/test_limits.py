@@ -8,6 +8,7 @@ from domain.dossiers.models import Dossier
 from domain.shares.models import GuestQuota, Share
 from domain.shares.paid_status import paid_status_changed
 from domain.shares.service import revoke_share, share_dossier
+from tests.support.billing import CATALOG
 from tests.support.shares import (
     NOW, account_with_owner, dossier, dossier_with_shares, later, live_shares, teammate,
 )
@@ -21,11 +22,11 @@ async def test_g2_one_email_shared_by_three_accounts_then_refused_by_a_fourth(db
     for owner in (x, y, z):
         row = await dossier(owner.account_id)
         shares[owner] = await share_dossier(owner, row.id, "gran@example.net", "VIEWER", now=NOW,
-                                            settings=settings)
+                                            catalog=CATALOG, settings=settings)
     w_dossier = await dossier(w.account_id)
 
     with pytest.raises(LimitReached) as refused:
-        await share_dossier(w, w_dossier.id, "GRAN@example.net", "VIEWER", now=NOW, settings=settings)
+        await share_dossier(w, w_dossier.id, "GRAN@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     error = refused.value
     assert error.code is ErrorCode.GUEST_DOSSIER_LIMIT_REACHED
     assert "paid teammate" in error.message and "any number" in error.message
@@ -35,20 +36,20 @@ async def test_g2_one_email_shared_by_three_accounts_then_refused_by_a_fourth(db
     assert (await GuestQuota.get(email="gran@example.net")).held == 3
 
     await revoke_share(x, shares[x].id, now=NOW)
-    await share_dossier(w, w_dossier.id, "gran@example.net", "VIEWER", now=NOW, settings=settings)
+    await share_dossier(w, w_dossier.id, "gran@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert len(await live_shares("gran@example.net")) == 3
 
 
 async def test_g2_pending_invitations_count_and_revoked_shares_do_not(db, settings):
     owner = await account_with_owner()
     rows = [await dossier(owner.account_id, f"Client {i}") for i in range(5)]
-    first = await share_dossier(owner, rows[0].id, "nologin@example.net", "VIEWER", now=NOW, settings=settings)
+    first = await share_dossier(owner, rows[0].id, "nologin@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     await revoke_share(owner, first.id, now=NOW)
     for row in rows[1:4]:
-        share = await share_dossier(owner, row.id, "nologin@example.net", "VIEWER", now=NOW, settings=settings)
+        share = await share_dossier(owner, row.id, "nologin@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
         assert share.status == "PENDING"
     with pytest.raises(LimitReached) as refused:
-        await share_dossier(owner, rows[4].id, "nologin@example.net", "VIEWER", now=NOW, settings=settings)
+        await share_dossier(owner, rows[4].id, "nologin@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert refused.value.code is ErrorCode.GUEST_DOSSIER_LIMIT_REACHED
 
 
@@ -59,7 +60,7 @@ async def test_g3_a_paid_user_of_another_account_gets_any_number_of_dossiers_as_
     rows = [await dossier(owner.account_id, f"Client {i}") for i in range(5)]
 
     for row in rows:
-        share = await share_dossier(owner, row.id, "coach@example.org", "CONTRIBUTOR", now=NOW, settings=settings)
+        share = await share_dossier(owner, row.id, "coach@example.org", "CONTRIBUTOR", now=NOW, catalog=CATALOG, settings=settings)
         assert (share.status, share.access) == ("ACTIVE", "CONTRIBUTOR")
     assert len(await live_shares("coach@example.org")) == 5
     assert (await GuestQuota.get(email="coach@example.org")).held == 0
@@ -70,10 +71,10 @@ async def test_g1_the_1000th_share_of_a_dossier_is_accepted_and_the_1001st_refus
     row = await dossier_with_shares(owner.account_id, 999)
 
     thousandth = await share_dossier(owner, row.id, "number1000@example.net", "VIEWER", now=NOW,
-                                     settings=settings)
+                                     catalog=CATALOG, settings=settings)
     assert thousandth.id
     with pytest.raises(LimitReached) as refused:
-        await share_dossier(owner, row.id, "number1001@example.net", "VIEWER", now=NOW, settings=settings)
+        await share_dossier(owner, row.id, "number1001@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert refused.value.code is ErrorCode.DOSSIER_SHARE_LIMIT_REACHED
     assert refused.value.lift is None
     assert await Share.filter(dossier_id=row.id, revoked_at__isnull=True).count() == 1000
@@ -82,7 +83,7 @@ async def test_g1_the_1000th_share_of_a_dossier_is_accepted_and_the_1001st_refus
 
     # One ends: one place frees up.
     await revoke_share(owner, thousandth.id, now=NOW)
-    await share_dossier(owner, row.id, "number1001@example.net", "VIEWER", now=NOW, settings=settings)
+    await share_dossier(owner, row.id, "number1001@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
 
 
 async def test_g1_counts_suspended_shares_and_paid_users_too(db, settings):
@@ -93,7 +94,7 @@ async def test_g1_counts_suspended_shares_and_paid_users_too(db, settings):
     await teammate(elsewhere, "paid@example.org")
     row = await dossier_with_shares(owner.account_id, 1000)
     with pytest.raises(LimitReached) as refused:
-        await share_dossier(owner, row.id, "paid@example.org", "CONTRIBUTOR", now=NOW, settings=settings)
+        await share_dossier(owner, row.id, "paid@example.org", "CONTRIBUTOR", now=NOW, catalog=CATALOG, settings=settings)
     assert refused.value.code is ErrorCode.DOSSIER_SHARE_LIMIT_REACHED
 
     # A dossier at 999 whose 1000th share, the coach's fourth, is suspended when the coach
@@ -101,10 +102,10 @@ async def test_g1_counts_suspended_shares_and_paid_users_too(db, settings):
     coach = await teammate(elsewhere, "coach@example.org")
     full = await dossier_with_shares(owner.account_id, 999)
     for minute, target in enumerate([await dossier(owner.account_id, f"C{i}") for i in range(3)] + [full]):
-        await share_dossier(owner, target.id, "coach@example.org", "VIEWER", now=later(minute), settings=settings)
+        await share_dossier(owner, target.id, "coach@example.org", "VIEWER", now=later(minute), catalog=CATALOG, settings=settings)
     await Membership.filter(id=coach.membership_id).delete()
     await paid_status_changed(coach.user_id, now=later(10))
     assert (await Share.get(dossier_id=full.id, email="coach@example.org")).status == "SUSPENDED"
     with pytest.raises(LimitReached) as refused:
-        await share_dossier(owner, full.id, "late@example.net", "VIEWER", now=later(20), settings=settings)
+        await share_dossier(owner, full.id, "late@example.net", "VIEWER", now=later(20), catalog=CATALOG, settings=settings)
     assert refused.value.code is ErrorCode.DOSSIER_SHARE_LIMIT_REACHED

@@ -10,6 +10,7 @@ from domain.shares.access import shared_access
 from domain.shares.models import GuestQuota, Share
 from domain.shares.paid_status import paid_status_changed
 from domain.shares.service import revoke_share, share_dossier
+from tests.support.billing import CATALOG
 from tests.support.shares import NOW, account_with_owner, dossier, later, person, teammate
 
 
@@ -23,7 +24,7 @@ async def _five_shares_to_a_paid_user(settings):
         owner = await account_with_owner()
         row = await dossier(owner.account_id, f"Client {minute}")
         shares.append(await share_dossier(owner, row.id, "coach@example.org", "CONTRIBUTOR",
-                                          now=later(minute), settings=settings))
+                                          now=later(minute), catalog=CATALOG, settings=settings))
         owners.append(owner)
     return coach, shares, owners
 
@@ -71,7 +72,7 @@ async def test_g5_a_suspended_outsider_cannot_be_given_a_fourth_share(db, settin
     newcomer = await account_with_owner()
     row = await dossier(newcomer.account_id)
     with pytest.raises(LimitReached) as refused:
-        await share_dossier(newcomer, row.id, "coach@example.org", "VIEWER", now=later(30), settings=settings)
+        await share_dossier(newcomer, row.id, "coach@example.org", "VIEWER", now=later(30), catalog=CATALOG, settings=settings)
     assert refused.value.code is ErrorCode.GUEST_DOSSIER_LIMIT_REACHED
 
 
@@ -98,7 +99,7 @@ async def test_g5_a_restored_share_never_taken_up_is_pending_again(db, settings)
     # A teammate through an accepted invitation, which proved the address (I1).
     user = await person("invited@example.org", login=False, proven=True)
     membership = await Membership.create(account_id=elsewhere.account_id, user=user, role="MEMBER", created_at=NOW)
-    shares = [await share_dossier(owner, row.id, "invited@example.org", "VIEWER", now=later(i), settings=settings)
+    shares = [await share_dossier(owner, row.id, "invited@example.org", "VIEWER", now=later(i), catalog=CATALOG, settings=settings)
               for i, row in enumerate(rows)]
     assert await _statuses(shares) == ["PENDING"] * 4
 

@@ -11,6 +11,7 @@ from domain.dossiers.models import Dossier
 from domain.shares.models import GuestQuota, Share
 from domain.shares.paid_status import paid_status_changed
 from domain.shares.service import share_dossier
+from tests.support.billing import CATALOG
 from tests.support.shares import NOW, account_with_owner, dossier, dossier_with_shares, live_shares, teammate
 
 pytestmark = pytest.mark.postgres_only
@@ -29,7 +30,7 @@ async def test_g4_ten_accounts_racing_to_share_with_one_outsider_let_exactly_thr
     rows = [await dossier(owner.account_id) for owner in owners]
 
     passed, refused = await _outcomes(
-        share_dossier(owner, row.id, "popular@example.net", "VIEWER", now=NOW, settings=settings)
+        share_dossier(owner, row.id, "popular@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
         for owner, row in zip(owners, rows))
 
     assert passed == 3
@@ -44,7 +45,7 @@ async def test_g4_racing_shares_of_one_dossier_near_1000_let_exactly_the_rest_th
     row = await dossier_with_shares(owner.account_id, 997)
 
     passed, refused = await _outcomes(
-        share_dossier(owner, row.id, f"late{i}@example.net", "VIEWER", now=NOW, settings=settings)
+        share_dossier(owner, row.id, f"late{i}@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
         for i in range(10))
 
     assert passed == 3
@@ -59,7 +60,7 @@ async def test_g4_one_dossier_shared_to_one_email_by_racing_calls_exists_once(db
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
     results = await asyncio.gather(*(
-        share_dossier(owner, row.id, "dup@example.net", "VIEWER", now=NOW, settings=settings)
+        share_dossier(owner, row.id, "dup@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
         for _ in range(6)), return_exceptions=True)
     codes = sorted(getattr(r, "code", "ok") for r in results)
     assert codes.count("ok") == 1 and codes.count(ErrorCode.ALREADY_EXISTS) == 5
@@ -81,7 +82,7 @@ async def test_g4_losing_the_seat_while_being_shared_never_leaves_more_than_thre
             await paid_status_changed(coach.user_id, now=NOW)
 
     results = await asyncio.gather(lose_seat(), *(
-        share_dossier(owner, row.id, "coach@example.org", "VIEWER", now=NOW, settings=settings)
+        share_dossier(owner, row.id, "coach@example.org", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
         for owner, row in zip(owners, rows)), return_exceptions=True)
     unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, LimitReached)]
     assert not unexpected, unexpected

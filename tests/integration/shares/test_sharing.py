@@ -11,6 +11,7 @@ from domain.dossiers.models import Dossier, DossierAssignment
 from domain.shares.access import shared_access
 from domain.shares.models import GuestQuota, Share
 from domain.shares.service import revoke_share, share_dossier
+from tests.support.billing import CATALOG
 from tests.support.shares import (
     NOW, account_with_owner, dossier, guest_actor, mails, person, teammate, token_in,
 )
@@ -35,7 +36,7 @@ async def test_sharing_with_a_person_without_login_is_pending_and_mails_an_invit
     owner = await account_with_owner(name="Kind Care")
     row = await dossier(owner.account_id, "Anna Client")
 
-    share = await share_dossier(owner, row.id, " Gran@Example.NET ", "VIEWER", now=NOW, settings=settings)
+    share = await share_dossier(owner, row.id, " Gran@Example.NET ", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
 
     assert (share.email, share.status, share.user_id, share.access) == ("gran@example.net", "PENDING", None, "VIEWER")
     assert (await Dossier.get(id=row.id)).share_count == 1
@@ -57,7 +58,7 @@ async def test_a_person_with_a_login_has_access_at_once(db, settings):
     row = await dossier(owner.account_id)
     friend = await person("friend@example.net")
 
-    share = await share_dossier(owner, row.id, "friend@example.net", "VIEWER", now=NOW, settings=settings)
+    share = await share_dossier(owner, row.id, "friend@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
 
     assert (share.status, share.user_id) == ("ACTIVE", friend.id)
     assert await shared_access(friend.id) == {row.id: "VIEWER"}
@@ -75,12 +76,12 @@ async def test_members_share_only_dossiers_they_are_assigned_to(db, settings):
     member = await teammate(owner, "member@example.org", "MEMBER")
     row = await dossier(owner.account_id)
 
-    await _refused(share_dossier(member, row.id, "a@example.net", "VIEWER", now=NOW, settings=settings),
+    await _refused(share_dossier(member, row.id, "a@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings),
                    ErrorCode.NOT_FOUND)
     await DossierAssignment.create(account_id=owner.account_id, dossier=row, membership_id=member.membership_id,
                                    created_at=NOW)
-    await share_dossier(member, row.id, "a@example.net", "VIEWER", now=NOW, settings=settings)
-    await share_dossier(admin, row.id, "b@example.net", "VIEWER", now=NOW, settings=settings)
+    await share_dossier(member, row.id, "a@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
+    await share_dossier(admin, row.id, "b@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert await Share.filter(dossier_id=row.id).count() == 2
 
 
@@ -91,13 +92,13 @@ async def test_other_accounts_and_guests_cannot_share(db, settings):
     stranger = await account_with_owner()
     row = await dossier(owner.account_id)
     guest = await person("guest@example.net")
-    await share_dossier(owner, row.id, "guest@example.net", "VIEWER", now=NOW, settings=settings)
+    await share_dossier(owner, row.id, "guest@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
 
-    await _refused(share_dossier(stranger, row.id, "x@example.net", "VIEWER", now=NOW, settings=settings),
+    await _refused(share_dossier(stranger, row.id, "x@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings),
                    ErrorCode.NOT_FOUND)
     await _refused(share_dossier(guest_actor(guest), row.id, "x@example.net", "VIEWER", now=NOW,
-                                 settings=settings), ErrorCode.NOT_FOUND)
-    await _refused(share_dossier(owner, 999_999, "x@example.net", "VIEWER", now=NOW, settings=settings),
+                                 catalog=CATALOG, settings=settings), ErrorCode.NOT_FOUND)
+    await _refused(share_dossier(owner, 999_999, "x@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings),
                    ErrorCode.NOT_FOUND)
     assert await Share.all().count() == 1
 
@@ -112,7 +113,7 @@ async def test_other_accounts_and_guests_cannot_share(db, settings):
 async def test_bad_input_is_refused_and_nothing_written(db, settings, email, access, code, field):
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
-    error = await _refused(share_dossier(owner, row.id, email, access, now=NOW, settings=settings), code)
+    error = await _refused(share_dossier(owner, row.id, email, access, now=NOW, catalog=CATALOG, settings=settings), code)
     assert error.field == field
     await _nothing_written(row)
 
@@ -122,7 +123,7 @@ async def test_contributor_for_a_non_paid_person_says_why(db, settings):
     row = await dossier(owner.account_id)
     await person("guest@example.net")
     error = await _refused(share_dossier(owner, row.id, "guest@example.net", "CONTRIBUTOR", now=NOW,
-                                         settings=settings), ErrorCode.INVALID_INPUT)
+                                         catalog=CATALOG, settings=settings), ErrorCode.INVALID_INPUT)
     assert "not a paid user" in error.message and "VIEWER" in error.message
     await _nothing_written(row)
 
@@ -132,10 +133,10 @@ async def test_sharing_with_oneself_or_a_teammate_is_refused(db, settings):
     await teammate(owner, "colleague@example.org", "MEMBER")
     row = await dossier(owner.account_id)
 
-    await _refused(share_dossier(owner, row.id, "BOSS@example.org", "VIEWER", now=NOW, settings=settings),
+    await _refused(share_dossier(owner, row.id, "BOSS@example.org", "VIEWER", now=NOW, catalog=CATALOG, settings=settings),
                    ErrorCode.INVALID_INPUT)
     error = await _refused(share_dossier(owner, row.id, "colleague@example.org", "VIEWER", now=NOW,
-                                         settings=settings), ErrorCode.ALREADY_EXISTS)
+                                         catalog=CATALOG, settings=settings), ErrorCode.ALREADY_EXISTS)
     assert "teammate" in error.message and "access already" in error.message
     await _nothing_written(row)
 
@@ -143,9 +144,9 @@ async def test_sharing_with_oneself_or_a_teammate_is_refused(db, settings):
 async def test_a_second_live_share_of_one_dossier_to_one_email_is_refused(db, settings):
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
-    first = await share_dossier(owner, row.id, "twice@example.net", "VIEWER", now=NOW, settings=settings)
+    first = await share_dossier(owner, row.id, "twice@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
 
-    await _refused(share_dossier(owner, row.id, "Twice@Example.net", "VIEWER", now=NOW, settings=settings),
+    await _refused(share_dossier(owner, row.id, "Twice@Example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings),
                    ErrorCode.ALREADY_EXISTS)
     assert await Share.filter(dossier_id=row.id).count() == 1
     assert (await Dossier.get(id=row.id)).share_count == 1
@@ -153,14 +154,14 @@ async def test_a_second_live_share_of_one_dossier_to_one_email_is_refused(db, se
 
     # Once revoked, the same email may be given the dossier again.
     await revoke_share(owner, first.id, now=NOW)
-    again = await share_dossier(owner, row.id, "twice@example.net", "VIEWER", now=NOW, settings=settings)
+    again = await share_dossier(owner, row.id, "twice@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert again.id != first.id
 
 
 async def test_an_archived_dossier_cannot_be_shared(db, settings):
     owner = await account_with_owner()
     row = await dossier(owner.account_id, archived=True)
-    await _refused(share_dossier(owner, row.id, "x@example.net", "VIEWER", now=NOW, settings=settings),
+    await _refused(share_dossier(owner, row.id, "x@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings),
                    ErrorCode.DOSSIER_ARCHIVED)
     await _nothing_written(row)
 
@@ -170,7 +171,7 @@ async def test_revoking_ends_access_and_keeps_the_row(db, settings):
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
     holder = await person("holder@example.net")
-    share = await share_dossier(owner, row.id, "holder@example.net", "VIEWER", now=NOW, settings=settings)
+    share = await share_dossier(owner, row.id, "holder@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     assert await shared_access(holder.id) == {row.id: "VIEWER"}
 
     assert await revoke_share(owner, share.id, now=NOW) == share.id
@@ -186,7 +187,7 @@ async def test_revoking_ends_access_and_keeps_the_row(db, settings):
 async def test_revoking_a_pending_share_withdraws_its_invitation(db, settings):
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
-    share = await share_dossier(owner, row.id, "new@example.net", "VIEWER", now=NOW, settings=settings)
+    share = await share_dossier(owner, row.id, "new@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
     await revoke_share(owner, share.id, now=NOW)
     assert (await Invitation.get(share_id=share.id)).revoked_at is not None
 
@@ -196,7 +197,7 @@ async def test_revoking_someone_elses_share_is_not_found_and_changes_nothing(db,
     other = await account_with_owner()
     member = await teammate(owner, "member@example.org")
     row = await dossier(owner.account_id)
-    share = await share_dossier(owner, row.id, "x@example.net", "VIEWER", now=NOW, settings=settings)
+    share = await share_dossier(owner, row.id, "x@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
 
     await _refused(revoke_share(other, share.id, now=NOW), ErrorCode.NOT_FOUND)
     await _refused(revoke_share(member, share.id, now=NOW), ErrorCode.NOT_FOUND)  # not assigned
