@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         try:
             if settings.runs_worker_in_process:
                 # The embedded default is one process: it delivers its own outbox (O1).
-                async with running_worker(build_worker(settings, graphql.catalog)):
+                async with running_worker(build_worker(settings, graphql.catalog, observer=metrics)):
                     yield
             else:
                 yield

@@ -9,6 +9,13 @@ Series:
   (INTERNAL_SERVER_ERROR for masked ones, GRAPHQL_INVALID for parse/validation errors).
 * `casebook_user_errors_total{code}` — `userErrors` codes in mutation payloads: the limit
   refusals (ACTIVE_CLIENT_LIMIT_REACHED, SEAT_LIMIT_REACHED, …) among them.
+* Webhooks (T5), from the process that sends them: `casebook_webhook_attempts_total{result}`
+  (succeeded, rejected: a non-2xx answer, no_response: timeout or connection failure,
+  refused: a target the SSRF rules turned down), `casebook_webhook_attempt_duration_seconds`
+  (latency histogram), `casebook_webhook_deliveries_total{status}` (deliveries that ended:
+  succeeded or failed). From the database, the same for every process:
+  `casebook_webhook_deliveries{status}` (pending, failing: the webhook queue) and
+  `casebook_webhook_endpoints_disabled{reason}` (failing: disabled by the service).
 
 Several uvicorn workers: each process keeps its own registry and, when `METRICS_DIR`
 is set (`casebook serve --workers N` sets one), writes a snapshot there at most once a
@@ -45,6 +52,9 @@ class Metrics:
         self.durations: dict[str, list[float]] = {}                # operation -> buckets + sum + count
         self.graphql_errors: dict[str, float] = defaultdict(float)
         self.user_errors: dict[str, float] = defaultdict(float)
+        self.webhook_attempts: dict[str, float] = defaultdict(float)
+        self.webhook_durations: dict[str, list[float]] = {}        # "all" -> buckets + sum + count
+        self.webhook_deliveries: dict[str, float] = defaultdict(float)
         self._written = 0.0
         self._pending = False
 
@@ -61,6 +71,22 @@ class Metrics:
             self.graphql_errors[code] += 1
         for code in user_error_codes:
             self.user_errors[code] += 1
+        if self.snapshot_dir is not None:
+            self._schedule_snapshot()
+
+    def webhook_attempt(self, result: str, seconds: float) -> None:
+        self.webhook_attempts[result] += 1
+        series = self.webhook_durations.setdefault("all", [0.0] * (len(BUCKETS) + 2))
+        for index, bound in enumerate(BUCKETS):
+            if seconds <= bound:
+                series[index] += 1
+        series[-2] += seconds
+        series[-1] += 1
+        if self.snapshot_dir is not None:
+            self._schedule_snapshot()
+
+    def webhook_delivery_finished(self, status: str) -> None:
+        self.webhook_deliveries[status] += 1
         if self.snapshot_dir is not None:
             self._schedule_snapshot()
 
@@ -83,7 +109,9 @@ class Metrics:
 
     def _state(self) -> dict[str, Any]:
         return {"requests": dict(self.requests), "durations": self.durations,
-                "graphql_errors": dict(self.graphql_errors), "user_errors": dict(self.user_errors)}
+                "graphql_errors": dict(self.graphql_errors), "user_errors": dict(self.user_errors),
+                "webhook_attempts": dict(self.webhook_attempts), "webhook_durations": self.webhook_durations,
+                "webhook_deliveries": dict(self.webhook_deliveries)}
 
     def write_snapshot(self) -> None:
         assert self.snapshot_dir is not None
@@ -107,15 +135,18 @@ class Metrics:
                     except (OSError, ValueError):
                         continue  # a worker is replacing it right now
         total: dict[str, Any] = {"requests": defaultdict(float), "durations": {},
-                                 "graphql_errors": defaultdict(float), "user_errors": defaultdict(float)}
+                                 "graphql_errors": defaultdict(float), "user_errors": defaultdict(float),
+                                 "webhook_attempts": defaultdict(float), "webhook_durations": {},
+                                 "webhook_deliveries": defaultdict(float)}
         for state in states:
-            for key in ("requests", "graphql_errors", "user_errors"):
-                for label, value in state[key].items():
+            for key in ("requests", "graphql_errors", "user_errors", "webhook_attempts", "webhook_deliveries"):
+                for label, value in state.get(key, {}).items():
                     total[key][label] += value
-            for operation, series in state["durations"].items():
-                into = total["durations"].setdefault(operation, [0.0] * len(series))
-                for index, value in enumerate(series):
-                    into[index] += value
+            for key in ("durations", "webhook_durations"):
+                for operation, series in state.get(key, {}).items():
+                    into = total[key].setdefault(operation, [0.0] * len(series))
+                    for index, value in enumerate(series):
+                        into[index] += value
         return total
 
     def render(self) -> str:
@@ -139,6 +170,22 @@ class Metrics:
             lines += [f"# HELP casebook_{key}_total {help_text}", f"# TYPE casebook_{key}_total counter"]
             for code, value in sorted(state[key].items()):
                 lines.append(f'casebook_{key}_total{{code="{_escape(code)}"}} {value:g}')
+        lines += ["# HELP casebook_webhook_attempts_total Webhook delivery attempts by result.",
+                  "# TYPE casebook_webhook_attempts_total counter"]
+        for result, value in sorted(state["webhook_attempts"].items()):
+            lines.append(f'casebook_webhook_attempts_total{{result="{_escape(result)}"}} {value:g}')
+        lines += ["# HELP casebook_webhook_attempt_duration_seconds Webhook attempt latency (DNS to answer).",
+                  "# TYPE casebook_webhook_attempt_duration_seconds histogram"]
+        series = state["webhook_durations"].get("all", [0.0] * (len(BUCKETS) + 2))
+        for bound, count in zip(BUCKETS, series):
+            lines.append(f'casebook_webhook_attempt_duration_seconds_bucket{{le="{bound:g}"}} {count:g}')
+        lines.append(f'casebook_webhook_attempt_duration_seconds_bucket{{le="+Inf"}} {series[-1]:g}')
+        lines.append(f"casebook_webhook_attempt_duration_seconds_sum {series[-2]:.6f}")
+        lines.append(f"casebook_webhook_attempt_duration_seconds_count {series[-1]:g}")
+        lines += ["# HELP casebook_webhook_deliveries_total Webhook deliveries that ended, by status.",
+                  "# TYPE casebook_webhook_deliveries_total counter"]
+        for status, value in sorted(state["webhook_deliveries"].items()):
+            lines.append(f'casebook_webhook_deliveries_total{{status="{_escape(status)}"}} {value:g}')
         return "\n".join(lines) + "\n"
 
 
@@ -159,13 +206,29 @@ async def outbox_lines() -> list[str]:
     return lines
 
 
+async def webhook_lines() -> list[str]:
+    """The webhook queue and disabled endpoints as the database holds them."""
+    from domain.webhooks.queries import disabled_endpoint_counts, queue_counts
+
+    lines = ["# HELP casebook_webhook_deliveries Webhook deliveries waiting (pending) or being retried (failing).",
+             "# TYPE casebook_webhook_deliveries gauge"]
+    for status, count in sorted((await queue_counts()).items()):
+        lines.append(f'casebook_webhook_deliveries{{status="{status}"}} {count}')
+    lines += ["# HELP casebook_webhook_endpoints_disabled Webhook endpoints switched off, by reason "
+              "(failing: by the service after failing past the threshold; manual: by the account).",
+              "# TYPE casebook_webhook_endpoints_disabled gauge"]
+    for reason, count in sorted((await disabled_endpoint_counts()).items()):
+        lines.append(f'casebook_webhook_endpoints_disabled{{reason="{_escape(reason)}"}} {count}')
+    return lines
+
+
 def metrics_endpoint(metrics: Metrics, token: str):
     async def endpoint(request: Request) -> Response:
         if token:
             presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(presented.encode(), token.encode()):
                 return PlainTextResponse("unauthorized\n", status_code=401)
-        body = metrics.render() + "\n".join(await outbox_lines()) + "\n"
+        body = metrics.render() + "\n".join(await outbox_lines() + await webhook_lines()) + "\n"
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return endpoint

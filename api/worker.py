@@ -1,6 +1,7 @@
-"""The worker's composition: which handler delivers which kind of outbox message, and
-which periodic jobs run (O1, O2). Used by `casebook worker`, and by `casebook serve` on
-the embedded SQLite default, which runs the worker inside the server process."""
+"""The worker's composition: which handler delivers which kind of outbox message, which
+periodic jobs run (O1, O2), and the webhook dispatcher beside them (T5). Used by
+`casebook worker`, and by `casebook serve` on the embedded SQLite default, which runs the
+worker inside the server process."""
 from __future__ import annotations
 
 import asyncio
@@ -8,22 +9,48 @@ import contextlib
 import logging
 from typing import AsyncIterator
 
+from api.metrics import Metrics
 from domain.billing.catalog import Catalog
 from domain.billing.renewal import renew_due
 from domain.core.clock import utc_now
 from domain.core.settings import Settings
-from domain.events import EVENT, event_handler
 from domain.outbox.mail import MAIL, mail_handler
 from domain.outbox.worker import Handlers, Periodic, Worker
+from domain.webhooks.dispatch import Dispatcher, Observer
+from domain.webhooks.dispatch import prune as prune_deliveries
 
 log = logging.getLogger("casebook.worker")
 
 
 def handlers(settings: Settings) -> Handlers:
-    return {MAIL: mail_handler(settings), EVENT: event_handler(settings)}
+    return {MAIL: mail_handler(settings)}
 
 
-def build_worker(settings: Settings, catalog: Catalog) -> Worker:
+class Workers:
+    """The outbox worker and the webhook dispatcher, run side by side: webhooks have a
+    loop of their own, so a slow partner endpoint never holds up mail or renewals."""
+
+    def __init__(self, outbox: Worker, webhooks: Dispatcher) -> None:
+        self.outbox = outbox
+        self.webhooks = webhooks
+
+    def wake(self) -> None:
+        self.outbox.wake()
+        self.webhooks.wake()
+
+    async def drain(self) -> None:
+        await self.outbox.drain()
+        await self.webhooks.drain()
+        await self.webhooks.close()
+
+    async def run_periodic(self) -> None:
+        await self.outbox.run_periodic()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.gather(self.outbox.run(stop), self.webhooks.run(stop))
+
+
+def build_worker(settings: Settings, catalog: Catalog, *, observer: Observer | None = None) -> Workers:
     async def renewals() -> None:
         # Every subscription renews once its account's local day has reached its renewal
         # date; run often, so local midnight is met in every time zone (O2).
@@ -31,12 +58,17 @@ def build_worker(settings: Settings, catalog: Catalog) -> Worker:
         if report.renewed or report.failed:
             log.info("renewals: %s period(s) opened, failed accounts: %s", report.renewed, report.failed)
 
-    return Worker(handlers(settings), periodic=[Periodic("renewals", settings.renewal_check_seconds, renewals)],
-                  poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.worker_lease_seconds)
+    outbox = Worker(handlers(settings), periodic=[Periodic("renewals", settings.renewal_check_seconds, renewals),
+                                                  Periodic("prune webhook deliveries", 3600, prune_deliveries)],
+                    poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.worker_lease_seconds)
+    # A separate `casebook worker` process leaves its figures in METRICS_DIR, where the
+    # server's /metrics adds them up (same host); in-process, the server's own registry.
+    webhooks = Dispatcher(settings, name=outbox.name, observer=observer or Metrics(settings.metrics_dir))
+    return Workers(outbox, webhooks)
 
 
 @contextlib.asynccontextmanager
-async def running_worker(worker: Worker) -> AsyncIterator[Worker]:
+async def running_worker(worker: Workers) -> AsyncIterator[Workers]:
     """Run `worker` in the background of the current event loop until the block ends."""
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name="casebook-worker")

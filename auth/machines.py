@@ -20,8 +20,9 @@ from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, 
 from domain.core.secrets import token_hash
 from domain.core.validation import MACHINE_EMAIL_DOMAIN, MAX_NAME, clean_name
 
-# A machine never manages teammates, billing or the audit log.
-MACHINE_SCOPES = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE})
+# A machine never manages teammates, billing or the audit log. It may manage its
+# account's webhook endpoints (T5) when given `webhooks:manage`.
+MACHINE_SCOPES = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE, Scope.WEBHOOKS_MANAGE})
 MACHINE = "machine"
 
 

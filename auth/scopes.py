@@ -14,10 +14,12 @@ class Scope(str, Enum):
     AUDIT_READ = "audit:read"
     BILLING_MANAGE = "billing:manage"
     BILLING_OPERATE = "billing:operate"
+    # Webhook endpoints and their deliveries (T5): owners, admins, and machine credentials given it.
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 _MEMBER = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE})
-_ADMIN = _MEMBER | {Scope.TEAMMATES_MANAGE, Scope.AUDIT_READ}
+_ADMIN = _MEMBER | {Scope.TEAMMATES_MANAGE, Scope.AUDIT_READ, Scope.WEBHOOKS_MANAGE}
 _OWNER = _ADMIN | {Scope.BILLING_MANAGE}
 GUEST_SCOPES = frozenset({Scope.DOSSIERS_READ})
 OPERATOR_SCOPES = frozenset({Scope.BILLING_OPERATE})

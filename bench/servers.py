@@ -68,6 +68,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "DATABASE_POOL_SIZE": "10",
         "JWT_SECRET": secrets.token_urlsafe(48),
+        "WEBHOOK_SECRET_KEY": secrets.token_urlsafe(48),
         "MAIL_URL": "file://" + tempfile.mkdtemp(prefix="casebook-mail-"),
         "RATE_LIMIT_PER_CLIENT": "1000000",
         "RATE_LIMIT_PER_EMAIL": "1000000",

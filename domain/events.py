@@ -1,17 +1,15 @@
 """Events a write announces to partner systems (T5): the event's name, when it happened,
 and the global ids of what it is about — never dossier content, names or addresses.
-`announce` runs inside the write's transaction, so an event exists exactly when its
-write committed (O1); the webhooks area delivers it."""
+`announce` runs inside the write's transaction and turns the event into one webhook
+delivery per subscribed endpoint (domain.webhooks.fanout), so deliveries exist exactly
+when their write committed (O1); the worker sends them."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
 from domain.core.ids import global_id
-from domain.core.settings import Settings
-from domain.outbox.queue import Claimed, enqueue
-
-EVENT = "event"
+from domain.webhooks.fanout import fan_out
 
 DOSSIER_CREATED = "dossier.created"
 DOSSIER_UPDATED = "dossier.updated"
@@ -32,19 +30,14 @@ EVENT_NAMES = (DOSSIER_CREATED, DOSSIER_UPDATED, DOSSIER_ARCHIVED, DOSSIER_DELET
                TEAMMATE_REMOVED, SUBSCRIPTION_CHANGED)
 
 
-async def announce(event: str, *, account_id: int, now: datetime, **ids: tuple[str, int]) -> None:
-    """Queue `event` for the account's partner systems. `ids` name what it is about as
-    (type, key) pairs, e.g. `dossierId=("Dossier", 7)`; they travel as global ids."""
+async def announce(event: str, *, account_id: int, now: datetime, **ids: tuple[str, int]) -> int:
+    """Queue `event` for the account's partner systems; the number of deliveries made.
+    `ids` name what it is about as (type, key) pairs, e.g. `dossierId=("Dossier", 7)`;
+    they travel as global ids. An event about a dossier is delivered after the earlier
+    events about that dossier (per endpoint); the others after the account's earlier ones."""
     assert event in EVENT_NAMES, event
     data: dict[str, Any] = {"accountId": global_id("Account", account_id)}
     data.update({name: global_id(type_name, key) for name, (type_name, key) in ids.items()})
-    await enqueue(EVENT, {"type": event, "timestamp": now.isoformat(), "data": data}, account_id=account_id)
-
-
-def event_handler(settings: Settings):  # noqa: ANN201 - a worker Handler
-    """Until partner systems can subscribe endpoints, an event has nowhere to go."""
-
-    async def deliver(message: Claimed) -> None:
-        return None
-
-    return deliver
+    dossier = ids.get("dossierId")
+    return await fan_out(event, {"type": event, "timestamp": now.isoformat(), "data": data},
+                         account_id=account_id, ordering_key=dossier[1] if dossier else 0)

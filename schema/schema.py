@@ -24,6 +24,8 @@ from schema.executor import executor_class
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
 from schema.two_factor_gate import gate_every_mutation
+from schema.webhooks import queries as webhook_nodes  # noqa: F401  (registers the webhook node types)
+from schema.webhooks.mutations import WebhookMutation
 
 
 @strawberry.type
@@ -40,7 +42,7 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
 
 @strawberry.type
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
-               IdentityMutation):
+               WebhookMutation, IdentityMutation):
     pass
 
 

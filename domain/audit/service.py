@@ -48,6 +48,12 @@ class AuditAction:
     RECOVERY_CODE_USED = "auth.recovery_code_used"
     ACCOUNT_UPDATED = "account.updated"
     TWO_FACTOR_POLICY_CHANGED = "account.two_factor_policy_changed"
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
+    WEBHOOK_ENDPOINT_UPDATED = "webhook_endpoint.updated"
+    WEBHOOK_SECRET_ROTATED = "webhook_endpoint.secret_rotated"
+    WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+    WEBHOOK_DELIVERY_REPLAYED = "webhook_delivery.replayed"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

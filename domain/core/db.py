@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "domain.dossiers.models",
     "domain.shares.models",
     "domain.outbox.models",
+    "domain.webhooks.models",
     "auth.models",
 ]
 

@@ -102,6 +102,13 @@ class Settings:
     # closed (never counts somewhere else).
     redis_pool_size: int = 20
     redis_pool_timeout_seconds: float = 5.0
+    # Webhooks (T5): the key that encrypts endpoints' signing secrets at rest (required in
+    # production; outside it a fixed development key stands in), older keys that still
+    # decrypt, the most one delivery attempt may take, and attempts in flight per process.
+    webhook_secret_key: str = ""
+    webhook_previous_secret_keys: tuple[str, ...] = ()
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 8
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -158,6 +165,14 @@ class Settings:
             raise SettingsError("WORKER_IN_PROCESS must be auto, on or off")
         if min(self.worker_poll_seconds, self.renewal_check_seconds, self.worker_lease_seconds) <= 0:
             raise SettingsError("WORKER_POLL_SECONDS, WORKER_LEASE_SECONDS and RENEWAL_CHECK_SECONDS must be positive")
+        if self.is_production and (self.webhook_secret_key in KNOWN_DEFAULT_SECRETS
+                                   or len(self.webhook_secret_key) < 32):
+            raise SettingsError("WEBHOOK_SECRET_KEY must be set to a random value of at least 32 characters "
+                                "in production (it encrypts webhook signing secrets at rest)")
+        if any(len(key) < 32 for key in self.webhook_previous_secret_keys):
+            raise SettingsError("WEBHOOK_PREVIOUS_SECRET_KEYS takes keys of at least 32 characters")
+        if not 1 <= self.webhook_timeout_seconds <= 60 or self.webhook_concurrency < 1:
+            raise SettingsError("WEBHOOK_TIMEOUT_SECONDS must be between 1 and 60, WEBHOOK_CONCURRENCY at least 1")
         if self.log_format not in ("json", "text"):
             raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
@@ -272,6 +287,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         mail_per_email=_int(source, "RATE_LIMIT_MAIL_PER_EMAIL", 5),
         redis_pool_size=_int(source, "REDIS_POOL_SIZE", 20),
         redis_pool_timeout_seconds=_float(source, "REDIS_POOL_TIMEOUT_SECONDS", 5.0),
+        webhook_secret_key=source.get("WEBHOOK_SECRET_KEY", ""),
+        webhook_previous_secret_keys=_split(source.get("WEBHOOK_PREVIOUS_SECRET_KEYS", "")),
+        webhook_timeout_seconds=_float(source, "WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        webhook_concurrency=_int(source, "WEBHOOK_CONCURRENCY", 8),
     )
     settings.check()
     return settings

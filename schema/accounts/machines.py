@@ -27,7 +27,7 @@ class MachineCredential:
     name: str = strawberry.field(description="A name for people, e.g. \"Partner CRM\".")
     client_id: str = strawberry.field(description="The public half of the credential (cbm_…).")
     scopes: list[str] = strawberry.field(description="What its tokens may do: dossiers:read, dossiers:write, "
-                                                     "shares:manage.")
+                                                     "shares:manage, webhooks:manage.")
     created_at: datetime = strawberry.field(description="When it was created.")
     rotated_at: Optional[datetime] = strawberry.field(description="When its secret was last replaced.")
     revoked_at: Optional[datetime] = strawberry.field(description="When it was revoked; its tokens stopped then.")

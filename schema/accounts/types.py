@@ -25,6 +25,7 @@ from schema.dossiers.types import Share, shares_of_viewer
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
 from schema.relay import After, Connection, First, to_global_id
+from schema.webhooks.types import WebhookEndpoint, endpoints_of
 
 
 @strawberry.enum(description="What kind of principal a token acts as (API.md Tokens).")
@@ -88,6 +89,13 @@ class Account(AccountBasics, Node):
     async def ledger(self, info: Info) -> list[LedgerLine]:
         ensure_acting_in(info.context.principal, self.pk)
         return await ledger_of(info, self.pk)
+
+    @strawberry.field(extensions=requires(Scope.WEBHOOKS_MANAGE),
+                      description="Endpoints subscribed to the account's events (T5). Owners, admins, and machine "
+                                  "credentials holding webhooks:manage.")
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+        ensure_acting_in(info.context.principal, self.pk)
+        return await endpoints_of(info, self.pk)
 
 
 @strawberry.type(description="One of the viewer's accounts and their role in it.")

@@ -1,0 +1,83 @@
+"""Reading and replaying deliveries (T5). A delivery is visible to whoever manages its
+account's webhooks, and to no one else (D4: another account's delivery is missing)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Sequence
+
+from tortoise import connections
+
+from domain.audit.service import AuditAction, record
+from domain.core.actor import Actor
+from domain.core.clock import utc_now
+from domain.core.db import execute, transaction
+from domain.core.errors import InvalidInput, NotFound
+from domain.webhooks.endpoints import managed_account
+from domain.webhooks.models import PENDING, UNFINISHED, WebhookDelivery, WebhookEndpoint
+
+# (endpoint id, page size, the id to read below or None)
+DeliveryPageKey = tuple[int, int, int | None]
+
+
+async def replay(actor: Actor, delivery_id: int, *, now: datetime) -> WebhookDelivery:
+    """Send a finished delivery again: a new delivery with the same `webhook-id` and
+    body (the receiver can tell it is the same event), signed afresh when it is sent.
+    Queued after the endpoint's other deliveries about the same dossier."""
+    account_id = managed_account(actor)
+    async with transaction():
+        original = await WebhookDelivery.filter(id=delivery_id, account_id=account_id).first()
+        if original is None:
+            raise NotFound("webhook delivery", field=("deliveryId",))
+        endpoint = await WebhookEndpoint.get(id=original.endpoint_id)
+        if not endpoint.enabled:
+            raise InvalidInput("The endpoint is disabled: enable it first (updateWebhookEndpoint).",
+                               field=("deliveryId",))
+        if original.status in UNFINISHED:
+            raise InvalidInput("This delivery is still being delivered; replay it once it succeeded or failed.",
+                               field=("deliveryId",))
+        queued_at = utc_now()
+        again = await WebhookDelivery.create(
+            account_id=account_id, endpoint_id=endpoint.id, event=original.event, message_id=original.message_id,
+            body=original.body, ordering_key=original.ordering_key, status=PENDING, attempts=0,
+            next_attempt_at=queued_at, replay_of_id=original.id, created_at=queued_at)
+        await record(AuditAction.WEBHOOK_DELIVERY_REPLAYED, now=now, account_id=account_id,
+                     actor_user_id=actor.user_id, subject=f"webhook_endpoint:{endpoint.id}",
+                     detail={"delivery": original.id, "replay": again.id, "event": original.event})
+        return again
+
+
+async def visible_delivery(account_id: int, delivery_id: int) -> WebhookDelivery | None:
+    return await WebhookDelivery.filter(id=delivery_id, account_id=account_id).first()
+
+
+async def delivery_pages(keys: Sequence[DeliveryPageKey]) -> list[tuple[list[WebhookDelivery], bool]]:
+    """Newest first: one page of deliveries per endpoint, as (deliveries, has_next_page).
+    One query per distinct (page size, cursor) serves every endpoint of the request, with
+    ROW_NUMBER() OVER (PARTITION BY endpoint_id) along the (endpoint_id, id) index."""
+    groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    for endpoint_id, first, before_id in keys:
+        groups[(first, before_id)].append(endpoint_id)
+    pages: dict[DeliveryPageKey, tuple[list[WebhookDelivery], bool]] = {}
+    conn = connections.get("default")
+    for (first, before_id), endpoint_ids in groups.items():
+        ids = sorted(set(endpoint_ids))
+        params: list[int] = list(ids)
+        cursor_sql = ""
+        if before_id is not None:
+            params.append(before_id)
+            cursor_sql = f" AND id < ${len(params)}"
+        params.append(first + 1)
+        placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
+        sql = (f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY id DESC) AS rn "
+               f"FROM webhook_delivery WHERE endpoint_id IN ({placeholders}){cursor_sql}) AS page "
+               f"WHERE rn <= ${len(params)}")
+        _, rows = await execute(conn, sql, params)
+        found: dict[int, list[WebhookDelivery]] = defaultdict(list)
+        if rows:
+            for delivery in await WebhookDelivery.filter(id__in=[row["id"] for row in rows]).order_by("-id"):
+                found[delivery.endpoint_id].append(delivery)
+        for endpoint_id in ids:
+            got = found.get(endpoint_id, [])
+            pages[(endpoint_id, first, before_id)] = (got[:first], len(got) > first)
+    return [pages[key] for key in keys]

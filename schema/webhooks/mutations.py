@@ -1,0 +1,116 @@
+"""Webhook endpoints (T5): create, update, rotate the secret, delete; replay a delivery.
+Owners, admins, and machine credentials holding `webhooks:manage`."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import strawberry
+
+from auth.permissions import requires
+from auth.scopes import Scope
+from domain.webhooks import deliveries, endpoints
+from schema.context import Info
+from schema.errors import UserError, mutate
+from schema.payloads import OkPayload
+from schema.relay import from_global_id
+from schema.webhooks.types import WebhookEndpoint
+
+
+@strawberry.input(description="A new endpoint.")
+class CreateWebhookEndpointInput:
+    url: str = strawberry.field(description="Where to POST deliveries: https in production, and a public address.")
+    events: list[str] = strawberry.field(description="Event names to receive, or [\"*\"] for every event.")
+
+
+@strawberry.input(description="Changes to an endpoint; fields left out stay as they are.")
+class UpdateWebhookEndpointInput:
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint to change.")
+    url: Optional[str] = strawberry.field(default=strawberry.UNSET, description="A new URL.")
+    events: Optional[list[str]] = strawberry.field(default=strawberry.UNSET, description="A new list of events.")
+    enabled: Optional[bool] = strawberry.field(
+        default=strawberry.UNSET, description="Switch it off (queued deliveries fail) or on again (its failure "
+                                              "count starts afresh).")
+
+
+@strawberry.input(description="One endpoint.")
+class WebhookEndpointIdInput:
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint's id.")
+
+
+@strawberry.input(description="A delivery to send again.")
+class ReplayWebhookDeliveryInput:
+    delivery_id: strawberry.ID = strawberry.field(description="A delivery that succeeded or failed.")
+
+
+@strawberry.type(description="An endpoint, and its signing secret when it was just made or rotated.")
+class WebhookEndpointPayload:
+    endpoint: Optional[WebhookEndpoint] = strawberry.field(default=None, description="The endpoint.")
+    secret: Optional[str] = strawberry.field(
+        default=None, description="The signing secret (whsec_…), shown once: at creation and rotation only.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="What the caller can fix.")
+
+
+def _keep(value: Any) -> Any:
+    return endpoints.KEEP if value is strawberry.UNSET else value
+
+
+def _with_secret(issued: endpoints.EndpointWithSecret) -> dict:
+    return {"endpoint": WebhookEndpoint.from_model(issued.endpoint), "secret": issued.secret}
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
+                         description="Subscribe a URL to the account's events; the payload shows its secret once.")
+    async def create_webhook_endpoint(self, info: Info, input: CreateWebhookEndpointInput) -> WebhookEndpointPayload:
+        ctx = info.context
+        return await mutate(info, WebhookEndpointPayload, lambda: endpoints.create_endpoint(
+            ctx.actor, input.url, input.events, settings=ctx.settings, now=ctx.now), _with_secret)
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
+                         description="Change an endpoint's URL or events, or switch it off and on.")
+    async def update_webhook_endpoint(self, info: Info, input: UpdateWebhookEndpointInput) -> WebhookEndpointPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            return await endpoints.update_endpoint(
+                ctx.actor, pk, url=_keep(input.url), events=_keep(input.events), enabled=_keep(input.enabled),
+                settings=ctx.settings, now=ctx.now, security_now=ctx.security_now)
+
+        return await mutate(info, WebhookEndpointPayload, call, lambda row: {"endpoint": WebhookEndpoint.from_model(row)})
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
+                         description="A new signing secret, shown once; the old one keeps signing beside it for "
+                                     "24 hours.")
+    async def rotate_webhook_secret(self, info: Info, input: WebhookEndpointIdInput) -> WebhookEndpointPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            return await endpoints.rotate_secret(ctx.actor, pk, settings=ctx.settings, now=ctx.now,
+                                                 security_now=ctx.security_now)
+
+        return await mutate(info, WebhookEndpointPayload, call, _with_secret)
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
+                         description="Delete an endpoint and its deliveries.")
+    async def delete_webhook_endpoint(self, info: Info, input: WebhookEndpointIdInput) -> OkPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            return await endpoints.delete_endpoint(ctx.actor, pk, now=ctx.now)
+
+        return await mutate(info, OkPayload, call, lambda _: {"ok": True})
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
+                         description="Send a delivery that succeeded or failed again, with the same webhook-id.")
+    async def replay_webhook_delivery(self, info: Info, input: ReplayWebhookDeliveryInput) -> OkPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.delivery_id, "WebhookDelivery", field="deliveryId")
+            return await deliveries.replay(ctx.actor, pk, now=ctx.now)
+
+        return await mutate(info, OkPayload, call, lambda _: {"ok": True})

@@ -1,0 +1,37 @@
+"""Webhook endpoints and deliveries as nodes: visible to whoever manages the webhooks of
+the account they act in; to anyone else they do not exist (D4)."""
+from __future__ import annotations
+
+from auth.scopes import Scope
+from domain.webhooks.deliveries import visible_delivery
+from domain.webhooks.endpoints import visible_endpoint
+from schema.context import Info
+from schema.nodes import register_node
+from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
+
+
+def _managing_account(info: Info) -> int | None:
+    principal = info.context.principal
+    if principal is None or not principal.has(Scope.WEBHOOKS_MANAGE):
+        return None
+    return principal.actor.account_id
+
+
+async def _endpoint_node(info: Info, pk: int) -> WebhookEndpoint | None:
+    account_id = _managing_account(info)
+    if account_id is None:
+        return None
+    row = await visible_endpoint(account_id, pk)
+    return WebhookEndpoint.from_model(row) if row else None
+
+
+async def _delivery_node(info: Info, pk: int) -> WebhookDelivery | None:
+    account_id = _managing_account(info)
+    if account_id is None:
+        return None
+    row = await visible_delivery(account_id, pk)
+    return WebhookDelivery.from_model(row) if row else None
+
+
+register_node("WebhookEndpoint", _endpoint_node)
+register_node("WebhookDelivery", _delivery_node)

@@ -1,0 +1,148 @@
+"""Given-steps for webhooks: a real HTTP receiver on 127.0.0.1, subscribing endpoints,
+and sending what is due as the worker would."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from domain.core.clock import utc_now
+from domain.webhooks import targets
+from domain.webhooks.dispatch import Dispatcher
+from domain.webhooks.models import UNFINISHED, WebhookDelivery
+
+CREATE_ENDPOINT = """mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
+  endpoint { id url events enabled } secret userErrors { code message field } } }"""
+UPDATE_ENDPOINT = """mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) {
+  endpoint { id url events enabled disabledReason } userErrors { code message field } } }"""
+ROTATE = """mutation($id: ID!) { rotateWebhookSecret(input: {endpointId: $id}) {
+  endpoint { id previousSecretExpiresAt } secret userErrors { code field } } }"""
+DELETE = """mutation($id: ID!) { deleteWebhookEndpoint(input: {endpointId: $id}) { ok userErrors { code field } } }"""
+REPLAY = """mutation($id: ID!) { replayWebhookDelivery(input: {deliveryId: $id}) { ok userErrors { code message field } } }"""
+ENDPOINTS = """{ account { webhookEndpoints { id url events enabled disabledReason failingSince
+  deliveries(first: 20) { edges { node { id event status attempts lastAttemptAt nextAttemptAt responseStatus
+    createdAt webhookId responseExcerpt lastError replayOf } } } } } }"""
+CREATE_DOSSIER = """mutation($name: String!) { createDossier(input: {clientName: $name, reference: "REF-SECRET-1"}) {
+  dossier { id } userErrors { code } } }"""
+UPDATE_DOSSIER = """mutation($id: ID!, $name: String!) { updateDossier(input: {dossierId: $id, clientName: $name}) {
+  dossier { id } userErrors { code } } }"""
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """Answers each POST with the next scripted status (then 200), after `delay`
+    seconds; a 3xx carries a Location; `big` streams that many bytes of body."""
+
+    port: int = 0
+    script: list[int] = field(default_factory=list)
+    delay: float = 0.0
+    big: int = 0
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def answer(self, request: Received) -> int:
+        with self.lock:
+            self.received.append(request)
+            return self.script.pop(0) if self.script else 200
+
+
+def _handler(receiver: Receiver):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            status = receiver.answer(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            if receiver.delay:
+                time.sleep(receiver.delay)
+            self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("location", f"http://127.0.0.1:{receiver.port}/elsewhere")
+            if receiver.big:
+                self.send_header("content-length", str(receiver.big))
+                self.end_headers()
+                chunk = b"x" * 65536
+                try:
+                    for _ in range(receiver.big // len(chunk)):
+                        self.wfile.write(chunk)
+                except OSError:
+                    return  # the sender stopped reading, as it should
+                return
+            reply = b'{"received": true, "note": "thanks"}'
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args) -> None:
+            return None
+
+    return Handler
+
+
+def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
+    receiver = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server.daemon_threads = True
+    receiver.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return receiver, server
+
+
+async def subscribe(api, token: str, url: str, events=("*",)) -> dict:
+    payload = (await api.data(CREATE_ENDPOINT, {"input": {"url": url, "events": list(events)}},
+                              token=token))["createWebhookEndpoint"]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
+async def send_due(settings, **options) -> None:
+    """Send every delivery that is due now, as a running worker would."""
+    dispatcher = Dispatcher(settings, name="test-dispatcher", **options)
+    try:
+        await dispatcher.drain()
+    finally:
+        await dispatcher.close()
+
+
+async def make_due() -> None:
+    """Skip the back-off wait: retries are due now (the schedule itself is tested apart)."""
+    await WebhookDelivery.filter(status__in=UNFINISHED).update(next_attempt_at=utc_now())
+
+
+async def endpoints(api, token: str) -> list[dict]:
+    return (await api.data(ENDPOINTS, token=token))["account"]["webhookEndpoints"]
+
+
+async def deliveries(api, token: str) -> list[dict]:
+    """Every delivery of the account's first endpoint, newest first."""
+    return [edge["node"] for edge in (await endpoints(api, token))[0]["deliveries"]["edges"]]
+
+
+class FakeDns:
+    """Answers host names from a table (there is no DNS here); restores the system's."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        if host not in self.table:
+            raise OSError(f"no such host {host}")
+        return list(self.table[host])
+
+    def __enter__(self) -> "FakeDns":
+        targets.use_resolver(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        targets.use_resolver(None)
