@@ -1,5 +1,7 @@
 # Two commands for a fresh machine with python3 and make: `make run`, `make test`.
 PYTHON ?= python3
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
@@ -15,9 +17,9 @@ $(STAMP): pyproject.toml
 .env:
 	cp .env.example .env
 
-run: $(STAMP) .env  ## serve http://127.0.0.1:8000/graphql (GraphiQL in the browser)
+run: $(STAMP) .env  ## serve http://$(HOST):$(PORT)/graphql (GraphiQL in the browser); make run PORT=8080
 	$(BIN)/casebook migrate
-	$(BIN)/casebook serve --host 127.0.0.1 --port 8000
+	$(BIN)/casebook serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)  ## the whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL
 	$(BIN)/python -m pytest

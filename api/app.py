@@ -13,16 +13,20 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache
-from tortoise import connections
 
+from api import graphiql
+from api.clock import BusinessClockMiddleware
 from api.context import build_context
 from api.deadline import with_deadline
-from api.extensions import CasebookMaskErrors, ResponseExtensions
+from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions
+from api.http import InternalErrorMiddleware
 from api.limits import abuse_limit_extensions
 from api.logging import configure_logging
 from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
 from api.observe import ObserveExtension, ObserveMiddleware
+from api.readiness import readyz
+from api.view import GraphQLOverHTTP
 from api.worker import build_worker, running_worker
 from auth import two_factor
 from auth.tokens import TokenService
@@ -34,7 +38,7 @@ from schema.schema import build_schema
 log = logging.getLogger("casebook.api")
 
 
-class CasebookGraphQL(GraphQL):
+class CasebookGraphQL(GraphQLOverHTTP, GraphQL):
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings = settings
@@ -53,21 +57,13 @@ def graphql_extensions(settings: Settings) -> list:
         lambda: ParserCache(maxsize=512),
         ObserveExtension,  # before the masking, so it exits after it and sees masked errors
         CasebookMaskErrors,
+        RequestErrorCodes,
         ResponseExtensions,
     ]
 
 
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> JSONResponse:
-    try:
-        await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # noqa: BLE001 - any failure means "not ready"
-        log.exception("readiness check failed")
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "reachable"})
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True, compiled: bool = True) -> Starlette:
@@ -100,13 +96,17 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
             if manage_db:
                 await close_db()
 
-    middleware = [Middleware(RequestIdMiddleware), Middleware(ObserveMiddleware, metrics=metrics)]
+    middleware = [Middleware(RequestIdMiddleware), Middleware(ObserveMiddleware, metrics=metrics),
+                  Middleware(InternalErrorMiddleware)]
     if settings.cors_origins:
+        clock = [] if settings.is_production else ["x-casebook-now"]
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id"],
-            expose_headers=["x-request-id"], max_age=600,
+            allow_headers=["authorization", "content-type", "x-request-id", *clock],
+            expose_headers=["x-request-id", *clock], max_age=600,
         ))
+    if settings.honours_test_clock:
+        middleware.append(Middleware(BusinessClockMiddleware))
     middleware += [
         Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes),
         Middleware(JsonBodyOnlyMiddleware, path="/graphql"),
@@ -116,7 +116,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint(metrics, settings.metrics_token)),
+            Route("/metrics", metrics_endpoint(metrics, settings.metrics_token, settings.is_production)),
+            *([] if settings.is_production else graphiql.routes()),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -1,54 +1,42 @@
-"""The `casebook` command: serve, migrate, renew, create-operator."""
+"""The `casebook` command: serve, migrate, renew, worker, create-operator, documents.
+
+Every setting comes from the environment, then `.env` (domain/core/settings.py). A wrong
+setting or an unusable database answers one line on stderr, naming the setting and what
+it expects, with exit status 2; never a traceback (api/startup.py)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from importlib import metadata
+from pathlib import Path
 
+from api.startup import (
+    StartupError, check_catalog, check_database, check_signing_keys, database_call, run_in_database,
+)
 from domain.core.settings import Settings, SettingsError, load_settings
 
 
-async def _migrate(settings: Settings) -> list[str]:
-    from domain.core.db import close_db, init_db
-    from migrations.runner import migrate
-
-    await init_db(settings)
+def _version() -> str:
     try:
-        return await migrate()
-    finally:
-        await close_db()
+        return metadata.version("casebook")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
-def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    applied = asyncio.run(_migrate(settings))
-    print("applied: " + ", ".join(applied) if applied else "database is up to date")
-    return 0
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
-    if not settings.is_postgres and args.workers > 1:
-        print("SQLite is one process: serve with --workers 1, or set DATABASE_URL to "
-              "PostgreSQL to run several workers (several processes on one SQLite file "
-              "lose updates and break the limits).", file=sys.stderr)
-        return 2
-    if not settings.is_postgres:
-        applied = asyncio.run(_migrate(settings))
-        if applied:
-            print("applied: " + ", ".join(applied))
-    from api.logging import configure_logging
-    from api.metrics import prepare_metrics_dir
-
-    configure_logging(settings)  # JSON lines; each worker configures itself again in api.app
-    prepare_metrics_dir(settings.metrics_dir, args.workers)
-    uvicorn.run("api.app:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=settings.log_level.lower(), proxy_headers=True,
-                log_config=None, access_log=False)
-    return 0
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, not {text!r}")
+    return int(text)
 
 
 async def _in_db(settings: Settings, work):  # noqa: ANN001, ANN202 - work: () -> awaitable
+    """`work()` with the database open (for callers that are already async, and tests)."""
     from domain.core.db import close_db, init_db
 
     await init_db(settings)
@@ -58,42 +46,75 @@ async def _in_db(settings: Settings, work):  # noqa: ANN001, ANN202 - work: () -
         await close_db()
 
 
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from migrations.runner import migrate
+
+    applied = run_in_database(settings, migrate)
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not settings.is_postgres and args.workers > 1:
+        print("casebook: SQLite is one process: serve with --workers 1, or set DATABASE_URL to "
+              "PostgreSQL to run several workers (several processes on one SQLite file "
+              "lose updates and break the limits).", file=sys.stderr)
+        return 2
+    check_catalog(settings)
+    check_signing_keys(settings)
+    applied = database_call(settings, lambda: check_database(
+        settings, apply_on_sqlite=True, allow_pending=args.allow_pending_migrations))
+    if applied:
+        print("applied: " + ", ".join(applied))
+    from api.logging import configure_logging
+    from api.metrics import prepare_metrics_dir
+
+    configure_logging(settings)  # JSON lines; each worker configures itself again in api.app
+    prepare_metrics_dir(settings.metrics_dir, args.workers)
+    uvicorn.run("api.app:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=settings.log_level.lower(), proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips or None,
+                log_config=None, access_log=False)
+    return 0
+
+
 def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.billing.catalog import CatalogError, load_catalog
+    from domain.billing.catalog import load_catalog
     from domain.billing.renewal import renew_due
-    from domain.core.clock import parse_business_now, utc_now
+    from domain.core.clock import parse_test_clock, utc_now
 
     now = utc_now()
     if args.now:
-        now = parse_business_now(args.now) if settings.honours_test_clock else None
-        if now is None:
-            print("casebook: --now takes an ISO-8601 date-time with offset, outside production", file=sys.stderr)
+        if not settings.honours_test_clock:
+            print("casebook: --now is refused in production (CASEBOOK_ENV=production)", file=sys.stderr)
             return 2
-    try:
-        catalog = load_catalog(settings.catalog_path or None)
-    except CatalogError as error:
-        print(f"casebook: {error}", file=sys.stderr)
-        return 2
-    report = asyncio.run(_in_db(settings, lambda: renew_due(catalog, now=now)))
+        try:
+            now = parse_test_clock(args.now)
+        except ValueError as error:
+            print(f"casebook: --now: {error}", file=sys.stderr)
+            return 2
+    check_catalog(settings)
+    catalog = load_catalog(settings.catalog_path or None)
+    report = run_in_database(settings, lambda: renew_due(catalog, now=now))
     print(f"renewed {report.renewed} period(s)" + (f"; failed accounts: {report.failed}" if report.failed else ""))
     return 1 if report.failed else 0
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Deliver the outbox and run renewals until SIGTERM/SIGINT; leases are handed back."""
+    import asyncio
     import signal
 
     from api.logging import configure_logging
     from api.worker import build_worker
-    from domain.billing.catalog import CatalogError, load_catalog
+    from domain.billing.catalog import load_catalog
     from domain.core.db import close_db, init_db
 
+    check_catalog(settings)
     configure_logging(settings)
-    try:
-        catalog = load_catalog(settings.catalog_path or None)
-    except CatalogError as error:
-        print(f"casebook: {error}", file=sys.stderr)
-        return 2
+    catalog = load_catalog(settings.catalog_path or None)
 
     async def work() -> None:
         await init_db(settings)
@@ -111,12 +132,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await close_db()
 
-    asyncio.run(work())
+    database_call(settings, work)
     return 0
 
 
 def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
-    import os
     import secrets
 
     from auth.passwords import hash_password
@@ -125,12 +145,12 @@ def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
     from domain.core.errors import DomainError
     from domain.core.validation import check_password
 
-    given = os.environ.get("CASEBOOK_OPERATOR_PASSWORD") or None
+    given = settings.operator_password or None  # CASEBOOK_OPERATOR_PASSWORD, environment or .env
     try:
         password = check_password(given) if given else secrets.token_urlsafe(18)
-        _, created, password_set = asyncio.run(_in_db(settings, lambda: make_operator(
+        _, created, password_set = run_in_database(settings, lambda: make_operator(
             args.email, name=args.name, password_hash=hash_password(password), replace_password=bool(given),
-            now=utc_now())))
+            now=utc_now()))
     except DomainError as error:
         print(f"casebook: {error.message}", file=sys.stderr)
         return 2
@@ -140,33 +160,98 @@ def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="casebook", description="Casebook GraphQL backend")
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the API (applies pending migrations on SQLite)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+def cmd_documents_add(settings: Settings, args: argparse.Namespace) -> int:
+    from api.documents import add_trusted
+    from api.manifest import read_documents
+    from schema.schema import schema
+
+    documents, problems = read_documents([Path(name) for name in args.files], schema._schema)
+    if problems:
+        for problem in problems:
+            print(f"casebook: {problem}", file=sys.stderr)
+        print("casebook: nothing registered", file=sys.stderr)
+        return 2
+    added = run_in_database(settings, lambda: add_trusted(documents))
+    print(f"registered {len(documents)} document(s) as trusted ({added} new)")
+    return 0
+
+
+def cmd_documents_list(settings: Settings, args: argparse.Namespace) -> int:
+    from api.documents import trusted_documents
+
+    for digest, document in run_in_database(settings, trusted_documents):
+        first = next((line.strip() for line in document.splitlines() if line.strip()), "")
+        print(f"{digest}  {first[:80]}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="casebook", description="Casebook GraphQL backend. Settings come from the environment, then .env "
+                                     "(see .env.example).")
+    root.add_argument("--version", action="version", version=f"casebook {_version()}",
+                      help="print the installed version and exit")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                              help="what to do; `casebook COMMAND --help` describes each")
+
+    serve = sub.add_parser("serve", help="serve the API with uvicorn",
+                           description="Serve api.app:app. On SQLite, pending migrations are applied first; on "
+                                       "PostgreSQL, pending migrations stop it (run `casebook migrate`).")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port, 1-65535 (default: 8000)")
+    serve.add_argument("--workers", type=_workers, default=1,
+                       help="worker processes, 1-64 (default: 1; SQLite allows only 1)")
+    serve.add_argument("--allow-pending-migrations", action="store_true",
+                       help="on PostgreSQL, start although migrations are pending (/readyz answers 503 "
+                            "until they are applied)")
     serve.set_defaults(run=cmd_serve)
-    sub.add_parser("migrate", help="apply pending schema migrations").set_defaults(run=cmd_migrate)
-    renew = sub.add_parser("renew", help="renew the subscriptions due today (safe to repeat, from several hosts)")
-    renew.add_argument("--now", help="business time as ISO-8601 with offset (not in production)")
+
+    sub.add_parser("migrate", help="apply pending schema migrations (safe from several hosts at once)",
+                   description="Apply pending migrations, each in its own transaction.").set_defaults(run=cmd_migrate)
+
+    renew = sub.add_parser("renew", help="renew the subscriptions due today (safe to repeat, from several hosts)",
+                           description="Apply renewals and scheduled changes that are due.")
+    renew.add_argument("--now", metavar="DATETIME",
+                       help="business time, ISO-8601 with an offset such as 2026-05-10T09:00:00+02:00 "
+                            "(refused in production)")
     renew.set_defaults(run=cmd_renew)
-    worker = sub.add_parser("worker", help="deliver mail and webhooks and run renewals (safe on several hosts)")
+
+    worker = sub.add_parser("worker", help="deliver mail and webhooks and run renewals (safe on several hosts)",
+                            description="Run the outbox worker until SIGTERM or SIGINT.")
     worker.add_argument("--once", action="store_true", help="deliver what is due, run the periodic jobs once, exit")
     worker.set_defaults(run=cmd_worker)
-    operator = sub.add_parser("create-operator", help="create an operator, or make a user one; the password "
-                              "comes from CASEBOOK_OPERATOR_PASSWORD or is generated and printed once")
-    operator.add_argument("email")
-    operator.add_argument("--name")
+
+    operator = sub.add_parser("create-operator", help="create a service operator, or make a user one",
+                              description="The password comes from CASEBOOK_OPERATOR_PASSWORD (environment or "
+                                          ".env), or is generated and printed once.")
+    operator.add_argument("email", help="the operator's email address")
+    operator.add_argument("--name", help="the operator's name (default: from the email address)")
     operator.set_defaults(run=cmd_create_operator)
-    args = parser.parse_args(argv)
+
+    documents = sub.add_parser("documents", help="trusted documents (CASEBOOK_TRUSTED_DOCUMENTS=only)",
+                               description="Register the GraphQL documents client builds send; with "
+                                           "CASEBOOK_TRUSTED_DOCUMENTS=only the server runs these alone.")
+    documents_sub = documents.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                             help="add or list")
+    add = documents_sub.add_parser("add", help="register documents from manifests or .graphql files",
+                                   description="FILE is a JSON manifest {sha256: document}, an Apollo persisted "
+                                               "query manifest, or one .graphql document. All are checked first; "
+                                               "on any problem nothing is registered.")
+    add.add_argument("files", nargs="+", metavar="FILE", help="manifest (.json) or document (.graphql) files")
+    add.set_defaults(run=cmd_documents_add)
+    documents_sub.add_parser("list", help="list the trusted documents' hashes and first lines",
+                             description="List trusted documents.").set_defaults(run=cmd_documents_list)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         settings = load_settings()
-    except SettingsError as error:
+        return args.run(settings, args)
+    except (SettingsError, StartupError) as error:
         print(f"casebook: {error}", file=sys.stderr)
         return 2
-    return args.run(settings, args)
 
 
 if __name__ == "__main__":

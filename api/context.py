@@ -7,7 +7,7 @@ from starlette.requests import Request
 
 from auth.principal import principal_from_token
 from auth.tokens import TokenService
-from domain.core.clock import parse_business_now, utc_now
+from domain.core.clock import utc_now
 from domain.core.errors import Unauthenticated
 from domain.core.settings import Settings
 from domain.core.tracing import request_id_var
@@ -19,7 +19,8 @@ async def build_context(request: Request, settings: Settings, tokens: TokenServi
     security_now = utc_now()
     business_now = security_now
     if settings.honours_test_clock:
-        business_now = parse_business_now(request.headers.get("x-casebook-now")) or security_now
+        # Fixed once per request by api.clock.BusinessClockMiddleware, which echoes it.
+        business_now = getattr(request.state, "business_now", None) or security_now
     principal = None
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -1,21 +1,26 @@
-"""Schema extensions of the HTTP API: the request id on every response, and masking of
-unexpected errors so no stack trace or SQL reaches a client."""
+"""Schema extensions of the HTTP API: the request id on every response, codes for errors
+about the request itself (a document that does not parse or validate, variables that do
+not coerce), and masking of unexpected errors so no stack trace or SQL reaches a client."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from decimal import InvalidOperation
+from typing import Any, Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+from api.http import BAD_USER_INPUT, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, VALIDATION_FAILED, pre_execution
 from domain.core import errors as domain_errors
+from domain.core.tracing import request_id_var
 
 log = logging.getLogger("casebook.api")
 
 # Codes of expected errors that clients may see; everything else is masked.
 # Masked errors carry INTERNAL_SERVER_ERROR (the code Apollo and tools such as schemathesis know).
 PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED", "QUERY_TOO_COMPLEX",
-                          "INVALID_INPUT", "NOT_FOUND", "TWO_FACTOR_REQUIRED"})
+                          "INVALID_INPUT", "NOT_FOUND", BAD_USER_INPUT, PARSE_FAILED, VALIDATION_FAILED,
+                          OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED"})
 INTERNAL_MESSAGE = "Internal error; quote the requestId when reporting it."
 
 
@@ -31,18 +36,58 @@ def _expected_code(original: BaseException) -> str | None:
 
 
 def should_mask(error: GraphQLError) -> bool:
+    if (error.extensions or {}).get("code") in PUBLIC_CODES:
+        return False  # coded on purpose, e.g. a variable that does not coerce (RequestErrorCodes)
     original = error.original_error
     if original is None:
         return False  # parse and validation errors: about the query, safe to show
-    if isinstance(original, GraphQLError):
-        return (original.extensions or {}).get("code") not in PUBLIC_CODES
+    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in PUBLIC_CODES:
+        return False
     if _expected_code(original) is not None:
         return False
-    if error.path is None:
-        return False  # a variable that does not coerce: about the request, not the server
-    log.error("unexpected error in %s", ".".join(str(p) for p in (error.path or [])),
-              exc_info=(type(original), original, original.__traceback__))
+    # The client sees only the request id: this line, with the same id, is where it leads.
+    log.error("unexpected error in %s", ".".join(str(p) for p in (error.path or [])) or "the request",
+              exc_info=(type(original), original, original.__traceback__),
+              extra={"fields": {"request_id": request_id_var.get()}})
     return True
+
+
+class RequestErrorCodes(SchemaExtension):
+    """Gives errors about the request itself a code before masking sees them (API.md:
+    a variable that does not fit its type is BAD_USER_INPUT, never an internal error).
+    Parse errors are coded by the view (api/http.py): a cached parse fails before any
+    extension's hook can see it."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        _code(self.execution_context.pre_execution_errors, VALIDATION_FAILED)
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if pre_execution(result):
+            # graphql-core answered before running anything: variables that do not coerce
+            # (built-in and custom scalars alike), or an operation it cannot pick.
+            for error in result.errors:
+                _log_unexpected_coercion(error)
+            _code(result.errors, BAD_USER_INPUT)
+
+
+def _code(errors: list[GraphQLError] | None, code: str) -> None:
+    for error in errors or ():
+        if not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def _log_unexpected_coercion(error: GraphQLError) -> None:
+    """A scalar's parser that fails with something other than a value error is a bug in
+    that scalar, even though the client is told its value did not fit."""
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    if original is not None and not isinstance(original, (ValueError, TypeError, InvalidOperation, GraphQLError)):
+        log.warning("a variable's scalar failed unexpectedly", exc_info=(type(original), original,
+                                                                      original.__traceback__))
 
 
 class CasebookMaskErrors(MaskErrors):

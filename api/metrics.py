@@ -6,7 +6,8 @@ Series:
   set is bounded by the schema) or the path for non-GraphQL routes; `status` the HTTP code.
 * `casebook_request_duration_seconds{operation}` — latency histogram.
 * `casebook_graphql_errors_total{code}` — top-level errors by `extensions.code`
-  (INTERNAL_SERVER_ERROR for masked ones, GRAPHQL_INVALID for parse/validation errors).
+  (INTERNAL_SERVER_ERROR for masked ones, GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED
+  for documents that do not parse or validate, BAD_USER_INPUT for variables that do not fit).
 * `casebook_user_errors_total{code}` — `userErrors` codes in mutation payloads: the limit
   refusals (ACTIVE_CLIENT_LIMIT_REACHED, SEAT_LIMIT_REACHED, …) among them.
 * Webhooks (T5), from the process that sends them: `casebook_webhook_attempts_total{result}`
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SNAPSHOT_EVERY_SECONDS = 1.0
@@ -222,12 +223,19 @@ async def webhook_lines() -> list[str]:
     return lines
 
 
-def metrics_endpoint(metrics: Metrics, token: str):
+def metrics_endpoint(metrics: Metrics, token: str, production: bool = False):
+    """Open without a token outside production; in production /metrics exists only with
+    METRICS_TOKEN set (404 otherwise: per-operation counts are not for the public)."""
+
     async def endpoint(request: Request) -> Response:
+        if production and not token:
+            return JSONResponse({"errors": [{"message": "Not found.", "extensions": {"code": "NOT_FOUND"}}]},
+                                status_code=404)
         if token:
             presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(presented.encode(), token.encode()):
-                return PlainTextResponse("unauthorized\n", status_code=401)
+                return PlainTextResponse("unauthorized\n", status_code=401,
+                                         headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
         body = metrics.render() + "\n".join(await outbox_lines() + await webhook_lines()) + "\n"
         return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from graphql import FieldNode, OperationDefinitionNode
+from graphql import FieldNode, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -89,7 +89,9 @@ def _error_code(error: Any) -> str:
     code = (error.extensions or {}).get("code")
     if code:
         return str(code)
-    return "INTERNAL_SERVER_ERROR" if error.original_error is not None else "GRAPHQL_INVALID"
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"  # coded by the view, after this extension has seen it
+    return "INTERNAL_SERVER_ERROR" if error.original_error is not None else "GRAPHQL_VALIDATION_FAILED"
 
 
 class ObserveExtension(SchemaExtension):

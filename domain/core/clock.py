@@ -12,17 +12,38 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# A test clock outside these years is refused: month and period arithmetic must not
+# leave the calendar Python can represent.
+TEST_CLOCK_YEARS = range(1970, 9000)
+
+
+def parse_test_clock(value: str) -> datetime:
+    """An `X-Casebook-Now` value as UTC: an ISO-8601 date-time with an offset
+    (`2026-05-10T09:00:00+02:00`, `…Z`). ValueError says what is wrong with it."""
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text[:64]!r} is not an ISO-8601 date-time; send e.g. "
+                         "2026-05-10T09:00:00+02:00") from None
+    if "T" not in text.upper() and " " not in text:
+        raise ValueError(f"{text[:64]!r} is a date without a time of day; send e.g. 2026-05-10T09:00:00+02:00")
+    if moment.tzinfo is None:
+        raise ValueError(f"{text[:64]!r} has no offset; send a date-time with one, e.g. "
+                         "2026-05-10T09:00:00+02:00 or 2026-05-10T07:00:00Z")
+    if moment.year not in TEST_CLOCK_YEARS:
+        raise ValueError(f"{text[:64]!r} is outside the years {TEST_CLOCK_YEARS.start}-{TEST_CLOCK_YEARS.stop - 1}")
+    return moment.astimezone(timezone.utc)
+
+
 def parse_business_now(header: str | None) -> datetime | None:
     """Parse an `X-Casebook-Now` value; None when absent or not a date-time with offset."""
     if not header:
         return None
     try:
-        value = datetime.fromisoformat(header.strip().replace("Z", "+00:00"))
+        return parse_test_clock(header)
     except ValueError:
         return None
-    if value.tzinfo is None:
-        return None
-    return value.astimezone(timezone.utc)
 
 
 def local_date(moment: datetime, time_zone: str) -> date:

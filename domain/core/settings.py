@@ -109,6 +109,12 @@ class Settings:
     webhook_previous_secret_keys: tuple[str, ...] = ()
     webhook_timeout_seconds: float = 10.0
     webhook_concurrency: int = 8
+    # "only": run registered documents alone (api/documents.py); "" runs any document.
+    trusted_documents: str = ""
+    # `casebook create-operator`: the new operator's password (else one is generated).
+    operator_password: str = ""
+    # Proxies whose X-Forwarded-For uvicorn trusts (`casebook serve`); "" = uvicorn's default.
+    forwarded_allow_ips: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -177,6 +183,58 @@ class Settings:
             raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
             raise SettingsError("MAIL_URL must be smtp://host:port or file:///dir")
+        self._check_transport()
+
+    def _check_transport(self) -> None:
+        """Settings the command line and the HTTP transport depend on (issue 15): each
+        refusal names the setting and what it takes, in one line."""
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("REDIS_URL must be redis://host:6379/0 (or rediss://, unix://), or empty")
+        if not self.public_app_url.startswith(("http://", "https://")):
+            raise SettingsError("PUBLIC_APP_URL must be an http:// or https:// address")
+        if self.trusted_documents not in ("", "only"):
+            raise SettingsError(f"CASEBOOK_TRUSTED_DOCUMENTS must be 'only' or empty, not {self.trusted_documents!r}")
+        if self.max_request_bytes < 1024:
+            raise SettingsError("MAX_REQUEST_BYTES must be at least 1024")
+        if self.is_production and self.metrics_token and len(self.metrics_token) < 16:
+            raise SettingsError("METRICS_TOKEN must be at least 16 random characters in production")
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+DATABASE_URL_FORMS = ("postgres://user:password@host:5432/casebook, or an SQLite file: ./casebook.sqlite3, "
+                      "sqlite:///absolute/path.sqlite3 or sqlite://:memory:")
+
+
+def database_url(raw: str | None) -> str:
+    """DATABASE_URL checked and normalised. A bare path (`./other.sqlite3`, as README
+    shows the default) is an SQLite file. The message never repeats a password."""
+    value = (raw or "").strip()
+    if not value:
+        return DEFAULT_SQLITE_URL
+    scheme, separator, rest = value.partition("://")
+    if not separator:
+        if value.lower().startswith(("postgres:", "postgresql:", "sqlite:")):
+            raise SettingsError(f"DATABASE_URL must look like {DATABASE_URL_FORMS}")
+        return "sqlite://" + value
+    scheme = scheme.lower()
+    if scheme == "sqlite":
+        if not rest:
+            raise SettingsError(f"DATABASE_URL names no SQLite file; it must look like {DATABASE_URL_FORMS}")
+        return value
+    if scheme in ("postgres", "postgresql", "asyncpg"):
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        except ValueError:
+            raise SettingsError("DATABASE_URL has a port that is not a number from 1 to 65535") from None
+        if not parts.hostname or not parts.path.strip("/"):
+            raise SettingsError(f"DATABASE_URL needs a host and a database name, like {DATABASE_URL_FORMS}")
+        return value
+    raise SettingsError(f"DATABASE_URL scheme {scheme + '://'!r} is not supported; use {DATABASE_URL_FORMS}")
 
 
     def _check_identity(self) -> None:
@@ -240,7 +298,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         raise SettingsError("CASEBOOK_ENV must be production, development or test") from error
     settings = Settings(
         env=env,
-        database_url=source.get("DATABASE_URL") or DEFAULT_SQLITE_URL,
+        database_url=database_url(source.get("DATABASE_URL")),
         database_pool_size=_int(source, "DATABASE_POOL_SIZE", 10),
         mail_url=source.get("MAIL_URL") or "file://./mail",
         mail_from=source.get("MAIL_FROM") or Settings.mail_from,
@@ -291,6 +349,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         webhook_previous_secret_keys=_split(source.get("WEBHOOK_PREVIOUS_SECRET_KEYS", "")),
         webhook_timeout_seconds=_float(source, "WEBHOOK_TIMEOUT_SECONDS", 10.0),
         webhook_concurrency=_int(source, "WEBHOOK_CONCURRENCY", 8),
+        trusted_documents=(source.get("CASEBOOK_TRUSTED_DOCUMENTS") or "").strip().lower(),
+        operator_password=source.get("CASEBOOK_OPERATOR_PASSWORD", ""),
+        forwarded_allow_ips=source.get("FORWARDED_ALLOW_IPS", ""),
     )
     settings.check()
     return settings

@@ -1,0 +1,72 @@
+"""`/readyz` tells a load balancer the truth about migrations (issue 15), and `/metrics`
+is never open in production (issue 10, item 9): without METRICS_TOKEN it does not exist
+there (404); with it, only a bearer of the token reads it."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from tortoise import connections
+
+from domain.core.settings import Environment
+from tests.conftest import Api
+
+
+async def test_readyz_is_ready_when_the_database_answers_and_every_migration_is_applied(api):
+    response = await api.http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "reachable", "migrations": "applied"}
+
+
+async def test_readyz_answers_503_while_a_migration_is_pending(api):
+    conn = connections.get("default")
+    _, rows = await conn.execute_query('SELECT "version", "name", "applied_at" FROM "casebook_migration" '
+                                       'ORDER BY "version" DESC LIMIT 1')
+    latest = dict(rows[0])
+    await conn.execute_query(f'DELETE FROM "casebook_migration" WHERE "version" = {int(latest["version"])}')
+    try:
+        response = await api.http.get("/readyz")
+    finally:
+        await conn.execute_query('INSERT INTO "casebook_migration" ("version", "name", "applied_at") VALUES '
+                                 f"({int(latest['version'])}, '{latest['name']}', "
+                                 f"'{datetime.now(timezone.utc).isoformat()}')")
+    assert response.status_code == 503
+    assert response.json()["migrations"] == {"pending": [f"{latest['version']:04d}_{latest['name']}"]}
+
+
+async def test_readyz_answers_503_on_a_database_never_migrated(api):
+    conn = connections.get("default")
+    await conn.execute_query('ALTER TABLE "casebook_migration" RENAME TO "casebook_migration_away"')
+    try:
+        response = await api.http.get("/readyz")
+    finally:
+        await conn.execute_query('ALTER TABLE "casebook_migration_away" RENAME TO "casebook_migration"')
+    assert response.status_code == 503 and "0001_foundation" in response.json()["migrations"]["pending"]
+
+
+async def _metrics_status(settings, headers=None, **overrides) -> int:
+    from api.app import create_app
+
+    client = Api(create_app(replace(settings, **overrides), manage_db=False))
+    try:
+        return (await client.http.get("/metrics", headers=headers or {})).status_code
+    finally:
+        await client.http.aclose()
+
+
+async def test_metrics_do_not_exist_in_production_without_a_token(db, settings):
+    assert await _metrics_status(settings, env=Environment.PRODUCTION) == 404
+    assert await _metrics_status(settings, env=Environment.PRODUCTION,
+                                 headers={"authorization": "Bearer anything"}) == 404
+
+
+async def test_metrics_in_production_need_the_token(db, settings):
+    token = "a-long-scrape-token-0123456789"
+    production = {"env": Environment.PRODUCTION, "metrics_token": token}
+    assert await _metrics_status(settings, **production) == 401
+    assert await _metrics_status(settings, headers={"authorization": "Bearer wrong-token"}, **production) == 401
+    assert await _metrics_status(settings, headers={"authorization": f"Bearer {token}"}, **production) == 200
+
+
+async def test_metrics_stay_open_outside_production_without_a_token(api):
+    assert (await api.http.get("/metrics")).status_code == 200
