@@ -201,6 +201,30 @@ class Settings:
         if self.is_production and self.metrics_token and len(self.metrics_token) < 16:
             raise SettingsError("METRICS_TOKEN must be at least 16 random characters in production")
 
+    def _check_identity(self) -> None:
+        if self.is_production and not self.two_factor_encryption_key:
+            raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be set in production (32 random bytes, "
+                                "base64): it encrypts two-factor secrets at rest")
+        if self.two_factor_encryption_key:
+            import base64
+            import binascii
+
+            try:
+                raw = base64.urlsafe_b64decode(self.two_factor_encryption_key.encode() + b"==")
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be 32 bytes in base64 "
+                                    "(python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')")
+        if not 0 < self.password_reset_ttl_seconds <= 3600:
+            raise SettingsError("PASSWORD_RESET_TTL_SECONDS must be between 1 and 3600 (I2: within an hour)")
+        if min(self.email_verification_ttl_seconds, self.email_change_ttl_seconds, self.rate_limit_per_email_client,
+               self.two_factor_window_seconds, self.two_factor_per_email_client, self.two_factor_per_email,
+               self.mail_window_seconds, self.mail_per_email_client, self.mail_per_email,
+               self.redis_pool_size) < 1 or self.redis_pool_timeout_seconds <= 0 \
+                or self.identity_response_floor_seconds < 0:
+            raise SettingsError("identity lifetimes, rate limits and the Redis pool must be positive")
+
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 DATABASE_URL_FORMS = ("postgres://user:password@host:5432/casebook, or an SQLite file: ./casebook.sqlite3, "
@@ -235,31 +259,6 @@ def database_url(raw: str | None) -> str:
             raise SettingsError(f"DATABASE_URL needs a host and a database name, like {DATABASE_URL_FORMS}")
         return value
     raise SettingsError(f"DATABASE_URL scheme {scheme + '://'!r} is not supported; use {DATABASE_URL_FORMS}")
-
-
-    def _check_identity(self) -> None:
-        if self.is_production and not self.two_factor_encryption_key:
-            raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be set in production (32 random bytes, "
-                                "base64): it encrypts two-factor secrets at rest")
-        if self.two_factor_encryption_key:
-            import base64
-            import binascii
-
-            try:
-                raw = base64.urlsafe_b64decode(self.two_factor_encryption_key.encode() + b"==")
-            except (binascii.Error, ValueError):
-                raw = b""
-            if len(raw) != 32:
-                raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be 32 bytes in base64 "
-                                    "(python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')")
-        if not 0 < self.password_reset_ttl_seconds <= 3600:
-            raise SettingsError("PASSWORD_RESET_TTL_SECONDS must be between 1 and 3600 (I2: within an hour)")
-        if min(self.email_verification_ttl_seconds, self.email_change_ttl_seconds, self.rate_limit_per_email_client,
-               self.two_factor_window_seconds, self.two_factor_per_email_client, self.two_factor_per_email,
-               self.mail_window_seconds, self.mail_per_email_client, self.mail_per_email,
-               self.redis_pool_size) < 1 or self.redis_pool_timeout_seconds <= 0 \
-                or self.identity_response_floor_seconds < 0:
-            raise SettingsError("identity lifetimes, rate limits and the Redis pool must be positive")
 
 
 def _split(value: str) -> tuple[str, ...]:
