@@ -234,9 +234,10 @@ async def log_out(user_id: int, session_id: int | None, refresh_token: str | Non
     refresh tokens, or another user's, are ignored: logging out never tells anything."""
     async with transaction():
         if everywhere:
-            ended = await end_other_sessions(user_id, None, security_now=security_now)
-            await record(AuditAction.LOG_OUT, now=now, actor_user_id=user_id, subject=f"user:{user_id}",
-                         detail={"everywhere": True, "sessions": ended})
+            families = list(await UserSession.filter(user_id=user_id, ended_at__isnull=True)
+                            .values_list("family", flat=True))
+            await _record_log_outs(user_id, families, now=now, detail={"everywhere": True})
+            await _end_families(families, security_now)
             return
         families = []
         if session_id is not None:
@@ -245,9 +246,18 @@ async def log_out(user_id: int, session_id: int | None, refresh_token: str | Non
             stored = await RefreshToken.get_or_none(token_hash=token_hash(refresh_token), user_id=user_id)
             if stored is not None and stored.family not in families:
                 families.append(stored.family)
+        await _record_log_outs(user_id, families, now=now)
         await _end_families(families, security_now)
-        for family in families:
-            await record(AuditAction.LOG_OUT, now=now, actor_user_id=user_id, subject=f"family:{family}")
+
+
+async def _record_log_outs(user_id: int, families: list[str], *, now: datetime, detail: dict | None = None) -> None:
+    """One event per ended session, in the account it last acted in, so its owners see
+    it (P1); a guest's or operator's outside any account."""
+    rows = await RefreshToken.filter(family__in=families).order_by("id").values_list("family", "account_id")
+    account_of = {family: account_id for family, account_id in rows}  # the newest token's account wins
+    for family in families:
+        await record(AuditAction.LOG_OUT, now=now, account_id=account_of.get(family), actor_user_id=user_id,
+                     subject=f"family:{family}", detail=detail)
 
 
 async def end_session(user_id: int, session_id: int, *, now: datetime, security_now: datetime) -> int:

@@ -29,6 +29,8 @@ async def test_log_out_ends_that_session_s_access_token_at_once(api):
     assert top_code(await api(ME, token=here["accessToken"])) == "UNAUTHENTICATED"
     assert codes((await api.data(REFRESH, {"t": here["refreshToken"]}))["refreshSession"]) == ["INVALID_CREDENTIALS"]
     assert (await api.data(ME, token=other["accessToken"]))["me"]  # another sign-in goes on
+    # Audited in the account the session acted in, where its owners read the log (P1).
+    assert await AuditEvent.filter(action="auth.log_out", account_id__isnull=False).count() == 1
 
 
 async def test_log_out_everywhere_ends_every_session(api):
