@@ -17,6 +17,7 @@ from strawberry.extensions import ParserCache
 from api import graphiql
 from api.clock import BusinessClockMiddleware
 from api.context import build_context
+from api.downloads import download_endpoint
 from api.deadline import with_deadline
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions
 from api.http import InternalErrorMiddleware
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics, settings.metrics_token, settings.is_production)),
+            Route("/exports/{key}", download_endpoint(settings, graphql.tokens), methods=["GET"]),
             *([] if settings.is_production else graphiql.routes()),
         ],
         middleware=middleware,

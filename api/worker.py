@@ -14,6 +14,8 @@ from domain.billing.catalog import Catalog
 from domain.billing.renewal import renew_due
 from domain.core.clock import utc_now
 from domain.core.settings import Settings
+from domain.exports.builder import export_handler, sweep
+from domain.exports.service import EXPORT
 from domain.outbox.mail import MAIL, mail_handler
 from domain.outbox.worker import Handlers, Periodic, Worker
 from domain.webhooks.dispatch import Dispatcher, Observer
@@ -23,7 +25,7 @@ log = logging.getLogger("casebook.worker")
 
 
 def handlers(settings: Settings) -> Handlers:
-    return {MAIL: mail_handler(settings)}
+    return {MAIL: mail_handler(settings), EXPORT: export_handler(settings)}
 
 
 class Workers:
@@ -58,8 +60,16 @@ def build_worker(settings: Settings, catalog: Catalog, *, observer: Observer | N
         if report.renewed or report.failed:
             log.info("renewals: %s period(s) opened, failed accounts: %s", report.renewed, report.failed)
 
+    async def expired_exports() -> None:
+        # D8: an export's file is deleted once its download link has expired.
+        deleted = await sweep(settings)
+        if deleted:
+            log.info("exports: %s expired file(s) deleted", deleted)
+
     outbox = Worker(handlers(settings), periodic=[Periodic("renewals", settings.renewal_check_seconds, renewals),
-                                                  Periodic("prune webhook deliveries", 3600, prune_deliveries)],
+                                                  Periodic("prune webhook deliveries", 3600, prune_deliveries),
+                                                  Periodic("expired exports", settings.export_sweep_seconds,
+                                                           expired_exports)],
                     poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.worker_lease_seconds)
     # A separate `casebook worker` process leaves its figures in METRICS_DIR, where the
     # server's /metrics adds them up (same host); in-process, the server's own registry.

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
+from domain.dossiers.finding import search_text
+
 PASSWORD = "bench password 2026"
 WORDS = ("client reports better sleep since the new evening routine; appetite stable, mood "
          "improving; agreed to keep the food diary and to walk twenty minutes after lunch; "
@@ -47,6 +49,30 @@ class Seeded:
     small: list[dict] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     seconds: float = 0.0
+
+
+# Client names as a Dutch or German practice has them, accents included, for the search
+# figures (D7): 78 first names x 105 surnames; one "Zoë Brontë" planted per account.
+FIRST = ("Anna Bram Cees Daan Emma Fleur Gijs Hanna Iris Jan Kees Lotte Maud Noah Olga Pieter Quinten Roos Sanne "
+         "Tim Urša Vera Wim Xander Yara Zeynep Émile Łukasz Søren Renée Jürgen Ayşe Ömer Chloé Björn Agnès Zoë "
+         "Mila Sem Julia Luuk Tess Finn Sara Lars Nina Bas Eva Thijs Lieke Jesse Femke Ruben Isa Milan Lisa Stijn "
+         "Amber Koen Noor Joris Fenna Mees Julia Hugo Esmée Teun Sophie Levi Yasmin Sven Nadia Mohamed Fatima "
+         "Youssef Ilse Dirk Marloes").split()
+LAST = ("Jansen,de Vries,van den Berg,Bakker,Visser,Smit,Meijer,de Boer,Mulder,de Groot,Bos,Vos,Peters,Hendriks,"
+        "van Leeuwen,Dekker,Brouwer,de Wit,Dijkstra,Smits,de Graaf,van der Meer,van der Linden,Kok,Jacobs,de Haan,"
+        "Vermeulen,van den Heuvel,van der Veen,van den Broek,de Bruijn,van der Heijden,Schouten,van Beek,Willems,"
+        "van Vliet,van de Ven,Hoekstra,Maas,Verhoeven,Koster,van Dam,van der Wal,Prins,Blom,Huisman,Peeters,"
+        "Müller,Schäfer,Köhler,Weiß,Groß,Krüger,Öztürk,Yılmaz,Şahin,Çelik,Doğan,Kılıç,Nowak,Wiśniewski,Dąbrowski,"
+        "Łukaszewicz,Novák,Dvořák,Černý,Procházka,Horváth,Nagy,Kovács,Tóth,Szabó,Jørgensen,Sørensen,Østergaard,"
+        "Lefèvre,Bénard,Gérard,Núñez,Peña,Muñoz,García,Pérez,Sánchez,Fernández,González,Rodríguez,López,"
+        "Martínez,O'Brien,Ó Súilleabháin,MacLeòid,Ólafsdóttir,Guðmundsson,Þórsson,El Amrani,Bouzid,Aydın,"
+        "Kaya,Demir,Rossi,Russo,Ferrari,Esposito,Bianchi").split(",")
+
+
+def _client_name(rng: random.Random, d: int, count: int) -> str:
+    if d == count // 2:
+        return "Zoë Brontë"
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
 def _body(rng: random.Random) -> str:
@@ -112,7 +138,8 @@ async def _check_columns(conn: asyncpg.Connection, supplied: dict[str, list[str]
 COLUMNS = {
     "user": ["id", "email", "name", "password_hash", "token_version", "is_operator", "created_at"],
     "membership": ["id", "account_id", "user_id", "role", "created_at"],
-    "dossier": ["id", "account_id", "client_name", "reference", "share_count", "created_at", "updated_at"],
+    "dossier": ["id", "account_id", "client_name", "reference", "search_text", "share_count", "created_at",
+                "updated_at"],
     "entry": ["id", "account_id", "dossier_id", "kind", "current_version", "created_at"],
     "entry_revision": ["id", "account_id", "entry_id", "version", "body", "author_user_id", "author_email", "written_at"],
     "share": ["id", "account_id", "dossier_id", "email", "access", "status", "created_by_user_id", "created_at"],
@@ -149,8 +176,9 @@ async def seed(database_url: str, scale: Scale, *, log=print) -> Seeded:  # noqa
                 dossier_id = ids.take("dossier")
                 dossier_ids.append(dossier_id)
                 shared = d % scale.shares_every == 0
-                rows["dossier"].append((dossier_id, account_id, f"Client {rng.randrange(10**6):06d} {d}",
-                                        f"REF-{d}", 1 if shared else 0, now, now))
+                client, reference = _client_name(rng, d, dossier_count), f"REF-{d}"
+                rows["dossier"].append((dossier_id, account_id, client, reference, search_text(client, reference),
+                                        1 if shared else 0, now, now))
                 rows["dossier_assignment"].append((ids.take("dossier_assignment"), account_id, dossier_id,
                                                    memberships[1 + d % scale.teammates_each], now))
                 if shared:

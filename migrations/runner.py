@@ -1,9 +1,14 @@
 """Schema migrations: numbered SQL files per dialect (`NNNN_name.sqlite.sql`,
 `NNNN_name.postgres.sql`), applied in order, each in its own transaction, recorded in
 `casebook_migration`. On PostgreSQL an advisory lock lets several hosts run `migrate`
-at once safely."""
+at once safely.
+
+A migration may also have a data step, `NNNN_name.py` with `async def run(conn)`, run
+after its SQL in the same transaction on both databases: for what SQL cannot do alike on
+both (0010 folds accents out of every client name the way the domain does)."""
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -55,6 +60,12 @@ def statements(sql: str) -> list[str]:
     return result
 
 
+def data_step(migration: Migration):  # noqa: ANN201 - async def run(conn) or None
+    if not (MIGRATIONS_DIR / f"{migration.version:04d}_{migration.name}.py").is_file():
+        return None
+    return importlib.import_module(f"migrations.{migration.version:04d}_{migration.name}").run
+
+
 async def _ensure_table() -> None:
     conn = connections.get("default")
     stamp = "TIMESTAMPTZ" if dialect(conn) == "postgres" else "TIMESTAMP"
@@ -97,6 +108,9 @@ async def migrate() -> list[str]:
                 # leave a failing migration half-applied.
                 for statement in statements(migration.sql):
                     await conn.execute_query(statement)
+            step = data_step(migration)
+            if step is not None:
+                await step(conn)
             await execute(
                 conn,
                 'INSERT INTO "casebook_migration" ("version", "name", "applied_at") VALUES ($1, $2, $3)',

@@ -21,6 +21,8 @@ from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.queries import DossierQuery
 from schema.dossiers.types import Dossier, Share
 from schema.executor import executor_class
+from schema.exports.mutations import ExportMutation
+from schema.exports.queries import ExportQuery
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
 from schema.two_factor_gate import gate_every_mutation
@@ -36,13 +38,13 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery):
+class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, ExportQuery):
     pass
 
 
 @strawberry.type
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
-               WebhookMutation, IdentityMutation):
+               WebhookMutation, ExportMutation, IdentityMutation):
     pass
 
 

@@ -78,7 +78,7 @@ def _settings(**overrides: Any):
 
 @pytest.fixture
 def settings(tmp_path):
-    return _settings(mail_url=f"file://{tmp_path / 'mail'}")
+    return _settings(mail_url=f"file://{tmp_path / 'mail'}", export_dir=str(tmp_path / "exports"))
 
 
 @pytest_asyncio.fixture

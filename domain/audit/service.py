@@ -54,6 +54,9 @@ class AuditAction:
     WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
     WEBHOOK_DELIVERY_REPLAYED = "webhook_delivery.replayed"
+    DOSSIER_UNARCHIVED = "dossier.unarchived"
+    EXPORT_REQUESTED = "export.requested"
+    EXPORT_DOWNLOADED = "export.downloaded"
 
 
 async def record(action: str, *, now: datetime, account_id: int | None = None,

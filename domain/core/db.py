@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "domain.shares.models",
     "domain.outbox.models",
     "domain.webhooks.models",
+    "domain.exports.models",
     "auth.models",
 ]
 

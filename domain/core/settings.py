@@ -115,6 +115,12 @@ class Settings:
     operator_password: str = ""
     # Proxies whose X-Forwarded-For uvicorn trusts (`casebook serve`); "" = uvicorn's default.
     forwarded_allow_ips: str = ""
+    # Exports (D8): where the files live, how long a download stays possible, how often
+    # expired files are deleted, how long one build may take.
+    export_dir: str = "./exports"
+    export_ttl_seconds: int = 24 * 3600
+    export_sweep_seconds: float = 300.0
+    export_build_timeout_seconds: float = 3600.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -179,6 +185,9 @@ class Settings:
             raise SettingsError("WEBHOOK_PREVIOUS_SECRET_KEYS takes keys of at least 32 characters")
         if not 1 <= self.webhook_timeout_seconds <= 60 or self.webhook_concurrency < 1:
             raise SettingsError("WEBHOOK_TIMEOUT_SECONDS must be between 1 and 60, WEBHOOK_CONCURRENCY at least 1")
+        if self.export_ttl_seconds < 60 or min(self.export_sweep_seconds, self.export_build_timeout_seconds) <= 0:
+            raise SettingsError("EXPORT_TTL_SECONDS must be at least 60; EXPORT_SWEEP_SECONDS and "
+                                "EXPORT_BUILD_TIMEOUT_SECONDS must be positive")
         if self.log_format not in ("json", "text"):
             raise SettingsError("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
@@ -351,6 +360,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         trusted_documents=(source.get("CASEBOOK_TRUSTED_DOCUMENTS") or "").strip().lower(),
         operator_password=source.get("CASEBOOK_OPERATOR_PASSWORD", ""),
         forwarded_allow_ips=source.get("FORWARDED_ALLOW_IPS", ""),
+        export_dir=source.get("EXPORT_DIR") or "./exports",
+        export_ttl_seconds=_int(source, "EXPORT_TTL_SECONDS", 24 * 3600),
+        export_sweep_seconds=_float(source, "EXPORT_SWEEP_SECONDS", 300.0),
+        export_build_timeout_seconds=_float(source, "EXPORT_BUILD_TIMEOUT_SECONDS", 3600.0),
     )
     settings.check()
     return settings

@@ -14,14 +14,16 @@ share, whether it exists, is foreign or is visible, so timing tells nothing eith
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any, Sequence
 
 from tortoise import connections
 
 from domain.core.actor import Actor
-from domain.core.db import Row, fetch_rows
+from domain.core.db import Row, dialect, fetch_rows
 from domain.core.errors import DomainError, ErrorCode, Forbidden, NotFound
+from domain.dossiers.finding import SearchTerm, month_now
 from domain.dossiers.models import Dossier
 
 READ = "READ"
@@ -202,23 +204,117 @@ async def dossier_for_shares(actor: Actor, dossier_id: int, *, field: str = "dos
     return access.dossier
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Narrowing of the `dossiers` list (D7); every filter combines with the others.
+    Tri-state flags: None does not narrow, True keeps only those, False only the others."""
+
+    search: SearchTerm | None = None
+    assigned_to_me: bool | None = None
+    active_this_month: bool | None = None
+    # Only archived dossiers (implies including them).
+    archived_only: bool = False
+
+
+def _finding_conditions(actor: Actor, finding: Finding, params: list[Any], now: datetime | None,
+                        *, dialect_name: str) -> tuple[list[str], list[str]]:
+    """SQL conditions on `d` for both halves and for the own-account half alone; appends
+    their parameters. The assignment condition reuses $1 (the actor's membership)."""
+    both: list[str] = []
+    own_only: list[str] = []
+    if finding.search is not None:
+        params.append(finding.search.pattern if finding.search.indexable else finding.search.folded)
+        n = len(params)
+        if finding.search.indexable:
+            # PostgreSQL's LIKE escapes with a backslash by default; SQLite needs it said.
+            escape = " ESCAPE '\\'" if dialect_name == "sqlite" else ""
+            both.append(f"d.search_text LIKE ${n}{escape}")
+        else:
+            # One or two characters have no trigram to look up: a plain substring test,
+            # so that the planner walks the name index instead of the whole trigram index.
+            both.append(f"instr(d.search_text, ${n}) > 0" if dialect_name == "sqlite"
+                        else f"strpos(d.search_text, ${n}) > 0")
+    if finding.active_this_month is not None:
+        if now is None:
+            raise ValueError("activeThisMonth needs the business time")
+        month = month_now(now)
+        params.append(month.month)
+        month_sql = f"${len(params)}"
+        if month.next_month is not None:
+            # About a day around the turn of a month: the dossier's account decides (A1).
+            params.append(month.next_month)
+            later = len(params)
+            params.extend(month.zones_in_next_month)
+            zones = ", ".join(f"${n}" for n in range(later + 1, len(params) + 1)) or "NULL"
+            month_sql = (f"(SELECT CASE WHEN acc.time_zone IN ({zones}) THEN ${later} ELSE {month_sql} END "
+                         f"FROM account acc WHERE acc.id = d.account_id)")
+        active = (f"EXISTS (SELECT 1 FROM active_dossier ad WHERE ad.account_id = d.account_id "
+                  f"AND ad.month = {month_sql} AND ad.dossier_id = d.id)")
+        both.append(active if finding.active_this_month else f"NOT {active}")
+    if finding.assigned_to_me is not None:
+        assigned = "EXISTS (SELECT 1 FROM dossier_assignment a4 WHERE a4.dossier_id = d.id AND a4.membership_id = $1)"
+        own_only.append(assigned if finding.assigned_to_me else f"NOT {assigned}")
+    if finding.archived_only:
+        both.append("d.archived_at IS NOT NULL")
+    return both, own_only
+
+
+# How many of the account's dossiers, in name order, a search reads before it turns to
+# the trigram index instead (PostgreSQL).
+SEARCH_WALK = 1000
+
+
+def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str, limit: str, walk: str) -> str:
+    """The own-account half of a search on PostgreSQL, in two tries within the statement.
+    The planner cannot tell a rare term from a common one (its LIKE estimate is the same
+    ~0.7 % for both), so neither of its plans suits both: walking the name index finds a
+    page of "van" at once but reads all 20,000 names for one "Brontë"; matching through
+    the trigram index finds "Brontë" at once but sorts every "van". So: walk the next
+    SEARCH_WALK names first; when they hold a page of matches, that is the page (they
+    come in order). Otherwise — a rarer term — take its matches from the trigram index
+    and sort them; that branch runs only then (a one-time filter). Either way the work
+    is bounded by SEARCH_WALK rows or by the term's matches, not by the account."""
+    searched = f"{_SELECT_DOSSIER}, d.search_text"
+    walked = (f"SELECT {_SELECT_DOSSIER} FROM (SELECT {searched} FROM dossier d WHERE d.account_id = "
+              f"{own_account}{cursor} ORDER BY d.client_name, d.id LIMIT {walk}) d {own_where} "
+              f"ORDER BY d.client_name, d.id LIMIT {limit}")
+    # OFFSET 0 keeps the planner from pulling ORDER BY … LIMIT into the matching.
+    matched = (f"SELECT {_SELECT_DOSSIER} FROM (SELECT {searched} FROM dossier d {own_where} OFFSET 0) d "
+               f"ORDER BY d.client_name, d.id LIMIT {limit}")
+    return (f"SELECT * FROM (WITH walked AS MATERIALIZED ({walked}), "
+            f"page AS (SELECT * FROM walked WHERE (SELECT count(*) FROM walked) = {limit} "
+            f"UNION ALL SELECT * FROM ({matched}) matched WHERE (SELECT count(*) FROM walked) < {limit}) "
+            f"SELECT {_SELECT_DOSSIER}, {columns} FROM page d) own_half")
+
+
 async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
-                           after: tuple[str, int] | None) -> tuple[list[DossierAccess], bool]:
+                           after: tuple[str, int] | None, finding: Finding | None = None,
+                           now: datetime | None = None) -> tuple[list[DossierAccess], bool]:
     """The `dossiers` list: the own account's visible dossiers plus those shared with the
     actor, by client name then id (keyset pagination; `after` = (name, id)), in one
     statement. Each half reads its own index and stops at the page size, so the cost of
-    a page does not grow with the account's dossiers. Returns (page, has_next_page)."""
+    a page does not grow with the account's dossiers. `finding` narrows both halves
+    (D7; on PostgreSQL a search reads the trigram index on `search_text` when that is
+    cheaper than walking the names). Returns (page, has_next_page)."""
     if not (actor.is_paid or actor.is_guest):
         return [], False
+    finding = finding or Finding()
+    if finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None):
+        return [], False  # only teammates are assigned to dossiers
+    conn = connections.get("default")
     params: list[Any] = _actor_params(actor)
     columns, _ = _access_columns(1)
     conditions = []
-    if not include_archived:
+    if not include_archived and not finding.archived_only:
         conditions.append("d.archived_at IS NULL")
+    cursor = ""
     if after is not None:
         params += [after[0], after[0], after[1]]
         n = len(params)
-        conditions.append(f"(d.client_name > ${n - 2} OR (d.client_name = ${n - 1} AND d.id > ${n}))")
+        cursor = f" AND (d.client_name > ${n - 2} OR (d.client_name = ${n - 1} AND d.id > ${n}))"
+        conditions.append(cursor[5:])
+    found, own_only = _finding_conditions(actor, finding, params, now, dialect_name=dialect(conn))
+    conditions += found
     params.append(first + 1)
     limit = f"${len(params)}"
     extra = "".join(f" AND {condition}" for condition in conditions)
@@ -228,20 +324,27 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
         own_account = f"${len(params)}"
         assigned_only = "" if actor.manages_account else " AND EXISTS (SELECT 1 FROM dossier_assignment a2 " \
                                                          "WHERE a2.dossier_id = d.id AND a2.membership_id = $1)"
-        halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                      f"WHERE d.account_id = {own_account}{assigned_only}{extra} "
-                      f"ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
+        own_extra = extra + "".join(f" AND {condition}" for condition in own_only)
+        own_where = f"WHERE d.account_id = {own_account}{assigned_only}{own_extra}"
+        if finding.search is not None and finding.search.indexable and dialect(conn) == "postgres":
+            params.append(SEARCH_WALK)
+            halves.append(_own_search_half(columns, own_account, cursor, own_where, limit, f"${len(params)}"))
+        else:
+            halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
+                          f"{own_where} ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
                    ("" if not assigned_only else assigned_only.replace("a2", "a3")) + ")")
         if actor.manages_account:
             not_own = f" AND d.account_id <> {own_account}"
     else:
         not_own = ""
-    halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                  f"JOIN share s2 ON s2.dossier_id = d.id WHERE s2.user_id = $2 AND s2.status = '{ACTIVE}' "
-                  f"AND s2.revoked_at IS NULL{not_own}{extra} ORDER BY d.client_name, d.id LIMIT {limit}) shared_half")
+    if not finding.assigned_to_me:
+        # Shared dossiers are never assigned to the actor: `assignedToMe: true` drops them.
+        halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
+                      f"JOIN share s2 ON s2.dossier_id = d.id WHERE s2.user_id = $2 AND s2.status = '{ACTIVE}' "
+                      f"AND s2.revoked_at IS NULL{not_own}{extra} ORDER BY d.client_name, d.id LIMIT {limit}) "
+                      f"shared_half")
     sql = f"SELECT * FROM ({' UNION ALL '.join(halves)}) page ORDER BY client_name, id LIMIT {limit}"
-    rows = await fetch_rows(connections.get("default"), sql, params, **_CONVERT)
+    rows = await fetch_rows(conn, sql, params, **_CONVERT)
     page = [access for access in (access_from_row(actor, row) for row in rows) if access is not None]
     return page[:first], len(rows) > first
-

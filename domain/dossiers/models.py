@@ -11,6 +11,8 @@ class Dossier(Model):
     account = fields.ForeignKeyField("models.Account", related_name="dossiers", on_delete=fields.CASCADE)
     client_name = fields.CharField(max_length=200)
     reference = fields.CharField(max_length=100, null=True)
+    # The folded name and reference that search matches (D7; domain.dossiers.finding).
+    search_text = fields.TextField(default="")
     date_of_birth = fields.DateField(null=True)
     free_fields = fields.JSONField(null=True)
     archived_at = fields.DatetimeField(null=True)

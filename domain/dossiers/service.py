@@ -17,6 +17,7 @@ from domain.core.validation import MAX_NAME, clean_text
 from domain.dossiers.access import DossierArchived, managed_dossier, visible_dossier, writable_dossier
 from domain import events
 from domain.dossiers.activity import activate, writing_account
+from domain.dossiers.finding import search_text
 from domain.dossiers.models import Dossier, DossierAssignment
 from domain.shares import limits as share_limits
 from domain.shares.invitations import withdraw_share_invitation
@@ -88,8 +89,8 @@ async def create_dossier(actor: Actor, *, client_name: str, reference: str | Non
         writing = await writing_account(actor.account_id, now=now, catalog=catalog)
         birth = _date_of_birth(date_of_birth, writing.today)
         dossier = await Dossier.create(account_id=actor.account_id, client_name=name, reference=ref,
-                                       date_of_birth=birth, free_fields=extra, share_count=0,
-                                       created_at=now, updated_at=now)
+                                       search_text=search_text(name, ref), date_of_birth=birth,
+                                       free_fields=extra, share_count=0, created_at=now, updated_at=now)
         if not actor.manages_account:
             await DossierAssignment.create(account_id=actor.account_id, dossier_id=dossier.id,
                                            membership_id=actor.membership_id, created_at=now)
@@ -122,6 +123,10 @@ async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KE
             return dossier
         for key, value in changed.items():
             setattr(dossier, key, value)
+        if "client_name" in changed or "reference" in changed:
+            # What the dossier is found by follows its name and reference (D7).
+            dossier.search_text = search_text(dossier.client_name, dossier.reference)
+            changed["search_text"] = dossier.search_text
         dossier.updated_at = now
         await dossier.save(update_fields=[*changed, "updated_at"])
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
@@ -145,6 +150,27 @@ async def archive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catal
         dossier.updated_at = now
         await dossier.save(update_fields=["archived_at", "updated_at"])
         await events.announce(events.DOSSIER_ARCHIVED, account_id=dossier.account_id, now=now,
+                              dossierId=("Dossier", dossier.id))
+        return dossier
+
+
+async def unarchive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catalog: Catalog) -> Dossier:
+    """Bring an archived dossier back into the lists and open it to writes again (D6):
+    owners and admins of its account. Audited; not a content write, so it does not make
+    the dossier active this month (A1). A dossier that is not archived is left as it is."""
+    async with transaction():
+        dossier = await managed_dossier(actor, dossier_id)
+        if dossier.archived_at is None:
+            return dossier
+        await writing_account(dossier.account_id, now=now, catalog=catalog)
+        archived_at = dossier.archived_at
+        dossier.archived_at = None
+        dossier.updated_at = now
+        await dossier.save(update_fields=["archived_at", "updated_at"])
+        await record(AuditAction.DOSSIER_UNARCHIVED, now=now, account_id=dossier.account_id,
+                     actor_user_id=actor.user_id, subject=f"dossier:{dossier.id}",
+                     detail={"archivedAt": archived_at.isoformat()})
+        await events.announce(events.DOSSIER_UPDATED, account_id=dossier.account_id, now=now,
                               dossierId=("Dossier", dossier.id))
         return dossier
 

@@ -92,7 +92,8 @@ class Worker:
         try:
             if handler is None:
                 raise PermanentFailure(f"no handler for messages of kind {message.kind!r}")
-            async with asyncio.timeout(self.handler_timeout):
+            # A handler may say how long it needs (an account archive takes minutes).
+            async with asyncio.timeout(getattr(handler, "timeout", self.handler_timeout)):
                 await handler(message)
         except asyncio.CancelledError:
             raise

@@ -60,6 +60,11 @@ class ArchiveDossierInput:
 
 
 @strawberry.input
+class UnarchiveDossierInput:
+    dossier_id: strawberry.ID
+
+
+@strawberry.input
 class DeleteDossierInput:
     dossier_id: strawberry.ID
 
@@ -164,6 +169,13 @@ class DossierMutation:
     async def archive_dossier(self, info: Info, input: ArchiveDossierInput) -> DossierPayload:
         ctx = info.context
         return await mutate(info, DossierPayload, lambda: service.archive_dossier(
+            ctx.actor, _dossier_id(input.dossier_id), now=ctx.now, catalog=ctx.catalog), _dossier)
+
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
+    async def unarchive_dossier(self, info: Info, input: UnarchiveDossierInput) -> DossierPayload:
+        """Bring an archived dossier back (D6): owners and admins; audited."""
+        ctx = info.context
+        return await mutate(info, DossierPayload, lambda: service.unarchive_dossier(
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))

@@ -12,6 +12,7 @@ from domain.dossiers import queries
 from domain.dossiers.access import accesses, visible_dossiers
 from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
+from schema.dossiers.finding import finding_of
 from schema.dossiers.types import Dossier
 from schema.nodes import register_node
 from domain.core.validation import MAX_NAME
@@ -67,11 +68,18 @@ def _after(cursor: list[str] | None) -> tuple[str, int] | None:
 class DossierQuery:
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
     async def dossiers(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
-                       include_archived: Optional[bool] = False) -> Connection[Dossier]:
+                       include_archived: Optional[bool] = False, search: Optional[str] = None,
+                       assigned_to_me: Optional[bool] = None, active_this_month: Optional[bool] = None,
+                       archived_only: Optional[bool] = False) -> Connection[Dossier]:
         """The dossiers the principal may see, by client name: all of the account's for
-        owners and admins, the assigned ones for members, plus those shared with them."""
+        owners and admins, the assigned ones for members, plus those shared with them.
+        Narrowed (D7, combinable) by `search` (part of the name or reference, any case
+        and accents), `assignedToMe`, `activeThisMonth` and `archivedOnly`."""
         page, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
-                                                first=page_size(first), after=_after(decode_cursor(after)))
+                                                first=page_size(first), after=_after(decode_cursor(after)),
+                                                finding=finding_of(search, assigned_to_me, active_this_month,
+                                                                   archived_only),
+                                                now=info.context.now)
         return Connection.build([Dossier.from_access(access) for access in page],
                                 [encode_cursor(a.row.id, a.row.client_name) for a in page], has_next)
 

@@ -154,3 +154,22 @@ async def test_the_access_logs_of_a_dossier_list_are_one_read(api):
     edges = (await api.data(ACCESS_LOGS, {"n": 50}, token=many.token, now=AT))["dossiers"]["edges"]
     assert all(len(e["node"]["accessLog"]["edges"]) == 3 and e["node"]["accessLog"]["pageInfo"]["hasNextPage"]
                for e in edges)
+
+
+SEARCH_PAGE = """query($n: Int!, $search: String!) { dossiers(first: $n, search: $search, assignedToMe: false,
+  activeThisMonth: true, includeArchived: true) { pageInfo { hasNextPage endCursor } edges { cursor node {
+  id clientName reference archived activeThisMonth
+  entries(first: 5) { edges { node { id body author { email } } } }
+  shares { id email } assignees { id } } } } }"""
+
+
+@pytest.mark.parametrize("search", ["client", "li"])
+async def test_a_search_page_with_every_filter_is_fixed_in_the_dossiers_found(api, search):
+    """D7: searching (a trigram-sized term and a short one) and narrowing add no statement
+    per dossier found."""
+    few, many = await seed_practice(api, 5), await seed_practice(api, 50)
+    small = await statements_of(api, SEARCH_PAGE, {"n": 5, "search": search}, token=few.token, now=AT)
+    large = await statements_of(api, SEARCH_PAGE, {"n": 50, "search": search}, token=many.token, now=AT)
+    assert_fixed(small, large)
+    found = (await api.data(SEARCH_PAGE, {"n": 50, "search": search}, token=many.token, now=AT))["dossiers"]
+    assert len(found["edges"]) == 50

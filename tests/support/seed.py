@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from domain.accounts.models import Membership, User
 from domain.core.clock import month_key
+from domain.dossiers.finding import search_text
 from domain.dossiers.models import (
     ActiveDossier, ActiveMonth, Dossier, DossierAssignment, Entry, EntryRevision, Measurement,
 )
@@ -48,6 +49,7 @@ async def seed_practice(api, dossiers: int, *, entries: int = 6, shares: int = 2
     membership_ids = await _ids(Membership, account_id=account_id)
     await Dossier.bulk_create([
         Dossier(account_id=account_id, client_name=f"Client {n:05d}", reference=f"R{n}",
+                search_text=search_text(f"Client {n:05d}", f"R{n}"),
                 share_count=shares, created_at=NOW, updated_at=NOW) for n in range(dossiers)])
     dossier_ids = await _ids(Dossier, account_id=account_id)
     await Entry.bulk_create([

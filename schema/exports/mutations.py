@@ -1,0 +1,57 @@
+"""`exportDossier` and `exportAccount` (D8): parse, call the domain, map. A dossier the
+principal may not see is NOT_FOUND; a format that does not fit is INVALID_INPUT; an
+account export by anyone but an owner (or by a machine credential) is FORBIDDEN."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import strawberry
+
+from auth.permissions import requires
+from auth.scopes import Scope
+from domain.exports import service
+from schema.context import Info
+from schema.errors import UserError, mutate
+from schema.exports.types import Export, ExportFormat
+from schema.relay import from_global_id
+
+
+@strawberry.input(description="Which dossier to export, and as what.")
+class ExportDossierInput:
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
+    format: ExportFormat = strawberry.field(description="JSON or PDF.")
+
+
+@strawberry.input(description="How to export the whole account.")
+class ExportAccountInput:
+    format: ExportFormat = strawberry.field(default=ExportFormat.ZIP, description="ZIP (the only format).")
+
+
+@strawberry.type(description="The export asked for (PENDING at first; poll `export(id)`), or why not.")
+class ExportPayload:
+    export: Optional[Export] = strawberry.field(default=None, description="The export, when accepted.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Why it was refused.")
+
+
+def _export(row: Any) -> dict[str, Any]:
+    return {"export": Export.from_model(row)}
+
+
+@strawberry.type
+class ExportMutation:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_READ),
+                         description="Export one dossier whole, as JSON or PDF: anyone who may read it (D8). "
+                                     "Recorded in its access log and audited.")
+    async def export_dossier(self, info: Info, input: ExportDossierInput) -> ExportPayload:
+        ctx = info.context
+        return await mutate(info, ExportPayload, lambda: service.request_dossier_export(
+            ctx.actor, from_global_id(input.dossier_id, "Dossier", field="dossierId"), input.format.value,
+            now=ctx.now, security_now=ctx.security_now), _export)
+
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_READ),
+                         description="Export every dossier of the account and its ledger as one ZIP archive: "
+                                     "owners, also after cancellation (S9); not machine credentials.")
+    async def export_account(self, info: Info, input: ExportAccountInput) -> ExportPayload:
+        ctx = info.context
+        return await mutate(info, ExportPayload, lambda: service.request_account_export(
+            ctx.actor, input.format.value, now=ctx.now, security_now=ctx.security_now), _export)
