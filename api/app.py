@@ -30,6 +30,7 @@ from api.observe import ObserveExtension, ObserveMiddleware
 from api.readiness import readyz
 from api.view import GraphQLOverHTTP
 from api.worker import build_worker, running_worker
+from auth import two_factor
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
     settings = settings or load_settings()
     if compiled is None:
         compiled = settings.graphql_executor == "compiled"
+    two_factor.configure(settings)
     schema = with_deadline(build_schema(extensions=graphql_extensions(settings), compiled=compiled),
                            settings.execution_timeout_seconds)
     graphql = CasebookGraphQL(

@@ -4,7 +4,6 @@ tokens, rotated and revoked. Revoking or rotating bites on the next request: the
 credential's service user has its token version bumped."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
-from domain.core.validation import MACHINE_EMAIL_DOMAIN, MAX_NAME, clean_text
+from domain.core.secrets import token_hash
+from domain.core.validation import MACHINE_EMAIL_DOMAIN, MAX_NAME, clean_name
 
 # A machine never manages teammates, billing or the audit log. It may manage its
 # account's webhook endpoints (T5) when given `webhooks:manage`.
@@ -41,7 +41,7 @@ class IssuedCredential:
 
 
 def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return token_hash(secret)
 
 
 def _manager_account(actor: Actor) -> int:
@@ -62,7 +62,7 @@ def _check_scopes(requested: list[str]) -> frozenset[Scope]:
 
 async def create_credential(actor: Actor, name: str, scopes: list[str], *, now: datetime) -> IssuedCredential:
     account_id = _manager_account(actor)
-    label = clean_text(name, field="name", max_length=MAX_NAME)
+    label = clean_name(name, field="name", max_length=MAX_NAME)
     granted = _check_scopes(scopes)
     client_id = "cbm_" + secrets.token_hex(12)
     secret = secrets.token_urlsafe(32)

@@ -1,6 +1,8 @@
 """Passwords are stored only as argon2id hashes (P4)."""
 from __future__ import annotations
 
+import asyncio
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -34,6 +36,17 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def verify_password_off_loop(password_hash: str | None, password: str) -> bool:
+    """verify_password in a worker thread: argon2 takes tens of milliseconds of CPU (and
+    releases the GIL), and on the event loop it would stall every other request of the
+    process meanwhile — under a burst of sign-ins, long enough for pools to time out."""
+    return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+async def hash_password_off_loop(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -28,6 +28,27 @@ class Forbidden(GraphQLError):
                          extensions={"code": "FORBIDDEN"})
 
 
+class TwoFactorRequired(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("This account requires two-factor sign-in: turn it on for your login first "
+                         "(startTwoFactorEnrollment), then sign in again.",
+                         extensions={"code": "TWO_FACTOR_REQUIRED"})
+
+
+# What a teammate may still do in an account that requires two-factor sign-in before they
+# have enrolled (I5): read `me`, enrol, prove their address, log out or end a session,
+# and act in another account. Mutations not listed answer a TWO_FACTOR_REQUIRED userError
+# (schema.two_factor_gate); queries a top-level error.
+ALLOWED_BEFORE_TWO_FACTOR = frozenset({
+    "me", "logOut", "endSession", "switchAccount", "startTwoFactorEnrollment", "confirmTwoFactorEnrollment",
+    "verifyEmail", "resendEmailVerification",
+})
+
+
+def two_factor_pending(principal: Any) -> bool:
+    return principal is not None and principal.two_factor_required
+
+
 class HasScopes(BasePermission):
     """Signed in, and holding every listed scope."""
 
@@ -40,6 +61,14 @@ class HasScopes(BasePermission):
         principal = info.context.principal
         if principal is None:
             raise Unauthenticated()
+        if principal.two_factor_required:
+            if info.path.prev is None:
+                if info.path.typename == "Mutation":
+                    return True  # the mutation's gate answers with a userError
+                if info.field_name not in ALLOWED_BEFORE_TWO_FACTOR:
+                    raise TwoFactorRequired()
+            elif self.scopes:
+                raise TwoFactorRequired()
         for scope in self.scopes:
             if scope not in principal.scopes:
                 raise Forbidden(scope)
@@ -72,6 +101,8 @@ def ensure_person(principal: Any) -> None:
         raise Unauthenticated()
     if principal.actor.machine:
         raise PeopleOnly()
+    if principal.two_factor_required:
+        raise TwoFactorRequired()
 
 
 def ensure_acting_in(principal: Any, account_id: int) -> None:
@@ -80,6 +111,8 @@ def ensure_acting_in(principal: Any, account_id: int) -> None:
     account reached through `me.memberships` must not borrow them."""
     if principal is None:
         raise Unauthenticated()
+    if principal.two_factor_required:
+        raise TwoFactorRequired()
     if principal.actor.account_id != account_id:
         raise NotActingInAccount()
 

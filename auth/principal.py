@@ -5,12 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise import connections
+
 from auth.machines import MACHINE, MACHINE_SCOPES, active_credential_for
 from auth.scopes import Scope, parse_scopes, scopes_for
 from auth.tokens import ACCESS, TokenInvalid, TokenService
-from domain.accounts.models import Membership, User
+from domain.accounts.models import User
 from domain.core.actor import Actor, ActorKind, Role
+from domain.core.db import execute
 from domain.core.errors import Unauthenticated
+
+# One statement per request for a person (I4): the membership, the user, the account's
+# two-factor policy and the session, so an ended session, a bumped `ver`, a removed
+# membership or a demoted role all bite on this very request.
+_PAID = ('SELECT m.id AS membership_id, m.role, u.email, u.token_version, '
+         '(u.totp_enabled_at IS NOT NULL) AS two_factor, a.require_two_factor '
+         'FROM membership m JOIN "user" u ON u.id = m.user_id JOIN account a ON a.id = m.account_id '
+         'JOIN user_session s ON s.user_id = m.user_id AND s.ended_at IS NULL '
+         'WHERE m.account_id = $1 AND m.user_id = $2 AND s.id = $3')
+_PERSON = ('SELECT u.email, u.token_version, u.is_operator FROM "user" u '
+           'JOIN user_session s ON s.user_id = u.id AND s.ended_at IS NULL WHERE u.id = $1 AND s.id = $2')
 
 
 @dataclass(frozen=True)
@@ -18,6 +32,11 @@ class Principal:
     actor: Actor
     scopes: frozenset[Scope]
     token_id: str
+    # The sign-in the access token belongs to (I4); None for machine credentials.
+    session_id: int | None = None
+    # The account requires two-factor sign-in and this person has not enrolled (I5):
+    # they may only enrol, read `me` and log out (auth.permissions).
+    two_factor_required: bool = False
 
     def has(self, scope: Scope) -> bool:
         return scope in self.scopes
@@ -54,26 +73,31 @@ async def principal_from_token(tokens: TokenService, token: str, now: datetime) 
             return await _machine_principal(claims, user_id)
         kind = ActorKind(claims.get("kind"))
         version = int(claims.get("ver"))
+        # Tokens from before sessions existed carry no `sid`: refused, the client refreshes.
+        session_id = int(claims["sid"])
     except (TokenInvalid, KeyError, TypeError, ValueError) as error:
         raise Unauthenticated("invalid token") from error
     claimed = parse_scopes(claims.get("scope", ""))
+    conn = connections.get("default")
 
     if kind is ActorKind.PAID:
         try:
             account_id = int(claims.get("acc"))
         except (TypeError, ValueError) as error:
             raise Unauthenticated("invalid token") from error
-        membership = await Membership.filter(account_id=account_id, user_id=user_id).select_related("user").first()
-        if membership is None or membership.user.token_version != version:
-            raise Unauthenticated("membership or token revoked")
-        role = Role(membership.role)
-        actor = Actor(user_id, membership.user.email, kind, account_id, role, membership.id)
-        return Principal(actor, claimed & scopes_for(kind, role), claims["jti"])
+        _, rows = await execute(conn, _PAID, [account_id, user_id, session_id])
+        if not rows or rows[0]["token_version"] != version:
+            raise Unauthenticated("membership, session or token revoked")
+        row = rows[0]
+        role = Role(row["role"])
+        actor = Actor(user_id, row["email"], kind, account_id, role, row["membership_id"])
+        blocked = bool(row["require_two_factor"]) and not bool(row["two_factor"])
+        return Principal(actor, claimed & scopes_for(kind, role), claims["jti"], session_id, blocked)
 
-    user = await User.get_or_none(id=user_id)
-    if user is None or user.token_version != version:
-        raise Unauthenticated("token revoked")
-    if kind is ActorKind.OPERATOR and not user.is_operator:
+    _, rows = await execute(conn, _PERSON, [user_id, session_id])
+    if not rows or rows[0]["token_version"] != version:
+        raise Unauthenticated("session or token revoked")
+    if kind is ActorKind.OPERATOR and not rows[0]["is_operator"]:
         raise Unauthenticated("not an operator")
-    actor = Actor(user_id, user.email, kind)
-    return Principal(actor, claimed & scopes_for(kind, None), claims["jti"])
+    actor = Actor(user_id, rows[0]["email"], kind)
+    return Principal(actor, claimed & scopes_for(kind, None), claims["jti"], session_id)

@@ -1,12 +1,25 @@
-"""RATE_LIMITED: attempts per fixed time window at the doors that take secrets — logIn
-(per email and per client address), refreshSession and acceptInvitation (per client
-address) — counted where every server process sees the same number: Redis when
-REDIS_URL is set, else the database's `rate_limit` table (migration 0005).
+"""RATE_LIMITED (I7): attempts per fixed time window at the doors that take secrets,
+counted where every server process sees the same number — Redis when REDIS_URL is set,
+else the database's `rate_limit` table (migration 0005). One backend per deployment:
+when Redis is configured but cannot be reached (or its bounded pool has no free
+connection within REDIS_POOL_TIMEOUT_SECONDS) the door refuses, fails closed, and the
+error is logged; it never counts somewhere else meanwhile, which would be a second,
+inexact counter.
 
-Windows are fixed (`RATE_LIMIT_WINDOW_SECONDS`, aligned to the epoch), so a client may
-burst up to twice the limit across a window boundary; that is the price of one atomic
-statement per attempt. Time is security time, never the business clock. Emails and
-addresses are stored hashed. Every attempt counts, successful or not."""
+A stranger must not be able to lock a person out. So failures are throttled strictly per
+(address, client) and per client, and only a looser ceiling holds per address across
+clients. Buckets are taken narrowest first; when one refuses, the ones taken before it
+are given back, so a refused attempt counts nowhere — hammering one address from one
+client never reaches the address's ceiling. An attempt that succeeds is given back too:
+only failures count. Every number is in docs/identity.md.
+
+Admission is exact under bursts: each attempt increments its counters atomically
+(Redis INCR in a MULTI; one upsert … RETURNING in the database) before it runs, and is
+admitted only when every count is within its limit.
+
+Windows are fixed (aligned to the epoch), so a client may burst up to twice a limit
+across a window boundary; that is the price of one atomic statement per attempt. Time is
+security time, never the business clock. Addresses and clients are stored hashed."""
 from __future__ import annotations
 
 import asyncio
@@ -26,15 +39,22 @@ from domain.core.validation import InvalidInput, normalize_email
 _UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "count") VALUES ($1, $2, 1) '
            'ON CONFLICT ("key", "window_start") DO UPDATE SET "count" = "rate_limit"."count" + 1 '
            'RETURNING "count"')
+_GIVE_BACK = 'UPDATE "rate_limit" SET "count" = "count" - 1 WHERE "key" = $1 AND "window_start" = $2 AND "count" > 0'
 _PRUNE = 'DELETE FROM "rate_limit" WHERE "window_start" < $1'
 _PRUNE_CHANCE = 0.02
+# A mutation whose payload carries one of these failed: its attempt keeps counting.
+FAILURE_CODES = frozenset({"INVALID_CREDENTIALS", "TOKEN_INVALID", "TWO_FACTOR_INVALID", "INVITATION_INVALID"})
 log = logging.getLogger("casebook.rate_limit")
 
 
 class RateLimited(GraphQLError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many attempts; try again in {retry_after} seconds.",
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message or f"Too many attempts; try again in {retry_after} seconds.",
                          extensions={"code": "RATE_LIMITED", "retryAfterSeconds": retry_after})
+
+
+class CounterUnavailable(Exception):
+    """The configured counter could not be reached; the door fails closed."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +76,9 @@ def bucket_key(operation: str, kind: str, value: str) -> str:
     return f"{operation}:{kind}:{digest}"
 
 
-async def _count_in_database(key: str, window: Window) -> int:
+# --- the counters -------------------------------------------------------------------
+
+async def _take_in_database(key: str, window: Window) -> int:
     async with transaction() as conn:
         # Not db.execute: tortoise's asyncpg client drops the rows of INSERT … RETURNING.
         upsert = _UPSERT if dialect(conn) == "postgres" else _UPSERT.replace("$1", "?").replace("$2", "?")
@@ -66,76 +88,216 @@ async def _count_in_database(key: str, window: Window) -> int:
     return int(rows[0]["count"])
 
 
+async def _give_back_in_database(key: str, window: Window) -> None:
+    async with transaction() as conn:
+        await execute(conn, _GIVE_BACK, [key, window.start])
+
+
 _redis_clients: dict[tuple[str, int], Any] = {}
 
 
-def _redis(url: str) -> Any:
-    """One client per URL and event loop (a client is bound to the loop it was made on)."""
+def _redis(settings: Any) -> Any:
+    """One client per URL and event loop (a client is bound to the loop it was made on),
+    over a bounded pool that waits for a free connection instead of opening more."""
     import redis.asyncio as redis
 
     loop_id = id(asyncio.get_running_loop())
-    client = _redis_clients.get((url, loop_id))
+    client = _redis_clients.get((settings.redis_url, loop_id))
     if client is None:
-        client = _redis_clients[(url, loop_id)] = redis.from_url(url)
+        pool = redis.BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.redis_pool_size,
+            timeout=settings.redis_pool_timeout_seconds,
+            socket_connect_timeout=settings.redis_pool_timeout_seconds,
+            socket_timeout=settings.redis_pool_timeout_seconds)
+        client = _redis_clients[(settings.redis_url, loop_id)] = redis.Redis(connection_pool=pool)
     return client
 
 
-def _redis_error() -> type[Exception]:
+def _redis_name(key: str, window: Window) -> str:
+    return f"casebook:rate:{key}:{window.start}"
+
+
+async def _redis_call(settings: Any, work) -> Any:  # noqa: ANN001 - work: (client) -> awaitable
     from redis.exceptions import RedisError
 
-    return RedisError
+    try:
+        return await work(_redis(settings))
+    except (OSError, ConnectionError, asyncio.TimeoutError, RedisError) as error:
+        log.error("rate limit: Redis unavailable (%s: %s); refusing the attempt", type(error).__name__, error)
+        raise CounterUnavailable() from error
 
 
-async def _count_in_redis(url: str, key: str, window: Window) -> int:
-    name = f"casebook:rate:{key}:{window.start}"
-    async with _redis(url).pipeline(transaction=True) as pipe:
-        pipe.incr(name)
-        pipe.expire(name, window.seconds + 5)
-        count, _ = await pipe.execute()
-    return int(count)
+async def _take_in_redis(settings: Any, key: str, window: Window) -> int:
+    async def work(client: Any) -> int:
+        name = _redis_name(key, window)
+        async with client.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, window.seconds + 5)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    return await _redis_call(settings, work)
+
+
+async def _give_back_in_redis(settings: Any, key: str, window: Window) -> None:
+    await _redis_call(settings, lambda client: client.decr(_redis_name(key, window)))
+
+
+async def take(settings: Any, key: str, window: Window) -> int:
+    """Count one attempt in a bucket; returns the count including it."""
+    if settings.redis_url:
+        return await _take_in_redis(settings, key, window)
+    return await _take_in_database(key, window)
+
+
+async def give_back(settings: Any, key: str, window: Window) -> None:
+    try:
+        if settings.redis_url:
+            await _give_back_in_redis(settings, key, window)
+        else:
+            await _give_back_in_database(key, window)
+    except CounterUnavailable:
+        pass  # the attempt stays counted: stricter, never looser
 
 
 async def count_attempt(settings: Any, key: str, now: datetime) -> tuple[int, Window]:
+    """One attempt in one bucket of the general window (kept for callers and tests)."""
     window = Window.at(now, settings.rate_limit_window_seconds)
-    if settings.redis_url:
-        try:
-            return await _count_in_redis(settings.redis_url, key, window), window
-        except (OSError, ConnectionError, _redis_error()) as error:
-            # Redis down must not lock everyone out: the database counts meanwhile.
-            log.warning("rate limit: Redis unavailable (%s); counting in the database", type(error).__name__)
-    return await _count_in_database(key, window), window
+    return await take(settings, key, window), window
 
 
-async def check_attempt(context: Any, operation: str, *, email: str | None = None) -> None:
-    """Count this attempt in its buckets; refuse it when any bucket is over its limit."""
-    settings, now = context.settings, context.security_now
-    request = context.request
-    client = request.client.host if request is not None and request.client else "unknown"
-    buckets = [(bucket_key(operation, "client", client), settings.rate_limit_per_client)]
-    if email is not None:
+# --- policies -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bucket:
+    """Who is counted (`address`, `client` or `address+client`), the limit and window
+    settings that apply, and a name separating buckets of different doors."""
+
+    scope: str
+    limit: str
+    window: str
+    name: str
+
+
+_SIGN_IN = (Bucket("address+client", "rate_limit_per_email_client", "rate_limit_window_seconds", "fail"),
+            Bucket("client", "rate_limit_per_client", "rate_limit_window_seconds", "fail"),
+            Bucket("address", "rate_limit_per_email", "rate_limit_window_seconds", "fail"))
+_TWO_FACTOR = (Bucket("address+client", "two_factor_per_email_client", "two_factor_window_seconds", "2fa"),
+               Bucket("client", "rate_limit_per_client", "rate_limit_window_seconds", "2fa"),
+               Bucket("address", "two_factor_per_email", "two_factor_window_seconds", "2fa"))
+_MAIL = (Bucket("address+client", "mail_per_email_client", "mail_window_seconds", "mail"),
+         Bucket("client", "rate_limit_per_client", "rate_limit_window_seconds", "mail"),
+         Bucket("address", "mail_per_email", "mail_window_seconds", "mail"))
+_TOKEN = (Bucket("client", "rate_limit_per_client", "rate_limit_window_seconds", "fail"),)
+
+
+@dataclass(frozen=True)
+class Policy:
+    buckets: tuple[Bucket, ...]
+    # Give the attempt back when the door answered without a failure code.
+    only_failures: bool = True
+
+
+POLICIES = {
+    "password": Policy(_SIGN_IN),
+    "twoFactor": Policy(_TWO_FACTOR),
+    "mail": Policy(_MAIL, only_failures=False),
+    "token": Policy(_TOKEN),
+}
+
+
+@dataclass
+class Taken:
+    key: str
+    window: Window
+
+
+async def admit(settings: Any, operation: str, policy: Policy, *, address: str | None, client: str,
+                now: datetime) -> list[Taken]:
+    """Take every bucket of the policy, narrowest first; refuse (giving back what was
+    taken) as soon as one is over its limit."""
+    taken: list[Taken] = []
+    for bucket in policy.buckets:
+        if "address" in bucket.scope and address is None:
+            continue
+        value = {"client": client, "address": address or "", "address+client": f"{address}|{client}"}[bucket.scope]
+        key = bucket_key(f"{operation}.{bucket.name}", bucket.scope, value)
+        window = Window.at(now, getattr(settings, bucket.window))
         try:
-            address = normalize_email(email)
-        except InvalidInput:
-            address = email.strip().lower()[:254]
-        buckets.append((bucket_key(operation, "email", address), settings.rate_limit_per_email))
-    for key, limit in buckets:
-        count, window = await count_attempt(settings, key, now)
-        if count > limit:
+            count = await take(settings, key, window)
+        except CounterUnavailable:
+            await _give_back_all(settings, taken)
+            raise RateLimited(5, "Sign-in is briefly unavailable; try again in a few seconds.") from None
+        taken.append(Taken(key, window))
+        if count > getattr(settings, bucket.limit):
+            await _give_back_all(settings, taken)
             raise RateLimited(window.retry_after(now))
+    return taken
+
+
+async def _give_back_all(settings: Any, taken: list[Taken]) -> None:
+    for item in taken:
+        await give_back(settings, item.key, item.window)
+
+
+def _address(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return normalize_email(raw)
+    except InvalidInput:
+        return (raw or "").strip().lower()[:254]
+
+
+def _failed(result: Any) -> bool:
+    errors = getattr(result, "user_errors", None) or []
+    return any(getattr(error.code, "value", error.code) in FAILURE_CODES for error in errors)
 
 
 class RateLimit(FieldExtension):
-    def __init__(self, operation: str, email_from_input: bool) -> None:
+    def __init__(self, operation: str, policy: str, address_from: str | None,
+                 two_factor_from: str | None) -> None:
         self.operation = operation
-        self.email_from_input = email_from_input
+        self.policy = POLICIES[policy]
+        self.address_from = address_from
+        self.two_factor_from = two_factor_from
+
+    def _address_of(self, info: Any, kwargs: dict) -> str | None:
+        if self.address_from == "input":
+            return _address(getattr(kwargs.get("input"), "email", None))
+        if self.address_from == "principal" and info.context.principal is not None:
+            return info.context.principal.actor.email
+        return None
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
-        email = getattr(kwargs.get("input"), "email", None) if self.email_from_input else None
-        await check_attempt(info.context, self.operation, email=email)
-        return await next_(source, info, **kwargs)
+        context = info.context
+        settings, now = context.settings, context.security_now
+        request = context.request
+        client = request.client.host if request is not None and request.client else "unknown"
+        address = self._address_of(info, kwargs)
+        taken = await admit(settings, self.operation, self.policy, address=address, client=client, now=now)
+        code = getattr(kwargs.get("input"), self.two_factor_from, None) if self.two_factor_from else None
+        if code:
+            # A second factor offered: it is guessed against its own, stricter buckets too.
+            try:
+                taken += await admit(settings, "twoFactor", POLICIES["twoFactor"], address=address,
+                                     client=client, now=now)
+            except RateLimited:
+                await _give_back_all(settings, taken)
+                raise
+        result = await next_(source, info, **kwargs)
+        if self.policy.only_failures and not _failed(result):
+            await _give_back_all(settings, taken)
+        return result
 
 
-def rate_limited(operation: str, *, per_email: bool = False) -> list[FieldExtension]:
-    """Field extensions for a public mutation: attempts per client address (and per the
-    input's email) per window; over the limit, a top-level RATE_LIMITED error."""
-    return [RateLimit(operation, per_email)]
+def rate_limited(operation: str, *, per_email: bool = False, policy: str | None = None,
+                 address_from: str | None = None, two_factor_from: str | None = None) -> list[FieldExtension]:
+    """Field extensions for a door that takes secrets or sends mail: a top-level
+    RATE_LIMITED error over the limit. `per_email` (the input's email) keeps the first
+    release's call sites working: it means the sign-in policy keyed by the input's address."""
+    if policy is None:
+        policy = "password" if per_email else "token"
+    if per_email and address_from is None:
+        address_from = "input"
+    return [RateLimit(operation, policy, address_from, two_factor_from)]

@@ -1,44 +1,80 @@
-"""Sign-in, refresh-token rotation, sign-out and switching accounts (T1, T2, P4)."""
+"""Sign-in, refresh-token rotation, sessions, sign-out and switching accounts (T1, T2,
+P4, I4, I5).
+
+A session is one sign-in: a refresh-token family with a `user_session` row. Every access
+token carries the session's id (`sid`); the principal is refused once its session has
+ended (auth/principal.py), so logging out, ending a session, a password change or reset
+and refresh-token reuse bite on the very next request."""
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from auth.models import RefreshToken
-from auth.passwords import hash_password, needs_rehash, verify_password
+from auth import two_factor
+from auth.errors import InvalidCredentials, TwoFactorInvalid, TwoFactorRequired  # noqa: F401 (re-exported)
+from auth.models import RefreshToken, UserSession
+from auth.passwords import hash_password_off_loop, needs_rehash, verify_password_off_loop
 from auth.scopes import format_scopes, scopes_for
 from auth.tokens import ACCESS, TokenService
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import ActorKind, Role
 from domain.core.db import transaction
-from domain.core.errors import DomainError, ErrorCode, NotFound
-from domain.core.validation import MAX_PASSWORD, normalize_email, InvalidInput
+from domain.core.errors import NotFound
+from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
+from domain.core.validation import MAX_PASSWORD, InvalidInput, normalize_email
 
-
-class InvalidCredentials(DomainError):
-    code = ErrorCode.INVALID_CREDENTIALS
-
-    def __init__(self) -> None:
-        # One message for every cause, so it never tells whether an email is registered.
-        super().__init__("The email or password is not right, or the session has ended.")
+CLIENT_SUMMARY_LENGTH = 120
 
 
 @dataclass(frozen=True)
 class Session:
+    """What a sign-in hands out: tokens, and the session they belong to."""
+
     user_id: int
     kind: ActorKind
     account_id: int | None
     access_token: str
     refresh_token: str
     expires_at: datetime
+    session_id: int
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_hash(token)
+
+
+def summarize_client(user_agent: str | None) -> str | None:
+    """A short, readable name for the client that signed in ("Firefox 126 on Windows",
+    "curl 8.5"), from the User-Agent. Only a summary is kept: the full string is a
+    fingerprint, and arbitrary text."""
+    agent = (user_agent or "").strip()
+    if not agent:
+        return None
+    lower = agent.lower()
+    browser = None
+    for token, name in (("edg/", "Edge"), ("opr/", "Opera"), ("firefox/", "Firefox"), ("chrome/", "Chrome"),
+                        ("crios/", "Chrome"), ("version/", "Safari")):
+        at = lower.find(token)
+        if at >= 0:
+            version = lower[at + len(token):].split(" ", 1)[0].split(".", 1)[0]
+            browser = f"{name} {version}".strip() if version.isdigit() else name
+            break
+    system = None
+    for token, name in (("iphone", "iOS"), ("ipad", "iOS"), ("android", "Android"), ("windows", "Windows"),
+                        ("mac os x", "macOS"), ("cros", "ChromeOS"), ("linux", "Linux")):
+        if token in lower:
+            system = name
+            break
+    if browser:
+        summary = f"{browser} on {system}" if system else browser
+    else:
+        product = agent.split(" ", 1)[0]
+        summary = product.replace("/", " ", 1)
+    readable = "".join(ch for ch in summary if ch.isprintable())
+    return readable[:CLIENT_SUMMARY_LENGTH] or None
 
 
 async def session_context(user: User, preferred_account_id: int | None = None) -> tuple[ActorKind, int | None, Role | None]:
@@ -57,33 +93,44 @@ async def session_context(user: User, preferred_account_id: int | None = None) -
 
 
 async def issue_session(tokens: TokenService, user: User, *, security_now: datetime,
-                        preferred_account_id: int | None = None, family: str | None = None) -> Session:
-    """Mint an access token and a stored (hashed) refresh token. Call inside a transaction."""
+                        preferred_account_id: int | None = None, session: UserSession | None = None,
+                        client: str | None = None) -> Session:
+    """Mint an access token and a stored (hashed) refresh token, in a new session or
+    continuing `session`. Call inside a transaction."""
     kind, account_id, role = await session_context(user, preferred_account_id)
+    settings = tokens.settings
+    refresh_expires = security_now + timedelta(seconds=settings.refresh_token_ttl_seconds)
+    if session is None:
+        session = await UserSession.create(user_id=user.id, family=str(uuid.uuid4()), client=client,
+                                           created_at=security_now, last_used_at=security_now,
+                                           expires_at=refresh_expires)
+    else:
+        await UserSession.filter(id=session.id).update(last_used_at=security_now, expires_at=refresh_expires)
     claims = {
         "kind": kind.value,
         "scope": format_scopes(scopes_for(kind, role)),
         "ver": user.token_version,
+        "sid": str(session.id),
     }
     if account_id is not None:
         claims["acc"] = str(account_id)
-    settings = tokens.settings
     access, expires = tokens.encode(ACCESS, str(user.id), claims, security_now, settings.access_token_ttl_seconds)
-    refresh = secrets.token_urlsafe(32)
+    refresh = new_token()
     await RefreshToken.create(
         user_id=user.id,
         account_id=account_id,
         kind=kind.value,
-        family=family or str(uuid.uuid4()),
-        token_hash=hash_token(refresh),
-        expires_at=security_now + timedelta(seconds=settings.refresh_token_ttl_seconds),
+        family=session.family,
+        token_hash=token_hash(refresh),
+        expires_at=refresh_expires,
         created_at=security_now,
     )
-    return Session(user.id, kind, account_id, access, refresh, expires)
+    return Session(user.id, kind, account_id, access, refresh, expires, session.id)
 
 
 async def log_in(tokens: TokenService, email: str, password: str, *, now: datetime,
-                 security_now: datetime) -> Session:
+                 security_now: datetime, two_factor_code: str | None = None,
+                 client: str | None = None) -> Session:
     try:
         address = normalize_email(email)
     except InvalidInput:
@@ -92,20 +139,29 @@ async def log_in(tokens: TokenService, email: str, password: str, *, now: dateti
         raise InvalidCredentials()
     user = await User.get_or_none(email=address)
     # verify_password spends one argon2 verification even for an unknown email (P4).
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not await verify_password_off_loop(user.password_hash if user else None, password) or user is None:
         await _record_failed_sign_in(user, address, now=now)
         raise InvalidCredentials()
+    if user.two_factor_enabled:
+        # The password was right; the second factor decides (I5).
+        if not (two_factor_code or "").strip():
+            raise TwoFactorRequired()
+        if not await two_factor.verify_second_factor(user, two_factor_code, now=now, security_now=security_now):
+            await _record_failed_sign_in(user, address, now=now, reason="two_factor")
+            raise TwoFactorInvalid()
+    rehashed = await hash_password_off_loop(password) if needs_rehash(user.password_hash) else None
     async with transaction():
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        if rehashed is not None:
+            user.password_hash = rehashed
             await user.save(update_fields=["password_hash"])
-        session = await issue_session(tokens, user, security_now=security_now)
+        session = await issue_session(tokens, user, security_now=security_now, client=client)
         await record(AuditAction.SIGN_IN, now=now, account_id=session.account_id,
-                     actor_user_id=user.id, subject=f"user:{user.id}")
+                     actor_user_id=user.id, subject=f"user:{user.id}",
+                     detail={"session": session.session_id, "twoFactor": user.two_factor_enabled})
     return session
 
 
-async def _record_failed_sign_in(user: User | None, address: str, *, now: datetime) -> None:
+async def _record_failed_sign_in(user: User | None, address: str, *, now: datetime, reason: str = "password") -> None:
     """Audited where an owner can see it: in every account the person is a teammate of
     (P1); for an unknown email, once, outside any account, without the address itself."""
     subject = f"email:{hashlib.sha256(address.encode()).hexdigest()[:16]}"
@@ -113,62 +169,124 @@ async def _record_failed_sign_in(user: User | None, address: str, *, now: dateti
         account_ids = [m.account_id for m in await Membership.filter(user_id=user.id)] if user else []
         for account_id in account_ids or [None]:
             await record(AuditAction.SIGN_IN_FAILED, now=now, account_id=account_id,
-                         actor_user_id=user.id if user else None, subject=subject)
+                         actor_user_id=user.id if user else None, subject=subject,
+                         detail={"reason": reason} if reason != "password" else None)
 
 
 async def refresh(tokens: TokenService, refresh_token: str, *, now: datetime,
                   security_now: datetime) -> Session:
-    """Rotate: the presented token is used up and a new one of the same family issued.
-    Presenting a used token again means it leaked: the whole family is revoked (T1)."""
-    if not refresh_token or len(refresh_token) > 200:
+    """Rotate: the presented token is used up and a new one of the same session issued.
+    Presenting a used token again means it leaked: the whole session ends, its access
+    tokens with it (T1, I4)."""
+    if not refresh_token or len(refresh_token) > MAX_TOKEN_LENGTH:
         raise InvalidCredentials()
     async with transaction():
-        stored = await RefreshToken.get_or_none(token_hash=hash_token(refresh_token))
+        stored = await RefreshToken.get_or_none(token_hash=token_hash(refresh_token))
         if stored is None:
             raise InvalidCredentials()
         claimed = await RefreshToken.filter(id=stored.id, used_at__isnull=True, revoked_at__isnull=True).update(used_at=security_now)
+        session = await UserSession.get_or_none(family=stored.family, ended_at__isnull=True)
         if claimed != 1:
             reused = stored.revoked_at is None or stored.used_at is not None
             if reused:
-                await RefreshToken.filter(family=stored.family, revoked_at__isnull=True).update(revoked_at=security_now)
+                await _end_families([stored.family], security_now)
                 await record(AuditAction.REFRESH_REUSE, now=now, account_id=stored.account_id,
                              actor_user_id=stored.user_id, subject=f"family:{stored.family}")
-            reuse_detected = True
+            usable = False
         else:
-            reuse_detected = False
-        if not reuse_detected and stored.expires_at > security_now:
+            usable = session is not None and stored.expires_at > security_now
+        if usable:
             user = await User.get(id=stored.user_id)
             return await issue_session(tokens, user, security_now=security_now,
-                                       preferred_account_id=stored.account_id, family=stored.family)
-    # Outside the transaction, so the family's revocation above is committed.
+                                       preferred_account_id=stored.account_id, session=session)
+    # Outside the transaction, so the session's end above is committed.
     raise InvalidCredentials()
 
 
-async def start_session(tokens: TokenService, user: User, *, security_now: datetime) -> Session:
+async def start_session(tokens: TokenService, user: User, *, security_now: datetime,
+                        client: str | None = None, preferred_account_id: int | None = None) -> Session:
     async with transaction():
-        return await issue_session(tokens, user, security_now=security_now)
+        return await issue_session(tokens, user, security_now=security_now, client=client,
+                                   preferred_account_id=preferred_account_id)
 
 
-async def log_out(user_id: int, refresh_token: str, *, now: datetime, security_now: datetime) -> None:
-    """End the session the refresh token belongs to (its whole family). Unknown tokens,
-    or another user's, are ignored: logging out never tells anything."""
-    if not refresh_token or len(refresh_token) > 200:
+async def _end_families(families: list[str], security_now: datetime) -> None:
+    if not families:
         return
+    await UserSession.filter(family__in=families, ended_at__isnull=True).update(ended_at=security_now)
+    await RefreshToken.filter(family__in=families, revoked_at__isnull=True).update(revoked_at=security_now)
+
+
+async def end_other_sessions(user_id: int, keep_session_id: int | None, *, security_now: datetime) -> int:
+    """End every session of the person but `keep_session_id`. Call inside a transaction."""
+    query = UserSession.filter(user_id=user_id, ended_at__isnull=True)
+    if keep_session_id is not None:
+        query = query.exclude(id=keep_session_id)
+    families = await query.values_list("family", flat=True)
+    await _end_families(list(families), security_now)
+    return len(families)
+
+
+async def log_out(user_id: int, session_id: int | None, refresh_token: str | None = None, *,
+                  everywhere: bool = False, now: datetime, security_now: datetime) -> None:
+    """End the session the access token belongs to (and the one the refresh token
+    belongs to, when it is the person's own), or every session of the person. Unknown
+    refresh tokens, or another user's, are ignored: logging out never tells anything."""
     async with transaction():
-        stored = await RefreshToken.get_or_none(token_hash=hash_token(refresh_token), user_id=user_id)
-        if stored is None:
+        if everywhere:
+            families = list(await UserSession.filter(user_id=user_id, ended_at__isnull=True)
+                            .values_list("family", flat=True))
+            await _record_log_outs(user_id, families, now=now, detail={"everywhere": True})
+            await _end_families(families, security_now)
             return
-        await RefreshToken.filter(family=stored.family, revoked_at__isnull=True).update(revoked_at=security_now)
-        await record(AuditAction.LOG_OUT, now=now, account_id=stored.account_id,
-                     actor_user_id=stored.user_id, subject=f"family:{stored.family}")
+        families = []
+        if session_id is not None:
+            families += await UserSession.filter(id=session_id, user_id=user_id).values_list("family", flat=True)
+        if refresh_token and len(refresh_token) <= MAX_TOKEN_LENGTH:
+            stored = await RefreshToken.get_or_none(token_hash=token_hash(refresh_token), user_id=user_id)
+            if stored is not None and stored.family not in families:
+                families.append(stored.family)
+        await _record_log_outs(user_id, families, now=now)
+        await _end_families(families, security_now)
+
+
+async def _record_log_outs(user_id: int, families: list[str], *, now: datetime, detail: dict | None = None) -> None:
+    """One event per ended session, in the account it last acted in, so its owners see
+    it (P1); a guest's or operator's outside any account."""
+    rows = await RefreshToken.filter(family__in=families).order_by("id").values_list("family", "account_id")
+    account_of = {family: account_id for family, account_id in rows}  # the newest token's account wins
+    for family in families:
+        await record(AuditAction.LOG_OUT, now=now, account_id=account_of.get(family), actor_user_id=user_id,
+                     subject=f"family:{family}", detail=detail)
+
+
+async def end_session(user_id: int, session_id: int, *, now: datetime, security_now: datetime) -> int:
+    """End one of the person's own sessions; another person's is answered as missing."""
+    async with transaction():
+        session = await UserSession.get_or_none(id=session_id, user_id=user_id, ended_at__isnull=True)
+        if session is None:
+            raise NotFound("session", field=("sessionId",))
+        await _end_families([session.family], security_now)
+        await record(AuditAction.SESSION_ENDED, now=now, actor_user_id=user_id, subject=f"family:{session.family}")
+        return session.id
+
+
+async def sessions_of(user_id: int, *, security_now: datetime) -> list[UserSession]:
+    """The person's live sessions, newest first (I4)."""
+    return await UserSession.filter(user_id=user_id, ended_at__isnull=True,
+                                    expires_at__gt=security_now).order_by("-created_at", "-id")
 
 
 async def switch_account(tokens: TokenService, user_id: int, account_id: int, *,
-                         security_now: datetime) -> Session:
-    """A new session acting in another account the user is a teammate of. Guests and
-    operators have no membership, so they find no account to switch to."""
+                         security_now: datetime, session_id: int | None = None) -> Session:
+    """The same session, acting in another account the user is a teammate of. Guests
+    and operators have no membership, so they find no account to switch to."""
     async with transaction():
         if not await Membership.exists(user_id=user_id, account_id=account_id):
             raise NotFound("account", field=("accountId",))
         user = await User.get(id=user_id)
-        return await issue_session(tokens, user, security_now=security_now, preferred_account_id=account_id)
+        session = None
+        if session_id is not None:
+            session = await UserSession.get_or_none(id=session_id, user_id=user_id, ended_at__isnull=True)
+        return await issue_session(tokens, user, security_now=security_now, preferred_account_id=account_id,
+                                   session=session)

@@ -2,6 +2,7 @@
 database, `casebook migrate`, and `casebook serve --workers N` as a subprocess."""
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shutil
@@ -73,6 +74,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "RATE_LIMIT_PER_EMAIL": "1000000",
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
+        "TWO_FACTOR_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     })
     env.update(extra)
     return env

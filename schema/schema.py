@@ -7,6 +7,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from auth.permissions import requires
+from schema.accounts.identity import IdentityMutation
 from schema.accounts.machines import MachineMutation
 from schema.accounts.queries import AccountQuery
 from schema.accounts.sessions import SessionMutation, SessionQuery
@@ -24,6 +25,7 @@ from schema.exports.mutations import ExportMutation
 from schema.exports.queries import ExportQuery
 from schema.nodes import resolve_node
 from schema.shares.mutations import ShareMutation
+from schema.two_factor_gate import gate_every_mutation
 from schema.webhooks import queries as webhook_nodes  # noqa: F401  (registers the webhook node types)
 from schema.webhooks.mutations import WebhookMutation
 
@@ -42,8 +44,11 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, E
 
 @strawberry.type
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
-               WebhookMutation, ExportMutation):
+               WebhookMutation, ExportMutation, IdentityMutation):
     pass
+
+
+gate_every_mutation(Mutation)  # I5: the account's two-factor policy, for every mutation
 
 
 def build_schema(*, extensions: list | None = None, compiled: bool = True) -> strawberry.Schema:

@@ -9,6 +9,7 @@ from typing import Callable
 
 from tortoise.exceptions import IntegrityError
 
+from domain.accounts.identity import prove_address
 from domain.accounts.models import Invitation, Membership, User
 from domain.accounts.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
 from domain.billing.catalog import Catalog
@@ -22,7 +23,7 @@ from domain.core.links import invitation_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.settings import Settings
 from domain.outbox.mail import queue_mail
-from domain.core.validation import MAX_NAME, check_password, clean_text, normalize_email
+from domain.core.validation import MAX_NAME, check_password, clean_name, normalize_email
 from domain.shares.paid_status import paid_status_changed
 
 SHARE = "share"
@@ -124,13 +125,18 @@ async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash
             if claimed != 1:
                 raise InvitationInvalid()
             user = await _invited_user(found.email, now, new_password_hash, new_name, signed_in_user_id)
+            # The token came through this address's mail: it is proven (I1). Proven before
+            # joining, so the new teammate's paid status counts at once (G3); after taking up
+            # the share, so that share is announced once.
             if found.kind == TEAMMATE:
+                await prove_address(user, now=now)
                 await _join_team(found, user, terms.seats, now)
                 return AcceptedInvitation(user, TEAMMATE, found.account_id)
             # Imported here: the shares area builds on this module (invitation links).
             from domain.shares.invitations import accept_share_invitation
 
             await accept_share_invitation(found, user, now)
+            await prove_address(user, now=now)
             return AcceptedInvitation(user, SHARE, None)
     except IntegrityError:
         # The same person signed up or accepted concurrently; nothing was written.
@@ -152,16 +158,16 @@ async def _credentials_for_new_person(email: str, password: str | None, name: st
     if not password:
         raise InvalidInput("Choose a password to create your login.", field=("password",))
     check_password(password)
-    clean_name = clean_text(name, field="name", max_length=MAX_NAME)
-    return hash_password(password), clean_name
+    checked_name = clean_name(name, field="name", max_length=MAX_NAME)
+    return hash_password(password), checked_name
 
 
 def _check_signed_in(user: User | None, signed_in_user_id: int | None) -> None:
     if user is None:
         raise InvitationInvalid()
     if signed_in_user_id is None:
-        raise InvitationInvalid("You already have a login with this email: sign in first, "
-                                "then accept the invitation.")
+        raise InvitationInvalid("You already have a login with this email: sign in first (or reset "
+                                "your password), then accept the invitation.")
     if signed_in_user_id != user.id:
         raise InvitationInvalid("This invitation was sent to another email address than the one "
                                 "you are signed in with.")

@@ -17,9 +17,26 @@ class User(Model):
     token_version = fields.IntField(default=1)
     is_operator = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
+    # When a mailed token last proved this address (I1); null: not proven yet.
+    email_verified_at = fields.DatetimeField(null=True)
+    # Two-factor sign-in (I5): the TOTP secret, encrypted at rest (auth/two_factor.py);
+    # a pending one until the first code confirms it; the last time step used (RFC 6238
+    # §5.2: a code is accepted once).
+    totp_secret = fields.TextField(null=True)
+    totp_pending_secret = fields.TextField(null=True)
+    totp_enabled_at = fields.DatetimeField(null=True)
+    totp_last_step = fields.BigIntField(null=True)
 
     class Meta:
         table = "user"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
 
 class Account(Model):
@@ -30,6 +47,8 @@ class Account(Model):
     time_zone = fields.CharField(max_length=64, default="Europe/Amsterdam")
     currency = fields.CharField(max_length=3, default="EUR")
     created_at = fields.DatetimeField()
+    # I5: every teammate must sign in with two factors to act in this account.
+    require_two_factor = fields.BooleanField(default=False)
 
     class Meta:
         table = "account"
@@ -68,3 +87,23 @@ class Invitation(Model):
 
     class Meta:
         table = "invitation"
+
+
+class IdentityToken(Model):
+    """A mailed, single-use token about a person's own login (I1–I3): proving the address
+    (`verify`), resetting the password (`reset`), or moving the login to a new address
+    (`email`, whose `email` is the new address). Only a hash of the token is stored."""
+
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="identity_tokens", on_delete=fields.CASCADE)
+    purpose = fields.CharField(max_length=16)
+    # The address the token was mailed to; for an email change also the address it replaces.
+    email = fields.CharField(max_length=254)
+    previous_email = fields.CharField(max_length=254, null=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "identity_token"

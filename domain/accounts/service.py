@@ -6,6 +6,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
+from domain.accounts.identity import mail_verification
 from domain.accounts.models import Account, Membership, User
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
@@ -14,7 +15,8 @@ from domain.core.actor import Role
 from domain.core.clock import local_date
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode
-from domain.core.validation import MAX_NAME, check_time_zone, clean_text, normalize_email
+from domain.core.settings import Settings
+from domain.core.validation import MAX_NAME, check_time_zone, clean_name, normalize_email
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 
@@ -51,8 +53,8 @@ def check_sign_up(request: SignUpRequest, catalog: Catalog) -> CheckedSignUp:
     """Validate everything before the (slow) password hash and the transaction."""
     checked = CheckedSignUp(
         email=normalize_email(request.email),
-        name=clean_text(request.name, field="name", max_length=MAX_NAME),
-        account_name=clean_text(request.account_name, field="accountName", max_length=MAX_NAME),
+        name=clean_name(request.name, field="name", max_length=MAX_NAME),
+        account_name=clean_name(request.account_name, field="accountName", max_length=MAX_NAME),
         time_zone=check_time_zone(request.time_zone) if request.time_zone else DEFAULT_TIME_ZONE,
         request=request,
     )
@@ -60,8 +62,11 @@ def check_sign_up(request: SignUpRequest, catalog: Catalog) -> CheckedSignUp:
     return checked
 
 
-async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, *, now: datetime) -> User:
-    """User + account + owner membership + subscription, all or nothing."""
+async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, *, now: datetime,
+                  settings: Settings, security_now: datetime) -> User:
+    """User + account + owner membership + subscription + the mail that proves the
+    address (I1), all or nothing. The person can use their own account at once; only what
+    reaches them through their address waits for the proof."""
     try:
         async with transaction():
             if await User.exists(email=checked.email):
@@ -76,6 +81,7 @@ async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, 
                                     plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)
             await record(AuditAction.SIGN_UP, now=now, account_id=account.id, actor_user_id=user.id,
                          subject=f"user:{user.id}")
+            await mail_verification(user, settings, security_now=security_now)
             return user
     except IntegrityError:
         # Two sign-ups with one email raced; the unique index let one through.

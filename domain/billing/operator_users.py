@@ -12,7 +12,7 @@ from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.db import transaction
 from domain.core.errors import InvalidInput
-from domain.core.validation import MAX_NAME, clean_text, normalize_email
+from domain.core.validation import MAX_NAME, clean_name, normalize_email
 from domain.shares.models import Share
 
 
@@ -22,13 +22,14 @@ async def make_operator(email: str, *, name: str | None, password_hash: str, rep
     `password_hash`; an existing one keeps theirs unless `replace_password`. Every
     earlier token of the user stops working. Returns (user, created, password_set)."""
     address = normalize_email(email)
-    display = clean_text(name, field="name", max_length=MAX_NAME, required=False) or address.split("@")[0]
+    display = clean_name(name, field="name", max_length=MAX_NAME) if name else address.split("@")[0]
     async with transaction():
         user = await User.get_or_none(email=address)
         created = password_set = user is None
         if user is None:
+            # The deployer names the address: it counts as proven (I1).
             user = await User.create(email=address, name=display, password_hash=password_hash,
-                                     is_operator=True, created_at=now)
+                                     is_operator=True, created_at=now, email_verified_at=now)
         else:
             if await Membership.exists(user_id=user.id):
                 raise InvalidInput(f"{address} is a teammate of an account; operators need an address of their own.")

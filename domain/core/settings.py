@@ -61,7 +61,7 @@ class Settings:
     # (per client address).
     query_cost_limit: int = 5000
     rate_limit_window_seconds: int = 60
-    rate_limit_per_email: int = 10
+    rate_limit_per_email: int = 50
     rate_limit_per_client: int = 30
     # Observability: "json" (one object per line) or "text"; a bearer token for /metrics.
     log_format: str = "json"
@@ -80,6 +80,31 @@ class Settings:
     # How long a worker holds a claimed message before another may take it over.
     worker_lease_seconds: float = 120.0
     renewal_check_seconds: float = 60.0
+    # Identity (SPEC I1–I7; docs/identity.md gives the reasons for every number).
+    # Lifetimes of mailed tokens: proving an address, resetting a password (at most an
+    # hour, I2), confirming a new address.
+    email_verification_ttl_seconds: int = 48 * 3600
+    password_reset_ttl_seconds: int = 30 * 60
+    email_change_ttl_seconds: int = 24 * 3600
+    # requestPasswordReset and requestEmailChange answer no sooner than this, whatever
+    # the address, so their timing tells nothing (I2).
+    identity_response_floor_seconds: float = 0.25
+    # 32 random bytes, base64: encrypts TOTP secrets at rest (I5). Required in production;
+    # elsewhere derived from JWT_SECRET when unset.
+    two_factor_encryption_key: str = ""
+    # Throttling (I7). Failures per (address, client) and per address across clients
+    # (the looser ceiling) per window; the window and per-client limit above still apply.
+    rate_limit_per_email_client: int = 5
+    two_factor_window_seconds: int = 900
+    two_factor_per_email_client: int = 5
+    two_factor_per_email: int = 10
+    mail_window_seconds: int = 3600
+    mail_per_email_client: int = 3
+    mail_per_email: int = 5
+    # Redis: a bounded pool per process that waits for a free connection, then fails
+    # closed (never counts somewhere else).
+    redis_pool_size: int = 20
+    redis_pool_timeout_seconds: float = 5.0
     # Webhooks (T5): the key that encrypts endpoints' signing secrets at rest (required in
     # production; outside it a fixed development key stands in), older keys that still
     # decrypt, the most one delivery attempt may take, and attempts in flight per process.
@@ -150,6 +175,7 @@ class Settings:
                                 "RATE_LIMIT_PER_CLIENT must be at least 1")
         if self.graphql_executor not in ("compiled", "standard"):
             raise SettingsError("GRAPHQL_EXECUTOR must be compiled or standard")
+        self._check_identity()
         if not 0 < self.execution_timeout_seconds <= 600:
             raise SettingsError("EXECUTION_TIMEOUT_SECONDS must be a number of seconds above 0, at most 600")
         if self.worker_in_process not in ("auto", "on", "off"):
@@ -188,6 +214,30 @@ class Settings:
             raise SettingsError("MAX_REQUEST_BYTES must be at least 1024")
         if self.is_production and self.metrics_token and len(self.metrics_token) < 16:
             raise SettingsError("METRICS_TOKEN must be at least 16 random characters in production")
+
+    def _check_identity(self) -> None:
+        if self.is_production and not self.two_factor_encryption_key:
+            raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be set in production (32 random bytes, "
+                                "base64): it encrypts two-factor secrets at rest")
+        if self.two_factor_encryption_key:
+            import base64
+            import binascii
+
+            try:
+                raw = base64.urlsafe_b64decode(self.two_factor_encryption_key.encode() + b"==")
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be 32 bytes in base64 "
+                                    "(python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')")
+        if not 0 < self.password_reset_ttl_seconds <= 3600:
+            raise SettingsError("PASSWORD_RESET_TTL_SECONDS must be between 1 and 3600 (I2: within an hour)")
+        if min(self.email_verification_ttl_seconds, self.email_change_ttl_seconds, self.rate_limit_per_email_client,
+               self.two_factor_window_seconds, self.two_factor_per_email_client, self.two_factor_per_email,
+               self.mail_window_seconds, self.mail_per_email_client, self.mail_per_email,
+               self.redis_pool_size) < 1 or self.redis_pool_timeout_seconds <= 0 \
+                or self.identity_response_floor_seconds < 0:
+            raise SettingsError("identity lifetimes, rate limits and the Redis pool must be positive")
 
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -284,7 +334,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         log_level=source.get("LOG_LEVEL") or "INFO",
         query_cost_limit=_int(source, "QUERY_COST_LIMIT", 5000),
         rate_limit_window_seconds=_int(source, "RATE_LIMIT_WINDOW_SECONDS", 60),
-        rate_limit_per_email=_int(source, "RATE_LIMIT_PER_EMAIL", 10),
+        rate_limit_per_email=_int(source, "RATE_LIMIT_PER_EMAIL", 50),
         rate_limit_per_client=_int(source, "RATE_LIMIT_PER_CLIENT", 30),
         log_format=(source.get("LOG_FORMAT") or "json").strip().lower(),
         metrics_token=source.get("METRICS_TOKEN", ""),
@@ -295,6 +345,20 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         worker_poll_seconds=_float(source, "WORKER_POLL_SECONDS", 1.0),
         worker_lease_seconds=_float(source, "WORKER_LEASE_SECONDS", 120.0),
         renewal_check_seconds=_float(source, "RENEWAL_CHECK_SECONDS", 60.0),
+        email_verification_ttl_seconds=_int(source, "EMAIL_VERIFICATION_TTL_SECONDS", 48 * 3600),
+        password_reset_ttl_seconds=_int(source, "PASSWORD_RESET_TTL_SECONDS", 30 * 60),
+        email_change_ttl_seconds=_int(source, "EMAIL_CHANGE_TTL_SECONDS", 24 * 3600),
+        identity_response_floor_seconds=_float(source, "IDENTITY_RESPONSE_FLOOR_SECONDS", 0.25),
+        two_factor_encryption_key=source.get("TWO_FACTOR_ENCRYPTION_KEY", ""),
+        rate_limit_per_email_client=_int(source, "RATE_LIMIT_PER_EMAIL_CLIENT", 5),
+        two_factor_window_seconds=_int(source, "RATE_LIMIT_TWO_FACTOR_WINDOW_SECONDS", 900),
+        two_factor_per_email_client=_int(source, "RATE_LIMIT_TWO_FACTOR_PER_EMAIL_CLIENT", 5),
+        two_factor_per_email=_int(source, "RATE_LIMIT_TWO_FACTOR_PER_EMAIL", 10),
+        mail_window_seconds=_int(source, "RATE_LIMIT_MAIL_WINDOW_SECONDS", 3600),
+        mail_per_email_client=_int(source, "RATE_LIMIT_MAIL_PER_EMAIL_CLIENT", 3),
+        mail_per_email=_int(source, "RATE_LIMIT_MAIL_PER_EMAIL", 5),
+        redis_pool_size=_int(source, "REDIS_POOL_SIZE", 20),
+        redis_pool_timeout_seconds=_float(source, "REDIS_POOL_TIMEOUT_SECONDS", 5.0),
         webhook_secret_key=source.get("WEBHOOK_SECRET_KEY", ""),
         webhook_previous_secret_keys=_split(source.get("WEBHOOK_PREVIOUS_SECRET_KEYS", "")),
         webhook_timeout_seconds=_float(source, "WEBHOOK_TIMEOUT_SECONDS", 10.0),

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.core.errors import InvalidInput
 
@@ -15,19 +18,113 @@ MAX_PASSWORD = 256
 
 # Deliberately plain: one @, a dotted domain, no spaces or control characters.
 _EMAIL = re.compile(r"^[^\s@\x00-\x1f]+@[^\s@\x00-\x1f]+\.[^\s@\x00-\x1f]{2,}$")
-_TIME_ZONES = frozenset(available_timezones())
 # Service users of machine credentials (T4) live here; no person can use these addresses.
 MACHINE_EMAIL_DOMAIN = "machines.casebook.invalid"
+# Direction overrides and isolates (I6). All are category Cf too; named for the message.
+_BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# Letters that render as nothing (Hangul fillers, braille blank…): a name of only these
+# is invisible although its characters are "letters" or "symbols".
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180e")
+# Scripts that are "common" to all: digits, punctuation, symbols carry no script.
+_SCRIPTS_OF_INTEREST = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
+
+
+def _unreadable(text: str) -> str | None:
+    """Why this text cannot be read as written, or None (I6): invisible or format
+    characters (category Cf, e.g. U+200B), direction overrides, control characters."""
+    for ch in text:
+        if ch in _BIDI_CONTROLS:
+            return "a direction override"
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            return "an invisible character"
+        if category in ("Cc", "Zl", "Zp"):
+            return "a control character or line break"
+    return None
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    for script in _SCRIPTS_OF_INTEREST:
+        if name.startswith(script):
+            return script
+    return name.split(" ", 1)[0] or None
+
+
+def mixes_scripts(text: str) -> bool:
+    """True when letters of more than one script are mixed (Latin with Cyrillic or Greek
+    look-alikes: "pаypal" with a Cyrillic а)."""
+    return len({s for s in map(_script, text) if s is not None}) > 1
+
+
+def _domain_labels(domain: str) -> list[str] | None:
+    """The domain's labels as Unicode (punycode `xn--` labels decoded), or None when a
+    label does not decode."""
+    labels = []
+    for label in domain.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = label.encode("ascii").decode("idna")
+            except (UnicodeError, ValueError):
+                return None
+        labels.append(unicodedata.normalize("NFKC", label).lower())
+    return labels
+
+
+def is_reserved_domain(domain: str) -> bool:
+    """The machine-credential domain, in any spelling: case, a trailing dot, full-width
+    or other compatibility forms, punycode, or a subdomain of it."""
+    labels = _domain_labels(unicodedata.normalize("NFKC", domain).lower().rstrip(".。．｡"))
+    if labels is None:
+        return False
+    spelled = ".".join(labels)
+    return spelled == MACHINE_EMAIL_DOMAIN or spelled.endswith("." + MACHINE_EMAIL_DOMAIN)
 
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
-    """Trim and lower-case (SPEC §1: one email, compared case-insensitively)."""
-    email = (raw or "").strip().lower()
-    if not email or len(email) > MAX_EMAIL or not _EMAIL.match(email):
+    """NFC, trimmed, lower-case (SPEC §1: one email, compared case-insensitively), and
+    readable (I6): no invisible, format, direction or control characters, no mixed
+    scripts in the local part or in a domain label, never the reserved machine domain."""
+    email = unicodedata.normalize("NFC", raw or "").strip().lower()
+    if not email or len(email) > MAX_EMAIL:
         raise InvalidInput("Enter a valid email address.", field=(field,))
-    if email.endswith("@" + MACHINE_EMAIL_DOMAIN):
+    if _unreadable(email):
+        raise InvalidInput("This address holds characters a person cannot see or read as written.",
+                           field=(field,))
+    local, _, domain = email.rpartition("@")
+    if is_reserved_domain(domain):
         raise InvalidInput("This address is reserved for machine credentials.", field=(field,))
+    if not _EMAIL.match(email) or domain.endswith(".") or ".." in domain:
+        raise InvalidInput("Enter a valid email address.", field=(field,))
+    labels = _domain_labels(domain)
+    if labels is None or mixes_scripts(local) or any(mixes_scripts(label) for label in labels):
+        raise InvalidInput("This address mixes alphabets (for example Latin with Cyrillic or Greek "
+                           "look-alikes); write it in one.", field=(field,))
     return email
+
+
+def clean_name(raw: str | None, *, field: str = "name", max_length: int = MAX_NAME) -> str:
+    """A person's or an account's name (I6): NFC, trimmed, one line, readable, and not
+    made of invisible characters only."""
+    text = unicodedata.normalize("NFC", raw or "").strip()
+    if not text:
+        raise InvalidInput(f"{field} must not be empty.", field=(field,))
+    if len(text) > max_length:
+        raise InvalidInput(f"{field} is longer than {max_length} characters.", field=(field,))
+    if any(ch in "\n\r\t\v\f\x85" for ch in text):
+        raise InvalidInput(f"{field} must be one line.", field=(field,))
+    reason = _unreadable(text)
+    if reason:
+        raise InvalidInput(f"{field} holds {reason}.", field=(field,))
+    if not any(_visible(ch) for ch in text):
+        raise InvalidInput(f"{field} has nothing a person can see.", field=(field,))
+    return text
+
+
+def _visible(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_LOOKING
 
 
 def clean_text(raw: str | None, *, field: str, max_length: int = MAX_SHORT_TEXT,
@@ -66,11 +163,23 @@ def check_password(password: str, *, field: str = "password") -> str:
     return password
 
 
+@lru_cache(maxsize=1)
+def canonical_time_zones() -> frozenset[str]:
+    """The IANA zones a person picks from (`zone.tab` of the tz database shipped by the
+    tzdata package: one or more per country, e.g. Europe/Amsterdam), plus `UTC` and
+    `Etc/UTC`. Backward links such as `US/Eastern`, `Factory` and system names such as
+    `localtime` are refused."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    zones = {line.split("\t")[2] for line in text.splitlines() if line and not line.startswith("#")}
+    return frozenset(zones | {"UTC", "Etc/UTC"})
+
+
 def check_time_zone(name: str | None, *, field: str = "timeZone") -> str:
-    """An IANA time zone name such as Europe/Amsterdam."""
+    """A canonical IANA time zone name such as Europe/Amsterdam."""
     zone = (name or "").strip()
-    if zone not in _TIME_ZONES:
-        raise InvalidInput(f"Unknown time zone {zone!r}; use an IANA name.", field=(field,))
+    if zone not in canonical_time_zones():
+        raise InvalidInput(f"Unknown time zone {zone!r}; use a canonical IANA name such as "
+                           "Europe/Amsterdam.", field=(field,))
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as error:

@@ -126,12 +126,14 @@ async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     placeholders = ", ".join(f"${n}" for n in range(1, len(dossier_ids) + 1))
     rows = await fetch_rows(
         connections.get("default"),
-        "SELECT a.dossier_id, m.id, m.account_id, m.role, m.created_at, u.id AS user_id, u.email, u.name "
+        "SELECT a.dossier_id, m.id, m.account_id, m.role, m.created_at, u.id AS user_id, u.email, u.name, "
+        "(u.email_verified_at IS NOT NULL) AS email_verified, (u.totp_enabled_at IS NOT NULL) AS two_factor_enabled "
         "FROM dossier_assignment a JOIN membership m ON m.id = a.membership_id JOIN \"user\" u ON u.id = m.user_id "
         f"WHERE a.dossier_id IN ({placeholders}) ORDER BY a.created_at, a.id", list(dossier_ids),
         datetimes=("created_at",))
     for row in rows:
-        row.user = Row(id=row.user_id, email=row.email, name=row.name)
+        row.user = Row(id=row.user_id, email=row.email, name=row.name, email_verified=bool(row.email_verified),
+                       two_factor_enabled=bool(row.two_factor_enabled))
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 

@@ -13,6 +13,7 @@ from domain.core.secrets import new_token, token_hash
 from domain.core.settings import Settings
 from domain.outbox.mail import queue_mail
 from domain.shares.access import ACTIVE, PENDING
+from domain.shares.limits import lock_quota, rebalance
 from domain.shares.models import Share
 
 SHARE = "share"
@@ -67,3 +68,25 @@ async def mail_share(settings: Settings, share: Share, token: str | None) -> Non
         body = (f"Hello,\n\n{account.name} has given you free access to {access} a client dossier "
                 f"on Casebook.\nSign in at {settings.public_app_url} to find it among your dossiers.\n")
     await queue_mail(share.email, "A dossier was shared with you on Casebook", body, account_id=share.account_id)
+
+
+async def take_up_shares(user: User, now: datetime) -> None:
+    """I1: the person has just proven their address, so what was given to it and is
+    still waiting becomes theirs — ACTIVE, unless G5 keeps it SUSPENDED — and its
+    invitation mails are used up. Their paid status may count now (G3), so their shares
+    are re-balanced (G5). Call inside the transaction that proved the address."""
+    async with transaction() as conn:
+        await lock_quota(conn, user.email)
+        waiting = await Share.filter(email=user.email, user_id__isnull=True, revoked_at__isnull=True)
+        for share in waiting:
+            changed, _ = await execute(
+                conn, "UPDATE share SET user_id = $1, status = CASE WHEN status = $2 THEN $3 ELSE status END "
+                      "WHERE id = $4 AND user_id IS NULL AND revoked_at IS NULL",
+                [user.id, PENDING, ACTIVE, share.id])
+            if changed == 1:
+                await events.announce(events.SHARE_ACCEPTED, account_id=share.account_id, now=now,
+                                      dossierId=("Dossier", share.dossier_id), shareId=("Share", share.id))
+        if waiting:
+            await Invitation.filter(kind=SHARE, share_id__in=[share.id for share in waiting],
+                                    accepted_at__isnull=True, revoked_at__isnull=True).update(accepted_at=now)
+        await rebalance(conn, user.email, now=now)

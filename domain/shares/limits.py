@@ -101,8 +101,10 @@ async def take_guest_slot(conn, email: str) -> bool:
 
 
 async def is_paid_email(email: str) -> bool:
-    """A paid user: the user with this email is a teammate of any account (G3)."""
-    return await Membership.filter(user__email=email).exists()
+    """A paid user: the user with this email is a teammate of any account (G3) — and has
+    proven the address (I1): a login made with someone else's address buys that address
+    nothing."""
+    return await Membership.filter(user__email=email, user__email_verified_at__isnull=False).exists()
 
 
 async def rebalance(conn, email: str, *, now: datetime, actor_user_id: int | None = None) -> None:

@@ -28,11 +28,13 @@ async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 
-async def shares_held_by(holders: Sequence[tuple[int, str]]) -> list[list[Share]]:
+async def shares_held_by(holders: Sequence[tuple[int, str | None]]) -> list[list[Share]]:
     """(user id, email) → the live shares given to that person: taken up by them, or
-    still waiting for them under their email (PENDING, or SUSPENDED before acceptance)."""
+    still waiting for them under their email (PENDING, or SUSPENDED before acceptance).
+    Pass None as the email of a login that has not proven it (I1): what waits for an
+    address is not shown to whoever signed up with it."""
     user_ids = [user_id for user_id, _ in holders]
-    emails = [email for _, email in holders]
+    emails = [email for _, email in holders if email is not None]
     rows = await Share.filter(Q(user_id__in=user_ids) | Q(email__in=emails), revoked_at__isnull=True
                               ).order_by("created_at", "id")
     result: list[list[Share]] = []

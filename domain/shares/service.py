@@ -33,8 +33,8 @@ class AlreadyShared(DomainError):
 
 def contributor_needs_paid_user(email: str) -> InvalidInput:
     return InvalidInput(
-        f"{email} is not a paid user, so they can only be given VIEWER access. CONTRIBUTOR "
-        "(read and write) is for teammates of a Casebook account.", field=("access",))
+        f"{email} is not a paid user (or has not proven this address yet), so they can only be given "
+        "VIEWER access. CONTRIBUTOR (read and write) is for teammates of a Casebook account.", field=("access",))
 
 
 def check_share_request(actor: Actor, email: str, access: str) -> str:
@@ -77,7 +77,9 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
                 if not await limits.take_guest_slot(conn, address):
                     raise limits.guest_dossier_limit_reached(address, dossier.account_id)
             holder = await User.get_or_none(email=address)
-            has_login = holder is not None and holder.password_hash is not None
+            # I1: only a login that has proven this address receives the share at once;
+            # anyone else gets it through the mailed invitation (or by proving the address).
+            has_login = holder is not None and holder.password_hash is not None and holder.email_verified
             share = await Share.create(
                 account_id=dossier.account_id, dossier_id=dossier.id, email=address,
                 user_id=holder.id if has_login else None, access=access,

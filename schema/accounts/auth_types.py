@@ -28,6 +28,8 @@ class SignUpInput:
 class LogInInput:
     email: str
     password: str
+    two_factor_code: Optional[str] = strawberry.field(
+        default=None, description="A six-digit code of the authenticator app, or a recovery code (SPEC I5).")
 
 
 @strawberry.input
@@ -37,7 +39,10 @@ class RefreshSessionInput:
 
 @strawberry.input
 class LogOutInput:
-    refresh_token: str
+    refresh_token: Optional[str] = strawberry.field(
+        default=None, description="Also end the session this refresh token belongs to (when it is yours).")
+    everywhere: Optional[bool] = strawberry.field(
+        default=False, description="End every session of the person, this one included (SPEC I4).")
 
 
 @strawberry.input

@@ -14,10 +14,12 @@ class AccountBasics:
     time_zone: str = strawberry.field(description="Its IANA time zone, e.g. \"Europe/Amsterdam\": months (A2), "
                                                   "periods (S3, S4) and quote expiry (Q1) follow it.")
     currency: str = strawberry.field(description="The ISO 4217 currency of its prices, e.g. \"EUR\".")
+    require_two_factor: bool = strawberry.field(
+        description="Every teammate must sign in with two factors to act in this account (SPEC I5).")
     pk: strawberry.Private[int]
     row: strawberry.Private[AccountRow]
 
     @classmethod
     def from_model(cls, row: AccountRow):  # noqa: ANN206 - the calling class
         return cls(id=strawberry.ID(to_global_id("Account", row.id)), name=row.name, time_zone=row.time_zone,
-                   currency=row.currency, pk=row.id, row=row)
+                   currency=row.currency, require_two_factor=row.require_two_factor, pk=row.id, row=row)

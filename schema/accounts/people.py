@@ -31,13 +31,16 @@ class User(Node):
     id: strawberry.ID = strawberry.field(description="The user's global id.")
     email: str = strawberry.field(description="Their email address, trimmed and lower-case (SPEC §1).")
     name: str = strawberry.field(description="Their name as they gave it.")
+    email_verified: bool = strawberry.field(description="Whether a mailed token has proven this address (SPEC I1).")
+    two_factor_enabled: bool = strawberry.field(description="Whether signing in needs a one-time code (SPEC I5).")
     pk: strawberry.Private[int]
     # The viewer's own person (`me.user`, a sign-in payload): always theirs to see.
     viewer_own: strawberry.Private[bool] = False
 
     @classmethod
     def from_model(cls, row: UserRow, *, viewer_own: bool = False) -> "User":
-        return cls(id=strawberry.ID(to_global_id("User", row.id)), email=row.email, name=row.name, pk=row.id,
+        return cls(id=strawberry.ID(to_global_id("User", row.id)), email=row.email, name=row.name,
+                   email_verified=row.email_verified, two_factor_enabled=row.two_factor_enabled, pk=row.id,
                    viewer_own=viewer_own)
 
 

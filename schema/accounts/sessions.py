@@ -26,8 +26,14 @@ async def _auth_payload(session: sessions.Session) -> dict:
         "access_token": session.access_token,
         "refresh_token": session.refresh_token,
         "expires_at": session.expires_at,
-        "viewer": Viewer.of(user, session.kind, session.account_id),
+        "viewer": Viewer.of(user, session.kind, session.account_id, session_id=session.session_id),
     }
+
+
+def client_of(info: Info) -> str | None:
+    """A short summary of the calling client (I4), from its User-Agent."""
+    request = info.context.request
+    return sessions.summarize_client(request.headers.get("user-agent") if request is not None else None)
 
 
 async def _with_viewer(session_call):
@@ -41,7 +47,7 @@ class SessionQuery:
     async def me(self, info: Info) -> Viewer:
         actor = info.context.actor
         user = await UserRow.get(id=actor.user_id)
-        return Viewer.of(user, actor.kind, actor.account_id)
+        return Viewer.of(user, actor.kind, actor.account_id, session_id=info.context.principal.session_id)
 
 
 @strawberry.type
@@ -59,17 +65,21 @@ class SessionMutation:
             )
             checked = accounts.check_sign_up(request, ctx.catalog)
             check_password(input.password)
-            user = await accounts.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now)
-            session = await sessions.start_session(ctx.tokens, user, security_now=ctx.security_now)
+            user = await accounts.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now,
+                                          settings=ctx.settings, security_now=ctx.security_now)
+            session = await sessions.start_session(ctx.tokens, user, security_now=ctx.security_now,
+                                                   client=client_of(info))
             return await _auth_payload(session)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
-    @strawberry.mutation(extensions=public() + rate_limited("logIn", per_email=True))
+    @strawberry.mutation(extensions=public() + rate_limited("logIn", per_email=True,
+                                                            two_factor_from="two_factor_code"))
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
         ctx = info.context
         return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.log_in(
-            ctx.tokens, input.email, input.password, now=ctx.now, security_now=ctx.security_now)),
+            ctx.tokens, input.email, input.password, now=ctx.now, security_now=ctx.security_now,
+            two_factor_code=input.two_factor_code, client=client_of(info))),
             lambda fields: fields)
 
     @strawberry.mutation(extensions=public() + rate_limited("refreshSession"))
@@ -83,7 +93,8 @@ class SessionMutation:
     async def log_out(self, info: Info, input: LogOutInput) -> LogOutPayload:
         ctx = info.context
         return await mutate(info, LogOutPayload, lambda: sessions.log_out(
-            ctx.actor.user_id, input.refresh_token, now=ctx.now, security_now=ctx.security_now), lambda _: {})
+            ctx.actor.user_id, ctx.principal.session_id, input.refresh_token, everywhere=bool(input.everywhere),
+            now=ctx.now, security_now=ctx.security_now), lambda _: {})
 
     @strawberry.mutation(extensions=requires())
     async def switch_account(self, info: Info, input: SwitchAccountInput) -> AuthPayload:
@@ -92,6 +103,7 @@ class SessionMutation:
         async def call():
             account_id = from_global_id(input.account_id, "Account", field="accountId")
             return await _auth_payload(await sessions.switch_account(
-                ctx.tokens, ctx.actor.user_id, account_id, security_now=ctx.security_now))
+                ctx.tokens, ctx.actor.user_id, account_id, security_now=ctx.security_now,
+                session_id=ctx.principal.session_id))
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)

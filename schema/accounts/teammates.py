@@ -15,7 +15,7 @@ from auth.scopes import Scope
 from domain.accounts import invitations, teammates
 from domain.core.actor import Role as DomainRole
 from schema.accounts.auth_types import AuthPayload
-from schema.accounts.sessions import _auth_payload
+from schema.accounts.sessions import _auth_payload, client_of
 from schema.accounts.people import Role, Teammate
 from schema.context import Info
 from schema.errors import UserError, mutate
@@ -101,12 +101,9 @@ class TeammateMutation:
             accepted = await invitations.accept_invitation(
                 input.token, now=ctx.now, catalog=ctx.catalog, hash_password=hash_password, password=input.password,
                 name=input.name, signed_in_user_id=signed_in)
-            if accepted.account_id is not None:
-                # A new teammate's session acts in the account they just joined.
-                session = await sessions.switch_account(ctx.tokens, accepted.user.id, accepted.account_id,
-                                                        security_now=ctx.security_now)
-            else:
-                session = await sessions.start_session(ctx.tokens, accepted.user, security_now=ctx.security_now)
+            # A new teammate's session acts in the account they just joined.
+            session = await sessions.start_session(ctx.tokens, accepted.user, security_now=ctx.security_now,
+                                                   client=client_of(info), preferred_account_id=accepted.account_id)
             return await _auth_payload(session)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)

@@ -3,6 +3,7 @@ subscription, usage, ledger, audit log, credentials — is only shown for the ac
 token acts in; an account reached through `me.memberships` shows its basics."""
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -23,7 +24,7 @@ from schema.context import Info
 from schema.dossiers.types import Share, shares_of_viewer
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
-from schema.relay import After, Connection, First
+from schema.relay import After, Connection, First, to_global_id
 from schema.webhooks.types import WebhookEndpoint, endpoints_of
 
 
@@ -111,12 +112,29 @@ class Membership:
         return cls(role=Role(row.role), account_id=row.account_id)
 
 
+@strawberry.type(description="A sign-in (SPEC I4): one refresh-token chain and the access tokens it gave.")
+class Session(Node):
+    id: strawberry.ID = strawberry.field(description="The session's global id.")
+    created_at: datetime = strawberry.field(description="When the person signed in.")
+    last_used_at: datetime = strawberry.field(
+        description="The last sign-in or token refresh: as precise as the access-token lifetime.")
+    client: Optional[str] = strawberry.field(
+        description="A short summary of the client that signed in, e.g. \"Firefox 126 on Windows\".")
+    current: bool = strawberry.field(description="Whether this is the session the request's access token belongs to.")
+
+    @classmethod
+    def from_model(cls, row, current_id: Optional[int]) -> "Session":  # noqa: ANN001 - a UserSession row
+        return cls(id=strawberry.ID(to_global_id("Session", row.id)), created_at=row.created_at,
+                   last_used_at=row.last_used_at, client=row.client, current=row.id == current_id)
+
+
 @strawberry.type(description="Who is asking: the signed-in person and where they act.")
 class Viewer:
     user: User = strawberry.field(description="The person (for a machine credential: its service user).")
     kind: PrincipalKind = strawberry.field(description="The kind of principal the token acts as.")
     user_row: strawberry.Private[UserRow]
     account_id: strawberry.Private[Optional[int]]
+    session_id: strawberry.Private[Optional[int]] = None
 
     @strawberry.field(description="The account the token acts in; null for guests and operators.")
     async def account(self, info: Info) -> Optional[Account]:
@@ -133,7 +151,15 @@ class Viewer:
     async def shares(self, info: Info) -> list[Share]:
         return await shares_of_viewer(info, self.user_row)
 
+    @strawberry.field(description="The person's live sessions, newest first (SPEC I4).")
+    async def sessions(self, info: Info) -> list[Session]:
+        from auth.sessions import sessions_of
+
+        rows = await sessions_of(self.user_row.id, security_now=info.context.security_now)
+        return [Session.from_model(row, self.session_id) for row in rows]
+
     @classmethod
-    def of(cls, user: UserRow, kind: ActorKind, account_id: Optional[int]) -> "Viewer":
+    def of(cls, user: UserRow, kind: ActorKind, account_id: Optional[int], *,
+           session_id: Optional[int] = None) -> "Viewer":
         return cls(user=User.from_model(user, viewer_own=True), kind=PrincipalKind[kind.name], user_row=user,
-                   account_id=account_id)
+                   account_id=account_id, session_id=session_id)

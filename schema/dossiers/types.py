@@ -230,7 +230,9 @@ def _holds(info: Info, row: ShareRow) -> bool:
 
 async def shares_of_viewer(info: Info, user_row: UserRow) -> list[Share]:
     """`me.shares`: the live shares given to the viewer, in the order they were given."""
-    rows = await info.context.loader(share_queries.shares_held_by).load((user_row.id, user_row.email))
+    # I1: what waits under an address is not shown to a login that has not proven it.
+    email = user_row.email if user_row.email_verified else None
+    rows = await info.context.loader(share_queries.shares_held_by).load((user_row.id, email))
     return [Share.from_model(row) for row in rows]
 
 

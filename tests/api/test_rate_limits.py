@@ -1,6 +1,7 @@
-"""RATE_LIMITED on logIn (per email and per client address), refreshSession and
-acceptInvitation (per client address), counted where every server process sees it: the
-database, or Redis when REDIS_URL is set (issue 6)."""
+"""RATE_LIMITED on logIn (per address and client, per client, and a looser per-address
+ceiling), refreshSession and acceptInvitation (per client address), the identity doors
+and two-factor codes, counted where every server process sees it: the database, or Redis
+when REDIS_URL is set (issue 6, SPEC I7)."""
 from __future__ import annotations
 
 import socket
@@ -45,7 +46,7 @@ async def log_in(api: Api, email: str, password: str = PASSWORD, **kwargs) -> di
 
 
 async def test_log_in_is_limited_per_email(client_at):
-    api = client_at(rate_limit_per_email=2, rate_limit_per_client=100)
+    api = client_at(rate_limit_per_email=2, rate_limit_per_email_client=100, rate_limit_per_client=100)
     await sign_up(api, "olga@example.org")
     for _ in range(2):
         body = await log_in(api, "olga@example.org", "wrong password")
@@ -114,10 +115,89 @@ async def test_two_server_processes_share_the_count_through_the_database(client_
     assert all("shared@example.org" not in row["key"] for row in rows)  # stored hashed
 
 
-async def test_an_unreachable_redis_falls_back_to_the_database(client_at):
-    api = client_at(rate_limit_per_email=1, rate_limit_per_client=100, redis_url="redis://127.0.0.1:1/0")
-    await log_in(api, "fallback@example.org", "wrong")
-    assert codes(await log_in(api, "fallback@example.org", "wrong")) == ["RATE_LIMITED"]
+async def test_an_unreachable_redis_fails_closed_and_counts_nowhere_else(client_at):
+    """I7: no silent second counter. A door whose counter cannot be reached refuses."""
+    api = client_at(rate_limit_per_email=1, rate_limit_per_client=100, redis_url="redis://127.0.0.1:1/0",
+                    redis_pool_timeout_seconds=0.5)
+    body = await log_in(api, "fallback@example.org", "wrong")
+    assert codes(body) == ["RATE_LIMITED"] and body["data"] is None
+    from tortoise import connections
+
+    _, rows = await connections.get("default").execute_query('SELECT COUNT(*) AS n FROM "rate_limit"')
+    assert rows[0]["n"] == 0
+
+
+async def test_a_stranger_s_failures_do_not_lock_the_owner_out(client_at):
+    """I7: failures count per (address, client) and per client; a stranger hammering one
+    address from one client is stopped there, and refused attempts count nowhere, so the
+    address's looser ceiling is never reached and its owner signs in from elsewhere."""
+    limits = dict(rate_limit_per_email_client=3, rate_limit_per_client=100, rate_limit_per_email=10)
+    stranger = client_at(address="10.9.9.9", **limits)
+    await sign_up(stranger, "owner-i7@example.org")
+    answers = [codes(await log_in(stranger, "owner-i7@example.org", f"guess {n}")) for n in range(30)]
+    assert answers == [[]] * 3 + [["RATE_LIMITED"]] * 27
+    owner = client_at(address="10.1.2.3", **limits)
+    assert (await log_in(owner, "owner-i7@example.org"))["data"]["logIn"]["userErrors"] == []
+
+
+async def test_the_per_address_ceiling_holds_across_clients(client_at):
+    limits = dict(rate_limit_per_email_client=3, rate_limit_per_client=100, rate_limit_per_email=5)
+    for n in range(5):
+        await log_in(client_at(address=f"10.7.0.{n}", **limits), "ceiling@example.org", "wrong")
+    assert codes(await log_in(client_at(address="10.7.1.1", **limits), "ceiling@example.org")) == ["RATE_LIMITED"]
+
+
+async def test_successful_sign_ins_do_not_count(client_at):
+    api = client_at(rate_limit_per_email_client=2, rate_limit_per_client=2, rate_limit_per_email=2)
+    await sign_up(api, "frequent@example.org")
+    for _ in range(6):
+        assert (await log_in(api, "frequent@example.org"))["data"]["logIn"]["userErrors"] == []
+    await log_in(api, "frequent@example.org", "wrong")
+    await log_in(api, "frequent@example.org", "wrong")
+    assert codes(await log_in(api, "frequent@example.org")) == ["RATE_LIMITED"]
+
+
+RESET_ASK = """mutation($e: String!) { requestPasswordReset(input: {email: $e}) { ok } }"""
+VERIFY = """mutation($t: String!) { verifyEmail(input: {token: $t}) { userErrors { code } } }"""
+RESET = """mutation($t: String!) { resetPassword(input: {token: $t, newPassword: "a new pass 99"}) { userErrors { code } } }"""
+
+
+async def test_reset_requests_are_limited_per_address_and_client_with_a_ceiling(client_at):
+    """Every request counts (each may mail); registered or not, the answers are alike."""
+    limits = dict(mail_per_email_client=2, mail_per_email=3, rate_limit_per_client=100)
+    first = client_at(address="10.3.3.3", **limits)
+    for email in ("nobody-i7@example.org", "also-nobody@example.org"):
+        assert [codes(await first(RESET_ASK, {"e": email})) for _ in range(3)] == [[], [], ["RATE_LIMITED"]]
+    second = client_at(address="10.3.3.4", **limits)
+    assert codes(await second(RESET_ASK, {"e": "nobody-i7@example.org"})) == []
+    assert codes(await second(RESET_ASK, {"e": "nobody-i7@example.org"})) == ["RATE_LIMITED"]  # ceiling 3
+
+
+async def test_token_doors_are_limited_per_client(client_at):
+    api = client_at(rate_limit_per_client=2)
+    for query, name in ((VERIFY, "verifyEmail"), (RESET, "resetPassword")):
+        other = client_at(rate_limit_per_client=2)
+        for _ in range(2):
+            assert (await other(query, {"t": "guessed"}))["data"][name]["userErrors"][0]["code"] == "TOKEN_INVALID"
+        assert codes(await other(query, {"t": "guessed"})) == ["RATE_LIMITED"]
+    assert api is not None
+
+
+async def test_two_factor_codes_have_their_own_stricter_buckets(client_at):
+    from tests.support.identity import LOG_IN_2FA, enrol_two_factor
+
+    limits = dict(two_factor_per_email_client=2, two_factor_per_email=3, rate_limit_per_client=100,
+                  rate_limit_per_email_client=100, rate_limit_per_email=100)
+    api = client_at(address="10.4.4.4", **limits)
+    me = await sign_up(api, "guessed-2fa@example.org")
+    await enrol_two_factor(api, me["accessToken"])
+    guess = {"e": "guessed-2fa@example.org", "p": PASSWORD, "c": "000000"}
+    for _ in range(2):
+        assert (await api(LOG_IN_2FA, guess))["data"]["logIn"]["userErrors"][0]["code"] == "TWO_FACTOR_INVALID"
+    assert codes(await api(LOG_IN_2FA, guess)) == ["RATE_LIMITED"]
+    other = client_at(address="10.4.4.5", **limits)
+    assert (await other(LOG_IN_2FA, guess))["data"]["logIn"]["userErrors"][0]["code"] == "TWO_FACTOR_INVALID"
+    assert codes(await client_at(address="10.4.4.6", **limits)(LOG_IN_2FA, guess)) == ["RATE_LIMITED"]
 
 
 def _redis_up() -> bool:
@@ -149,6 +229,28 @@ def test_windows_are_fixed_and_aligned_to_the_epoch():
     window = Window.at(moment, 60)
     assert window.start % 60 == 0 and window.start <= moment.timestamp() < window.start + 60
     assert window.retry_after(moment) == 18
+
+
+@pytest.mark.postgres_only
+async def test_a_burst_admits_exactly_the_limit_in_the_database(db, settings):
+    """I7 with the database backend: 60 racing attempts, limit 10 per (address, client)."""
+    import asyncio
+
+    from auth.rate_limit import POLICIES, RateLimited, admit
+
+    limited = replace(settings, rate_limit_per_email_client=10, rate_limit_per_client=1000,
+                      rate_limit_per_email=1000, rate_limit_window_seconds=10**9)
+    now = datetime.now(timezone.utc)
+
+    async def attempt() -> bool:
+        try:
+            await admit(limited, "logIn", POLICIES["password"], address="burst@example.org", client="10.0.0.1",
+                        now=now)
+            return True
+        except RateLimited:
+            return False
+
+    assert (await asyncio.gather(*[attempt() for _ in range(60)])).count(True) == 10
 
 
 @pytest.mark.postgres_only

@@ -65,14 +65,16 @@ async def test_refresh_rotates_the_refresh_token(api):
 
 
 async def test_reusing_an_old_refresh_token_revokes_the_whole_chain(api):
-    """T1: a used token presented again means it leaked: the newest token dies too."""
-    first = await sign_up(api)
+    """T1: a used token presented again means it leaked: the newest token dies too, and
+    (I4) so do the session's access tokens."""
+    first = await sign_up(api, "reused@example.org")
     second = await refresh(api, first["refreshToken"])
     assert codes(await refresh(api, first["refreshToken"])) == ["INVALID_CREDENTIALS"]
     assert codes(await refresh(api, second["refreshToken"])) == ["INVALID_CREDENTIALS"]
     assert await AuditEvent.filter(action="auth.refresh_reuse").count() == 1
+    assert top_code(await api(ME, token=second["accessToken"])) == "UNAUTHENTICATED"
     # Another sign-in is a new chain and unaffected.
-    fresh = await log_in(api, (await api.data(ME, token=first["accessToken"]))["me"]["user"]["email"])
+    fresh = await log_in(api, "reused@example.org")
     assert (await refresh(api, fresh["refreshToken"]))["userErrors"] == []
 
 

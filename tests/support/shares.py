@@ -24,10 +24,13 @@ def later(minutes: int) -> datetime:
     return NOW + timedelta(minutes=minutes)
 
 
-async def person(email: str, *, login: bool = True) -> User:
-    """A user; with a (dummy) password hash when they have a login."""
+async def person(email: str, *, login: bool = True, proven: bool | None = None) -> User:
+    """A user; with a (dummy) password hash when they have a login, and by default a
+    proven address when they have one (I1: they followed the verification link)."""
+    proven = login if proven is None else proven
     return await User.create(email=email, name=email.split("@")[0],
-                             password_hash="$argon2id$dummy" if login else None, created_at=NOW)
+                             password_hash="$argon2id$dummy" if login else None, created_at=NOW,
+                             email_verified_at=NOW if proven else None)
 
 
 async def account_with_owner(owner_email: str | None = None, *, name: str | None = None) -> Actor:

@@ -20,18 +20,37 @@ def test_production_refuses_a_missing_default_or_short_secret(secret):
         settings_from(**environ)
 
 
+GOOD_KEY = "mJ2yA5m0c3yEGOQ1xFJ0kq2cE0wX0hK7o3vX5p8nT1U="
+
+
 def test_production_starts_with_a_real_secret():
-    settings = settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET, WEBHOOK_SECRET_KEY=GOOD_SECRET[::-1])
+    settings = settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET, WEBHOOK_SECRET_KEY=GOOD_SECRET[::-1],
+                             TWO_FACTOR_ENCRYPTION_KEY=GOOD_KEY)
     assert settings.is_production and not settings.honours_test_clock
 
 
 @pytest.mark.parametrize("key", [None, "", "change-me", "short-but-random-9x"])
 def test_production_refuses_a_missing_or_short_webhook_secret_key(key):
-    environ = {"CASEBOOK_ENV": "production", "JWT_SECRET": GOOD_SECRET}
+    environ = {"CASEBOOK_ENV": "production", "JWT_SECRET": GOOD_SECRET, "TWO_FACTOR_ENCRYPTION_KEY": GOOD_KEY}
     if key is not None:
         environ["WEBHOOK_SECRET_KEY"] = key
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET_KEY"):
         settings_from(**environ)
+
+
+@pytest.mark.parametrize("key", [None, "", "too-short", "bm90IDMyIGJ5dGVz"])
+def test_production_refuses_a_missing_or_malformed_two_factor_key(key):
+    """I5: TOTP secrets are encrypted at rest; production never runs without the key."""
+    environ = {"CASEBOOK_ENV": "production", "JWT_SECRET": GOOD_SECRET, "WEBHOOK_SECRET_KEY": GOOD_SECRET[::-1]}
+    if key is not None:
+        environ["TWO_FACTOR_ENCRYPTION_KEY"] = key
+    with pytest.raises(SettingsError, match="TWO_FACTOR_ENCRYPTION_KEY"):
+        settings_from(**environ)
+
+
+def test_a_password_reset_link_lives_at_most_an_hour():
+    with pytest.raises(SettingsError, match="PASSWORD_RESET_TTL_SECONDS"):
+        settings_from(JWT_SECRET="dev", PASSWORD_RESET_TTL_SECONDS="3601")
 
 
 def test_development_still_needs_some_secret_for_hmac():

@@ -96,7 +96,8 @@ async def test_g5_a_restored_share_never_taken_up_is_pending_again(db, settings)
     owner = await account_with_owner()
     rows = [await dossier(owner.account_id, f"C{i}") for i in range(4)]
     elsewhere = await account_with_owner()
-    user = await person("invited@example.org", login=False)
+    # A teammate through an accepted invitation, which proved the address (I1).
+    user = await person("invited@example.org", login=False, proven=True)
     membership = await Membership.create(account_id=elsewhere.account_id, user=user, role="MEMBER", created_at=NOW)
     shares = [await share_dossier(owner, row.id, "invited@example.org", "VIEWER", now=later(i), catalog=CATALOG, settings=settings)
               for i, row in enumerate(rows)]

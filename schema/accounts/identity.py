@@ -1,0 +1,242 @@
+"""Identity mutations (SPEC I1–I5; API.md "Second release: Identity"): proving the
+address, passwords, changing the address, sessions, two-factor sign-in, and the
+account's settings. Each parses its input, calls one service and maps the result."""
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+
+from auth import credentials, sessions, two_factor
+from auth.passwords import verify_password
+from auth.permissions import public, requires
+from auth.rate_limit import rate_limited
+from auth.scopes import Scope
+from domain.accounts import email_change, identity
+from domain.accounts.account_settings import AccountChange, update_account
+from domain.accounts.models import User as UserRow
+from schema.accounts.auth_types import AuthPayload
+from schema.accounts.sessions import _auth_payload, client_of
+from schema.accounts.types import Account, Viewer
+from schema.context import Info
+from schema.errors import UserError, mutate
+from schema.payloads import OkPayload
+from schema.relay import from_global_id
+
+
+@strawberry.input(description="The token of a verification link (SPEC I1).")
+class VerifyEmailInput:
+    token: str = strawberry.field(description="The `token` query parameter of the mailed link.")
+
+
+@strawberry.input(description="A new password for the signed-in person (SPEC I2).")
+class ChangePasswordInput:
+    current_password: str = strawberry.field(description="The password as it is now.")
+    new_password: str = strawberry.field(description="10 to 256 characters, two kinds of characters, not the current one.")
+
+
+@strawberry.input(description="Where to mail a password-reset link (SPEC I2).")
+class RequestPasswordResetInput:
+    email: str = strawberry.field(description="The login's address; any address gets the same answer.")
+
+
+@strawberry.input(description="A new password set with a mailed reset token (SPEC I2).")
+class ResetPasswordInput:
+    token: str = strawberry.field(description="The `token` query parameter of the mailed link.")
+    new_password: str = strawberry.field(description="10 to 256 characters, two kinds of characters.")
+    two_factor_code: Optional[str] = strawberry.field(
+        default=None, description="Needed when the login has two-factor sign-in on: the mailbox alone is one factor.")
+
+
+@strawberry.input(description="Move the signed-in person's login to another address (SPEC I3).")
+class RequestEmailChangeInput:
+    new_email: str = strawberry.field(description="The new address; it is proven before the change takes effect.")
+    password: str = strawberry.field(description="The person's password.")
+
+
+@strawberry.input(description="The token of an email-change link (SPEC I3).")
+class ConfirmEmailChangeInput:
+    token: str = strawberry.field(description="The `token` query parameter of the link mailed to the new address.")
+
+
+@strawberry.input(description="Which of your sessions to end (SPEC I4).")
+class EndSessionInput:
+    session_id: strawberry.ID = strawberry.field(description="A `Session.id` from `me.sessions`.")
+
+
+@strawberry.input(description="The first code of a new authenticator (SPEC I5).")
+class ConfirmTwoFactorInput:
+    code: str = strawberry.field(description="Six digits from the authenticator app.")
+
+
+@strawberry.input(description="Turn two-factor sign-in off (SPEC I5).")
+class DisableTwoFactorInput:
+    password: str = strawberry.field(description="The person's password.")
+    code: str = strawberry.field(description="A current six-digit code, or an unused recovery code.")
+
+
+@strawberry.input(description="What to change in the account the token acts in; left out: unchanged.")
+class UpdateAccountInput:
+    name: Optional[str] = strawberry.field(default=None, description="The organisation's name (owners and admins).")
+    time_zone: Optional[str] = strawberry.field(
+        default=None, description="A canonical IANA zone (owners); applies from now on, nothing stored is rewritten.")
+    require_two_factor: Optional[bool] = strawberry.field(
+        default=None, description="Require two-factor sign-in of every teammate (owners, who must have it on).")
+
+
+@strawberry.type(description="A new TOTP secret, pending until its first code confirms it (SPEC I5).")
+class TwoFactorEnrollmentPayload:
+    secret: Optional[str] = strawberry.field(default=None, description="The TOTP secret (base32), shown once.")
+    otpauth_uri: Optional[str] = strawberry.field(default=None, description="The same secret as an otpauth:// URI for a QR code.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
+
+
+@strawberry.type(description="Two-factor sign-in is on: the recovery codes, shown once (SPEC I5).")
+class TwoFactorConfirmationPayload:
+    recovery_codes: Optional[list[str]] = strawberry.field(
+        default=None, description="Ten single-use recovery codes, shown once: keep them somewhere safe.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
+
+
+@strawberry.type(description="The account as changed.")
+class AccountPayload:
+    account: Optional[Account] = strawberry.field(default=None, description="The account after the change.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
+
+
+def _ok(_: object) -> dict:
+    return {"ok": True}
+
+
+async def _viewer_if_signed_in_as(info: Info, user: UserRow) -> dict:
+    """A mailed token proves an address, not who is calling: it signs no one in. A caller
+    signed in as the same person gets their fresh viewer; anyone else only the success."""
+    principal = info.context.principal
+    if principal is None or principal.actor.user_id != user.id:
+        return {}
+    actor = principal.actor
+    fresh = await UserRow.get(id=user.id)
+    return {"viewer": Viewer.of(fresh, actor.kind, actor.account_id, session_id=principal.session_id)}
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(extensions=public() + rate_limited("verifyEmail"),
+                         description="Prove the address with the token of the mailed link (SPEC I1).")
+    async def verify_email(self, info: Info, input: VerifyEmailInput) -> AuthPayload:
+        ctx = info.context
+
+        async def call():
+            user = await identity.verify_email(input.token, now=ctx.now, security_now=ctx.security_now)
+            return await _viewer_if_signed_in_as(info, user)
+
+        return await mutate(info, AuthPayload, call, lambda fields: fields)
+
+    @strawberry.mutation(extensions=requires() + rate_limited("resendEmailVerification", policy="mail",
+                                                              address_from="principal"),
+                         description="Mail a new verification link to your address (the old link stops working).")
+    async def resend_email_verification(self, info: Info) -> OkPayload:
+        ctx = info.context
+        return await mutate(info, OkPayload, lambda: identity.resend_verification(
+            ctx.actor.user_id, ctx.settings, security_now=ctx.security_now), _ok)
+
+    @strawberry.mutation(extensions=requires() + rate_limited("changePassword", policy="password",
+                                                              address_from="principal"),
+                         description="Needs the current password; ends every other session (SPEC I2).")
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> AuthPayload:
+        ctx = info.context
+        return await mutate(info, AuthPayload, lambda: _with_viewer(credentials.change_password(
+            ctx.tokens, ctx.actor.user_id, ctx.principal.session_id, input.current_password, input.new_password,
+            now=ctx.now, security_now=ctx.security_now)), lambda fields: fields)
+
+    @strawberry.mutation(extensions=public() + rate_limited("requestPasswordReset", policy="mail",
+                                                            address_from="input"),
+                         description="Mails a reset link to a registered address; the same answer for every address.")
+    async def request_password_reset(self, info: Info, input: RequestPasswordResetInput) -> OkPayload:
+        ctx = info.context
+        return await mutate(info, OkPayload, lambda: credentials.at_least(
+            ctx.settings.identity_response_floor_seconds, credentials.request_password_reset(
+                input.email, now=ctx.now, security_now=ctx.security_now, settings=ctx.settings)), _ok)
+
+    @strawberry.mutation(extensions=public() + rate_limited("resetPassword", two_factor_from="two_factor_code"),
+                         description="Sets a new password with the mailed token; ends every session and signs in anew.")
+    async def reset_password(self, info: Info, input: ResetPasswordInput) -> AuthPayload:
+        ctx = info.context
+        return await mutate(info, AuthPayload, lambda: _with_viewer(credentials.reset_password(
+            ctx.tokens, input.token, input.new_password, now=ctx.now, security_now=ctx.security_now,
+            two_factor_code=input.two_factor_code, client=client_of(info))), lambda fields: fields)
+
+    @strawberry.mutation(extensions=requires() + rate_limited("requestEmailChange", policy="mail",
+                                                              address_from="principal"),
+                         description="Needs the password; mails the new address a link and tells the old one (SPEC I3).")
+    async def request_email_change(self, info: Info, input: RequestEmailChangeInput) -> OkPayload:
+        ctx = info.context
+        return await mutate(info, OkPayload, lambda: credentials.at_least(
+            ctx.settings.identity_response_floor_seconds, email_change.request_email_change(
+                ctx.actor.user_id, input.new_email, input.password, now=ctx.now, security_now=ctx.security_now,
+                settings=ctx.settings, verify_password=verify_password)), _ok)
+
+    @strawberry.mutation(extensions=public() + rate_limited("confirmEmailChange"),
+                         description="Moves the login to the new address, proven by the mailed token.")
+    async def confirm_email_change(self, info: Info, input: ConfirmEmailChangeInput) -> AuthPayload:
+        ctx = info.context
+
+        async def call():
+            user = await email_change.confirm_email_change(input.token, now=ctx.now, security_now=ctx.security_now)
+            return await _viewer_if_signed_in_as(info, user)
+
+        return await mutate(info, AuthPayload, call, lambda fields: fields)
+
+    @strawberry.mutation(extensions=requires(), description="Ends one of your sessions at once (SPEC I4).")
+    async def end_session(self, info: Info, input: EndSessionInput) -> OkPayload:
+        ctx = info.context
+
+        async def call():
+            session_id = from_global_id(input.session_id, "Session", field="sessionId")
+            return await sessions.end_session(ctx.actor.user_id, session_id, now=ctx.now,
+                                              security_now=ctx.security_now)
+
+        return await mutate(info, OkPayload, call, _ok)
+
+    @strawberry.mutation(extensions=requires(),
+                         description="A new TOTP secret, pending until confirmTwoFactorEnrollment (SPEC I5).")
+    async def start_two_factor_enrollment(self, info: Info) -> TwoFactorEnrollmentPayload:
+        ctx = info.context
+        return await mutate(info, TwoFactorEnrollmentPayload, lambda: two_factor.start_enrollment(
+            ctx.actor.user_id, now=ctx.now), lambda e: {"secret": e.secret, "otpauth_uri": e.otpauth_uri})
+
+    @strawberry.mutation(extensions=requires() + rate_limited("twoFactor", policy="twoFactor",
+                                                              address_from="principal"),
+                         description="A valid code turns two-factor sign-in on; answers ten recovery codes.")
+    async def confirm_two_factor_enrollment(self, info: Info, input: ConfirmTwoFactorInput) -> TwoFactorConfirmationPayload:
+        ctx = info.context
+        return await mutate(info, TwoFactorConfirmationPayload, lambda: two_factor.confirm_enrollment(
+            ctx.actor.user_id, input.code, now=ctx.now, security_now=ctx.security_now),
+            lambda codes: {"recovery_codes": codes})
+
+    @strawberry.mutation(extensions=requires() + rate_limited("twoFactor", policy="twoFactor",
+                                                              address_from="principal"),
+                         description="Needs the password and a code (or a recovery code).")
+    async def disable_two_factor(self, info: Info, input: DisableTwoFactorInput) -> OkPayload:
+        ctx = info.context
+        return await mutate(info, OkPayload, lambda: two_factor.disable(
+            ctx.actor.user_id, input.password, input.code, now=ctx.now, security_now=ctx.security_now,
+            verify_password=verify_password), _ok)
+
+    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE),
+                         description="Owners change name, time zone and requireTwoFactor; admins the name only.")
+    async def update_account(self, info: Info, input: UpdateAccountInput) -> AccountPayload:
+        ctx = info.context
+
+        async def call():
+            me = await UserRow.get(id=ctx.actor.user_id)
+            change = AccountChange(name=input.name, time_zone=input.time_zone,
+                                   require_two_factor=input.require_two_factor)
+            return await update_account(ctx.actor, change, now=ctx.now, catalog=ctx.catalog,
+                                        actor_has_two_factor=me.two_factor_enabled)
+
+        return await mutate(info, AccountPayload, call, lambda row: {"account": Account.from_model(row)})
+
+
+async def _with_viewer(session_call):
+    return await _auth_payload(await session_call)

@@ -1,0 +1,80 @@
+"""Readable addresses and names (SPEC I6) and canonical time zones."""
+import pytest
+
+from domain.core.errors import InvalidInput
+from domain.core.validation import check_time_zone, clean_name, is_reserved_domain, normalize_email
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (" Anna@Example.org ", "anna@example.org"),
+    ("e\u0301lise@example.org", "\u00e9lise@example.org"),  # NFC: e + combining acute = é
+    ("\u043f\u0440\u0438\u043c\u0435\u0440@\u043f\u0440\u0438\u043c\u0435\u0440.com",
+     "\u043f\u0440\u0438\u043c\u0435\u0440@\u043f\u0440\u0438\u043c\u0435\u0440.com"),  # all Cyrillic is one script
+    ("x@xn--80ak6aa92e.com", "x@xn--80ak6aa92e.com"),
+])
+def test_readable_addresses_are_normalised(raw, expected):
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "anna\u200b@example.org",         # zero-width space (Cf)
+    "anna@exa\u200dmple.org",         # zero-width joiner
+    "anna\ufeff@example.org",         # byte-order mark
+    "anna\u00ad@example.org",         # soft hyphen
+    "\u202eanna@example.org",         # right-to-left override
+    "anna@example\u202a.org",         # left-to-right embedding
+    "anna\u2066@example.org",         # left-to-right isolate
+    "anna\u2069@example.org",         # pop directional isolate
+    "anna\x07@example.org",           # control character
+    "anna\u2028@example.org",         # line separator
+    "p\u0430ypal@example.org",        # Latin with a Cyrillic а in the local part
+    "anna@p\u0430ypal.com",           # … in the domain
+    "anna@\u0440aypal.com",           # Cyrillic р
+    "\u03bflga@example.org",          # Greek omicron with Latin
+    "anna@xn--pypal-4ve.com",         # the same look-alike domain in punycode
+    "anna@xn--broken-.com",           # punycode that does not decode
+])
+def test_unreadable_and_look_alike_addresses_are_refused(raw):
+    with pytest.raises(InvalidInput):
+        normalize_email(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    "bot@machines.casebook.invalid", "bot@MACHINES.Casebook.Invalid", "bot@machines.casebook.invalid.",
+    "bot@sub.machines.casebook.invalid", "bot@\uff4d\uff41\uff43\uff48\uff49\uff4e\uff45\uff53.casebook.invalid",
+    " bot@machines.casebook.invalid ", "bot@machines.casebook.invalid\u3002",
+])
+def test_the_reserved_machine_domain_is_refused_in_any_spelling(raw):
+    with pytest.raises(InvalidInput, match="reserved"):
+        normalize_email(raw)
+
+
+def test_reserved_domain_check_sees_through_compatibility_forms():
+    assert is_reserved_domain("MACHINES.casebook.invalid.")
+    assert not is_reserved_domain("machines.casebook.example")
+
+
+@pytest.mark.parametrize("raw", ["Olga Owner", "  Ünal Çelik ", "李小龙", "O'Brien-Smith", "Practice #2"])
+def test_readable_names_pass(raw):
+    assert clean_name(raw) == raw.strip()
+
+
+@pytest.mark.parametrize("raw", [
+    "", "   ", "\u200b", "\u3164", "\u2800\u2800", "\u115f", "two\nlines", "tab\there", "a\u202eb",
+    "zero\u200bwidth", "bell\x07", "x" * 201,
+])
+def test_unreadable_names_are_refused(raw):
+    with pytest.raises(InvalidInput):
+        clean_name(raw)
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "America/New_York", "Asia/Kolkata", "UTC", "Etc/UTC"])
+def test_canonical_time_zones_pass(zone):
+    assert check_time_zone(zone) == zone
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "US/Eastern", "Asia/Calcutta", "posixrules",
+                                  "europe/amsterdam", "Mars/Olympus", "", "../etc/passwd"])
+def test_other_time_zone_names_are_refused(zone):
+    with pytest.raises(InvalidInput):
+        check_time_zone(zone)
