@@ -97,8 +97,8 @@ class BillingMutation(OperatorBillingMutation):
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
         "Apply a quote: charge exactly its `dueNow`, write the ledger lines and schedule the parts that wait for "
-        "the renewal (Q2, Q4, S4, S5). Owners (billing:manage). The same idempotencyKey applies once and answers "
-        "the same result again (Q3). userErrors: NOT_FOUND (quoteId), QUOTE_EXPIRED, QUOTE_STALE, "
+        "the renewal (Q2, Q4, S4, S5). Owners (billing:manage). Audited (P1). The same idempotencyKey applies "
+        "once and answers the same result again (Q3). userErrors: NOT_FOUND (quoteId), QUOTE_EXPIRED, QUOTE_STALE, "
         "ACCOUNT_READ_ONLY, INVALID_INPUT (an idempotency key used for another quote)."))
     async def apply_subscription_change(self, info: Info, input: Annotated[ApplySubscriptionChangeInput, strawberry.argument(
             description="The quote and the idempotency key.")]) -> ApplySubscriptionChangePayload:
@@ -117,8 +117,8 @@ class BillingMutation(OperatorBillingMutation):
     @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
         "Cancel at the renewal date (S9): until then everything works; from then the account can read and export "
         "its dossiers, not write, and nothing is deleted. Pending scheduled changes are dropped and quotes made "
-        "before go stale. Cancelling again changes nothing. Owners (billing:manage). userErrors: INVALID_INPUT "
-        "(reason), ACCOUNT_READ_ONLY (it has ended already)."))
+        "before go stale. Cancelling again changes nothing. Owners (billing:manage). Audited (P1). userErrors: "
+        "INVALID_INPUT (reason), ACCOUNT_READ_ONLY (it has ended already)."))
     async def cancel_subscription(self, info: Info, input: Annotated[CancelSubscriptionInput, strawberry.argument(
             description="An optional reason.")]) -> SubscriptionPayload:
         ctx = info.context
