@@ -112,22 +112,25 @@ def page_size(first: int | None) -> int:
     return first
 
 
-@strawberry.type
+@strawberry.type(description="Where a page ends (Relay's forward pagination).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    end_cursor: str | None = strawberry.field(description="The cursor of the page's last item: pass it as `after` "
+                                                          "for the next page. Null for an empty page.")
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="An opaque cursor: pass it as `after` to continue after this item.")
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list (a Relay connection): at most 100 items, `first` asks how many; "
+                             "pass `pageInfo.endCursor` as `after` for the next page.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items in the list's order, each with its "
+                                                         "cursor.")
+    page_info: PageInfo = strawberry.field(description="Whether another page follows, and where it starts.")
 
     @classmethod
     def build(cls, nodes: list[T], cursors: list[str], has_next: bool) -> "Connection[T]":

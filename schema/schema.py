@@ -1,7 +1,7 @@
 """The schema, composed from one Query and one Mutation class per area."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
@@ -24,6 +24,7 @@ from schema.executor import executor_class
 from schema.exports.mutations import ExportMutation
 from schema.exports.queries import ExportQuery
 from schema.nodes import resolve_node
+from schema.scalars import SCALARS
 from schema.shares.mutations import ShareMutation
 from schema.two_factor_gate import gate_every_mutation
 from schema.webhooks import queries as webhook_nodes  # noqa: F401  (registers the webhook node types)
@@ -32,17 +33,23 @@ from schema.webhooks.mutations import WebhookMutation
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(extensions=requires())
-    async def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
+    @strawberry.field(extensions=requires(), description="Any object by its global id (Relay); null when it does "
+                                                         "not exist or the principal may not see it, alike (D4, "
+                                                         "T4, P3).")
+    async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="A global id, from any `id` field.")]) -> Optional[Node]:
         return await resolve_node(info, id)
 
 
-@strawberry.type
+@strawberry.type(description="What can be read. Without a token only the fields whose description says "
+                             "\"Public\" answer; everything else is a top-level UNAUTHENTICATED (API.md Transport).")
 class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, ExportQuery):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="What can be changed. Every mutation answers a payload whose `userErrors` say "
+                             "what the caller can fix; a refused mutation changes nothing (API.md Errors). Without a "
+                             "token only the mutations whose description says \"Public\" answer.")
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
                WebhookMutation, ExportMutation, IdentityMutation):
     pass
@@ -60,6 +67,7 @@ def build_schema(*, extensions: list | None = None, compiled: bool = True) -> st
         extensions=extensions or [],
         types=[Dossier, Entry, Measurement, Share],  # also reachable through `node` alone
         config=StrawberryConfig(disable_field_suggestions=True),
+        scalar_overrides=SCALARS,
         execution_context_class=executor_class(compiled),
     )
 

@@ -3,7 +3,7 @@ address, passwords, changing the address, sessions, two-factor sign-in, and the
 account's settings. Each parses its input, calls one service and maps the result."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -122,8 +122,10 @@ async def _viewer_if_signed_in_as(info: Info, user: UserRow) -> dict:
 @strawberry.type
 class IdentityMutation:
     @strawberry.mutation(extensions=public() + rate_limited("verifyEmail"),
-                         description="Prove the address with the token of the mailed link (SPEC I1).")
-    async def verify_email(self, info: Info, input: VerifyEmailInput) -> AuthPayload:
+                         description=(
+        "Prove the address with the token of the mailed link (I1): what was given to it (shares, invitations) becomes usable. Public (the token is the proof; it signs no one in: the viewer comes back only to a caller already signed in as that person). Throttled (RATE_LIMITED). userErrors: TOKEN_INVALID (unknown, used or expired)."))
+    async def verify_email(self, info: Info, input: Annotated[VerifyEmailInput, strawberry.argument(
+            description="The token from the verification mail.")]) -> AuthPayload:
         ctx = info.context
 
         async def call():
@@ -134,7 +136,8 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires() + rate_limited("resendEmailVerification", policy="mail",
                                                               address_from="principal"),
-                         description="Mail a new verification link to your address (the old link stops working).")
+                         description=(
+        "Mail a new verification link to your own address (I1); the previous link stops working. Any signed-in person. Throttled per address and client (RATE_LIMITED, I7)."))
     async def resend_email_verification(self, info: Info) -> OkPayload:
         ctx = info.context
         return await mutate(info, OkPayload, lambda: identity.resend_verification(
@@ -142,8 +145,10 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires() + rate_limited("changePassword", policy="password",
                                                               address_from="principal"),
-                         description="Needs the current password; ends every other session (SPEC I2).")
-    async def change_password(self, info: Info, input: ChangePasswordInput) -> AuthPayload:
+                         description=(
+        "Change your password, giving the current one (I2): every other session and every access token issued before stop on the next request; this session gets new tokens. Audited (P1). Throttled. userErrors: INVALID_CREDENTIALS (current password wrong), INVALID_INPUT (weak, or the same as the old one)."))
+    async def change_password(self, info: Info, input: Annotated[ChangePasswordInput, strawberry.argument(
+            description="The current password and the new one.")]) -> AuthPayload:
         ctx = info.context
         return await mutate(info, AuthPayload, lambda: _with_viewer(credentials.change_password(
             ctx.tokens, ctx.actor.user_id, ctx.principal.session_id, input.current_password, input.new_password,
@@ -151,16 +156,20 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=public() + rate_limited("requestPasswordReset", policy="mail",
                                                             address_from="input"),
-                         description="Mails a reset link to a registered address; the same answer for every address.")
-    async def request_password_reset(self, info: Info, input: RequestPasswordResetInput) -> OkPayload:
+                         description=(
+        "Ask for a password reset (I2): a registered address gets a single-use link valid for at most an hour; every address gets the same answer, after the same time, so it tells nothing. Public. Throttled per address and client (RATE_LIMITED)."))
+    async def request_password_reset(self, info: Info, input: Annotated[RequestPasswordResetInput, strawberry.argument(
+            description="The address to send a reset link to.")]) -> OkPayload:
         ctx = info.context
         return await mutate(info, OkPayload, lambda: credentials.at_least(
             ctx.settings.identity_response_floor_seconds, credentials.request_password_reset(
                 input.email, now=ctx.now, security_now=ctx.security_now, settings=ctx.settings)), _ok)
 
     @strawberry.mutation(extensions=public() + rate_limited("resetPassword", two_factor_from="two_factor_code"),
-                         description="Sets a new password with the mailed token; ends every session and signs in anew.")
-    async def reset_password(self, info: Info, input: ResetPasswordInput) -> AuthPayload:
+                         description=(
+        "Set a new password with the mailed token (I2): every session ends, the address counts as proven (I1), and a new session starts. Public (the token is the proof). Audited (P1). Throttled. userErrors: TOKEN_INVALID, INVALID_INPUT (weak password), TWO_FACTOR_REQUIRED / TWO_FACTOR_INVALID (the login has two-factor on, I5)."))
+    async def reset_password(self, info: Info, input: Annotated[ResetPasswordInput, strawberry.argument(
+            description="The token from the reset mail and the new password.")]) -> AuthPayload:
         ctx = info.context
         return await mutate(info, AuthPayload, lambda: _with_viewer(credentials.reset_password(
             ctx.tokens, input.token, input.new_password, now=ctx.now, security_now=ctx.security_now,
@@ -168,8 +177,10 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires() + rate_limited("requestEmailChange", policy="mail",
                                                               address_from="principal"),
-                         description="Needs the password; mails the new address a link and tells the old one (SPEC I3).")
-    async def request_email_change(self, info: Info, input: RequestEmailChangeInput) -> OkPayload:
+                         description=(
+        "Ask to move your login to a new address, giving your password (I3): the new address gets a link that must be followed before anything changes; the old one is told. The same answer whether or not the new address is taken. Any signed-in person. Throttled. userErrors: INVALID_CREDENTIALS, INVALID_INPUT (unreadable address, I6)."))
+    async def request_email_change(self, info: Info, input: Annotated[RequestEmailChangeInput, strawberry.argument(
+            description="The new address and the current password.")]) -> OkPayload:
         ctx = info.context
         return await mutate(info, OkPayload, lambda: credentials.at_least(
             ctx.settings.identity_response_floor_seconds, email_change.request_email_change(
@@ -177,8 +188,10 @@ class IdentityMutation:
                 settings=ctx.settings, verify_password=verify_password)), _ok)
 
     @strawberry.mutation(extensions=public() + rate_limited("confirmEmailChange"),
-                         description="Moves the login to the new address, proven by the mailed token.")
-    async def confirm_email_change(self, info: Info, input: ConfirmEmailChangeInput) -> AuthPayload:
+                         description=(
+        "Move the login to the new address, proven by the mailed token (I3); uniqueness is checked again now. Authorship already written keeps the address at the time (D5). Public (the token is the proof; the viewer comes back only to a caller signed in as that person). Audited (P1). userErrors: TOKEN_INVALID, ALREADY_EXISTS."))
+    async def confirm_email_change(self, info: Info, input: Annotated[ConfirmEmailChangeInput, strawberry.argument(
+            description="The token from the mail sent to the new address.")]) -> AuthPayload:
         ctx = info.context
 
         async def call():
@@ -187,8 +200,10 @@ class IdentityMutation:
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
-    @strawberry.mutation(extensions=requires(), description="Ends one of your sessions at once (SPEC I4).")
-    async def end_session(self, info: Info, input: EndSessionInput) -> OkPayload:
+    @strawberry.mutation(extensions=requires(), description=(
+        "End one of your sessions (me.sessions): its refresh and access tokens stop on the next request (I4). Any signed-in person. userErrors: NOT_FOUND (not one of yours)."))
+    async def end_session(self, info: Info, input: Annotated[EndSessionInput, strawberry.argument(
+            description="The session to end.")]) -> OkPayload:
         ctx = info.context
 
         async def call():
@@ -199,7 +214,8 @@ class IdentityMutation:
         return await mutate(info, OkPayload, call, _ok)
 
     @strawberry.mutation(extensions=requires(),
-                         description="A new TOTP secret, pending until confirmTwoFactorEnrollment (SPEC I5).")
+                         description=(
+        "Start two-factor sign-in (I5): a new TOTP secret (RFC 6238) and its otpauth:// URI for an authenticator app, pending until confirmTwoFactorEnrollment. Any signed-in person with a proven address. userErrors: EMAIL_NOT_VERIFIED (I1), ALREADY_EXISTS (two-factor is on already)."))
     async def start_two_factor_enrollment(self, info: Info) -> TwoFactorEnrollmentPayload:
         ctx = info.context
         return await mutate(info, TwoFactorEnrollmentPayload, lambda: two_factor.start_enrollment(
@@ -207,8 +223,10 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires() + rate_limited("twoFactor", policy="twoFactor",
                                                               address_from="principal"),
-                         description="A valid code turns two-factor sign-in on; answers ten recovery codes.")
-    async def confirm_two_factor_enrollment(self, info: Info, input: ConfirmTwoFactorInput) -> TwoFactorConfirmationPayload:
+                         description=(
+        "Turn two-factor sign-in on with a valid code of the pending secret (I5); answers ten single-use recovery codes, shown this once. Audited (P1). Throttled per address and client. userErrors: TWO_FACTOR_INVALID, NOT_FOUND (no enrolment was started)."))
+    async def confirm_two_factor_enrollment(self, info: Info, input: Annotated[ConfirmTwoFactorInput, strawberry.argument(
+            description="A code from the authenticator app, proving the enrolment works.")]) -> TwoFactorConfirmationPayload:
         ctx = info.context
         return await mutate(info, TwoFactorConfirmationPayload, lambda: two_factor.confirm_enrollment(
             ctx.actor.user_id, input.code, now=ctx.now, security_now=ctx.security_now),
@@ -216,16 +234,20 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires() + rate_limited("twoFactor", policy="twoFactor",
                                                               address_from="principal"),
-                         description="Needs the password and a code (or a recovery code).")
-    async def disable_two_factor(self, info: Info, input: DisableTwoFactorInput) -> OkPayload:
+                         description=(
+        "Turn two-factor sign-in off, giving the password and a current code or a recovery code (I5). Audited (P1). Throttled. userErrors: INVALID_CREDENTIALS, TWO_FACTOR_INVALID."))
+    async def disable_two_factor(self, info: Info, input: Annotated[DisableTwoFactorInput, strawberry.argument(
+            description="The password and a current two-factor or recovery code.")]) -> OkPayload:
         ctx = info.context
         return await mutate(info, OkPayload, lambda: two_factor.disable(
             ctx.actor.user_id, input.password, input.code, now=ctx.now, security_now=ctx.security_now,
             verify_password=verify_password), _ok)
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE),
-                         description="Owners change name, time zone and requireTwoFactor; admins the name only.")
-    async def update_account(self, info: Info, input: UpdateAccountInput) -> AccountPayload:
+                         description=(
+        "Change the account: its name (owners and admins), time zone and requireTwoFactor (owners; I5: with it on, a teammate without two-factor can only enrol, read me and log out). A new time zone applies to months and days from now on; stored months, periods and prices stay as they were. Audited (P1). userErrors: INVALID_INPUT."))
+    async def update_account(self, info: Info, input: Annotated[UpdateAccountInput, strawberry.argument(
+            description="The account settings to change; those left out stay as they are.")]) -> AccountPayload:
         ctx = info.context
 
         async def call():

@@ -3,7 +3,7 @@ client id and secret for an access token."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -40,42 +40,52 @@ class MachineCredential:
                    rotated_at=row.rotated_at, revoked_at=row.revoked_at, account_id=row.account_id)
 
 
-@strawberry.input
+@strawberry.input(description="A new credential for a partner system (T4).")
 class CreateMachineCredentialInput:
-    name: str
-    scopes: list[str]
+    name: str = strawberry.field(description="A name for people, at most 200 characters.")
+    scopes: list[str] = strawberry.field(description="What its tokens may do: one or more of dossiers:read, "
+                                                     "dossiers:write, shares:manage, webhooks:manage; dossiers:read "
+                                                     "is always added.")
 
 
-@strawberry.input
+@strawberry.input(description="One machine credential.")
 class MachineCredentialIdInput:
-    credential_id: strawberry.ID
+    credential_id: strawberry.ID = strawberry.field(description="The credential's global id.")
 
 
-@strawberry.input
+@strawberry.input(description="A partner system's client credentials (T4).")
 class IssueMachineTokenInput:
-    client_id: str
-    client_secret: str
+    client_id: str = strawberry.field(description="The credential's client id (cbm_…).")
+    client_secret: str = strawberry.field(description="Its secret.")
 
 
-@strawberry.type
+@strawberry.type(description="A credential and its new secret, or why not.")
 class MachineCredentialPayload:
-    credential: Optional[MachineCredential] = None
+    credential: Optional[MachineCredential] = strawberry.field(default=None, description="The credential.")
     # Shown once; only a hash is kept.
-    client_secret: Optional[str] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    client_secret: Optional[str] = strawberry.field(default=None, description="The secret, shown this once: only a "
+                                                                              "hash of it is kept.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="Which credential was revoked, or why not.")
 class RevokeMachineCredentialPayload:
-    revoked_credential_id: Optional[strawberry.ID] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    revoked_credential_id: Optional[strawberry.ID] = strawberry.field(default=None, description="The revoked "
+                                                                                               "credential's global "
+                                                                                               "id.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="An access token for a partner system, or why not.")
 class MachineTokenPayload:
-    access_token: Optional[str] = None
-    expires_at: Optional[datetime] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    access_token: Optional[str] = strawberry.field(
+        default=None, description="A short-lived JWT acting in the credential's account with its scopes (T4). There "
+                                  "is no refresh token: ask again with the secret.")
+    expires_at: Optional[datetime] = strawberry.field(default=None, description="When the access token expires.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
 def _issued(issued: machines.IssuedCredential) -> dict:
@@ -91,14 +101,24 @@ async def credentials_of(info: Info, account_id: int) -> list[MachineCredential]
 
 @strawberry.type
 class MachineMutation:
-    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE))
-    async def create_machine_credential(self, info: Info, input: CreateMachineCredentialInput) -> MachineCredentialPayload:
+    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
+        "Create a credential for a partner system of the account (T4): a client id, and a secret shown once. Its "
+        "tokens reach dossiers only, never the team, billing or the audit log. Owners and admins "
+        "(teammates:manage). Audited (P1). userErrors: INVALID_INPUT (name, scopes)."))
+    async def create_machine_credential(self, info: Info, input: Annotated[
+            CreateMachineCredentialInput, strawberry.argument(description="Its name and scopes.")]
+            ) -> MachineCredentialPayload:
         ctx = info.context
         return await mutate(info, MachineCredentialPayload, lambda: machines.create_credential(
             ctx.actor, input.name, input.scopes, now=ctx.now), _issued)
 
-    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE))
-    async def rotate_machine_credential(self, info: Info, input: MachineCredentialIdInput) -> MachineCredentialPayload:
+    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
+        "A new secret for a credential, shown once: the old secret, and every token it got, stop working on the "
+        "next request (T4). Owners and admins (teammates:manage). Audited (P1). userErrors: NOT_FOUND "
+        "(credentialId)."))
+    async def rotate_machine_credential(self, info: Info, input: Annotated[
+            MachineCredentialIdInput, strawberry.argument(description="The credential.")]
+            ) -> MachineCredentialPayload:
         ctx = info.context
 
         async def call():
@@ -107,8 +127,12 @@ class MachineMutation:
 
         return await mutate(info, MachineCredentialPayload, call, _issued)
 
-    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE))
-    async def revoke_machine_credential(self, info: Info, input: MachineCredentialIdInput) -> RevokeMachineCredentialPayload:
+    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
+        "Revoke a credential: it, and every token it got, stop working on the next request (T4). Owners and "
+        "admins (teammates:manage). Audited (P1). userErrors: NOT_FOUND (credentialId)."))
+    async def revoke_machine_credential(self, info: Info, input: Annotated[
+            MachineCredentialIdInput, strawberry.argument(description="The credential.")]
+            ) -> RevokeMachineCredentialPayload:
         ctx = info.context
 
         async def call():
@@ -118,8 +142,13 @@ class MachineMutation:
         return await mutate(info, RevokeMachineCredentialPayload, call, lambda pk: {
             "revoked_credential_id": strawberry.ID(to_global_id("MachineCredential", pk))})
 
-    @strawberry.mutation(extensions=public() + rate_limited("issueMachineToken"))
-    async def issue_machine_token(self, info: Info, input: IssueMachineTokenInput) -> MachineTokenPayload:
+    @strawberry.mutation(extensions=public() + rate_limited("issueMachineToken"), description=(
+        "Exchange a client id and secret for a short-lived access token (T4). Public; throttled (a top-level "
+        "RATE_LIMITED). Audited like a sign-in, failures too (P1). userErrors: INVALID_CREDENTIALS (wrong, or "
+        "revoked)."))
+    async def issue_machine_token(self, info: Info, input: Annotated[
+            IssueMachineTokenInput, strawberry.argument(description="The client id and secret.")]
+            ) -> MachineTokenPayload:
         ctx = info.context
 
         async def call():

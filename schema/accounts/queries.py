@@ -1,7 +1,7 @@
 """`account(id)` and account/user nodes."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -52,8 +52,11 @@ register_node("User", _user_node)
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(extensions=requires())
-    async def account(self, info: Info, id: Optional[strawberry.ID] = None) -> Optional[Account]:
+    @strawberry.field(extensions=requires(), description="The account the token acts in; null for any other account "
+                                                         "(D4), and for guests and operators.")
+    async def account(self, info: Info, id: Annotated[Optional[strawberry.ID], strawberry.argument(
+            description="The account's global id; the account the token acts in when left out.")] = None
+                      ) -> Optional[Account]:
         actor = info.context.actor
         if id is None:
             return await _visible_account(info, actor.account_id) if actor.account_id else None

@@ -1,6 +1,8 @@
 """Sign-up, sign-in, refresh, sign-out, switching accounts, and `me`."""
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from auth import sessions
@@ -43,7 +45,8 @@ async def _with_viewer(session_call):
 
 @strawberry.type
 class SessionQuery:
-    @strawberry.field(extensions=requires())
+    @strawberry.field(extensions=requires(), description="Who is asking: the signed-in person, the kind of principal "
+                                                         "and the account the token acts in.")
     async def me(self, info: Info) -> Viewer:
         actor = info.context.actor
         user = await UserRow.get(id=actor.user_id)
@@ -52,8 +55,13 @@ class SessionQuery:
 
 @strawberry.type
 class SessionMutation:
-    @strawberry.mutation(extensions=public())
-    async def sign_up(self, info: Info, input: SignUpInput) -> AuthPayload:
+    @strawberry.mutation(extensions=public(), description=(
+        "Create a login, an account with the person as its owner, and its subscription: by default the catalog's "
+        "default plan, MONTHLY, 1 seat, UP_TO_10, the first period starting today in the account's time zone "
+        "(API.md; S1, S3). Public: no token needed. Signs the person in. userErrors: INVALID_INPUT (email, "
+        "password, names, timeZone, plan, seats), ALREADY_EXISTS (the email has a login)."))
+    async def sign_up(self, info: Info, input: Annotated[SignUpInput, strawberry.argument(
+            description="The person, the account and the subscription's choices.")]) -> AuthPayload:
         ctx = info.context
 
         async def call():
@@ -74,30 +82,47 @@ class SessionMutation:
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
     @strawberry.mutation(extensions=public() + rate_limited("logIn", per_email=True,
-                                                            two_factor_from="two_factor_code"))
-    async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
+                                                            two_factor_from="two_factor_code"), description=(
+        "Sign in with email and password: a short-lived access token and a refresh token (T1). Public. Audited, "
+        "failures too (P1); throttled per address and client (a top-level RATE_LIMITED, I7). The answer never "
+        "tells whether an email is registered (P4). userErrors: INVALID_CREDENTIALS, TWO_FACTOR_REQUIRED (the "
+        "login has two-factor on: send twoFactorCode), TWO_FACTOR_INVALID (I5)."))
+    async def log_in(self, info: Info, input: Annotated[LogInInput, strawberry.argument(
+            description="The email and password, and a two-factor code when the login has two-factor on.")]
+                     ) -> AuthPayload:
         ctx = info.context
         return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.log_in(
             ctx.tokens, input.email, input.password, now=ctx.now, security_now=ctx.security_now,
             two_factor_code=input.two_factor_code, client=client_of(info))),
             lambda fields: fields)
 
-    @strawberry.mutation(extensions=public() + rate_limited("refreshSession"))
-    async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
+    @strawberry.mutation(extensions=public() + rate_limited("refreshSession"), description=(
+        "Trade a refresh token for new tokens (T1): it is used up and a new one of the same chain issued; "
+        "presenting a used one again revokes the whole chain. Public; throttled (a top-level RATE_LIMITED). "
+        "userErrors: INVALID_CREDENTIALS (unknown, used, revoked or expired)."))
+    async def refresh_session(self, info: Info, input: Annotated[RefreshSessionInput, strawberry.argument(
+            description="The refresh token.")]) -> AuthPayload:
         ctx = info.context
         return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.refresh(
             ctx.tokens, input.refresh_token, now=ctx.now, security_now=ctx.security_now)),
             lambda fields: fields)
 
-    @strawberry.mutation(extensions=requires())
-    async def log_out(self, info: Info, input: LogOutInput) -> LogOutPayload:
+    @strawberry.mutation(extensions=requires(), description=(
+        "End this session (the access token's): its refresh tokens and its access tokens stop working on the "
+        "next request (I4); with everywhere: true, every session of the person. Any signed-in principal. A "
+        "refresh token that is unknown or someone else's is ignored, so the answer tells nothing."))
+    async def log_out(self, info: Info, input: Annotated[LogOutInput, strawberry.argument(
+            description="The session to end.")]) -> LogOutPayload:
         ctx = info.context
         return await mutate(info, LogOutPayload, lambda: sessions.log_out(
             ctx.actor.user_id, ctx.principal.session_id, input.refresh_token, everywhere=bool(input.everywhere),
             now=ctx.now, security_now=ctx.security_now), lambda _: {})
 
-    @strawberry.mutation(extensions=requires())
-    async def switch_account(self, info: Info, input: SwitchAccountInput) -> AuthPayload:
+    @strawberry.mutation(extensions=requires(), description=(
+        "New tokens acting in another account the person is a teammate of; their role there decides the scopes "
+        "(T2). Any signed-in person. userErrors: NOT_FOUND (accountId: not a teammate of that account)."))
+    async def switch_account(self, info: Info, input: Annotated[SwitchAccountInput, strawberry.argument(
+            description="The account to act in.")]) -> AuthPayload:
         ctx = info.context
 
         async def call():

@@ -23,28 +23,33 @@ from schema.relay import from_global_id, to_global_id
 from schema.rules import rules
 
 
-@strawberry.input
+@strawberry.input(description="Who to invite to the team, and as what.")
 class InviteTeammateInput:
-    email: str
-    role: Role
+    email: str = strawberry.field(description="Their email address.")
+    role: Role = strawberry.field(description="The role they get on accepting; OWNER only when an owner invites.")
 
 
-@strawberry.input
+@strawberry.input(description="The invitation's token; a person without a login also sets a password and name.")
 class AcceptInvitationInput:
-    token: str
-    password: Optional[str] = None
-    name: Optional[str] = None
+    token: str = strawberry.field(description="The token of the mail's link (its `token` query parameter).")
+    password: Optional[str] = strawberry.field(default=None, description="For a person without a login: the "
+                                                                         "password to create it (the rules of "
+                                                                         "signUp). Left out when signed in.")
+    name: Optional[str] = strawberry.field(default=None, description="For a person without a login: their name, at "
+                                                                     "most 200 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="A teammate and their new role.")
 class ChangeTeammateRoleInput:
-    teammate_id: strawberry.ID
-    role: Role
+    teammate_id: strawberry.ID = strawberry.field(description="The teammate's global id (Teammate.id, not the "
+                                                              "user's).")
+    role: Role = strawberry.field(description="The new role.")
 
 
-@strawberry.input
+@strawberry.input(description="The teammate to remove.")
 class RemoveTeammateInput:
-    teammate_id: strawberry.ID
+    teammate_id: strawberry.ID = strawberry.field(description="The teammate's global id (Teammate.id, not the "
+                                                              "user's).")
 
 
 @rules(audience=Audience.TEAM)
@@ -58,23 +63,29 @@ class TeammateInvitation:
     account_id: strawberry.Private[int]
 
 
-@strawberry.type
+@strawberry.type(description="The invitation, or why not, with the quote that lifts a seat limit (Q5).")
 class InviteTeammatePayload:
-    invitation: Optional[TeammateInvitation] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-    quote: Optional[Annotated["Quote", strawberry.lazy("schema.billing.types")]] = None
+    invitation: Optional[TeammateInvitation] = strawberry.field(default=None, description="The pending invitation.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
+    quote: Optional[Annotated["Quote", strawberry.lazy("schema.billing.types")]] = strawberry.field(
+        default=None, description="On SEAT_LIMIT_REACHED: the quote for one more seat (Q5), for the account's people "
+                                  "acting in it; null otherwise.")
 
 
-@strawberry.type
+@strawberry.type(description="The teammate after the change, or why not.")
 class TeammatePayload:
-    teammate: Optional[Teammate] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    teammate: Optional[Teammate] = strawberry.field(default=None, description="The teammate as they are now.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="Which teammate was removed, or why not.")
 class RemoveTeammatePayload:
-    removed_teammate_id: Optional[strawberry.ID] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    removed_teammate_id: Optional[strawberry.ID] = strawberry.field(default=None, description="The removed "
+                                                                                             "teammate's global id.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
 def _invitation(row) -> dict:
@@ -85,15 +96,28 @@ def _invitation(row) -> dict:
 
 @strawberry.type
 class TeammateMutation:
-    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE))
-    async def invite_teammate(self, info: Info, input: InviteTeammateInput) -> InviteTeammatePayload:
+    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
+        "Invite an address to join the account as a teammate. The invitation is mailed, and holds a paid seat "
+        "until it is accepted, withdrawn or expires (S6; INVITATION_TTL_SECONDS, 7 days by default). Owners and "
+        "admins (teammates:manage); only an owner invites an owner (else FORBIDDEN). Audited (P1). userErrors: "
+        "INVALID_INPUT (email), ALREADY_EXISTS (a teammate already, or invited and still open), "
+        "SEAT_LIMIT_REACHED with a quote for one more seat (Q5), ACCOUNT_READ_ONLY."))
+    async def invite_teammate(self, info: Info, input: Annotated[InviteTeammateInput, strawberry.argument(
+            description="The address and the role.")]) -> InviteTeammatePayload:
         ctx = info.context
         return await mutate(info, InviteTeammatePayload, lambda: invitations.invite_teammate(
             ctx.actor, input.email, DomainRole(input.role.value), now=ctx.now, catalog=ctx.catalog,
             settings=ctx.settings), _invitation)
 
-    @strawberry.mutation(extensions=public() + rate_limited("acceptInvitation"))
-    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthPayload:
+    @strawberry.mutation(extensions=public() + rate_limited("acceptInvitation"), description=(
+        "Take up a teammate or share invitation with the token from its mail. A new person sets a password and "
+        "name; a person who already has a login signs in first and sends the token with their access token "
+        "(API.md). Public; throttled (a top-level RATE_LIMITED). Signs the person in; a new teammate acts in the "
+        "account they joined. userErrors: INVITATION_INVALID (unknown, used, expired, withdrawn, or for another "
+        "login), INVALID_INPUT (password, name), ALREADY_EXISTS (a teammate already), SEAT_LIMIT_REACHED (the "
+        "seats were taken meanwhile; no quote, since the person does not act in that account yet)."))
+    async def accept_invitation(self, info: Info, input: Annotated[AcceptInvitationInput, strawberry.argument(
+            description="The token, and a new person's password and name.")]) -> AuthPayload:
         ctx = info.context
         signed_in = ctx.principal.actor.user_id if ctx.principal else None
 
@@ -108,8 +132,12 @@ class TeammateMutation:
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
-    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE))
-    async def change_teammate_role(self, info: Info, input: ChangeTeammateRoleInput) -> TeammatePayload:
+    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
+        "Change a teammate's role (D2); it takes effect on their next request (G6). Owners and admins "
+        "(teammates:manage); only an owner makes or unmakes owners (else FORBIDDEN). Audited (P1). userErrors: "
+        "NOT_FOUND (teammateId), LAST_OWNER, ACCOUNT_READ_ONLY."))
+    async def change_teammate_role(self, info: Info, input: Annotated[ChangeTeammateRoleInput, strawberry.argument(
+            description="The teammate and the role.")]) -> TeammatePayload:
         ctx = info.context
 
         async def call():
@@ -119,8 +147,14 @@ class TeammateMutation:
 
         return await mutate(info, TeammatePayload, call, lambda row: {"teammate": Teammate.from_model(row)})
 
-    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE))
-    async def remove_teammate(self, info: Info, input: RemoveTeammateInput) -> RemoveTeammatePayload:
+    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
+        "Remove a teammate: their access ends on their very next request (G6), their dossier assignments go, and "
+        "their refresh tokens for the account are revoked; what they wrote stays (D5). Someone who is no longer a "
+        "paid user keeps their three oldest shares elsewhere (G5). Owners and admins (teammates:manage); only an "
+        "owner removes an owner (else FORBIDDEN). Allowed after cancellation too. Audited (P1). userErrors: "
+        "NOT_FOUND (teammateId), LAST_OWNER."))
+    async def remove_teammate(self, info: Info, input: Annotated[RemoveTeammateInput, strawberry.argument(
+            description="The teammate.")]) -> RemoveTeammatePayload:
         ctx = info.context
 
         async def call():

@@ -6,17 +6,19 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum
+@strawberry.enum(description="How long a subscription's period lasts (S1); longer terms get a larger discount (S2). "
+                             "A change of term takes effect at the renewal (S5).")
 class Term(Enum):
-    MONTHLY = "MONTHLY"
-    QUARTERLY = "QUARTERLY"
-    HALF_YEARLY = "HALF_YEARLY"
-    YEARLY = "YEARLY"
+    MONTHLY = strawberry.enum_value("MONTHLY", description="1 month.")
+    QUARTERLY = strawberry.enum_value("QUARTERLY", description="3 months.")
+    HALF_YEARLY = strawberry.enum_value("HALF_YEARLY", description="6 months.")
+    YEARLY = strawberry.enum_value("YEARLY", description="12 months.")
 
 
-@strawberry.enum
+@strawberry.enum(description="How many different clients an account may work on in a calendar month (A3). Tiers "
+                             "rank by their cap, not by their price (S5).")
 class ActiveClientTier(Enum):
-    UP_TO_10 = "UP_TO_10"
-    UP_TO_25 = "UP_TO_25"
-    UP_TO_75 = "UP_TO_75"
-    UNLIMITED = "UNLIMITED"
+    UP_TO_10 = strawberry.enum_value("UP_TO_10", description="At most 10 active clients a month.")
+    UP_TO_25 = strawberry.enum_value("UP_TO_25", description="At most 25 active clients a month.")
+    UP_TO_75 = strawberry.enum_value("UP_TO_75", description="At most 75 active clients a month.")
+    UNLIMITED = strawberry.enum_value("UNLIMITED", description="No cap.")

@@ -12,10 +12,10 @@ from schema.rules import rules
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="An exact amount of money (S2): never a float.")
 class Money:
-    amount: Decimal
-    currency: str
+    amount: Decimal = strawberry.field(description="The amount, rounded to the cent, as a decimal string (\"2.50\").")
+    currency: str = strawberry.field(description="Its ISO 4217 currency, e.g. \"EUR\".")
 
     @classmethod
     def of(cls, amount: Decimal, currency: str) -> "Money":

@@ -1,7 +1,7 @@
 """Owners' subscription mutations (S4, S5, S9, Q1–Q3): quote, apply, cancel."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -18,50 +18,73 @@ from schema.errors import UserError, mutate
 from schema.relay import from_global_id
 
 
-@strawberry.input
+@strawberry.input(description="What to change. Parts left out stay as they will be after the renewal, pending "
+                              "scheduled changes included; give at least one.")
 class SubscriptionChangeInput:
-    plan: Optional[str] = None
-    term: Optional[Term] = None
-    seats: Optional[int] = None
-    active_client_tier: Optional[ActiveClientTier] = None
+    plan: Optional[str] = strawberry.field(default=None, description="A plan code of the catalog, e.g. \"team\": a "
+                                                                     "dearer plan applies now, a cheaper one at the "
+                                                                     "renewal (S4, S5).")
+    term: Optional[Term] = strawberry.field(default=None, description="A new term: always at the renewal (S5).")
+    seats: Optional[int] = strawberry.field(default=None, description="The number of seats wanted, 1 to 10000: more "
+                                                                      "apply now, fewer at the renewal, never fewer "
+                                                                      "than the teammates (S5).")
+    active_client_tier: Optional[ActiveClientTier] = strawberry.field(
+        default=None, description="A new tier: a higher cap applies now, a lower one at the renewal (S4, S5).")
 
 
-@strawberry.input
+@strawberry.input(description="The quote to apply, once (Q2, Q3).")
 class ApplySubscriptionChangeInput:
-    quote_id: strawberry.ID
+    quote_id: strawberry.ID = strawberry.field(description="The quote's global id.")
     idempotency_key: str = strawberry.field(description="Any unique string per intended change (e.g. a "
-                                                        "UUID); sending it again returns the same result.")
+                                                        "UUID), at most 200 characters; sending it again returns "
+                                                        "the same result (Q3).")
 
 
-@strawberry.input
+@strawberry.input(description="Cancelling the subscription (S9).")
 class CancelSubscriptionInput:
-    reason: Optional[str] = None
+    reason: Optional[str] = strawberry.field(default=None, description="Why, for the audit log (P1); at most 200 "
+                                                                       "characters.")
 
 
-@strawberry.type
+@strawberry.type(description="The quote asked for, or why not.")
 class QuotePayload:
-    quote: Optional[Quote] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    quote: Optional[Quote] = strawberry.field(default=None, description="The stored quote; apply it before it "
+                                                                        "expires.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="The subscription after the change and what it cost, or why not.")
 class ApplySubscriptionChangePayload:
-    subscription: Optional[Subscription] = None
-    charged: Optional[Money] = None
-    ledger_lines: list[LedgerLine] = strawberry.field(default_factory=list)
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    subscription: Optional[Subscription] = strawberry.field(default=None, description="The subscription as it is "
+                                                                                      "now.")
+    charged: Optional[Money] = strawberry.field(default=None, description="What was charged: exactly the quote's "
+                                                                          "`dueNow` (Q2).")
+    ledger_lines: list[LedgerLine] = strawberry.field(default_factory=list,
+                                                      description="The ledger lines written for it, one per part "
+                                                                  "charged now (Q4).")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="The subscription after the change, or why not.")
 class SubscriptionPayload:
-    subscription: Optional[Subscription] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    subscription: Optional[Subscription] = strawberry.field(default=None, description="The subscription as it is "
+                                                                                      "now.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
 @strawberry.type
 class BillingMutation(OperatorBillingMutation):
-    @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE))
-    async def quote_subscription_change(self, info: Info, input: SubscriptionChangeInput) -> QuotePayload:
+    @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
+        "Price a change of plan, term, seats or active-client tier before making it (Q1): increases are prorated "
+        "for the rest of the period (S4), decreases and term changes wait for the renewal (S5). Owners "
+        "(billing:manage). Nothing changes until the quote is applied. userErrors: INVALID_INPUT (an unknown plan, "
+        "seats outside 1–10000, nothing to change, a change at the renewal of a cancelled subscription), "
+        "SEATS_BELOW_TEAMMATES, ACCOUNT_READ_ONLY."))
+    async def quote_subscription_change(self, info: Info, input: Annotated[SubscriptionChangeInput, strawberry.argument(
+            description="The change to price.")]) -> QuotePayload:
         ctx = info.context
         request = quotes.ChangeRequest(
             plan=input.plan, term=input.term.value if input.term else None, seats=input.seats,
@@ -72,9 +95,13 @@ class BillingMutation(OperatorBillingMutation):
                                                                      catalog=ctx.catalog),
                             lambda stored: {"quote": Quote.from_stored(stored)})
 
-    @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE))
-    async def apply_subscription_change(self, info: Info,
-                                        input: ApplySubscriptionChangeInput) -> ApplySubscriptionChangePayload:
+    @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
+        "Apply a quote: charge exactly its `dueNow`, write the ledger lines and schedule the parts that wait for "
+        "the renewal (Q2, Q4, S4, S5). Owners (billing:manage). Audited (P1). The same idempotencyKey applies "
+        "once and answers the same result again (Q3). userErrors: NOT_FOUND (quoteId), QUOTE_EXPIRED, QUOTE_STALE, "
+        "ACCOUNT_READ_ONLY, INVALID_INPUT (an idempotency key used for another quote)."))
+    async def apply_subscription_change(self, info: Info, input: Annotated[ApplySubscriptionChangeInput, strawberry.argument(
+            description="The quote and the idempotency key.")]) -> ApplySubscriptionChangePayload:
         ctx = info.context
 
         async def call() -> changes.Applied:
@@ -87,8 +114,13 @@ class BillingMutation(OperatorBillingMutation):
             "ledger_lines": [LedgerLine.from_model(row) for row in applied.ledger_lines],
         })
 
-    @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE))
-    async def cancel_subscription(self, info: Info, input: CancelSubscriptionInput) -> SubscriptionPayload:
+    @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
+        "Cancel at the renewal date (S9): until then everything works; from then the account can read and export "
+        "its dossiers, not write, and nothing is deleted. Pending scheduled changes are dropped and quotes made "
+        "before go stale. Cancelling again changes nothing. Owners (billing:manage). Audited (P1). userErrors: "
+        "INVALID_INPUT (reason), ACCOUNT_READ_ONLY (it has ended already)."))
+    async def cancel_subscription(self, info: Info, input: Annotated[CancelSubscriptionInput, strawberry.argument(
+            description="An optional reason.")]) -> SubscriptionPayload:
         ctx = info.context
         return await mutate(info, SubscriptionPayload,
                             lambda: changes.cancel_subscription(ctx.actor, now=ctx.now, catalog=ctx.catalog,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -19,35 +19,42 @@ from schema.errors import UserError, mutate
 from schema.relay import from_global_id
 
 
-@strawberry.enum
+@strawberry.enum(description="A special discount of the catalog that an operator can grant (S7).")
 class SpecialDiscountCode(Enum):
-    NEW_BUSINESS = "new_business"
-    CHARITY = "charity"
+    NEW_BUSINESS = strawberry.enum_value("new_business", description="For an organisation registered recently; "
+                                                                     "always with an end date.")
+    CHARITY = strawberry.enum_value("charity", description="For a charity.")
 
 
-@strawberry.input
+@strawberry.input(description="A special discount to grant, or to grant again with a new end date (S7).")
 class SetAccountDiscountInput:
-    account_id: strawberry.ID
-    code: SpecialDiscountCode
-    ends_on: Optional[date] = strawberry.field(default=None, description="Exclusive; required for NEW_BUSINESS.")
+    account_id: strawberry.ID = strawberry.field(description="The account's global id.")
+    code: SpecialDiscountCode = strawberry.field(description="Which discount.")
+    ends_on: Optional[date] = strawberry.field(default=None, description="The first day it no longer applies "
+                                                                         "(exclusive), after today; required for "
+                                                                         "NEW_BUSINESS.")
 
 
-@strawberry.input
+@strawberry.input(description="A special discount to end (S7).")
 class RemoveAccountDiscountInput:
-    account_id: strawberry.ID
-    code: SpecialDiscountCode
+    account_id: strawberry.ID = strawberry.field(description="The account's global id.")
+    code: SpecialDiscountCode = strawberry.field(description="Which discount.")
 
 
-@strawberry.input
+@strawberry.input(description="A negotiated seat price for an account (S8).")
 class SetNegotiatedSeatPriceInput:
-    account_id: strawberry.ID
-    seat_price: Optional[Decimal] = strawberry.field(default=None, description="Null ends the agreement.")
+    account_id: strawberry.ID = strawberry.field(description="The account's global id.")
+    seat_price: Optional[Decimal] = strawberry.field(default=None, description="The price of one seat per month, in "
+                                                                               "the catalog's currency: whole cents "
+                                                                               "above 0, at most 100000.00. Null "
+                                                                               "ends the agreement.")
 
 
-@strawberry.type
+@strawberry.type(description="The account after an operator's change, or why not.")
 class OperatorAccountPayload:
-    account: Optional[OperatorAccount] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    account: Optional[OperatorAccount] = strawberry.field(default=None, description="The account as it is now.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
 async def _account_payload(info: Info, subscription) -> dict:  # noqa: ANN001
@@ -64,23 +71,34 @@ async def _run(info: Info, call) -> OperatorAccountPayload:  # noqa: ANN001
 
 @strawberry.type
 class OperatorBillingMutation:
-    @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE))
-    async def set_account_discount(self, info: Info, input: SetAccountDiscountInput) -> OperatorAccountPayload:
+    @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
+        "Grant a special discount to an account, or grant it again with a new end date (S7); the account pays at "
+        "most the larger of its special discounts (S2). Operators (billing:operate). Audited in the account's log "
+        "(P1); quotes made before go stale (Q2). userErrors: NOT_FOUND (accountId), INVALID_INPUT (no end date "
+        "for NEW_BUSINESS, an end date not after today)."))
+    async def set_account_discount(self, info: Info, input: Annotated[SetAccountDiscountInput, strawberry.argument(
+            description="The account, the discount and its end.")]) -> OperatorAccountPayload:
         ctx = info.context
         return await _run(info, lambda: operators.set_account_discount(
             ctx.actor, from_global_id(input.account_id, "Account", field="accountId"), input.code.value,
             input.ends_on, now=ctx.now, catalog=ctx.catalog))
 
-    @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE))
-    async def remove_account_discount(self, info: Info, input: RemoveAccountDiscountInput) -> OperatorAccountPayload:
+    @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
+        "End an account's special discount now (S7). Operators (billing:operate). Audited (P1); quotes made "
+        "before go stale (Q2). userErrors: NOT_FOUND (no such account, or it holds no such discount)."))
+    async def remove_account_discount(self, info: Info, input: Annotated[RemoveAccountDiscountInput, strawberry.argument(
+            description="The account and the discount.")]) -> OperatorAccountPayload:
         ctx = info.context
         return await _run(info, lambda: operators.remove_account_discount(
             ctx.actor, from_global_id(input.account_id, "Account", field="accountId"), input.code.value,
             now=ctx.now, catalog=ctx.catalog))
 
-    @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE))
-    async def set_negotiated_seat_price(self, info: Info,
-                                        input: SetNegotiatedSeatPriceInput) -> OperatorAccountPayload:
+    @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
+        "Set, or end, a negotiated seat price for an account with at least its plan's standard seats + 30 (S8). "
+        "It lapses at a renewal that leaves fewer seats. Operators (billing:operate). Audited (P1); quotes made "
+        "before go stale (Q2). userErrors: NOT_FOUND (accountId), INVALID_INPUT (the price, or too few seats)."))
+    async def set_negotiated_seat_price(self, info: Info, input: Annotated[SetNegotiatedSeatPriceInput, strawberry.argument(
+            description="The account and the price.")]) -> OperatorAccountPayload:
         ctx = info.context
         return await _run(info, lambda: operators.set_negotiated_seat_price(
             ctx.actor, from_global_id(input.account_id, "Account", field="accountId"), input.seat_price,

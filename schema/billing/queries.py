@@ -3,7 +3,7 @@ subscription and ledger — nothing of dossiers or teammates' work."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -15,20 +15,20 @@ from domain.billing import queries
 from schema.accounts.basics import AccountBasics
 from schema.billing.types import Catalog, LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
-from schema.relay import Connection, cursor_id, decode_cursor, encode_cursor, page_size, parse_global_id
+from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, parse_global_id
 
 
 @strawberry.type(description="An account as operators see it: billing data only (P3).")
 class OperatorAccount(AccountBasics):
-    @strawberry.field
+    @strawberry.field(description="When the account was made (signed up).")
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field
+    @strawberry.field(description="Its subscription as of now (O2).")
     async def subscription(self, info: Info) -> Subscription:
         return await subscription_of(info, self.pk)
 
-    @strawberry.field
+    @strawberry.field(description="Every charge, oldest first (Q4).")
     async def ledger(self, info: Info) -> list[LedgerLine]:
         return await ledger_of(info, self.pk)
 
@@ -43,17 +43,26 @@ async def operator_account(info: Info, global_id: str) -> OperatorAccount | None
 
 @strawberry.type
 class BillingQuery:
-    @strawberry.field(extensions=public())
+    @strawberry.field(extensions=public(), description="The price list: plans, terms and tiers (S1). Public: it "
+                                                        "works without a token.")
     def catalog(self, info: Info) -> Catalog:
         return Catalog.from_data(info.context.catalog)
 
-    @strawberry.field(extensions=requires(Scope.BILLING_OPERATE))
-    async def operator_account(self, info: Info, id: strawberry.ID) -> Optional[OperatorAccount]:
+    @strawberry.field(extensions=requires(Scope.BILLING_OPERATE),
+                      description="One account as operators see it: billing data only (P3). Operators "
+                                  "(billing:operate); null when there is no such account.")
+    async def operator_account(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The account's global id.")]) -> Optional[OperatorAccount]:
         return await operator_account(info, id)
 
-    @strawberry.field(extensions=requires(Scope.BILLING_OPERATE))
-    async def operator_accounts(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
-                                name_contains: Optional[str] = None) -> Connection[OperatorAccount]:
+    @strawberry.field(extensions=requires(Scope.BILLING_OPERATE),
+                      description="Every account, oldest first, as operators see them (P3). Operators "
+                                  "(billing:operate).")
+    async def operator_accounts(self, info: Info, first: First = None, after: After = None,
+                                name_contains: Annotated[Optional[str], strawberry.argument(
+                                    description="Only accounts whose name contains this, in any case (trimmed; the "
+                                                "first 200 characters count).")] = None
+                                ) -> Connection[OperatorAccount]:
         size = page_size(first)
         after_id = cursor_id(decode_cursor(after))
         rows, has_next = await queries.accounts_page(first=size, after_id=after_id,

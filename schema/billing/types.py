@@ -29,12 +29,14 @@ from schema.rules import rules
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="A plan of the catalog (S1): what one paid seat costs.")
 class Plan:
-    code: str
-    name: str
-    seat_price: Money
-    standard_seats: int
+    code: str = strawberry.field(description="The plan's stable code, as `plan` takes it (signUp, "
+                                             "quoteSubscriptionChange), e.g. \"pro\".")
+    name: str = strawberry.field(description="Its name for people, e.g. \"Pro\".")
+    seat_price: Money = strawberry.field(description="The price of one seat per month, before discounts (S2).")
+    standard_seats: int = strawberry.field(description="The plan's standard size: with this many + 30 seats or "
+                                                       "more, an operator may agree a seat price (S8).")
 
     @classmethod
     def from_data(cls, plan: PlanData, currency: str) -> "Plan":
@@ -43,28 +45,30 @@ class Plan:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="A term of the catalog and its discount (S1, S2).")
 class TermOffer:
-    term: Term
-    months: int
-    discount_percent: Decimal
+    term: Term = strawberry.field(description="The term.")
+    months: int = strawberry.field(description="Months in one period: 1, 3, 6 or 12.")
+    discount_percent: Decimal = strawberry.field(description="Percent off the period's price, e.g. \"5\" for 5%; "
+                                                             "\"0\" for none.")
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="An active-client tier of the catalog and its price (S1, A3).")
 class TierOffer:
-    tier: ActiveClientTier
-    limit: Optional[int]
-    price_per_month: Money
+    tier: ActiveClientTier = strawberry.field(description="The tier.")
+    limit: Optional[int] = strawberry.field(description="Its cap of active clients a month; null: unlimited.")
+    price_per_month: Money = strawberry.field(description="What the tier adds to the price per month (S2).")
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="The price list (S1): plans, terms and tiers. Prices are data, not code; the "
+                             "catalog is public.")
 class Catalog:
-    currency: str
-    plans: list[Plan]
-    terms: list[TermOffer]
-    tiers: list[TierOffer]
+    currency: str = strawberry.field(description="The ISO 4217 currency of every price, e.g. \"EUR\".")
+    plans: list[Plan] = strawberry.field(description="The plans, in the catalog's order.")
+    terms: list[TermOffer] = strawberry.field(description="The terms, shortest first.")
+    tiers: list[TierOffer] = strawberry.field(description="The active-client tiers, smallest cap first.")
 
     @classmethod
     def from_data(cls, data: CatalogData) -> "Catalog":
@@ -79,10 +83,11 @@ class Catalog:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="A change waiting for the renewal (S5): a term change, or a decrease of seats, "
+                             "tier or plan. No credit is given for a decrease.")
 class ScheduledChange:
-    description: str
-    effective_on: date
+    description: str = strawberry.field(description="What changes, e.g. \"Seats: 5 → 3\".")
+    effective_on: date = strawberry.field(description="The day it takes effect: the renewal date.")
 
     @classmethod
     def from_model(cls, row: ScheduledChangeRow) -> "ScheduledChange":
@@ -92,10 +97,12 @@ class ScheduledChange:
 @rules(audience=Audience.BILLING)
 @strawberry.type(description="A special discount an operator granted (S7); endsOn is exclusive.")
 class AccountDiscount:
-    code: str
-    name: str
-    percent: Decimal
-    ends_on: Optional[date]
+    code: str = strawberry.field(description="The discount's code in the catalog: \"new_business\" or "
+                                             "\"charity\".")
+    name: str = strawberry.field(description="Its name for people, e.g. \"Charity\".")
+    percent: Decimal = strawberry.field(description="Percent off the period's price, e.g. \"25\".")
+    ends_on: Optional[date] = strawberry.field(description="The first day it no longer applies (exclusive); null: "
+                                                           "no end.")
 
     @classmethod
     def from_model(cls, row: AccountDiscountRow) -> "AccountDiscount":
@@ -103,7 +110,10 @@ class AccountDiscount:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="What the account buys (S1): plan, term, seats and active-client tier, and its "
+                             "current period. Always as of now: a renewal or scheduled change that is due is applied "
+                             "before it is answered (O2). For the account's people acting in it, and operators; never machine "
+                             "credentials (T4).")
 class Subscription:
     """The terms as of now (O2): billing renewed a subscription found due before
     answering, and read it with its account's day in one statement."""
@@ -114,32 +124,35 @@ class Subscription:
     async def _discount_rows(self, info: Info) -> list[AccountDiscountRow]:
         return await info.context.loader(queries.discounts_by_account).load(self.terms.account_id)
 
-    @strawberry.field
+    @strawberry.field(description="The plan in force.")
     def plan(self, info: Info) -> Plan:
         catalog = info.context.catalog
         return Plan.from_data(catalog.plan(self.terms.plan_code), catalog.currency)
 
-    @strawberry.field
+    @strawberry.field(description="The term in force; a change waits for the renewal (S5).")
     def term(self) -> Term:
         return Term(self.terms.term)
 
-    @strawberry.field
+    @strawberry.field(description="Paid seats bought (S1): each teammate, and each pending teammate invitation, "
+                                  "takes one (S6).")
     def seats(self) -> int:
         return self.terms.seats
 
-    @strawberry.field
+    @strawberry.field(description="Teammates the account has now. Pending invitations hold a seat too (S6) but are "
+                                  "not counted here.")
     async def seats_used(self, info: Info) -> int:
         return await info.context.loader(queries.seats_used_by_account).load(self.terms.account_id)
 
-    @strawberry.field
+    @strawberry.field(description="The active-client tier in force; its cap limits this month's count (A3).")
     def active_client_tier(self) -> ActiveClientTier:
         return ActiveClientTier(self.terms.tier)
 
-    @strawberry.field
+    @strawberry.field(description="The first day of the current period, in the account's time zone (S3).")
     def period_start(self) -> date:
         return self.terms.period_start
 
-    @strawberry.field
+    @strawberry.field(description="The first day of the next period: the current one is [periodStart, renewsOn) "
+                                  "(S3, S4). Scheduled changes and a cancellation take effect on it.")
     def renews_on(self) -> date:
         return self.terms.renews_on
 
@@ -149,16 +162,17 @@ class Subscription:
         discounts = discount_set(self.terms, await self._discount_rows(info), self.terms.today)
         return Money.of(round_money(period_price(catalog, terms_of(self.terms), discounts).amount), catalog.currency)
 
-    @strawberry.field
+    @strawberry.field(description="Changes waiting for the renewal (S5), in the order they were made.")
     async def scheduled_changes(self, info: Info) -> list[ScheduledChange]:
         rows = await info.context.loader(queries.scheduled_by_account).load(self.terms.account_id)
         return [ScheduledChange.from_model(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The day a cancellation takes effect, the renewal date (S9); null while not "
+                                  "cancelled. From that day the account can read and export, not write.")
     def cancels_on(self) -> Optional[date]:
         return self.terms.cancels_on
 
-    @strawberry.field(description="Special discounts in force today.")
+    @strawberry.field(description="Special discounts in force today (S7); only the larger one applies (S2).")
     async def discounts(self, info: Info) -> list[AccountDiscount]:
         return [AccountDiscount.from_model(row) for row in await self._discount_rows(info)
                 if is_active_discount(row, self.terms.today)]
@@ -168,7 +182,8 @@ class Subscription:
         price = self.terms.negotiated_seat_price
         return None if price is None else Money.of(price, info.context.catalog.currency)
 
-    @strawberry.field
+    @strawberry.field(description="The terms in one line, e.g. \"Pro, 3 seats, up to 25 active clients, "
+                                  "monthly\".")
     def summary(self, info: Info) -> str:
         return describe_terms(info.context.catalog, self.terms)
 
@@ -178,28 +193,30 @@ class Subscription:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type
+@strawberry.type(description="One charge in the account's ledger (Q4): a period's full price, or the proration "
+                             "of an increase (S4). The ledger is append-only. Owners, and operators.")
 class LedgerLine:
     row: strawberry.Private[LedgerLineRow]
     account_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The line's global id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("LedgerLine", self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description="What was charged, e.g. \"Pro, 1 seat, up to 10 active clients, monthly: "
+                                  "2026-04-15 to 2026-05-15\" or \"Seats: 1 → 2\".")
     def description(self) -> str:
         return self.row.description
 
-    @strawberry.field
+    @strawberry.field(description="How many: the seats added, for a seat increase; 1 otherwise.")
     def quantity(self) -> int:
         return self.row.quantity
 
-    @strawberry.field
+    @strawberry.field(description="The amount charged, rounded to the cent, half up (S2, S4).")
     def amount(self) -> Money:
         return Money.of(self.row.amount, self.row.currency)
 
-    @strawberry.field
+    @strawberry.field(description="The first day the line covers: the period's start, or the day of the increase.")
     def period_start(self) -> date:
         return self.row.period_start
 
@@ -207,15 +224,17 @@ class LedgerLine:
     def period_end(self) -> date:
         return self.row.period_end
 
-    @strawberry.field(description="The global id of the Quote this charge came from.")
+    @strawberry.field(description="The global id of the Quote this charge came from; null for a period's own "
+                                  "line.")
     def quote_id(self) -> Optional[strawberry.ID]:
         return None if self.row.quote_id is None else strawberry.ID(to_global_id("Quote", self.row.quote_id))
 
-    @strawberry.field
+    @strawberry.field(description="How the amount was computed, e.g. \"€2.50 = (€30.00 − €15.00) × 5/30, half "
+                                  "up\" (Q1).")
     def explanation(self) -> str:
         return self.row.explanation
 
-    @strawberry.field
+    @strawberry.field(description="When it was charged.")
     def created_at(self) -> datetime:
         return self.row.created_at
 

@@ -104,8 +104,8 @@ class Measurement(Node):
     value: Decimal = strawberry.field(description="The exact value, as a decimal string (\"72.5\").",
                                       metadata=CONTENT)
     unit: str = strawberry.field(description="The unit of the value, e.g. \"kg\".", metadata=CONTENT)
-    measured_at: datetime = strawberry.field(description="When it was measured (with the offset it was given "
-                                                         "in, stored in UTC).", metadata=CONTENT)
+    measured_at: datetime = strawberry.field(description="When it was measured: given with an offset, stored and "
+                                                         "answered in UTC.", metadata=CONTENT)
     author: Author = strawberry.field(description="Who recorded it (D5).", metadata=CONTENT)
     pk: strawberry.Private[int]
     dossier_id: strawberry.Private[int]

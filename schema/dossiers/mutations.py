@@ -22,112 +22,135 @@ if TYPE_CHECKING:
     from schema.billing.types import Quote
 
 QuoteField = Optional[Annotated["Quote", strawberry.lazy("schema.billing.types")]]
+QUOTE_ON_LIMIT = ("On ACTIVE_CLIENT_LIMIT_REACHED: the quote for the smallest tier that allows the write (A3, Q5), for "
+                  "the account's people acting in it; null otherwise.")
+# Who may write a dossier's content, as the mutations' descriptions say it.
+WRITERS = ("Anyone who may write the dossier: owners and admins of its account, its assigned members, holders of a "
+           "CONTRIBUTOR share (D2, D3); a reader gets a top-level FORBIDDEN.")
 
 
-@strawberry.input
+@strawberry.input(description="A named free field of the client's profile (D1).")
 class FreeFieldInput:
-    name: str
-    value: str
+    name: str = strawberry.field(description="Its name, at most 100 characters; unique in the dossier regardless of "
+                                             "case.")
+    value: str = strawberry.field(description="Its text, at most 2000 characters.")
 
 
 def _pairs(fields: Optional[list[FreeFieldInput]]) -> Optional[list[tuple[str, str]]]:
     return None if fields is None else [(field.name, field.value) for field in fields]
 
 
-@strawberry.input
+@strawberry.input(description="A new client's dossier (D1).")
 class CreateDossierInput:
-    client_name: str
-    reference: Optional[str] = None
-    date_of_birth: Optional[date] = None
-    free_fields: Optional[list[FreeFieldInput]] = None
+    client_name: str = strawberry.field(description="The client's name, at most 200 characters.")
+    reference: Optional[str] = strawberry.field(default=None, description="The practice's own reference for the "
+                                                                          "client, at most 100 characters.")
+    date_of_birth: Optional[date] = strawberry.field(default=None, description="The client's date of birth: not "
+                                                                               "after today in the account's time "
+                                                                               "zone, not before 1880.")
+    free_fields: Optional[list[FreeFieldInput]] = strawberry.field(default=None, description="Named free fields of "
+                                                                                             "the profile, at most "
+                                                                                             "30, in the order to "
+                                                                                             "show them.")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to the client's profile: only the fields sent change.")
 class UpdateDossierInput:
-    """Only the fields sent change; null clears `reference` or `dateOfBirth`."""
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
+    client_name: Optional[str] = strawberry.field(default=strawberry.UNSET, description="A new name, at most 200 "
+                                                                                        "characters; it cannot be "
+                                                                                        "cleared.")
+    reference: Optional[str] = strawberry.field(default=strawberry.UNSET, description="A new reference; null clears "
+                                                                                      "it.")
+    date_of_birth: Optional[date] = strawberry.field(default=strawberry.UNSET, description="A new date of birth; "
+                                                                                           "null clears it.")
+    free_fields: Optional[list[FreeFieldInput]] = strawberry.field(
+        default=strawberry.UNSET, description="Replaces every free field; null or [] clears them.")
 
-    dossier_id: strawberry.ID
-    client_name: Optional[str] = strawberry.UNSET
-    reference: Optional[str] = strawberry.UNSET
-    date_of_birth: Optional[date] = strawberry.UNSET
-    # Sent: replaces every free field (null or [] clears them).
-    free_fields: Optional[list[FreeFieldInput]] = strawberry.UNSET
 
-
-@strawberry.input
+@strawberry.input(description="The dossier to archive.")
 class ArchiveDossierInput:
-    dossier_id: strawberry.ID
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
 
 
-@strawberry.input
+@strawberry.input(description="The dossier to bring back.")
 class UnarchiveDossierInput:
-    dossier_id: strawberry.ID
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
 
 
-@strawberry.input
+@strawberry.input(description="The dossier to erase.")
 class DeleteDossierInput:
-    dossier_id: strawberry.ID
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
 
 
-@strawberry.input
+@strawberry.input(description="A dossier and a teammate of its account to work on it.")
 class AssignTeammateInput:
-    dossier_id: strawberry.ID
-    teammate_id: strawberry.ID
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
+    teammate_id: strawberry.ID = strawberry.field(description="The teammate's global id (Teammate.id, not the "
+                                                              "user's).")
 
 
-@strawberry.input
+@strawberry.input(description="A dossier and a teammate to take off it.")
 class UnassignTeammateInput:
-    dossier_id: strawberry.ID
-    teammate_id: strawberry.ID
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
+    teammate_id: strawberry.ID = strawberry.field(description="The teammate's global id (Teammate.id, not the "
+                                                              "user's).")
 
 
-@strawberry.input
+@strawberry.input(description="A new entry in a dossier (D1).")
 class AddEntryInput:
-    dossier_id: strawberry.ID
-    kind: EntryKind
-    body: str
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
+    kind: EntryKind = strawberry.field(description="What the entry is.")
+    body: str = strawberry.field(description="Its text, at most 100000 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="A new version of an entry (D5).")
 class ReviseEntryInput:
-    entry_id: strawberry.ID
-    body: str
+    entry_id: strawberry.ID = strawberry.field(description="The entry's global id.")
+    body: str = strawberry.field(description="The text of the new version, at most 100000 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="A measurement to record in a dossier (D1).")
 class RecordMeasurementInput:
-    dossier_id: strawberry.ID
-    metric: str
-    value: Decimal
-    unit: str
-    measured_at: datetime
+    dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
+    metric: str = strawberry.field(description="What was measured, e.g. \"weight\"; at most 100 characters.")
+    value: Decimal = strawberry.field(description="The exact value, e.g. \"72.5\": at most 6 decimals, less than "
+                                                  "10^12 in size.")
+    unit: str = strawberry.field(description="Its unit, e.g. \"kg\"; at most 32 characters.")
+    measured_at: datetime = strawberry.field(description="When it was measured, with its UTC offset: not more than a "
+                                                         "day ahead, not before 1900.")
 
 
-@strawberry.type
+@strawberry.type(description="The dossier after the mutation, or why not.")
 class DossierPayload:
-    dossier: Optional[Dossier] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-    quote: QuoteField = None
+    dossier: Optional[Dossier] = strawberry.field(default=None, description="The dossier as it is now.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
+    quote: QuoteField = strawberry.field(default=None, description=QUOTE_ON_LIMIT)
 
 
-@strawberry.type
+@strawberry.type(description="Which dossier was erased, or why not.")
 class DeleteDossierPayload:
-    deleted_dossier_id: Optional[strawberry.ID] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_dossier_id: Optional[strawberry.ID] = strawberry.field(default=None, description="The erased dossier's "
+                                                                                            "global id.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
-@strawberry.type
+@strawberry.type(description="The entry with the version just written, or why not.")
 class EntryPayload:
-    entry: Optional[Entry] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-    quote: QuoteField = None
+    entry: Optional[Entry] = strawberry.field(default=None, description="The entry as it is now.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
+    quote: QuoteField = strawberry.field(default=None, description=QUOTE_ON_LIMIT)
 
 
-@strawberry.type
+@strawberry.type(description="The measurement recorded, or why not.")
 class MeasurementPayload:
-    measurement: Optional[Measurement] = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-    quote: QuoteField = None
+    measurement: Optional[Measurement] = strawberry.field(default=None, description="The measurement.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
+    quote: QuoteField = strawberry.field(default=None, description=QUOTE_ON_LIMIT)
 
 
 def _dossier_id(raw: strawberry.ID) -> int:
@@ -148,16 +171,26 @@ def _entry(written: entries.WrittenEntry) -> dict[str, Any]:
 
 @strawberry.type
 class DossierMutation:
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def create_dossier(self, info: Info, input: CreateDossierInput) -> DossierPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Create a client's dossier in the account the token acts in (D1); a member who creates one is assigned to "
+        "it (D2). A content write: the dossier is active this month (A1), within the tier's cap (A3, A5). "
+        "Teammates and the account's machine credentials (dossiers:write); else FORBIDDEN. userErrors: "
+        "INVALID_INPUT, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+    async def create_dossier(self, info: Info, input: Annotated[CreateDossierInput, strawberry.argument(
+            description="The client's profile.")]) -> DossierPayload:
         ctx = info.context
         return await mutate(info, DossierPayload, lambda: service.create_dossier(
             ctx.actor, client_name=input.client_name, reference=input.reference,
             date_of_birth=input.date_of_birth, free_fields=_pairs(input.free_fields),
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def update_dossier(self, info: Info, input: UpdateDossierInput) -> DossierPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Edit the client's profile; only the fields sent change. A content write when something changes (A1, "
+        "A3); sending the values already stored changes nothing. " + WRITERS + " userErrors: NOT_FOUND "
+        "(dossierId), INVALID_INPUT, DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), "
+        "ACCOUNT_READ_ONLY."))
+    async def update_dossier(self, info: Info, input: Annotated[UpdateDossierInput, strawberry.argument(
+            description="The dossier and the changes.")]) -> DossierPayload:
         ctx = info.context
         return await mutate(info, DossierPayload, lambda: service.update_dossier(
             ctx.actor, _dossier_id(input.dossier_id), client_name=_keep(input.client_name),
@@ -165,59 +198,90 @@ class DossierMutation:
             free_fields=service.KEEP if input.free_fields is strawberry.UNSET else _pairs(input.free_fields),
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def archive_dossier(self, info: Info, input: ArchiveDossierInput) -> DossierPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Archive a dossier: hidden from default lists and read-only; nothing is deleted (D6). Not a content write "
+        "(A1). Teammates who may write it, not share holders (else FORBIDDEN). userErrors: NOT_FOUND (dossierId), "
+        "DOSSIER_ARCHIVED (archived already), ACCOUNT_READ_ONLY."))
+    async def archive_dossier(self, info: Info, input: Annotated[ArchiveDossierInput, strawberry.argument(
+            description="The dossier.")]) -> DossierPayload:
         ctx = info.context
         return await mutate(info, DossierPayload, lambda: service.archive_dossier(
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now, catalog=ctx.catalog), _dossier)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def unarchive_dossier(self, info: Info, input: UnarchiveDossierInput) -> DossierPayload:
-        """Bring an archived dossier back (D6): owners and admins; audited."""
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Bring an archived dossier back into the lists and open it to writes again (D6). Not a content write "
+        "(A1); a dossier that is not archived is left as it is. Owners and admins of its account (else "
+        "FORBIDDEN). Audited (P1). userErrors: NOT_FOUND (dossierId), ACCOUNT_READ_ONLY."))
+    async def unarchive_dossier(self, info: Info, input: Annotated[UnarchiveDossierInput, strawberry.argument(
+            description="The dossier.")]) -> DossierPayload:
         ctx = info.context
         return await mutate(info, DossierPayload, lambda: service.unarchive_dossier(
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now, catalog=ctx.catalog), _dossier)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def delete_dossier(self, info: Info, input: DeleteDossierInput) -> DeleteDossierPayload:
-        """Erase a client's dossier (owners only; audited)."""
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Erase a dossier and all its content: the client's right to erasure (D6). Its shares end. The access log "
+        "(P2) and the month's active-client count stay: they hold no content. Also when archived, and after "
+        "cancellation. Owners of its account (else FORBIDDEN). Audited with the dossier's id only (P1). "
+        "userErrors: NOT_FOUND (dossierId)."))
+    async def delete_dossier(self, info: Info, input: Annotated[DeleteDossierInput, strawberry.argument(
+            description="The dossier.")]) -> DeleteDossierPayload:
         ctx = info.context
         return await mutate(info, DeleteDossierPayload, lambda: service.delete_dossier(
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now),
             lambda pk: {"deleted_dossier_id": strawberry.ID(to_global_id("Dossier", pk))})
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE))
-    async def assign_teammate(self, info: Info, input: AssignTeammateInput) -> DossierPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE), description=(
+        "Let a teammate of the dossier's account work on it (D2); assigning twice is harmless. Not a content "
+        "write (A1). Owners and admins (dossiers:write, teammates:manage). userErrors: NOT_FOUND (dossierId, "
+        "teammateId), DOSSIER_ARCHIVED, ACCOUNT_READ_ONLY."))
+    async def assign_teammate(self, info: Info, input: Annotated[AssignTeammateInput, strawberry.argument(
+            description="The dossier and the teammate.")]) -> DossierPayload:
         ctx = info.context
         return await mutate(info, DossierPayload, lambda: service.assign_teammate(
             ctx.actor, _dossier_id(input.dossier_id),
             from_global_id(input.teammate_id, "Teammate", field="teammateId"),
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE))
-    async def unassign_teammate(self, info: Info, input: UnassignTeammateInput) -> DossierPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE), description=(
+        "Take a teammate off a dossier: a member no longer sees it from their next request (D2, G6). Owners and "
+        "admins (dossiers:write, teammates:manage). userErrors: NOT_FOUND (dossierId, teammateId), "
+        "DOSSIER_ARCHIVED, ACCOUNT_READ_ONLY."))
+    async def unassign_teammate(self, info: Info, input: Annotated[UnassignTeammateInput, strawberry.argument(
+            description="The dossier and the teammate.")]) -> DossierPayload:
         ctx = info.context
         return await mutate(info, DossierPayload, lambda: service.unassign_teammate(
             ctx.actor, _dossier_id(input.dossier_id),
             from_global_id(input.teammate_id, "Teammate", field="teammateId"),
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def add_entry(self, info: Info, input: AddEntryInput) -> EntryPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Add a note, report, recommendation or meal plan (D1) as version 1, with its author and time (D5). A "
+        "content write (A1, A3). " + WRITERS + " userErrors: NOT_FOUND (dossierId), INVALID_INPUT, "
+        "DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+    async def add_entry(self, info: Info, input: Annotated[AddEntryInput, strawberry.argument(
+            description="The dossier, the kind and the text.")]) -> EntryPayload:
         ctx = info.context
         return await mutate(info, EntryPayload, lambda: entries.add_entry(
             ctx.actor, _dossier_id(input.dossier_id), kind=input.kind.value, body=input.body,
             now=ctx.now, catalog=ctx.catalog), _entry)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def revise_entry(self, info: Info, input: ReviseEntryInput) -> EntryPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Write a new version of an entry, with its author and time; every earlier version stays as it was (D5). "
+        "A content write (A1, A3). " + WRITERS + " userErrors: NOT_FOUND (entryId), INVALID_INPUT, "
+        "DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+    async def revise_entry(self, info: Info, input: Annotated[ReviseEntryInput, strawberry.argument(
+            description="The entry and its new text.")]) -> EntryPayload:
         ctx = info.context
         return await mutate(info, EntryPayload, lambda: entries.revise_entry(
             ctx.actor, from_global_id(input.entry_id, "Entry", field="entryId"), body=input.body,
             now=ctx.now, catalog=ctx.catalog), _entry)
 
-    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE))
-    async def record_measurement(self, info: Info, input: RecordMeasurementInput) -> MeasurementPayload:
+    @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
+        "Record a measurement (D1) with its author (D5). A content write (A1, A3). " + WRITERS + " userErrors: "
+        "NOT_FOUND (dossierId), INVALID_INPUT (metric, value, unit, measuredAt), DOSSIER_ARCHIVED, "
+        "ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+    async def record_measurement(self, info: Info, input: Annotated[RecordMeasurementInput, strawberry.argument(
+            description="The dossier and the measurement.")]) -> MeasurementPayload:
         ctx = info.context
         return await mutate(info, MeasurementPayload, lambda: measurements.record_measurement(
             ctx.actor, _dossier_id(input.dossier_id), metric=input.metric, value=input.value,

@@ -2,7 +2,7 @@
 principal may not see is null, exactly like something that does not exist (D4)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 import strawberry
 
@@ -17,7 +17,7 @@ from schema.dossiers.types import Dossier
 from schema.nodes import register_node
 from domain.core.validation import MAX_NAME
 from schema.relay import (
-    Connection, decode_cursor, encode_cursor, invalid_cursor, page_size, parse_global_id, parse_pk,
+    After, Connection, First, decode_cursor, encode_cursor, invalid_cursor, page_size, parse_global_id, parse_pk,
 )
 
 
@@ -66,15 +66,25 @@ def _after(cursor: list[str] | None) -> tuple[str, int] | None:
 
 @strawberry.type
 class DossierQuery:
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def dossiers(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
-                       include_archived: Optional[bool] = False, search: Optional[str] = None,
-                       assigned_to_me: Optional[bool] = None, active_this_month: Optional[bool] = None,
-                       archived_only: Optional[bool] = False) -> Connection[Dossier]:
-        """The dossiers the principal may see, by client name: all of the account's for
-        owners and admins, the assigned ones for members, plus those shared with them.
-        Narrowed (D7, combinable) by `search` (part of the name or reference, any case
-        and accents), `assignedToMe`, `activeThisMonth` and `archivedOnly`."""
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ), description=(
+        "The dossiers the principal may see, by client name: all of the account's for owners and admins, the "
+        "assigned ones for members, plus those shared with them (D2, D3). The filters narrow it and combine (D7). "
+        "A bad search, cursor or page size is a top-level INVALID_INPUT."))
+    async def dossiers(self, info: Info, first: First = None, after: After = None,
+                       include_archived: Annotated[Optional[bool], strawberry.argument(
+                           description="Also list archived dossiers (D6).")] = False,
+                       search: Annotated[Optional[str], strawberry.argument(
+                           description="Part of the client's name or reference, in any case, accents or not (D7): "
+                                       "at most 200 characters, with a letter or digit among them.")] = None,
+                       assigned_to_me: Annotated[Optional[bool], strawberry.argument(
+                           description="true: only the dossiers the viewer is assigned to; false: only their "
+                                       "account's dossiers they are not assigned to, and those shared with them; "
+                                       "left out: either.")] = None,
+                       active_this_month: Annotated[Optional[bool], strawberry.argument(
+                           description="true: only dossiers active this month in their account's time zone (A1); "
+                                       "false: only the others; left out: either.")] = None,
+                       archived_only: Annotated[Optional[bool], strawberry.argument(
+                           description="Only archived dossiers (D6).")] = False) -> Connection[Dossier]:
         page, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
                                                 first=page_size(first), after=_after(decode_cursor(after)),
                                                 finding=finding_of(search, assigned_to_me, active_this_month,
@@ -83,8 +93,10 @@ class DossierQuery:
         return Connection.build([Dossier.from_access(access) for access in page],
                                 [encode_cursor(a.row.id, a.row.client_name) for a in page], has_next)
 
-    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
-    async def dossier(self, info: Info, id: strawberry.ID) -> Optional[Dossier]:
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ),
+                      description="A dossier; null when it does not exist or the principal may not see it (D4).")
+    async def dossier(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The dossier's global id.")]) -> Optional[Dossier]:
         parsed = parse_global_id(id)
         if parsed is None or parsed[0] != "Dossier":
             return None

@@ -3,7 +3,7 @@ principal may not see is NOT_FOUND; a format that does not fit is INVALID_INPUT;
 account export by anyone but an owner (or by a machine credential) is FORBIDDEN."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 
@@ -30,7 +30,8 @@ class ExportAccountInput:
 @strawberry.type(description="The export asked for (PENDING at first; poll `export(id)`), or why not.")
 class ExportPayload:
     export: Optional[Export] = strawberry.field(default=None, description="The export, when accepted.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Why it was refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description="Why it was refused; empty "
+                                                                                      "on success.")
 
 
 def _export(row: Any) -> dict[str, Any]:
@@ -40,18 +41,28 @@ def _export(row: Any) -> dict[str, Any]:
 @strawberry.type
 class ExportMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_READ),
-                         description="Export one dossier whole, as JSON or PDF: anyone who may read it (D8). "
-                                     "Recorded in its access log and audited.")
-    async def export_dossier(self, info: Info, input: ExportDossierInput) -> ExportPayload:
+                         description="Export one dossier whole — profile, every version of every entry with its "
+                                     "author and time, measurements, shares, and its access log for those who may "
+                                     "read that — as JSON or PDF, built in the background (D8). Anyone who may read "
+                                     "it. Recorded in its access log (P2) and audited (P1). userErrors: NOT_FOUND "
+                                     "(dossierId), INVALID_INPUT (a format other than JSON or PDF, or 10 of the "
+                                     "caller's exports still being prepared). Asking again while the same export "
+                                     "is being prepared answers that one.")
+    async def export_dossier(self, info: Info, input: Annotated[ExportDossierInput, strawberry.argument(
+            description="The dossier and the format.")]) -> ExportPayload:
         ctx = info.context
         return await mutate(info, ExportPayload, lambda: service.request_dossier_export(
             ctx.actor, from_global_id(input.dossier_id, "Dossier", field="dossierId"), input.format.value,
             now=ctx.now, security_now=ctx.security_now), _export)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_READ),
-                         description="Export every dossier of the account and its ledger as one ZIP archive: "
-                                     "owners, also after cancellation (S9); not machine credentials.")
-    async def export_account(self, info: Info, input: ExportAccountInput) -> ExportPayload:
+                         description="Export every dossier of the account and its ledger as one ZIP archive, "
+                                     "built in the background (D8). Owners, also after cancellation (S9); not "
+                                     "machine credentials (else FORBIDDEN). Every dossier in it is recorded as read "
+                                     "(P2); audited (P1). userErrors: INVALID_INPUT (a format other than ZIP, or "
+                                     "10 of the caller's exports still being prepared).")
+    async def export_account(self, info: Info, input: Annotated[ExportAccountInput, strawberry.argument(
+            description="The format.")]) -> ExportPayload:
         ctx = info.context
         return await mutate(info, ExportPayload, lambda: service.request_account_export(
             ctx.actor, input.format.value, now=ctx.now, security_now=ctx.security_now), _export)

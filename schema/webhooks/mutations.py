@@ -2,7 +2,7 @@
 Owners, admins, and machine credentials holding `webhooks:manage`."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 
@@ -15,11 +15,18 @@ from schema.payloads import OkPayload
 from schema.relay import from_global_id
 from schema.webhooks.types import WebhookEndpoint
 
+# Who may call every mutation here (T5), as their descriptions say it.
+MANAGERS = "Owners and admins, and machine credentials holding webhooks:manage (T5). Audited (P1)."
+
 
 @strawberry.input(description="A new endpoint.")
 class CreateWebhookEndpointInput:
-    url: str = strawberry.field(description="Where to POST deliveries: https in production, and a public address.")
-    events: list[str] = strawberry.field(description="Event names to receive, or [\"*\"] for every event.")
+    url: str = strawberry.field(description="Where to POST deliveries: https in production, a public address (no "
+                                            "private, loopback or internal one), no user name, password or "
+                                            "#fragment.")
+    events: list[str] = strawberry.field(description="Event names to receive (dossier.created, entry.added, "
+                                                     "share.revoked…, see API.md), or [\"*\"] for every event, also "
+                                                     "those added later.")
 
 
 @strawberry.input(description="Changes to an endpoint; fields left out stay as they are.")
@@ -47,7 +54,8 @@ class WebhookEndpointPayload:
     endpoint: Optional[WebhookEndpoint] = strawberry.field(default=None, description="The endpoint.")
     secret: Optional[str] = strawberry.field(
         default=None, description="The signing secret (whsec_…), shown once: at creation and rotation only.")
-    user_errors: list[UserError] = strawberry.field(default_factory=list, description="What the caller can fix.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
 def _keep(value: Any) -> Any:
@@ -60,16 +68,23 @@ def _with_secret(issued: endpoints.EndpointWithSecret) -> dict:
 
 @strawberry.type
 class WebhookMutation:
-    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
-                         description="Subscribe a URL to the account's events; the payload shows its secret once.")
-    async def create_webhook_endpoint(self, info: Info, input: CreateWebhookEndpointInput) -> WebhookEndpointPayload:
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Subscribe a URL to the account's events (T5); the payload shows its signing secret once. Deliveries are "
+        "signed per Standard Webhooks, carry ids but never dossier content, and are retried for at least a day. "
+        "At most 20 endpoints an account. " + MANAGERS + " userErrors: INVALID_INPUT (url, events)."))
+    async def create_webhook_endpoint(self, info: Info, input: Annotated[
+            CreateWebhookEndpointInput, strawberry.argument(description="The URL and the events.")]
+            ) -> WebhookEndpointPayload:
         ctx = info.context
         return await mutate(info, WebhookEndpointPayload, lambda: endpoints.create_endpoint(
             ctx.actor, input.url, input.events, settings=ctx.settings, now=ctx.now), _with_secret)
 
-    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
-                         description="Change an endpoint's URL or events, or switch it off and on.")
-    async def update_webhook_endpoint(self, info: Info, input: UpdateWebhookEndpointInput) -> WebhookEndpointPayload:
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Change an endpoint's URL or events, or switch it off and on; a new URL or switching on starts its "
+        "failure count afresh. " + MANAGERS + " userErrors: NOT_FOUND (endpointId), INVALID_INPUT (url, events)."))
+    async def update_webhook_endpoint(self, info: Info, input: Annotated[
+            UpdateWebhookEndpointInput, strawberry.argument(description="The endpoint and its changes.")]
+            ) -> WebhookEndpointPayload:
         ctx = info.context
 
         async def call():
@@ -80,10 +95,11 @@ class WebhookMutation:
 
         return await mutate(info, WebhookEndpointPayload, call, lambda row: {"endpoint": WebhookEndpoint.from_model(row)})
 
-    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
-                         description="A new signing secret, shown once; the old one keeps signing beside it for "
-                                     "24 hours.")
-    async def rotate_webhook_secret(self, info: Info, input: WebhookEndpointIdInput) -> WebhookEndpointPayload:
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "A new signing secret, shown once; the old one keeps signing beside it for 24 hours. " + MANAGERS +
+        " userErrors: NOT_FOUND (endpointId)."))
+    async def rotate_webhook_secret(self, info: Info, input: Annotated[
+            WebhookEndpointIdInput, strawberry.argument(description="The endpoint.")]) -> WebhookEndpointPayload:
         ctx = info.context
 
         async def call():
@@ -93,9 +109,11 @@ class WebhookMutation:
 
         return await mutate(info, WebhookEndpointPayload, call, _with_secret)
 
-    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
-                         description="Delete an endpoint and its deliveries.")
-    async def delete_webhook_endpoint(self, info: Info, input: WebhookEndpointIdInput) -> OkPayload:
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Delete an endpoint and its deliveries; the audit log keeps that it existed. " + MANAGERS +
+        " userErrors: NOT_FOUND (endpointId)."))
+    async def delete_webhook_endpoint(self, info: Info, input: Annotated[
+            WebhookEndpointIdInput, strawberry.argument(description="The endpoint.")]) -> OkPayload:
         ctx = info.context
 
         async def call():
@@ -104,9 +122,12 @@ class WebhookMutation:
 
         return await mutate(info, OkPayload, call, lambda _: {"ok": True})
 
-    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE),
-                         description="Send a delivery that succeeded or failed again, with the same webhook-id.")
-    async def replay_webhook_delivery(self, info: Info, input: ReplayWebhookDeliveryInput) -> OkPayload:
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Send a delivery that succeeded or failed again (T5): a new delivery with the same webhook-id and body, "
+        "signed afresh. " + MANAGERS + " userErrors: NOT_FOUND (deliveryId), INVALID_INPUT (the endpoint is "
+        "disabled, or the delivery is still under way)."))
+    async def replay_webhook_delivery(self, info: Info, input: Annotated[
+            ReplayWebhookDeliveryInput, strawberry.argument(description="The delivery.")]) -> OkPayload:
         ctx = info.context
 
         async def call():
