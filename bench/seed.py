@@ -99,7 +99,8 @@ async def _sign_up_accounts(database_url: str, emails: list[str]) -> list[dict]:
         for index, email in enumerate(emails):
             request = accounts.SignUpRequest(email=email, name=f"Owner {index}", account_name=f"Practice {index}",
                                              seats=20, tier="UNLIMITED")
-            user = await accounts.sign_up(accounts.check_sign_up(request, catalog), password_hash, catalog, now=now)
+            user = await accounts.sign_up(accounts.check_sign_up(request, catalog), password_hash, catalog, now=now,
+                                          settings=settings, security_now=now)
             membership = await Membership.get(user_id=user.id)
             owners.append({"email": email, "user_id": user.id, "account_id": membership.account_id,
                            "membership_id": membership.id})
