@@ -1,0 +1,90 @@
+"""The per-request batch loader keeps strawberry's DataLoader contract (issue 16): keys
+asked for in one turn go to the batch function together, each key once per request, and
+a failure reaches every caller waiting for it and no one else."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from strawberry.exceptions import WrongNumberOfResultsReturned
+
+from schema.loaders import BatchLoader, Loaders
+
+
+class Recorder:
+    def __init__(self, answer=lambda key: key * 10):
+        self.batches: list[list] = []
+        self.answer = answer
+
+    async def __call__(self, keys):
+        self.batches.append(list(keys))
+        await asyncio.sleep(0)
+        return [self.answer(key) for key in keys]
+
+
+async def test_keys_asked_for_in_one_turn_are_loaded_in_one_batch():
+    load = Recorder()
+    loader = BatchLoader(load)
+    single, many = await asyncio.gather(loader.load(1), loader.load_many([2, 3, 1]))
+    assert (single, many) == (10, [20, 30, 10])
+    assert load.batches == [[1, 2, 3]]
+
+
+async def test_a_key_is_loaded_once_per_request_and_later_turns_start_a_new_batch():
+    load = Recorder()
+    loader = BatchLoader(load)
+    assert await loader.load_many([1, 2]) == [10, 20]
+    assert await loader.load_many([2, 3]) == [20, 30]
+    assert await loader.load(1) == 10
+    assert load.batches == [[1, 2], [3]]
+
+
+async def test_a_caller_waits_for_every_batch_holding_its_keys():
+    load = Recorder()
+    loader = BatchLoader(load)
+    first = asyncio.ensure_future(loader.load_many([1]))
+    await asyncio.sleep(0)  # the first batch is dispatched, not finished
+    assert await loader.load_many([1, 2]) == [10, 20]
+    assert await first == [10]
+    assert load.batches == [[1], [2]]
+
+
+async def test_a_failed_batch_fails_each_of_its_callers_and_stays_failed():
+    async def broken(keys):
+        raise RuntimeError("database gone")
+
+    loader = BatchLoader(broken)
+    results = await asyncio.gather(loader.load(1), loader.load_many([1, 2]), return_exceptions=True)
+    assert [type(result) for result in results] == [RuntimeError, RuntimeError]
+    with pytest.raises(RuntimeError):
+        await loader.load(2)
+
+
+async def test_an_exception_given_for_one_key_fails_only_that_key():
+    loader = BatchLoader(Recorder(lambda key: ValueError(key) if key == 2 else key))
+    one, two = await asyncio.gather(loader.load(1), loader.load(2), return_exceptions=True)
+    assert one == 1 and isinstance(two, ValueError)
+
+
+async def test_a_batch_function_giving_the_wrong_number_of_results_is_an_error():
+    async def short(keys):
+        return keys[:-1]
+
+    with pytest.raises(WrongNumberOfResultsReturned):
+        await BatchLoader(short).load_many([1, 2])
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_others():
+    load = Recorder()
+    loader = BatchLoader(load)
+    cancelled = asyncio.ensure_future(loader.load(1))
+    kept = asyncio.ensure_future(loader.load(1))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    assert await kept == 10
+    assert cancelled.cancelled()
+
+
+async def test_loaders_give_one_loader_per_batch_function():
+    loaders, load = Loaders(), Recorder()
+    assert loaders(load) is loaders(load)
