@@ -179,3 +179,27 @@ def test_kid_rotation_keeps_old_tokens_valid_until_the_old_secret_is_dropped():
                        headers={"kid": "2025"})
     with pytest.raises(TokenInvalid):
         rotated.decode(mixed, ACCESS, NOW)
+
+
+def test_a_token_verified_once_is_still_refused_once_it_has_expired():
+    """Verification is remembered per token (issue 16); expiry is not: it is checked on
+    every use against the security clock."""
+    tokens = service()
+    token = access_token(tokens, ttl=3600)
+    assert tokens.decode(token, ACCESS, NOW)["sub"] == "42"
+    with pytest.raises(TokenInvalid):
+        tokens.decode(token, ACCESS, NOW + timedelta(seconds=3700))
+
+
+def test_a_remembered_token_does_not_pass_as_another_type_and_a_changed_one_is_checked_afresh():
+    tokens = service()
+    token = access_token(tokens)
+    tokens.decode(token, ACCESS, NOW)
+    with pytest.raises(TokenInvalid):
+        tokens.decode(token, "refresh", NOW)
+    head, body, signature = token.split(".")
+    with pytest.raises(TokenInvalid):
+        tokens.decode(f"{head}.{body}.{signature[:-2]}AA", ACCESS, NOW)
+    claims = tokens.decode(token, ACCESS, NOW)
+    claims["sub"] = "changed by a caller"
+    assert tokens.decode(token, ACCESS, NOW)["sub"] == "42"
