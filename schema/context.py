@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from strawberry.types import Info as _Info
 
+from auth.audiences import Audience, may_see
 from auth.principal import Principal
 from auth.tokens import TokenService
 from domain.core.actor import Actor
@@ -41,6 +43,13 @@ class Context:
         if self.principal is None:
             raise Unauthenticated()
         return self.principal.actor
+
+    @cached_property
+    def sees_content(self) -> bool:
+        """Whether this request's principal may see dossier content at all (T4, P3): asked
+        once per request instead of once per entry. Only ever a shortcut to yes (a
+        principal is set once, never taken away); a no is asked again in full."""
+        return may_see(self.principal, Audience.CONTENT, None)
 
     def loader(self, batch):  # noqa: ANN001 - a batch function
         return self.loaders(batch)

@@ -496,8 +496,11 @@ def _generate(plan: ObjectPlan) -> Any:
     rules = plan.rules
     if rules is not None and rules.audience is not None:
         names["AUDIENCE"] = rules.audience
-        body.append("    if not may_see(getattr(context, 'principal', None), AUDIENCE, getattr(o, 'account_id', None), "
-                    "own=getattr(o, 'viewer_own', False)): raise Fallback")
+        check = ("    if not may_see(getattr(context, 'principal', None), AUDIENCE, getattr(o, 'account_id', None), "
+                 "own=getattr(o, 'viewer_own', False)): raise Fallback")
+        if rules.audience is Audience.CONTENT:  # the same answer for every object of a request
+            check = check.replace("if not may_see", "if not context.sees_content and not may_see", 1)
+        body.append(check)
     if rules is not None and rules.reads is not None and plan.reads_content:
         body.append(f"    context.note_read(o.{rules.reads[0]}, o.{rules.reads[1]})")
     items = []
@@ -551,6 +554,9 @@ def _expression(shape: Any, value: str, number: int, names: dict[str, Any]) -> s
         fast = {"String": "str", "ID": "str", "Boolean": "bool"}.get(getattr(inner[1], "name", ""))
         if fast:
             return f"(v if (v := {value}).__class__ is {fast} else (S{number}(v) if v is not None else {missing}))"
+        if getattr(inner[1], "name", "") == "Int":
+            return (f"(v if (v := {value}).__class__ is int and {_INT_MIN} <= v <= {_INT_MAX} "
+                    f"else (S{number}(v) if v is not None else {missing}))")
         return f"(S{number}(v) if (v := {value}) is not None else {missing})"
     if inner[0] is _OBJECT and inner[1].run is not None:
         names[f"O{number}"] = inner[1].run.one
