@@ -105,6 +105,16 @@ async def test_a_dossier_page_needs_few_statements_in_absolute_terms(api, n):
     assert len(statements) <= 20, "\n".join(shapes(statements))
 
 
+async def test_the_benchmark_s_dossier_page_sends_six_statements_like_the_plain_endpoint(api):
+    """Issue 16: the page of `make bench` (bench/queries.py) needs what bench/plain_app.py
+    sends by hand: the principal, the page, entries, shares, assignees and the P2 insert."""
+    from bench.queries import GRAPHQL_PAGE
+
+    practice = await seed_practice(api, 20)
+    statements = await statements_of(api, GRAPHQL_PAGE, token=practice.token, now=AT)
+    assert len(statements) <= 6, "\n".join(shapes(statements))
+
+
 USAGE_HISTORY = """query($last: Int!) { account { usageHistory(last: $last) { month count limit
   activeDossiers { id clientName } } } }"""
 
