@@ -26,6 +26,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,11 +37,12 @@ from strawberry.extensions.field_extension import FieldExtension
 from domain.core.db import dialect, execute, transaction
 from domain.core.validation import InvalidInput, normalize_email
 
-_UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "count") VALUES ($1, $2, 1) '
+_UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "window_end", "count") VALUES ($1, $2, $3, 1) '
            'ON CONFLICT ("key", "window_start") DO UPDATE SET "count" = "rate_limit"."count" + 1 '
            'RETURNING "count"')
 _GIVE_BACK = 'UPDATE "rate_limit" SET "count" = "count" - 1 WHERE "key" = $1 AND "window_start" = $2 AND "count" > 0'
-_PRUNE = 'DELETE FROM "rate_limit" WHERE "window_start" < $1'
+# Each row by its own window's end: counters of different lengths share the table.
+_PRUNE = 'DELETE FROM "rate_limit" WHERE "window_end" < $1'
 _PRUNE_CHANCE = 0.02
 # A mutation whose payload carries one of these failed: its attempt keeps counting.
 FAILURE_CODES = frozenset({"INVALID_CREDENTIALS", "TOKEN_INVALID", "TWO_FACTOR_INVALID", "INVITATION_INVALID"})
@@ -81,10 +83,10 @@ def bucket_key(operation: str, kind: str, value: str) -> str:
 async def _take_in_database(key: str, window: Window) -> int:
     async with transaction() as conn:
         # Not db.execute: tortoise's asyncpg client drops the rows of INSERT … RETURNING.
-        upsert = _UPSERT if dialect(conn) == "postgres" else _UPSERT.replace("$1", "?").replace("$2", "?")
-        rows = await conn.execute_query_dict(upsert, [key, window.start])
+        upsert = _UPSERT if dialect(conn) == "postgres" else re.sub(r"\$\d", "?", _UPSERT)
+        rows = await conn.execute_query_dict(upsert, [key, window.start, window.start + window.seconds])
         if random.random() < _PRUNE_CHANCE:
-            await execute(conn, _PRUNE, [window.start - window.seconds])
+            await execute(conn, _PRUNE, [window.start])  # windows that ended before this one began
     return int(rows[0]["count"])
 
 

@@ -263,3 +263,25 @@ async def test_concurrent_attempts_are_each_counted_once(db, settings):
     now = datetime.now(timezone.utc)
     results = await asyncio.gather(*[count_attempt(settings, "logIn:email:race", now) for _ in range(30)])
     assert sorted(count for count, _ in results) == list(range(1, 31))
+
+
+async def test_counting_a_short_window_never_prunes_a_longer_window_still_running(db, settings, monkeypatch):
+    """I5, I7: the two-factor (15 minutes) and mail (an hour) counters share the table with
+    the one-minute sign-in counters; pruning old rows must keep every window that has not
+    ended (an outside probe wiped the two-factor count with ~150 unrelated requests)."""
+    from auth import rate_limit
+
+    monkeypatch.setattr(rate_limit, "_PRUNE_CHANCE", 1.0)  # prune on every count
+    plain = replace(settings, redis_url="")
+    start = datetime(2026, 5, 10, 9, 0, tzinfo=timezone.utc)
+    hour = Window.at(start, 3600)
+    for _ in range(3):
+        await rate_limit.take(plain, "mail:address:x", hour)
+    for minute in range(1, 20):  # later minutes of the same hour, each counted and pruned
+        moment = start.replace(minute=minute)
+        await rate_limit.take(plain, f"logIn:client:{minute}", Window.at(moment, 60))
+    assert await rate_limit.take(plain, "mail:address:x", hour) == 4
+    from tortoise import connections
+
+    _, rows = await connections.get("default").execute_query('SELECT COUNT(*) AS n FROM "rate_limit"')
+    assert rows[0]["n"] <= 3  # the ended one-minute windows are gone: the mail row and the last minutes
