@@ -21,7 +21,7 @@ MAX_UNIT = 32
 MAX_DECIMALS = 6
 # Matches the column (18 digits, 6 of them decimals): nothing a scale or lab reports
 # comes near it, so a bigger number is a typo or an attack.
-VALUE_BOUND = Decimal(10) ** 12
+VALUE_DIGITS = 12  # below 10^12
 # Devices in other time zones and slightly fast clocks: up to a day ahead is accepted.
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST_MEASUREMENT = datetime(1900, 1, 1, tzinfo=timezone.utc)
@@ -37,11 +37,16 @@ def check_value(raw: Decimal | str | int) -> Decimal:
         raise InvalidInput("The value must be a decimal number such as \"72.5\".", field=("value",)) from None
     if not value.is_finite():
         raise InvalidInput("The value must be a finite number.", field=("value",))
-    if abs(value) >= VALUE_BOUND:
-        raise InvalidInput("The value is too large.", field=("value",))
+    # Sized by its digits, without arithmetic: abs() of "1e999999999" overflows the decimal
+    # context, and normalising "1E-999999999" rounds it to a silent 0.
+    _, digits, exponent = value.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if significant:
+        if exponent + len(digits) - 1 >= VALUE_DIGITS:
+            raise InvalidInput("The value is too large.", field=("value",))
+        if exponent + len(digits) - len(significant) < -MAX_DECIMALS:
+            raise InvalidInput(f"Use at most {MAX_DECIMALS} decimals.", field=("value",))
     value = value.normalize()
-    if value.as_tuple().exponent < -MAX_DECIMALS:
-        raise InvalidInput(f"Use at most {MAX_DECIMALS} decimals.", field=("value",))
     # normalize() writes 100 as 1E+2; bring it back to plain digits (and -0 to 0).
     return Decimal(format(value, "f")) + 0
 

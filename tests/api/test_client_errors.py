@@ -197,3 +197,18 @@ async def test_an_unexpected_error_outside_graphql_is_a_500_graphql_error_logged
     assert response.headers["x-request-id"] == request_id
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
     assert record.fields["request_id"] == request_id
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "-1e999999999", "1E-999999999"])
+async def test_a_decimal_beyond_the_decimal_context_is_invalid_input_not_a_fault(api, caplog, value):
+    """An outside probe got INTERNAL_SERVER_ERROR (decimal.Overflow) for 1e999999999, and a
+    silent 0 stored for 1E-999999999 (D1: exact values, at most 6 decimals)."""
+    from tests.support.dossiers import create_ok, practice, record
+
+    owner = await practice(api, now="2026-04-10T09:00:00+02:00")
+    dossier = await create_ok(api, owner.token, now="2026-04-10T09:00:00+02:00")
+    with caplog.at_level(logging.INFO):
+        payload = await record(api, owner.token, dossier, value=value)
+    assert payload["measurement"] is None
+    assert [error["code"] for error in payload["userErrors"]] == ["INVALID_INPUT"]
+    assert server_faults(caplog) == []
