@@ -34,6 +34,7 @@ _BLOCKED = tuple(ipaddress.ip_network(net) for net in (
     "100.64.0.0/10",       # carrier-grade NAT (Alibaba Cloud metadata: 100.100.100.200)
     "64:ff9b:1::/48",      # local-use NAT64
     "fd00:ec2::/32",       # AWS metadata over IPv6
+    "::/96",               # IPv4-compatible IPv6 (deprecated; ::127.0.0.1 is loopback on some stacks)
 ))
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 

@@ -29,6 +29,7 @@ def test_public_addresses_are_allowed_everywhere(address):
     "100.100.100.200", "192.0.0.192", "168.63.129.16", "fd00:ec2::254",    # clouds' metadata
     "0.0.0.0", "::", "224.0.0.1", "ff02::1", "255.255.255.255", "240.0.0.1", "198.18.0.1",
     "2002:7f00:1::", "2002:a00:1::", "64:ff9b::7f00:1", "64:ff9b::a00:1",  # 6to4, NAT64 wrapping
+    "::127.0.0.1", "::7f00:1", "::10.0.0.1",                               # IPv4-compatible IPv6
 ])
 def test_non_public_addresses_are_refused_in_production(address):
     assert not targets.address_allowed(ipaddress.ip_address(address), production=True)
