@@ -54,8 +54,9 @@ async def _machine_principal(claims: dict, user_id: int) -> Principal:
     user = await User.get_or_none(id=user_id)
     if credential is None or user is None or user.token_version != version:
         raise Unauthenticated("machine credential revoked")
-    actor = Actor(user_id, user.email, ActorKind.PAID, account_id, Role.ADMIN, machine=True)
     allowed = parse_scopes(claims.get("scope", "")) & parse_scopes(credential.scopes) & MACHINE_SCOPES
+    actor = Actor(user_id, user.email, ActorKind.PAID, account_id, Role.ADMIN, machine=True,
+                  handles_shares=Scope.SHARES_MANAGE in allowed)
     return Principal(actor, allowed, claims["jti"])
 
 

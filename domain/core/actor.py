@@ -29,6 +29,9 @@ class Actor:
     membership_id: int | None = None
     # A partner system's credential (T4), acting like an admin for dossiers only.
     machine: bool = False
+    # Whether it may give, revoke and list shares: a partner credential only with the
+    # scope `shares:manage` (shares name people outside the practice).
+    handles_shares: bool = True
 
     @property
     def is_guest(self) -> bool:

@@ -60,6 +60,8 @@ class DossierAccess:
     assigned: bool
     # Owners and admins of the dossier's account acting in it.
     manages_account: bool
+    # The actor handles shares at all (`Actor.handles_shares`).
+    handles_shares: bool = True
 
     @cached_property
     def dossier(self) -> Dossier:
@@ -73,8 +75,9 @@ class DossierAccess:
     @property
     def manages_shares(self) -> bool:
         """Who gives, revokes and lists a dossier's shares: its account's owners and admins
-        and the members assigned to it; never a share holder from outside (D2, D3)."""
-        return self.own_account and (self.manages_account or self.assigned)
+        and the members assigned to it; never a share holder from outside (D2, D3), nor a
+        partner credential without `shares:manage` (T4)."""
+        return self.own_account and self.handles_shares and (self.manages_account or self.assigned)
 
     @property
     def sees_team(self) -> bool:
@@ -110,7 +113,7 @@ def access_from_row(actor: Actor, row: Row) -> DossierAccess | None:
     if level is None:
         return None
     own = _own(actor, row.account_id)
-    return DossierAccess(row, level, own, assigned, own and actor.manages_account)
+    return DossierAccess(row, level, own, assigned, own and actor.manages_account, actor.handles_shares)
 
 
 def _access_columns(first_param: int) -> tuple[str, int]:

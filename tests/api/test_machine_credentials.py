@@ -134,3 +134,23 @@ async def test_t4_token_exchanges_are_audited_like_sign_ins(api):
     await _token(api, credential["clientId"], "wrong secret")
     actions = await AuditEvent.filter(subject=f"machine:{credential['clientId']}").values_list("action", flat=True)
     assert {"machine_credential.sign_in", "machine_credential.sign_in_failed"} <= set(actions)
+
+
+SHARE = """mutation($id: ID!) { shareDossier(input: {dossierId: $id, email: "outsider@example.org", access: VIEWER}) {
+  share { id } userErrors { code } } }"""
+SHARES_OF = "query($id: ID!) { dossier(id: $id) { shares { email } } }"
+
+
+async def test_t4_shares_name_outsiders_only_to_a_partner_that_manages_shares(api):
+    """A partner with dossiers:read alone reads the dossier but not whom it is shared
+    with (the field is for those who manage shares); with shares:manage it lists them."""
+    owner = (await sign_up(api))["accessToken"]
+    dossier = (await api.data(CREATE_DOSSIER, token=owner))["createDossier"]["dossier"]["id"]
+    assert (await api.data(SHARE, {"id": dossier}, token=owner))["shareDossier"]["userErrors"] == []
+    for scopes, expected in ((("dossiers:read",), []),
+                             (("dossiers:read", "shares:manage"), [{"email": "outsider@example.org"}])):
+        credential, secret = await _credential(api, owner, scopes)
+        token = (await _token(api, credential["clientId"], secret))["accessToken"]
+        assert (await api.data(SHARES_OF, {"id": dossier}, token=token))["dossier"]["shares"] == expected, scopes
+        listed = await api.data("{ dossiers(first: 5) { edges { node { shares { email } } } } }", token=token)
+        assert [edge["node"]["shares"] for edge in listed["dossiers"]["edges"]] == [expected], scopes
