@@ -116,13 +116,24 @@ def access_from_row(actor: Actor, row: Row) -> DossierAccess | None:
     return DossierAccess(row, level, own, assigned, own and actor.manages_account, actor.handles_shares)
 
 
+def _two_factor_holds(user: str) -> str:
+    """SQL: a share of dossier `d` is not usable by `user` while `d`'s account requires
+    two-factor sign-in, `user` is one of its teammates and has not enrolled (I5: such a
+    teammate can do nothing in that account but enrol, also not through a share given
+    before). Evaluated only for rows that found a share."""
+    return (f"NOT EXISTS (SELECT 1 FROM membership tm JOIN account ta ON ta.id = tm.account_id "
+            f"JOIN \"user\" tu ON tu.id = tm.user_id WHERE tm.account_id = d.account_id AND tm.user_id = {user} "
+            f"AND ta.require_two_factor AND tu.totp_enabled_at IS NULL)")
+
+
 def _access_columns(first_param: int) -> tuple[str, int]:
     """SQL for the actor's assignment and share of each dossier `d`; uses two parameters
     (membership id, user id) numbered from `first_param`."""
     m, u = first_param, first_param + 1
     sql = (f"EXISTS (SELECT 1 FROM dossier_assignment a WHERE a.dossier_id = d.id AND a.membership_id = ${m}) "
            f"AS assigned, (SELECT s.access FROM share s WHERE s.dossier_id = d.id AND s.user_id = ${u} "
-           f"AND s.status = '{ACTIVE}' AND s.revoked_at IS NULL ORDER BY s.id LIMIT 1) AS shared")
+           f"AND s.status = '{ACTIVE}' AND s.revoked_at IS NULL AND {_two_factor_holds(f'${u}')} "
+           f"ORDER BY s.id LIMIT 1) AS shared")
     return sql, u + 1
 
 
@@ -345,6 +356,7 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
         # Shared dossiers are never assigned to the actor: `assignedToMe: true` drops them.
         halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
                       f"JOIN share s2 ON s2.dossier_id = d.id WHERE s2.user_id = $2 AND s2.status = '{ACTIVE}' "
+                      f"AND {_two_factor_holds('$2')} "
                       f"AND s2.revoked_at IS NULL{not_own}{extra} ORDER BY d.client_name, d.id LIMIT {limit}) "
                       f"shared_half")
     sql = f"SELECT * FROM ({' UNION ALL '.join(halves)}) page ORDER BY client_name, id LIMIT {limit}"

@@ -221,3 +221,43 @@ def test_every_mutation_carries_the_two_factor_gate():
     ungated = [f.python_name for f in Mutation.__strawberry_definition__.fields
                if not any(isinstance(e, TwoFactorGate) for e in f.extensions)]
     assert ungated == []
+
+
+SHARE_TO = """mutation($d: ID!, $e: String!) { shareDossier(input: {dossierId: $d, email: $e, access: CONTRIBUTOR}) {
+  share { status } userErrors { code } } }"""
+READ = "query($id: ID!) { dossier(id: $id) { clientName } }"
+ADD = """mutation($id: ID!) { addEntry(input: {dossierId: $id, kind: NOTE, body: "via the share"}) {
+  entry { id } userErrors { code } } }"""
+
+
+async def test_a_teammate_without_two_factor_cannot_work_in_the_account_through_an_older_share(api):
+    """I5: "a teammate without it can do nothing in that account but enrol" — also not
+    through a share given to their address before they joined, while acting elsewhere."""
+    from datetime import datetime, timezone
+
+    from domain.accounts.models import Membership
+    from tests.support.dossiers import create_ok, pk
+
+    owner = (await sign_up(api, "strict-owner@example.org", seats=2))["accessToken"]
+    joined = await sign_up(api, "two-hats@example.org")
+    outsider = joined["accessToken"]  # acting in their own practice
+    dossier = await create_ok(api, owner, "Strict client")
+    shared = (await api.data(SHARE_TO, {"d": dossier, "e": "two-hats@example.org"}, token=owner))["shareDossier"]
+    assert shared["share"]["status"] == "ACTIVE"
+    assert (await api.data(READ, {"id": dossier}, token=outsider))["dossier"] == {"clientName": "Strict client"}
+
+    user = await User.get(email="two-hats@example.org")
+    owner_account = await Membership.get(user__email="strict-owner@example.org")
+    await Membership.create(user_id=user.id, account_id=owner_account.account_id, role="MEMBER",
+                            created_at=datetime.now(timezone.utc))
+    await enrol_two_factor(api, owner)
+    required = (await api.data(UPDATE_ACCOUNT, {"input": {"requireTwoFactor": True}}, token=owner))["updateAccount"]
+    assert required["account"]["requireTwoFactor"] is True
+
+    assert (await api.data(READ, {"id": dossier}, token=outsider))["dossier"] is None
+    assert pk(dossier) not in [pk(e["node"]["id"]) for e in (await api.data(DOSSIERS, token=outsider))["dossiers"]["edges"]]
+    assert codes((await api.data(ADD, {"id": dossier}, token=outsider))["addEntry"]) == ["NOT_FOUND"]
+
+    await enrol_two_factor(api, outsider)  # enrolled: the share works again, on the next request
+    assert (await api.data(READ, {"id": dossier}, token=outsider))["dossier"] == {"clientName": "Strict client"}
+    assert (await api.data(ADD, {"id": dossier}, token=outsider))["addEntry"]["userErrors"] == []
