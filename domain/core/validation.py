@@ -7,6 +7,8 @@ from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fontTools.unicodedata import script_extension
+
 from domain.core.errors import InvalidInput
 
 MAX_EMAIL = 254
@@ -25,8 +27,10 @@ _BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x206
 # Letters that render as nothing (Hangul fillers, braille blank…): a name of only these
 # is invisible although its characters are "letters" or "symbols".
 _BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180e")
-# Scripts that are "common" to all: digits, punctuation, symbols carry no script.
-_SCRIPTS_OF_INTEREST = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
+# UTS #39 §5.1: Han is written together with kana (Japanese), Hangul (Korean) and
+# Bopomofo (Chinese), so those count as one script with it.
+_AUGMENTED = {"Hani": ("Hanb", "Jpan", "Kore"), "Hira": ("Jpan",), "Kana": ("Jpan",),
+              "Hang": ("Kore",), "Bopo": ("Hanb",)}
 
 
 def _unreadable(text: str) -> str | None:
@@ -43,20 +47,30 @@ def _unreadable(text: str) -> str | None:
     return None
 
 
-def _script(ch: str) -> str | None:
-    if not ch.isalpha():
+def _scripts(ch: str) -> frozenset[str] | None:
+    """The scripts a character may be written in (Unicode Script_Extensions, augmented as
+    UTS #39 says), or None for one that belongs to every script: digits, punctuation,
+    spaces, combining marks used by all (Common, Inherited)."""
+    extension = script_extension(ch)
+    if extension & {"Zyyy", "Zinh"}:
         return None
-    name = unicodedata.name(ch, "")
-    for script in _SCRIPTS_OF_INTEREST:
-        if name.startswith(script):
-            return script
-    return name.split(" ", 1)[0] or None
+    return frozenset(extension.union(*(_AUGMENTED.get(script, ()) for script in extension)))
 
 
 def mixes_scripts(text: str) -> bool:
-    """True when letters of more than one script are mixed (Latin with Cyrillic or Greek
-    look-alikes: "pаypal" with a Cyrillic а)."""
-    return len({s for s in map(_script, text) if s is not None}) > 1
+    """True when the text's letters cannot all be read as one script (UTS #39 §5.1: the
+    resolved script set is empty): Latin with Cyrillic or Greek look-alikes ("pаypal"
+    with a Cyrillic а). Accents, digits and punctuation belong to every script; kanji
+    with kana is Japanese, one script."""
+    resolved: frozenset[str] | None = None
+    for ch in text:
+        scripts = _scripts(ch)
+        if scripts is None:
+            continue
+        resolved = scripts if resolved is None else resolved & scripts
+        if not resolved:
+            return True
+    return False
 
 
 def _domain_labels(domain: str) -> list[str] | None:
@@ -106,8 +120,8 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
 
 
 def clean_name(raw: str | None, *, field: str = "name", max_length: int = MAX_NAME) -> str:
-    """A person's or an account's name (I6): NFC, trimmed, one line, readable, and not
-    made of invisible characters only."""
+    """A person's, an account's or a client's name (I6): NFC, trimmed, one line,
+    readable, not made of invisible characters only, and no word mixing scripts."""
     text = unicodedata.normalize("NFC", raw or "").strip()
     if not text:
         raise InvalidInput(f"{field} must not be empty.", field=(field,))
@@ -120,6 +134,10 @@ def clean_name(raw: str | None, *, field: str = "name", max_length: int = MAX_NA
         raise InvalidInput(f"{field} holds {reason}.", field=(field,))
     if not any(_visible(ch) for ch in text):
         raise InvalidInput(f"{field} has nothing a person can see.", field=(field,))
+    # Word by word, as an address is label by label: "Ελένη Smith" is two readable words.
+    if any(mixes_scripts(word) for word in text.split()):
+        raise InvalidInput(f"{field} mixes alphabets within a word (for example Latin with Cyrillic or "
+                           "Greek look-alikes); write each word in one.", field=(field,))
     return text
 
 

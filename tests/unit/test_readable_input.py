@@ -1,8 +1,10 @@
 """Readable addresses and names (SPEC I6) and canonical time zones."""
+import unicodedata
+
 import pytest
 
 from domain.core.errors import InvalidInput
-from domain.core.validation import check_time_zone, clean_name, is_reserved_domain, normalize_email
+from domain.core.validation import check_time_zone, clean_name, is_reserved_domain, mixes_scripts, normalize_email
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -54,9 +56,34 @@ def test_reserved_domain_check_sees_through_compatibility_forms():
     assert not is_reserved_domain("machines.casebook.example")
 
 
-@pytest.mark.parametrize("raw", ["Olga Owner", "  Ünal Çelik ", "李小龙", "O'Brien-Smith", "Practice #2"])
+@pytest.mark.parametrize("raw", [
+    "Olga Owner", "  Ünal Çelik ", "李小龙", "O'Brien-Smith", "Practice #2",
+    "Zoë", "Brontë", "Müller", "Ærø", "Zoe\u0308",         # accents, also as a combining mark
+    "Ελένη", "Иван", "Ελένη Smith", "Иван Petrov",         # one script per word
+    "佐々木 はなこ", "山田たろう", "김민수",                      # kanji with kana is Japanese, one script
+    "O\u02bcBrien", "Anna (2)",                             # modifier apostrophe, digits: every script's
+])
 def test_readable_names_pass(raw):
-    assert clean_name(raw) == raw.strip()
+    assert clean_name(raw) == unicodedata.normalize("NFC", raw.strip())
+
+
+@pytest.mark.parametrize("raw", [
+    "\u0408an Jansen",     # Cyrillic Ј with Latin in one word
+    "\u03a1raxis",         # Greek Ρ with Latin
+    "Jan J\u0430nsen",     # Cyrillic а in the second word
+    "\u0555lga",           # Armenian Օ with Latin
+    "Ива\u043dn",          # Cyrillic with a Latin n
+])
+def test_names_mixing_scripts_within_a_word_are_refused(raw):
+    with pytest.raises(InvalidInput, match="mixes alphabets") as refused:
+        clean_name(raw, field="accountName")
+    assert refused.value.field == ("accountName",)
+
+
+def test_mixes_scripts_is_one_rule_for_addresses_and_names():
+    assert mixes_scripts("p\u0430ypal") and mixes_scripts("\u03a1raxis")
+    assert not mixes_scripts("Zo\u00eb") and not mixes_scripts("\u0418\u0432\u0430\u043d-2")
+    assert not mixes_scripts("\u4f50\u3005\u6728\u306f\u306a\u3053")
 
 
 @pytest.mark.parametrize("raw", [
