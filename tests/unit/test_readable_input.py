@@ -45,15 +45,41 @@ def test_unreadable_and_look_alike_addresses_are_refused(raw):
     "bot@machines.casebook.invalid", "bot@MACHINES.Casebook.Invalid", "bot@machines.casebook.invalid.",
     "bot@sub.machines.casebook.invalid", "bot@\uff4d\uff41\uff43\uff48\uff49\uff4e\uff45\uff53.casebook.invalid",
     " bot@machines.casebook.invalid ", "bot@machines.casebook.invalid\u3002",
+    "x@mach\u0131nes.casebook.invalid",            # dotless ı
+    "x@MACH\u0130NES.casebook.invalid",            # capital I with a dot: i + U+0307 once lower-cased
+    "x@xn--machnes-ufb.casebook.invalid",          # the dotless ı in punycode
+    "no-reply@casebook.invalid",                  # the service's own sender (MAIL_FROM)
+    "no-reply@CaseBook.Invalid.", "x@anything.casebook.invalid",
+    "x@\u0441asebook.invalid",                    # Cyrillic с as a whole-label look-alike
+    "x@\u0441\u0430\u0455\u0435\u044c\u043e\u043e\u043a.\u0456\u043fv\u0430\u04cf\u0456\u0501",  # all Cyrillic
+    "x@casebo0k.invalid", "x@machines\uff0ecasebook\uff0einvalid",
 ])
 def test_the_reserved_machine_domain_is_refused_in_any_spelling(raw):
     with pytest.raises(InvalidInput, match="reserved"):
         normalize_email(raw)
 
 
+@pytest.mark.parametrize("raw", [
+    "x@[machines.casebook.invalid]",   # a domain literal
+    "x@[192.0.2.1]", "x@[IPv6:2001:db8::1]",
+    "x@machines%2ecasebook.invalid",   # a percent-escape
+    "x@exa_mple.org", "x@exa mple.org", "x@-example.org", "x@example-.org", "x@" + "a" * 64 + ".org",
+])
+def test_domains_that_are_no_host_name_are_refused(raw):
+    with pytest.raises(InvalidInput, match="valid email"):
+        normalize_email(raw)
+
+
+@pytest.mark.parametrize("raw", ["x@casebook.example", "x@m\u00fcnchen.de", "x@xn--mnchen-3ya.de",
+                                 "x@invalid-casebook.org", "x@sub.example.co.uk"])
+def test_domains_near_the_reserved_one_stay_usable(raw):
+    assert normalize_email(raw) == raw
+
+
 def test_reserved_domain_check_sees_through_compatibility_forms():
     assert is_reserved_domain("MACHINES.casebook.invalid.")
     assert not is_reserved_domain("machines.casebook.example")
+    assert is_reserved_domain("casebook.invalid") and is_reserved_domain("mach\u0131nes.casebook.invalid")
 
 
 @pytest.mark.parametrize("raw", [
