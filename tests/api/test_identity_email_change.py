@@ -1,6 +1,9 @@
 """requestEmailChange / confirmEmailChange (SPEC I3, D5): the password is needed, the new
 address is proven before it takes effect, the old one is told, uniqueness is checked
 again at confirmation, history keeps the address at the time, taken-up shares follow."""
+import statistics
+import time
+
 from domain.accounts.models import User
 from domain.audit.models import AuditEvent
 from domain.dossiers.models import Dossier
@@ -86,6 +89,24 @@ async def test_the_requester_cannot_tell_whether_the_new_address_has_a_login(api
     assert "confirm-email" not in notice.get_content() and "token=" not in notice.get_content()
     assert (await User.get(email="curious1@example.org")).email == "curious1@example.org"
     assert await User.filter(email="registered@example.org").count() == 1
+
+
+async def test_the_timing_does_not_tell_a_taken_address_from_a_free_one(api, settings):
+    """Both paths do the same work but one token row, and answer no sooner than the
+    identity floor: the medians differ by less than the noise of a test machine."""
+    await sign_up(api, "timed-taken@example.org")
+    timings = {}
+    for kind, target in (("free", "timed-free{}@example.org"), ("taken", "timed-taken@example.org")):
+        durations = []
+        for n in range(3):
+            me = await sign_up(api, f"timer-{kind}{n}@example.org")  # one each: the door is throttled (I7)
+            started = time.perf_counter()
+            assert await _request(api, me["accessToken"], target.format(n)) == {"ok": True, "userErrors": []}
+            durations.append(time.perf_counter() - started)
+        timings[kind] = statistics.median(durations)
+    floor = settings.identity_response_floor_seconds
+    assert all(floor <= t < floor + 0.2 for t in timings.values()), timings
+    assert abs(timings["free"] - timings["taken"]) < 0.05, timings
 
 
 async def test_asking_for_a_taken_address_ends_the_pending_change_as_a_free_one_would(api, settings):
