@@ -46,16 +46,21 @@ _LOOK_ALIKE = str.maketrans({
     # Greek
     "\u03b1": "a", "\u03b2": "b", "\u03b5": "e", "\u03b7": "n", "\u03b9": "i", "\u03ba": "k",
     "\u03bd": "v", "\u03bf": "o", "\u03c1": "p", "\u03c2": "c", "\u03c3": "o", "\u03c4": "t",
-    "\u03c5": "u", "\u03c7": "x", "\u03f2": "c", "\u03f3": "j", "\u0391": "a",
+    "\u03c5": "u", "\u03c7": "x", "\u03f2": "c", "\u03f3": "j",
     # Cyrillic
     "\u0430": "a", "\u0432": "b", "\u0435": "e", "\u0456": "i", "\u0458": "j", "\u043a": "k",
     "\u043c": "m", "\u043d": "h", "\u043e": "o", "\u043f": "n", "\u0440": "p", "\u0441": "c",
     "\u0442": "t", "\u0443": "y", "\u0445": "x", "\u044c": "b", "\u0455": "s", "\u0501": "d",
     "\u04bb": "h", "\u04cf": "l", "\u051b": "q", "\u051d": "w", "\u0491": "r", "\u0457": "i",
     "\u0454": "e", "\u0451": "e",
-    # Armenian, Cherokee small letters (what case folding makes of the capitals)
+    # Armenian
     "\u0585": "o", "\u057d": "u", "\u0578": "n", "\u0570": "h", "\u0581": "g", "\u0566": "q",
-    "\uab83": "o", "\uab73": "d", "\uab8b": "k", "\uab7b": "e", "\uab7a": "a", "\uab72": "c",
+    # Cherokee (case folding turns its small letters into these capitals)
+    "\u13a0": "d", "\u13a1": "r", "\u13a2": "t", "\u13a5": "i", "\u13a9": "y", "\u13aa": "a",
+    "\u13ab": "j", "\u13ac": "e", "\u13b3": "w", "\u13b7": "m", "\u13bb": "h", "\u13bd": "y",
+    "\u13c0": "g", "\u13c2": "h", "\u13c3": "z", "\u13cf": "b", "\u13d2": "r", "\u13d4": "w",
+    "\u13d5": "s", "\u13d9": "v", "\u13da": "s", "\u13de": "l", "\u13df": "c", "\u13e2": "p",
+    "\u13e6": "k", "\u13e7": "d", "\u13f4": "b",
     # digits that read as letters
     "0": "o", "1": "l",
 })

@@ -52,6 +52,7 @@ def test_unreadable_and_look_alike_addresses_are_refused(raw):
     "no-reply@CaseBook.Invalid.", "x@anything.casebook.invalid",
     "x@\u0441asebook.invalid",                    # Cyrillic с as a whole-label look-alike
     "x@\u0441\u0430\u0455\u0435\u044c\u043e\u043e\u043a.\u0456\u043fv\u0430\u04cf\u0456\u0501",  # all Cyrillic
+    "x@\u13dfasebook.invalid", "x@\uabafasebook.invalid",  # Cherokee Ꮯ, capital and small
     "x@casebo0k.invalid", "x@machines\uff0ecasebook\uff0einvalid",
 ])
 def test_the_reserved_machine_domain_is_refused_in_any_spelling(raw):
