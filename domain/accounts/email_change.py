@@ -51,8 +51,14 @@ class AddressTaken(DomainError):
 async def request_email_change(user_id: int, new_email: str, password: str, *, now: datetime,
                                security_now: datetime, settings: Settings,
                                verify_password: Callable[[str | None, str], bool]) -> None:
-    """Mail a confirmation link to the new address and a notice to the old one. An address
-    that already has a login gets the same answer and no mail (no enumeration)."""
+    """Mail a confirmation link to the new address and a notice to the old one.
+
+    Whether the new address already has a login must not show to the requester (I3, no
+    enumeration): both paths give the same answer, end the previous pending change, mail
+    the same notice to the old address, write the same audit event (P1) and queue two
+    mails. Only what goes to the new address differs, and the requester never sees it: a
+    free address gets the link, a taken one a notice to its owner without any link, so
+    nothing mailed can move a login onto it (docs/identity.md)."""
     address = normalize_email(new_email, field="newEmail")
     user = await User.get(id=user_id)
     # In a thread: argon2 would stall the event loop (auth.passwords).
@@ -60,16 +66,23 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
         raise WrongPassword()
     if address == user.email:
         raise InvalidInput("This is your address already.", field=("newEmail",))
-    if await User.exists(email=address):
-        return
     async with transaction():
-        token = await issue_token(user, EMAIL_CHANGE, address, previous_email=user.email,
-                                  security_now=security_now, ttl_seconds=settings.email_change_ttl_seconds)
-        hours = settings.email_change_ttl_seconds // 3600
-        await queue_mail(address, "Confirm your new email address for Casebook", (
-            "Hello,\n\nSomeone signed in to Casebook asked to move their login to this address. "
-            f"If that was you, confirm it by opening this link:\n\n{app_link(settings, 'confirm-email', token)}\n\n"
-            f"The link works for {hours} hours and only once. If it was not you, ignore this mail.\n"))
+        if await User.exists(email=address):
+            # Uniqueness is checked again at confirmation: an older link to an address
+            # taken since still cannot move the login there.
+            await end_identity_tokens(user.id, security_now=security_now, purposes=(EMAIL_CHANGE,))
+            await queue_mail(address, "Someone tried to move a Casebook login to your address", (
+                "Hello,\n\nSomeone signed in to another Casebook login asked to move it to this address, "
+                "which already belongs to your login. Nothing was changed and no link was sent; your login "
+                "stays as it is.\nYou need not do anything. If this keeps happening, tell our support.\n"))
+        else:
+            token = await issue_token(user, EMAIL_CHANGE, address, previous_email=user.email,
+                                      security_now=security_now, ttl_seconds=settings.email_change_ttl_seconds)
+            hours = settings.email_change_ttl_seconds // 3600
+            await queue_mail(address, "Confirm your new email address for Casebook", (
+                "Hello,\n\nSomeone signed in to Casebook asked to move their login to this address. "
+                f"If that was you, confirm it by opening this link:\n\n{app_link(settings, 'confirm-email', token)}\n\n"
+                f"The link works for {hours} hours and only once. If it was not you, ignore this mail.\n"))
         await queue_mail(user.email, "Your Casebook address is about to change", (
             f"Hello,\n\nSomeone signed in to your Casebook login asked to move it to {address}. Nothing "
             "changes until the new address is confirmed from its own mailbox.\nIf this was not you, "

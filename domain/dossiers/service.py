@@ -13,7 +13,7 @@ from domain.billing.terms import quotes_lift
 from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import Forbidden, InvalidInput, NotFound
-from domain.core.validation import MAX_NAME, clean_text
+from domain.core.validation import MAX_NAME, clean_name, clean_text
 from domain.dossiers.access import DossierArchived, managed_dossier, visible_dossier, writable_dossier
 from domain import events
 from domain.dossiers.activity import activate, writing_account
@@ -41,7 +41,8 @@ KEEP: Any = _Keep()
 
 
 def _client_name(raw: str | None) -> str:
-    return clean_text(raw, field="clientName", max_length=MAX_NAME)
+    """A name a person reads (I6), checked as every other name is."""
+    return clean_name(raw, field="clientName", max_length=MAX_NAME)
 
 
 def _reference(raw: str | None) -> str | None:

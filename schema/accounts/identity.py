@@ -178,7 +178,7 @@ class IdentityMutation:
     @strawberry.mutation(extensions=requires() + rate_limited("requestEmailChange", policy="mail",
                                                               address_from="principal"),
                          description=(
-        "Ask to move your login to a new address, giving your password (I3): the new address gets a link that must be followed before anything changes; the old one is told. The same answer whether or not the new address is taken. Any signed-in person. Throttled. userErrors: INVALID_CREDENTIALS, INVALID_INPUT (unreadable address, I6)."))
+        "Ask to move your login to a new address, giving your password (I3): the new address gets a link that must be followed before anything changes; the old one is told. The same answer, the same notice to the old address and the same audit event whether or not the new address is taken (a taken address's owner is told, and gets no link). Any signed-in person. Throttled. userErrors: INVALID_CREDENTIALS, INVALID_INPUT (unreadable address, I6)."))
     async def request_email_change(self, info: Info, input: Annotated[RequestEmailChangeInput, strawberry.argument(
             description="The new address and the current password.")]) -> OkPayload:
         ctx = info.context

@@ -42,7 +42,9 @@ def _pairs(fields: Optional[list[FreeFieldInput]]) -> Optional[list[tuple[str, s
 
 @strawberry.input(description="A new client's dossier (D1).")
 class CreateDossierInput:
-    client_name: str = strawberry.field(description="The client's name, at most 200 characters.")
+    client_name: str = strawberry.field(description=(
+        "The client's name: one line of at most 200 characters a person can read (I6: no invisible "
+        "characters, direction overrides or words mixing scripts)."))
     reference: Optional[str] = strawberry.field(default=None, description="The practice's own reference for the "
                                                                           "client, at most 100 characters.")
     date_of_birth: Optional[date] = strawberry.field(default=None, description="The client's date of birth: not "
@@ -57,9 +59,8 @@ class CreateDossierInput:
 @strawberry.input(description="Changes to the client's profile: only the fields sent change.")
 class UpdateDossierInput:
     dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
-    client_name: Optional[str] = strawberry.field(default=strawberry.UNSET, description="A new name, at most 200 "
-                                                                                        "characters; it cannot be "
-                                                                                        "cleared.")
+    client_name: Optional[str] = strawberry.field(default=strawberry.UNSET, description=(
+        "A new name, checked as clientName of createDossier; it cannot be cleared."))
     reference: Optional[str] = strawberry.field(default=strawberry.UNSET, description="A new reference; null clears "
                                                                                       "it.")
     date_of_birth: Optional[date] = strawberry.field(default=strawberry.UNSET, description="A new date of birth; "

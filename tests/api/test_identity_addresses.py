@@ -9,7 +9,7 @@ from domain.shares.models import Share
 from tests.api.test_shares import MY_SHARES, owner_with_dossier, share
 from tests.support.flows import PASSWORD, log_in, sign_up
 from tests.support.identity import (
-    ME, REQUEST_RESET, RESEND, RESET, VERIFY, codes, link_token, mails_to, top_code,
+    ME, REQUEST_EMAIL_CHANGE, REQUEST_RESET, RESEND, RESET, VERIFY, codes, link_token, mails_to, top_code,
 )
 from tests.support.shares import mails, token_in
 from tests.support.teammates import accept
@@ -171,3 +171,28 @@ async def test_every_door_for_an_address_refuses_look_alikes(api):
         assert [e["code"] for e in shared["userErrors"]] == ["INVALID_INPUT"], email
     assert await Invitation.all().count() == 0 and await Share.all().count() == 0
     assert await User.all().count() == 1
+
+
+RESERVED_SPELLINGS = ["x@mach\u0131nes.casebook.invalid", "x@MACH\u0130NES.casebook.invalid",
+                      "x@[machines.casebook.invalid]", "x@machines%2ecasebook.invalid", "no-reply@casebook.invalid",
+                      "x@xn--machnes-ufb.casebook.invalid", "x@\u0441asebook.invalid"]
+
+
+async def test_no_spelling_of_the_service_s_own_domain_can_be_taken(api, settings):
+    """I6 (review F9): look-alikes of the machine domain, a domain literal, a
+    percent-escape and the sender address (MAIL_FROM) are refused at signUp and at
+    requestEmailChange, naming the field; nothing is written or mailed."""
+    assert settings.mail_from.endswith("<no-reply@casebook.invalid>")
+    me = await sign_up(api, "mover@example.org")
+    before = len(mails(settings))
+    for n, email in enumerate(RESERVED_SPELLINGS):
+        signed = await api("""mutation($e: String!) { signUp(input: {email: $e, password: "correct horse 42",
+            name: "N", accountName: "A"}) { accessToken userErrors { code field } } }""", {"e": email})
+        assert signed["data"]["signUp"] == {"accessToken": None, "userErrors": [
+            {"code": "INVALID_INPUT", "field": ["email"]}]}, email
+    for email in RESERVED_SPELLINGS[:3]:  # the change is throttled per person (I7)
+        moved = (await api.data(REQUEST_EMAIL_CHANGE, {"e": email, "p": PASSWORD}, token=me["accessToken"]))
+        assert [(e["code"], e["field"]) for e in moved["requestEmailChange"]["userErrors"]] == [
+            ("INVALID_INPUT", ["newEmail"])], email
+    assert await User.all().count() == 1 and len(mails(settings)) == before
+    assert (await User.get()).email == "mover@example.org"

@@ -1,6 +1,9 @@
 """requestEmailChange / confirmEmailChange (SPEC I3, D5): the password is needed, the new
 address is proven before it takes effect, the old one is told, uniqueness is checked
 again at confirmation, history keeps the address at the time, taken-up shares follow."""
+import statistics
+import time
+
 from domain.accounts.models import User
 from domain.audit.models import AuditEvent
 from domain.dossiers.models import Dossier
@@ -56,12 +59,66 @@ async def test_refusals_write_nothing_and_mail_nothing(api, settings):
         assert (await User.get(email=f"stay{n}@example.org")).email == f"stay{n}@example.org"
 
 
-async def test_an_address_with_a_login_gets_the_same_answer_and_no_mail(api, settings):
-    me = await sign_up(api, "curious@example.org")
+async def test_the_requester_cannot_tell_whether_the_new_address_has_a_login(api, settings):
+    """I3 (review F2): a free and a taken address give the requester the same answer, the
+    same notice in their own mailbox and the same audit event (P1); the taken address
+    gets a notice to its owner and no link that could move a login onto it."""
     await sign_up(api, "registered@example.org")
-    before = len(mails(settings))
-    assert await _request(api, me["accessToken"], "registered@example.org") == {"ok": True, "userErrors": []}
-    assert len(mails(settings)) == before
+    seen = {}
+    for n, target in enumerate(("unregistered@example.org", "registered@example.org")):
+        me = await sign_up(api, f"curious{n}@example.org")
+        before = len(mails(settings))
+        answer = await _request(api, me["accessToken"], target)
+        user_id = parse_global_id(me["viewer"]["user"]["id"])[1]
+        events = await AuditEvent.filter(action="auth.email_change_requested", actor_user_id=user_id)
+        old_box = [(m["Subject"], m.get_content().replace(f"curious{n}@", "curious@"))
+                   for m in mails_to(settings, f"curious{n}@example.org")
+                   if "about to change" in m["Subject"]]
+        seen[target] = (answer, old_box, [(e.detail, e.subject) for e in events], len(mails(settings)) - before)
+    assert seen["unregistered@example.org"][0] == seen["registered@example.org"][0] == {"ok": True, "userErrors": []}
+    free_box, taken_box = seen["unregistered@example.org"][1], seen["registered@example.org"][1]
+    assert len(free_box) == len(taken_box) == 1
+    assert free_box[0][1].replace("unregistered@", "registered@") == taken_box[0][1]
+    assert seen["unregistered@example.org"][2] == [({"to": "unregistered@example.org"}, "user:%s" % (
+        await User.get(email="curious0@example.org")).id)]
+    assert seen["registered@example.org"][2] == [({"to": "registered@example.org"}, "user:%s" % (
+        await User.get(email="curious1@example.org")).id)]
+    assert seen["unregistered@example.org"][3] == seen["registered@example.org"][3] == 2
+
+    [notice] = [m for m in mails_to(settings, "registered@example.org") if "tried to move" in m["Subject"]]
+    assert "confirm-email" not in notice.get_content() and "token=" not in notice.get_content()
+    assert (await User.get(email="curious1@example.org")).email == "curious1@example.org"
+    assert await User.filter(email="registered@example.org").count() == 1
+
+
+async def test_the_timing_does_not_tell_a_taken_address_from_a_free_one(api, settings):
+    """Both paths do the same work but one token row, and answer no sooner than the
+    identity floor: the medians differ by less than the noise of a test machine."""
+    await sign_up(api, "timed-taken@example.org")
+    timings = {}
+    for kind, target in (("free", "timed-free{}@example.org"), ("taken", "timed-taken@example.org")):
+        durations = []
+        for n in range(3):
+            me = await sign_up(api, f"timer-{kind}{n}@example.org")  # one each: the door is throttled (I7)
+            started = time.perf_counter()
+            assert await _request(api, me["accessToken"], target.format(n)) == {"ok": True, "userErrors": []}
+            durations.append(time.perf_counter() - started)
+        timings[kind] = statistics.median(durations)
+    floor = settings.identity_response_floor_seconds
+    assert all(floor <= t < floor + 0.2 for t in timings.values()), timings
+    assert abs(timings["free"] - timings["taken"]) < 0.05, timings
+
+
+async def test_asking_for_a_taken_address_ends_the_pending_change_as_a_free_one_would(api, settings):
+    """Otherwise the earlier link still working would tell the requester the second
+    address is taken."""
+    await sign_up(api, "owned@example.org")
+    me = await sign_up(api, "wavering@example.org")
+    await _request(api, me["accessToken"], "first-choice@example.org")
+    first = link_token(settings, "first-choice@example.org", "confirm-email")
+    await _request(api, me["accessToken"], "owned@example.org")
+    assert codes((await api.data(CONFIRM_EMAIL_CHANGE, {"t": first}))["confirmEmailChange"]) == ["TOKEN_INVALID"]
+    assert (await User.get(id=parse_global_id(me["viewer"]["user"]["id"])[1])).email == "wavering@example.org"
 
 
 async def test_uniqueness_is_checked_again_at_confirmation(api, settings):
