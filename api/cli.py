@@ -49,7 +49,9 @@ async def _in_db(settings: Settings, work):  # noqa: ANN001, ANN202 - work: () -
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from migrations.runner import migrate
 
-    applied = run_in_database(settings, migrate)
+    # DDL and the migration lock belong on a direct connection (DATABASE_MIGRATION_URL)
+    # when the app itself goes through PgBouncer.
+    applied = run_in_database(settings.for_migrations(), migrate)
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
     return 0
 

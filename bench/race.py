@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 import asyncpg
 import httpx
 
-from bench.servers import api_command, create_database, drop_database, free_port, migrate, running, server_env
+from bench.servers import (
+    api_command, connect, create_database, drop_database, free_port, migrate, running, server_env,
+)
 from schema.relay import to_global_id
 
 PASSWORD = "race password 2026"
@@ -203,7 +205,7 @@ async def prove_all(base_url: str, database_url: str, clients: int) -> list[Proo
     proofs = []
     limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
-        db = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+        db = await connect(database_url)
         try:
             for prove in PROOFS:
                 try:

@@ -34,6 +34,14 @@ def server_url() -> str:
     return f"postgres://{parts.netloc}"
 
 
+async def connect(url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection for setting up and counting. Through a transaction-pooling
+    PgBouncer (DATABASE_POOLER=transaction) asyncpg's named, cached statements would land on
+    server connections other clients use next: there the cache is off, as in the app."""
+    options = {"statement_cache_size": 0} if os.environ.get("DATABASE_POOLER") == "transaction" else {}
+    return await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), **options)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -42,7 +50,7 @@ def free_port() -> int:
 
 async def create_database(prefix: str = "casebook_bench") -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(f"{server_url()}/postgres".replace("postgres://", "postgresql://", 1))
+    admin = await connect(f"{server_url()}/postgres")
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -52,7 +60,7 @@ async def create_database(prefix: str = "casebook_bench") -> str:
 
 async def drop_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(f"{server_url()}/postgres".replace("postgres://", "postgresql://", 1))
+    admin = await connect(f"{server_url()}/postgres")
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
