@@ -78,6 +78,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run("api.app:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=settings.log_level.lower(), proxy_headers=True,
                 forwarded_allow_ips=settings.forwarded_allow_ips or None,
+                # After the drain (api/drain.py): how long in-flight requests may still take.
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
                 log_config=None, access_log=False)
     return 0
 
