@@ -68,7 +68,7 @@ async def drop_database(url: str) -> None:
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
-    """Production settings with a real secret; rate limits out of the way of load."""
+    """Production settings with a real secret; rate limits out of the way of load; no drain."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEBOOK_", "RATE_LIMIT_", "METRICS_"))}
     env.update({
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
@@ -83,6 +83,9 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
         "TWO_FACTOR_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        # No load balancer watches /readyz here: stop at once (tests/integration/test_sigterm_drain.py
+        # sets its own).
+        "SHUTDOWN_DRAIN_SECONDS": "0",
     })
     env.update(extra)
     return env
