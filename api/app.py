@@ -20,6 +20,7 @@ from api.clock import BusinessClockMiddleware
 from api.context import build_context
 from api.downloads import download_endpoint
 from api.deadline import with_deadline
+from api.drain import Drain
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions
 from api.http import InternalErrorMiddleware
 from api.limits import abuse_limit_extensions
@@ -85,11 +86,13 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         allow_queries_via_get=True,  # queries only: the view refuses mutations over GET
     )
     metrics = Metrics(settings.metrics_dir)
+    drain = Drain(settings.shutdown_drain_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_db:
             await init_db(settings)
+        drain.install()  # SIGTERM: /readyz 503 first (api/drain.py)
         # What is loaded by now (schema, catalog, modules) lives as long as the process: move
         # it out of the cyclic collector's way, so collections scan only requests' objects.
         gc.collect()
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
             else:
                 yield
         finally:
+            drain.uninstall()
             if manage_db:
                 await close_db()
 
@@ -135,6 +139,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
     app.state.settings = settings
     app.state.graphql = graphql
     app.state.metrics = metrics
+    app.state.drain = drain
     return app
 
 

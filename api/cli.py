@@ -49,7 +49,9 @@ async def _in_db(settings: Settings, work):  # noqa: ANN001, ANN202 - work: () -
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from migrations.runner import migrate
 
-    applied = run_in_database(settings, migrate)
+    # DDL and the migration lock belong on a direct connection (DATABASE_MIGRATION_URL)
+    # when the app itself goes through PgBouncer.
+    applied = run_in_database(settings.for_migrations(), migrate)
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
     return 0
 
@@ -76,6 +78,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run("api.app:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=settings.log_level.lower(), proxy_headers=True,
                 forwarded_allow_ips=settings.forwarded_allow_ips or None,
+                # After the drain (api/drain.py): how long in-flight requests may still take.
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
                 log_config=None, access_log=False)
     return 0
 

@@ -1,6 +1,7 @@
-"""`GET /readyz`: ready when the database answers and every migration this code ships is
-applied (an unmigrated database would fail every write with an internal error). Read
-only: it never creates the migrations table, and it never migrates."""
+"""`GET /readyz`: ready when the process is not shutting down (api/drain.py), the
+database answers, and every migration this code ships is applied (an unmigrated database
+would fail every write with an internal error). Read only: it never creates the
+migrations table, and it never migrates."""
 from __future__ import annotations
 
 import logging
@@ -28,6 +29,11 @@ async def pending_migrations() -> list[str]:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    drain = getattr(request.app.state, "drain", None)
+    if drain is not None and drain.draining:
+        # Shutting down (api/drain.py): still serving, but the load balancer should stop
+        # sending requests here.
+        return JSONResponse({"status": "draining"}, status_code=503)
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception:  # noqa: BLE001 - any failure means "not ready"

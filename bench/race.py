@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from dataclasses import dataclass, field
 import asyncpg
 import httpx
 
-from bench.servers import api_command, create_database, drop_database, free_port, migrate, running, server_env
+from bench.servers import (
+    api_command, connect, create_database, drop_database, free_port, migrate, running, server_env,
+)
 from schema.relay import to_global_id
 
 PASSWORD = "race password 2026"
@@ -54,13 +57,17 @@ class Proof:
 
 
 class Client:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    """GraphQL over HTTP. Given the clients of several servers (hosts on one database),
+    each request goes to the next in turn, so racing requests land on all of them."""
+
+    def __init__(self, http: httpx.AsyncClient, *more_hosts: httpx.AsyncClient) -> None:
         self.http = http
+        self._hosts = itertools.cycle((http, *more_hosts))
 
     async def gql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                        headers=headers)
+        response = await next(self._hosts).post("/graphql", json={"query": query, "variables": variables or {}},
+                                                headers=headers)
         if response.status_code != 200:
             return {"status": response.status_code, "errors": [{"message": response.text[:200]}]}
         return response.json()
@@ -203,7 +210,7 @@ async def prove_all(base_url: str, database_url: str, clients: int) -> list[Proo
     proofs = []
     limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
-        db = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+        db = await connect(database_url)
         try:
             for prove in PROOFS:
                 try:

@@ -34,6 +34,14 @@ def server_url() -> str:
     return f"postgres://{parts.netloc}"
 
 
+async def connect(url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection for setting up and counting. Through a transaction-pooling
+    PgBouncer (DATABASE_POOLER=transaction) asyncpg's named, cached statements would land on
+    server connections other clients use next: there the cache is off, as in the app."""
+    options = {"statement_cache_size": 0} if os.environ.get("DATABASE_POOLER") == "transaction" else {}
+    return await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), **options)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -42,7 +50,7 @@ def free_port() -> int:
 
 async def create_database(prefix: str = "casebook_bench") -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(f"{server_url()}/postgres".replace("postgres://", "postgresql://", 1))
+    admin = await connect(f"{server_url()}/postgres")
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -52,7 +60,7 @@ async def create_database(prefix: str = "casebook_bench") -> str:
 
 async def drop_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    admin = await asyncpg.connect(f"{server_url()}/postgres".replace("postgres://", "postgresql://", 1))
+    admin = await connect(f"{server_url()}/postgres")
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -60,7 +68,7 @@ async def drop_database(url: str) -> None:
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
-    """Production settings with a real secret; rate limits out of the way of load."""
+    """Production settings with a real secret; rate limits out of the way of load; no drain."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CASEBOOK_", "RATE_LIMIT_", "METRICS_"))}
     env.update({
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
@@ -75,6 +83,9 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
         "TWO_FACTOR_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        # No load balancer watches /readyz here: stop at once (tests/integration/test_sigterm_drain.py
+        # sets its own).
+        "SHUTDOWN_DRAIN_SECONDS": "0",
     })
     env.update(extra)
     return env

@@ -72,6 +72,8 @@ def _settings(**overrides: Any):
         "MAIL_URL": "file://./mail-test",
         "DATABASE_URL": BASE_URL or "sqlite://:memory:",
         "DATABASE_POOL_SIZE": "20",
+        # CI runs the suite again through a transaction-pooling PgBouncer (.ci/run).
+        "DATABASE_POOLER": os.environ.get("DATABASE_POOLER", ""),
     }, env_file=None)
     return replace(base, **overrides)
 

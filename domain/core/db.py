@@ -40,6 +40,20 @@ async def _keep_session(conn: Any) -> None:
     there is nothing to reset."""
 
 
+# Through a transaction-pooling PgBouncer (DATABASE_POOLER=transaction) consecutive
+# transactions of one asyncpg connection reach different server connections, so nothing
+# may outlive a transaction on the server. asyncpg's statement cache names every prepared
+# statement and reuses it later: another client's server connection then already has that
+# name (DuplicatePreparedStatementError) or lacks it. With the cache off asyncpg prepares
+# unnamed statements, re-parsed at every execution. The rest is already transaction-safe
+# and must stay so: `pg_advisory_xact_lock` (migrations/runner.py), `SET LOCAL` only
+# (tests/conftest.py), no LISTEN (the worker polls), no cursors outside a transaction,
+# no server_settings at connect (PgBouncer refuses unknown startup parameters). asyncpg's
+# one session-level statement, `set_config('jit', …)` around its type introspection,
+# runs only for types it has no codec for; our tables use built-in types alone.
+TRANSACTION_POOLER_OPTIONS: dict[str, Any] = {"statement_cache_size": 0}
+
+
 def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[str, Any]:
     url = db_url or settings.database_url
     if url.startswith("postgresql://"):
@@ -47,6 +61,8 @@ def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[st
     if url.startswith("postgres://"):
         credentials: dict[str, Any] = {"minsize": 1, "maxsize": settings.database_pool_size,
                                        "reset": _keep_session}
+        if settings.transaction_pooled:
+            credentials.update(TRANSACTION_POOLER_OPTIONS)
         connection: Any = {"engine": "tortoise.backends.asyncpg", "credentials": credentials}
         from tortoise.backends.base.config_generator import expand_db_url
 

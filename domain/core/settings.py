@@ -36,6 +36,12 @@ class Settings:
     env: Environment = Environment.DEVELOPMENT
     database_url: str = DEFAULT_SQLITE_URL
     database_pool_size: int = 10
+    # "transaction" when DATABASE_URL points at a transaction-pooling PgBouncer: no
+    # prepared statement or session state outlives a transaction (domain/core/db.py).
+    database_pooler: str = ""
+    # A direct connection for `casebook migrate` (not through a transaction pooler);
+    # empty: DATABASE_URL.
+    database_migration_url: str = ""
     mail_url: str = "file://./mail"
     mail_from: str = "Casebook <no-reply@casebook.invalid>"
     public_app_url: str = "http://127.0.0.1:8000"
@@ -124,6 +130,11 @@ class Settings:
     export_ttl_seconds: int = 24 * 3600
     export_sweep_seconds: float = 300.0
     export_build_timeout_seconds: float = 3600.0
+    # Rolling deploys (api/drain.py): after SIGTERM, /readyz answers 503 this long while
+    # requests are still served, so the load balancer stops sending any; then in-flight
+    # requests get this long to finish before they are cancelled.
+    shutdown_drain_seconds: float = 5.0
+    shutdown_timeout_seconds: float = 20.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -141,6 +152,25 @@ class Settings:
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+    @property
+    def migration_url(self) -> str:
+        """Where `casebook migrate` connects: never through a transaction pooler when a
+        direct URL is given."""
+        return self.database_migration_url or self.database_url
+
+    @property
+    def transaction_pooled(self) -> bool:
+        return self.database_pooler == "transaction"
+
+    def for_migrations(self) -> "Settings":
+        """These settings as `casebook migrate` uses them: on DATABASE_MIGRATION_URL when
+        set, a direct connection, so no pooler applies."""
+        if not self.database_migration_url:
+            return self
+        from dataclasses import replace
+
+        return replace(self, database_url=self.database_migration_url, database_pooler="")
 
     def check(self) -> None:
         """Refuse settings that would run insecurely or not at all."""
@@ -169,6 +199,7 @@ class Settings:
             raise SettingsError("token lifetimes must be positive")
         if self.database_pool_size < 1:
             raise SettingsError("DATABASE_POOL_SIZE must be at least 1")
+        self._check_deployment()
         if min(self.query_cost_limit, self.rate_limit_window_seconds, self.rate_limit_per_email,
                self.rate_limit_per_client) < 1:
             raise SettingsError("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
@@ -198,6 +229,21 @@ class Settings:
         if not self.mail_url.startswith(("smtp://", "file://")):
             raise SettingsError("MAIL_URL must be smtp://host:port or file:///dir")
         self._check_transport()
+
+    def _check_deployment(self) -> None:
+        if self.database_pooler not in ("", "transaction"):
+            raise SettingsError(f"DATABASE_POOLER must be 'transaction' (DATABASE_URL points at a "
+                                f"transaction-pooling PgBouncer) or empty, not {self.database_pooler!r}")
+        if self.transaction_pooled and not self.is_postgres:
+            raise SettingsError("DATABASE_POOLER=transaction needs DATABASE_URL to be PostgreSQL (through "
+                                "PgBouncer); SQLite has no pooler")
+        migration_postgres = self.migration_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+        if migration_postgres != self.is_postgres:
+            raise SettingsError("DATABASE_MIGRATION_URL must name the same kind of database as DATABASE_URL "
+                                "(PostgreSQL, reached directly rather than through PgBouncer)")
+        if not 0 <= self.shutdown_drain_seconds <= 300 or not 0 < self.shutdown_timeout_seconds <= 600:
+            raise SettingsError("SHUTDOWN_DRAIN_SECONDS must be 0-300 and SHUTDOWN_TIMEOUT_SECONDS above 0, "
+                                "at most 600")
 
     def _check_transport(self) -> None:
         """Settings the command line and the HTTP transport depend on (issue 15): each
@@ -275,6 +321,15 @@ def database_url(raw: str | None) -> str:
     raise SettingsError(f"DATABASE_URL scheme {scheme + '://'!r} is not supported; use {DATABASE_URL_FORMS}")
 
 
+def _migration_url(raw: str | None) -> str:
+    if not (raw or "").strip():
+        return ""
+    try:
+        return database_url(raw)
+    except SettingsError as error:
+        raise SettingsError(str(error).replace("DATABASE_URL", "DATABASE_MIGRATION_URL")) from None
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
 
@@ -313,6 +368,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         env=env,
         database_url=database_url(source.get("DATABASE_URL")),
         database_pool_size=_int(source, "DATABASE_POOL_SIZE", 10),
+        database_pooler=(source.get("DATABASE_POOLER") or "").strip().lower(),
+        database_migration_url=_migration_url(source.get("DATABASE_MIGRATION_URL")),
         mail_url=source.get("MAIL_URL") or "file://./mail",
         mail_from=source.get("MAIL_FROM") or Settings.mail_from,
         public_app_url=(source.get("PUBLIC_APP_URL") or Settings.public_app_url).rstrip("/"),
@@ -370,6 +427,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         export_ttl_seconds=_int(source, "EXPORT_TTL_SECONDS", 24 * 3600),
         export_sweep_seconds=_float(source, "EXPORT_SWEEP_SECONDS", 300.0),
         export_build_timeout_seconds=_float(source, "EXPORT_BUILD_TIMEOUT_SECONDS", 3600.0),
+        shutdown_drain_seconds=_float(source, "SHUTDOWN_DRAIN_SECONDS", 5.0),
+        shutdown_timeout_seconds=_float(source, "SHUTDOWN_TIMEOUT_SECONDS", 20.0),
     )
     settings.check()
     return settings

@@ -74,10 +74,14 @@ class Worker:
         """Look at the queue now instead of at the next poll (in-process writers call it)."""
         self._wake.set()
 
-    async def deliver_due(self) -> int:
-        """Claim one batch of due messages and deliver them; the number handled."""
+    async def deliver_due(self, stop: asyncio.Event | None = None) -> int:
+        """Claim one batch of due messages and deliver them; the number handled. Once
+        `stop` is set, the delivery under way finishes and the rest of the batch is left
+        leased, for `run` to hand back (a rolling deploy does not wait for a whole batch)."""
         claimed = await queue.claim(self.name, limit=self.batch, lease_seconds=self.lease_seconds)
         for message in claimed:
+            if stop is not None and stop.is_set():
+                break
             await self._deliver(message)
         return len(claimed)
 
@@ -132,7 +136,7 @@ class Worker:
             while not stop.is_set():
                 await self.run_periodic()
                 try:
-                    handled = await self.deliver_due()
+                    handled = await self.deliver_due(stop)
                 except Exception:  # noqa: BLE001 - a database hiccup: try again after a pause
                     log.exception("worker %s could not claim messages", self.name)
                     handled = 0

@@ -171,3 +171,16 @@ def test_renew_refuses_a_test_clock_without_a_time_of_day(tmp_path):
     line = one_line(casebook("renew", "--now", "2026-05-10", cwd=tmp_path,
                              DATABASE_URL=f"sqlite://{tmp_path / 'db.sqlite3'}"))
     assert line.startswith("casebook: --now: ") and "time of day" in line
+
+
+def test_migrate_applies_to_the_migration_url_not_the_app_url(tmp_path):
+    """Issue 14: behind PgBouncer the app's DATABASE_URL is the pooler; `casebook migrate`
+    connects to DATABASE_MIGRATION_URL (here two SQLite files stand for the two routes)."""
+    import sqlite3
+
+    result = casebook("migrate", cwd=tmp_path, DATABASE_URL="./app.sqlite3", DATABASE_MIGRATION_URL="./direct.sqlite3")
+    assert result.returncode == 0, result.stderr
+    tables = sqlite3.connect(tmp_path / "direct.sqlite3").execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'casebook_migration'").fetchone()[0]
+    assert tables == 1
+    assert not (tmp_path / "app.sqlite3").exists()

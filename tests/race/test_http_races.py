@@ -9,7 +9,9 @@ import asyncio
 import pytest
 
 from bench import race
-from bench.servers import api_command, create_database, drop_database, free_port, migrate, running, server_env
+from bench.servers import (
+    api_command, connect, create_database, drop_database, free_port, migrate, running, server_env,
+)
 
 pytestmark = pytest.mark.postgres_only
 
@@ -33,12 +35,11 @@ def server():
 
 async def _prove(server, prove) -> None:
     base, database = server
-    import asyncpg
     import httpx
 
     async with httpx.AsyncClient(base_url=base, timeout=60,
                                  limits=httpx.Limits(max_connections=4 * CLIENTS)) as http:
-        db = await asyncpg.connect(database.replace("postgres://", "postgresql://", 1))
+        db = await connect(database)
         try:
             proof = await prove(race.Client(http), db, CLIENTS)
         finally:

@@ -11,7 +11,9 @@ import uuid
 import httpx
 import pytest
 
-from bench.servers import api_command, create_database, drop_database, free_port, migrate, running, server_env
+from bench.servers import (
+    api_command, connect, create_database, drop_database, free_port, migrate, running, server_env,
+)
 
 pytestmark = pytest.mark.postgres_only
 
@@ -77,9 +79,8 @@ async def test_a_burst_admits_exactly_the_limit_and_the_owner_still_signs_in(ser
         assert outcomes.count("RATE_LIMITED") == BURST - LIMIT
         owner = await _log_in(http, email, "correct horse 42", "198.51.100.4")
         assert _outcome(owner) == "SIGNED_IN"
-    import asyncpg
 
-    db = await asyncpg.connect(database.replace("postgres://", "postgresql://", 1))
+    db = await connect(database)
     try:
         assert await db.fetchval('SELECT COUNT(*) FROM "rate_limit"') == 0  # no second counter
     finally:

@@ -205,6 +205,46 @@ async def test_a_worker_killed_mid_delivery_leaves_the_message_for_another(db, s
     assert (message.status, message.attempts) == (DELIVERED, 2) and len(inbox.received) == 1
 
 
+@pytest.mark.postgres_only
+async def test_sigterm_lets_the_delivery_under_way_finish_and_hands_back_the_rest(db, settings, database_url, inbox):
+    """Issue 14, rolling deploys: `casebook worker` gets SIGTERM while the mail server
+    holds the first of three claimed messages. That one is delivered; the two not begun
+    are handed back at once (due again, the attempt not counted), not left leased until
+    WORKER_LEASE_SECONDS run out, nor sent by a worker that was told to stop."""
+    assert ON_POSTGRES
+    async with transaction():
+        for n in range(3):
+            await queue_mail(f"someone{n}@example.org", "Hello", "A body")
+    inbox.stall = asyncio.Event()
+    env = {**os.environ, "CASEBOOK_ENV": "test", "DATABASE_URL": database_url,
+           "JWT_SECRET": "test-secret-0123456789abcdef0123456789abcdef",
+           "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "WORKER_LEASE_SECONDS": "600",
+           "WORKER_POLL_SECONDS": "0.1", "LOG_FORMAT": "text"}
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while inbox.connected == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert inbox.connected == 1, "the worker never reached the mail server"
+        await asyncio.sleep(0.3)  # in DATA, stalled
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        assert process.poll() is None  # the delivery under way is not abandoned
+        inbox.stall.set()
+        deadline = time.monotonic() + 20
+        while process.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    messages = await OutboxMessage.all().order_by("id")
+    assert len(inbox.received) == 1
+    assert [(m.status, m.attempts) for m in messages] == [(DELIVERED, 1), (PENDING, 0), (PENDING, 0)]
+    assert [m.leased_until for m in messages[1:]] == [None, None]
+
+
 async def test_stopping_a_worker_hands_its_leases_back(db, settings):
     from domain.outbox.queue import claim, release
 

@@ -4,9 +4,9 @@ dossier erased meanwhile is NOT_FOUND — never DOSSIER_SHARE_LIMIT_REACHED — 
 archived meanwhile is DOSSIER_ARCHIVED; either way nothing is written."""
 import asyncio
 
-import asyncpg
 import pytest
 
+from bench.servers import connect
 from domain.accounts.models import Invitation
 from domain.core.errors import DomainError, ErrorCode
 from domain.dossiers.models import Dossier
@@ -71,7 +71,7 @@ async def test_d4_a_share_waiting_on_an_erasure_answers_not_found(db, settings, 
     erasure commits it finds the row gone."""
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
-    erasure = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    erasure = await connect(database_url)
     try:
         async with erasure.transaction():
             await erasure.execute("SELECT id FROM dossier WHERE id = $1 FOR UPDATE", row.id)
