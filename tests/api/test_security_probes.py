@@ -160,6 +160,7 @@ async def test_a_query_past_the_deadline_is_stopped_with_a_coded_error(make_api,
     api = make_api(execution_timeout_seconds=0.3)
     owner = await sign_up(api)
     monkeypatch.setattr("schema.dossiers.queries.visible_dossiers", _stuck)
+    api.differential = False  # time one request, not the reference executor's run before it
     started = time.perf_counter()
     body = await api("{ dossiers { edges { node { id } } } }", token=owner["accessToken"])
     assert time.perf_counter() - started < 3
