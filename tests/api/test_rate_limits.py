@@ -4,7 +4,6 @@ and two-factor codes, counted where every server process sees it: the database, 
 when REDIS_URL is set (issue 6, SPEC I7)."""
 from __future__ import annotations
 
-import socket
 import uuid
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -15,6 +14,7 @@ import pytest
 from auth.rate_limit import Window
 from tests.conftest import Api
 from tests.support.flows import LOG_IN, PASSWORD, sign_up
+from tests.support.services import redis_up
 
 REFRESH = """mutation($input: RefreshSessionInput!) {
   refreshSession(input: $input) { accessToken userErrors { code } } }"""
@@ -200,15 +200,7 @@ async def test_two_factor_codes_have_their_own_stricter_buckets(client_at):
     assert codes(await client_at(address="10.4.4.6", **limits)(LOG_IN_2FA, guess)) == ["RATE_LIMITED"]
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.3).close()
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis at 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="needs Redis at 127.0.0.1:6379")
 async def test_with_redis_the_count_lives_in_redis(client_at):
     email = f"redis-{uuid.uuid4().hex[:8]}@example.org"
     first = client_at(rate_limit_per_email=2, rate_limit_per_client=100, redis_url="redis://127.0.0.1:6379/0",

@@ -5,7 +5,6 @@ from another client."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 
 import httpx
@@ -14,6 +13,7 @@ import pytest
 from bench.servers import (
     api_command, connect, create_database, drop_database, free_port, migrate, running, server_env,
 )
+from tests.support.services import redis_up
 
 pytestmark = pytest.mark.postgres_only
 
@@ -25,17 +25,9 @@ SIGN_UP = """mutation($e: String!) { signUp(input: {email: $e, password: "correc
   accountName: "Practice"}) { userErrors { code } } }"""
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.3).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def server():
-    if not _redis_up():
+    if not redis_up():
         pytest.skip("needs Redis at 127.0.0.1:6379")
     database = asyncio.run(create_database("casebook_throttle_test"))
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import socket
 import uuid
 
 import httpx
@@ -20,6 +19,7 @@ from bench import race
 from bench.servers import (
     api_command, connect, create_database, drop_database, free_port, migrate, running, server_env,
 )
+from tests.support.services import redis_up
 
 pytestmark = pytest.mark.postgres_only
 
@@ -28,18 +28,10 @@ LIMIT = 6  # failed logIn attempts per (address, client) in the window
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.3).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def hosts():
     """([base URL of host A, host B], database URL)."""
-    if not _redis_up():
+    if not redis_up():
         pytest.skip("needs Redis at 127.0.0.1:6379")
     database = asyncio.run(create_database("casebook_two_hosts_test"))
     try:
