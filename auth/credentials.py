@@ -32,7 +32,7 @@ from domain.core.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.links import app_link
 from domain.core.settings import Settings
-from domain.core.validation import InvalidInput as _InvalidEmail, MAX_PASSWORD, check_password, normalize_email
+from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email, check_password
 from domain.outbox.mail import queue_mail
 
 
@@ -86,9 +86,8 @@ async def change_password(tokens: TokenService, user_id: int, session_id: int | 
 
 async def request_password_reset(email: str, *, now: datetime, security_now: datetime, settings: Settings) -> None:
     """Mail a reset link to a registered address; do nothing visible otherwise."""
-    try:
-        address = normalize_email(email)
-    except _InvalidEmail:
+    address = canonical_email(email)  # looked up, not checked (as logIn)
+    if not address or len(address) > MAX_EMAIL:
         return
     user = await User.get_or_none(email=address)
     if user is None or user.password_hash is None:

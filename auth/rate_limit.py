@@ -35,7 +35,7 @@ from graphql import GraphQLError
 from strawberry.extensions.field_extension import FieldExtension
 
 from domain.core.db import dialect, execute, transaction
-from domain.core.validation import InvalidInput, normalize_email
+from domain.core.validation import MAX_EMAIL, canonical_email
 
 _UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "window_end", "count") VALUES ($1, $2, $3, 1) '
            'ON CONFLICT ("key", "window_start") DO UPDATE SET "count" = "rate_limit"."count" + 1 '
@@ -245,10 +245,7 @@ async def _give_back_all(settings: Any, taken: list[Taken]) -> None:
 def _address(raw: str | None) -> str | None:
     if raw is None:
         return None
-    try:
-        return normalize_email(raw)
-    except InvalidInput:
-        return (raw or "").strip().lower()[:254]
+    return canonical_email(raw)[:MAX_EMAIL]  # counted per stored spelling, checked or not
 
 
 def _failed(result: Any) -> bool:

@@ -24,7 +24,7 @@ from domain.core.actor import ActorKind, Role
 from domain.core.db import transaction
 from domain.core.errors import NotFound
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
-from domain.core.validation import MAX_PASSWORD, InvalidInput, normalize_email
+from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email
 
 CLIENT_SUMMARY_LENGTH = 120
 
@@ -131,11 +131,9 @@ async def issue_session(tokens: TokenService, user: User, *, security_now: datet
 async def log_in(tokens: TokenService, email: str, password: str, *, now: datetime,
                  security_now: datetime, two_factor_code: str | None = None,
                  client: str | None = None) -> Session:
-    try:
-        address = normalize_email(email)
-    except InvalidInput:
-        raise InvalidCredentials() from None
-    if not password or len(password) > MAX_PASSWORD:
+    # Looked up, not checked: a login stored before a stricter address rule still signs in.
+    address = canonical_email(email)
+    if not address or len(address) > MAX_EMAIL or not password or len(password) > MAX_PASSWORD:
         raise InvalidCredentials()
     user = await User.get_or_none(email=address)
     # verify_password spends one argon2 verification even for an unknown email (P4).

@@ -169,12 +169,19 @@ def _is_host_name(domain: str) -> bool:
     return True
 
 
+def canonical_email(raw: str | None) -> str:
+    """The one spelling an address is stored and compared in (SPEC §1): NFC, trimmed,
+    lower-case. Looking up an existing login needs no more: sign-in and password resets
+    find addresses stored before a stricter rule of `normalize_email` refused them."""
+    return unicodedata.normalize("NFC", raw or "").strip().lower()
+
+
 def normalize_email(raw: str, *, field: str = "email") -> str:
     """NFC, trimmed, lower-case (SPEC §1: one email, compared case-insensitively), and
     readable (I6): no invisible, format, direction or control characters, no mixed
     scripts in the local part or in a domain label, a domain that is a host name (no
     domain literal), never the service's own domain in any spelling."""
-    email = unicodedata.normalize("NFC", raw or "").strip().lower()
+    email = canonical_email(raw)
     if not email or len(email) > MAX_EMAIL:
         raise InvalidInput("Enter a valid email address.", field=(field,))
     if _unreadable(email):

@@ -196,3 +196,19 @@ async def test_no_spelling_of_the_service_s_own_domain_can_be_taken(api, setting
             ("INVALID_INPUT", ["newEmail"])], email
     assert await User.all().count() == 1 and len(mails(settings)) == before
     assert (await User.get()).email == "mover@example.org"
+
+
+async def test_a_login_stored_before_a_stricter_address_rule_still_signs_in_and_resets(api, settings):
+    """I6 tightened what a new address may look like; addresses already stored (here an
+    underscore domain, now refused at sign-up) are looked up, not re-checked, so their
+    owners can still sign in and reset their password."""
+    await sign_up(api, "legacy@example.org")
+    await User.filter(email="legacy@example.org").update(email="legacy@mail_host.example.org")
+    refused = await api.data(
+        "mutation { signUp(input: {email: \"new@mail_host.example.org\", password: \"correct horse 42\", "
+        "name: \"New\", accountName: \"New\"}) { userErrors { code } } }")
+    assert codes(refused["signUp"]) == ["INVALID_INPUT"]
+    signed_in = await log_in(api, "Legacy@Mail_Host.example.org ")
+    assert signed_in["userErrors"] == [] and signed_in["accessToken"]
+    assert (await api.data(REQUEST_RESET, {"e": "legacy@mail_host.example.org"}))["requestPasswordReset"]["ok"]
+    assert link_token(settings, "legacy@mail_host.example.org", "reset-password")
