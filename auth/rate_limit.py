@@ -11,7 +11,10 @@ A stranger must not be able to lock a person out. So failures are throttled stri
 clients. Buckets are taken narrowest first; when one refuses, the ones taken before it
 are given back, so a refused attempt counts nowhere — hammering one address from one
 client never reaches the address's ceiling. An attempt that succeeds is given back too:
-only failures count. Every number is in docs/identity.md.
+only failures count. A stranger spreading guesses over many clients can still fill the
+ceiling; the client a person last signed in from (with the right password, within
+RECOGNISED_DAYS) is therefore spared it, and only its own narrower buckets apply there.
+Every number is in docs/identity.md.
 
 Admission is exact under bursts: each attempt increments its counters atomically
 (Redis INCR in a MULTI; one upsert … RETURNING in the database) before it runs, and is
@@ -43,6 +46,7 @@ _UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "window_end", "coun
 _GIVE_BACK = 'UPDATE "rate_limit" SET "count" = "count" - 1 WHERE "key" = $1 AND "window_start" = $2 AND "count" > 0'
 # Each row by its own window's end: counters of different lengths share the table.
 _PRUNE = 'DELETE FROM "rate_limit" WHERE "window_end" < $1'
+_PEEK = 'SELECT "count" FROM "rate_limit" WHERE "key" = $1 AND "window_start" = $2'
 _PRUNE_CHANCE = 0.02
 # A mutation whose payload carries one of these failed: its attempt keeps counting.
 FAILURE_CODES = frozenset({"INVALID_CREDENTIALS", "TOKEN_INVALID", "TWO_FACTOR_INVALID", "INVITATION_INVALID"})
@@ -152,6 +156,49 @@ async def take(settings: Any, key: str, window: Window) -> int:
     return await _take_in_database(key, window)
 
 
+async def _peek_in_database(key: str, window: Window) -> int:
+    async with transaction() as conn:
+        _, rows = await execute(conn, _PEEK, [key, window.start])
+    return int(rows[0]["count"]) if rows else 0
+
+
+async def peek(settings: Any, key: str, window: Window) -> int:
+    """A bucket's count, without counting."""
+    if settings.redis_url:
+        return int(await _redis_call(settings, lambda client: client.get(_redis_name(key, window))) or 0)
+    return await _peek_in_database(key, window)
+
+
+# A client a person signed in from with the right password is theirs for this long: the
+# per-address ceiling does not apply to it (I7: a stranger cannot lock them out there).
+RECOGNISED_DAYS = 30
+
+
+def _recognised_key(address: str, client: str) -> tuple[str, int]:
+    return bucket_key("password.recognised", "address+client", f"{address}|{client}"), RECOGNISED_DAYS * 86400
+
+
+async def recognised(settings: Any, address: str, client: str, now: datetime) -> bool:
+    """Whether `client` signed in as `address` in this or the previous period."""
+    key, seconds = _recognised_key(address, client)
+    window = Window.at(now, seconds)
+    try:
+        for start in (window.start, window.start - seconds):
+            if await peek(settings, key, Window(start, seconds)) > 0:
+                return True
+    except CounterUnavailable:
+        pass  # not spared: the ceiling applies
+    return False
+
+
+async def recognise(settings: Any, address: str, client: str, now: datetime) -> None:
+    key, seconds = _recognised_key(address, client)
+    try:
+        await take(settings, key, Window.at(now, seconds))
+    except CounterUnavailable:
+        pass  # the sign-in stands; the client is simply not remembered
+
+
 async def give_back(settings: Any, key: str, window: Window) -> None:
     try:
         if settings.redis_url:
@@ -179,11 +226,13 @@ class Bucket:
     limit: str
     window: str
     name: str
+    # Not taken for a client the person signed in from before (`recognised`).
+    spares_recognised: bool = False
 
 
 _SIGN_IN = (Bucket("address+client", "rate_limit_per_email_client", "rate_limit_window_seconds", "fail"),
             Bucket("client", "rate_limit_per_client", "rate_limit_window_seconds", "fail"),
-            Bucket("address", "rate_limit_per_email", "rate_limit_window_seconds", "fail"))
+            Bucket("address", "rate_limit_per_email", "rate_limit_window_seconds", "fail", spares_recognised=True))
 _TWO_FACTOR = (Bucket("address+client", "two_factor_per_email_client", "two_factor_window_seconds", "2fa"),
                Bucket("client", "rate_limit_per_client", "rate_limit_window_seconds", "2fa"),
                Bucket("address", "two_factor_per_email", "two_factor_window_seconds", "2fa"))
@@ -215,12 +264,14 @@ class Taken:
 
 
 async def admit(settings: Any, operation: str, policy: Policy, *, address: str | None, client: str,
-                now: datetime) -> list[Taken]:
+                now: datetime, recognised_client: bool = False) -> list[Taken]:
     """Take every bucket of the policy, narrowest first; refuse (giving back what was
     taken) as soon as one is over its limit."""
     taken: list[Taken] = []
     for bucket in policy.buckets:
         if "address" in bucket.scope and address is None:
+            continue
+        if bucket.spares_recognised and recognised_client:
             continue
         value = {"client": client, "address": address or "", "address+client": f"{address}|{client}"}[bucket.scope]
         key = bucket_key(f"{operation}.{bucket.name}", bucket.scope, value)
@@ -274,7 +325,10 @@ class RateLimit(FieldExtension):
         request = context.request
         client = request.client.host if request is not None and request.client else "unknown"
         address = self._address_of(info, kwargs)
-        taken = await admit(settings, self.operation, self.policy, address=address, client=client, now=now)
+        spares = address is not None and any(bucket.spares_recognised for bucket in self.policy.buckets)
+        known = spares and await recognised(settings, address, client, now)
+        taken = await admit(settings, self.operation, self.policy, address=address, client=client, now=now,
+                            recognised_client=known)
         code = getattr(kwargs.get("input"), self.two_factor_from, None) if self.two_factor_from else None
         if code:
             # A second factor offered: it is guessed against its own, stricter buckets too.
@@ -287,6 +341,8 @@ class RateLimit(FieldExtension):
         result = await next_(source, info, **kwargs)
         if self.policy.only_failures and not _failed(result):
             await _give_back_all(settings, taken)
+        if spares and not known and getattr(result, "access_token", None):
+            await recognise(settings, address, client, now)  # signed in: the right password
         return result
 
 

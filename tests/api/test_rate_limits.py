@@ -277,3 +277,36 @@ async def test_counting_a_short_window_never_prunes_a_longer_window_still_runnin
 
     _, rows = await connections.get("default").execute_query('SELECT COUNT(*) AS n FROM "rate_limit"')
     assert rows[0]["n"] <= 3  # the ended one-minute windows are gone: the mail row and the last minutes
+
+
+async def test_strangers_on_many_clients_cannot_lock_the_owner_out_of_a_client_they_signed_in_from(client_at):
+    """I7: guesses spread over many clients fill the per-address ceiling; the owner's own
+    client (where they signed in before with the right password) is spared the ceiling,
+    while a new client still meets it."""
+    limits = dict(rate_limit_per_email_client=5, rate_limit_per_client=100, rate_limit_per_email=10)
+    home = client_at(address="10.20.0.1", **limits)
+    await sign_up(home, "spread@example.org")
+    assert codes(await log_in(home, "spread@example.org")) == []  # signed in here once
+    for n in range(3):  # 3 strangers × 5 guesses: the ceiling of 10 is reached
+        stranger = client_at(address=f"10.21.0.{n}", **limits)
+        for _ in range(5):
+            await log_in(stranger, "spread@example.org", "a guess")
+    assert codes(await log_in(client_at(address="10.22.0.1", **limits), "spread@example.org")) == ["RATE_LIMITED"]
+    body = await log_in(home, "spread@example.org")
+    assert codes(body) == [] and body["data"]["logIn"]["accessToken"]
+    # The spared client still has its own, narrower limit: guessing there stops at 5.
+    answers = [codes(await log_in(home, "spread@example.org", "wrong")) for _ in range(6)]
+    assert answers == [[]] * 5 + [["RATE_LIMITED"]]
+
+
+@pytest.mark.skipif(not redis_up(), reason="needs Redis at 127.0.0.1:6379")
+async def test_a_recognised_client_is_remembered_in_redis_too(client_at):
+    limits = dict(rate_limit_per_email_client=5, rate_limit_per_client=100, rate_limit_per_email=1,
+                  redis_url="redis://127.0.0.1:6379/0")
+    email = f"redis-home-{uuid.uuid4().hex[:8]}@example.org"
+    home = client_at(**limits)
+    await sign_up(home, email)
+    assert codes(await log_in(home, email)) == []
+    await log_in(client_at(**limits), email, "a guess")  # the ceiling of 1 is reached
+    assert codes(await log_in(client_at(**limits), email)) == ["RATE_LIMITED"]
+    assert codes(await log_in(home, email)) == []
