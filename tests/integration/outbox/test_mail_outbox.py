@@ -166,6 +166,26 @@ async def test_two_workers_never_deliver_one_message_twice(db, settings):
     assert await OutboxMessage.filter(status=DELIVERED).count() == 60
 
 
+async def _worker_stalled_in_data(database_url: str, inbox, *, lease_seconds: int) -> subprocess.Popen:
+    """A real `casebook worker` process, returned once the mail server holds its first
+    message in DATA (the inbox stalls until `inbox.stall` is set)."""
+    inbox.stall = asyncio.Event()
+    env = {**os.environ, "CASEBOOK_ENV": "test", "DATABASE_URL": database_url,
+           "JWT_SECRET": "test-secret-0123456789abcdef0123456789abcdef",
+           "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "WORKER_LEASE_SECONDS": str(lease_seconds),
+           "WORKER_POLL_SECONDS": "0.1", "LOG_FORMAT": "text"}
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while inbox.connected == 0 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    if inbox.connected != 1:
+        process.kill()
+        raise AssertionError("the worker never reached the mail server")
+    await asyncio.sleep(0.3)  # in DATA, stalled
+    return process
+
+
 @pytest.mark.postgres_only
 async def test_a_worker_killed_mid_delivery_leaves_the_message_for_another(db, settings, database_url, inbox):
     """`kill -9` while the SMTP server holds the message: after the lease runs out,
@@ -173,19 +193,8 @@ async def test_a_worker_killed_mid_delivery_leaves_the_message_for_another(db, s
     assert ON_POSTGRES
     async with transaction():
         await queue_mail("someone@example.org", "Hello", "A body")
-    inbox.stall = asyncio.Event()
-    env = {**os.environ, "CASEBOOK_ENV": "test", "DATABASE_URL": database_url,
-           "JWT_SECRET": "test-secret-0123456789abcdef0123456789abcdef",
-           "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "WORKER_LEASE_SECONDS": "2",
-           "WORKER_POLL_SECONDS": "0.1", "LOG_FORMAT": "text"}
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = await _worker_stalled_in_data(database_url, inbox, lease_seconds=2)
     try:
-        deadline = time.monotonic() + 30
-        while inbox.connected == 0 and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        assert inbox.connected == 1, "the worker never reached the mail server"
-        await asyncio.sleep(0.3)  # in DATA, stalled
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     finally:
@@ -215,19 +224,8 @@ async def test_sigterm_lets_the_delivery_under_way_finish_and_hands_back_the_res
     async with transaction():
         for n in range(3):
             await queue_mail(f"someone{n}@example.org", "Hello", "A body")
-    inbox.stall = asyncio.Event()
-    env = {**os.environ, "CASEBOOK_ENV": "test", "DATABASE_URL": database_url,
-           "JWT_SECRET": "test-secret-0123456789abcdef0123456789abcdef",
-           "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "WORKER_LEASE_SECONDS": "600",
-           "WORKER_POLL_SECONDS": "0.1", "LOG_FORMAT": "text"}
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = await _worker_stalled_in_data(database_url, inbox, lease_seconds=600)
     try:
-        deadline = time.monotonic() + 30
-        while inbox.connected == 0 and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        assert inbox.connected == 1, "the worker never reached the mail server"
-        await asyncio.sleep(0.3)  # in DATA, stalled
         process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.5)
         assert process.poll() is None  # the delivery under way is not abandoned
