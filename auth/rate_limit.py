@@ -138,7 +138,7 @@ async def _take_in_redis(settings: Any, key: str, window: Window) -> int:
         name = _redis_name(key, window)
         async with client.pipeline(transaction=True) as pipe:
             pipe.incr(name)
-            pipe.expire(name, window.seconds + 5)
+            pipe.expireat(name, window.start + window.seconds + 5)  # the window's end, a later one too
             count, _ = await pipe.execute()
         return int(count)
 
@@ -179,22 +179,22 @@ def _recognised_key(address: str, client: str) -> tuple[str, int]:
 
 
 async def recognised(settings: Any, address: str, client: str, now: datetime) -> bool:
-    """Whether `client` signed in as `address` in this or the previous period."""
+    """Whether `client` signed in as `address` within the last RECOGNISED_DAYS."""
     key, seconds = _recognised_key(address, client)
-    window = Window.at(now, seconds)
     try:
-        for start in (window.start, window.start - seconds):
-            if await peek(settings, key, Window(start, seconds)) > 0:
-                return True
+        return await peek(settings, key, Window.at(now, seconds)) > 0
     except CounterUnavailable:
-        pass  # not spared: the ceiling applies
-    return False
+        return False  # not spared: the ceiling applies
 
 
 async def recognise(settings: Any, address: str, client: str, now: datetime) -> None:
+    """Remember the client in this period and the next, so it stays recognised for at
+    least RECOGNISED_DAYS whenever in the period the sign-in falls (windows are fixed)."""
     key, seconds = _recognised_key(address, client)
+    window = Window.at(now, seconds)
     try:
-        await take(settings, key, Window.at(now, seconds))
+        for start in (window.start, window.start + seconds):
+            await take(settings, key, Window(start, seconds))
     except CounterUnavailable:
         pass  # the sign-in stands; the client is simply not remembered
 

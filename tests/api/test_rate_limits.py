@@ -310,3 +310,23 @@ async def test_a_recognised_client_is_remembered_in_redis_too(client_at):
     await log_in(client_at(**limits), email, "a guess")  # the ceiling of 1 is reached
     assert codes(await log_in(client_at(**limits), email)) == ["RATE_LIMITED"]
     assert codes(await log_in(home, email)) == []
+
+
+@pytest.mark.parametrize("backend", ["database", "redis"])
+async def test_a_recognised_client_stays_recognised_across_a_period_boundary(db, settings, backend):
+    """Periods are fixed: a sign-in on the period's last day must still count for 30 days."""
+    from auth import rate_limit
+
+    if backend == "redis" and not redis_up():
+        pytest.skip("needs Redis at 127.0.0.1:6379")
+    chosen = replace(settings, redis_url="redis://127.0.0.1:6379/0" if backend == "redis" else "")
+    period = rate_limit.RECOGNISED_DAYS * 86400
+    now = datetime.now(timezone.utc)
+    end = rate_limit.Window.at(now, period).start + period  # the current period's end
+    signed_in = datetime.fromtimestamp(end - 3600, timezone.utc)  # an hour before it
+    address, client = f"edge-{uuid.uuid4().hex[:8]}@example.org", "10.30.0.1"
+    await rate_limit.recognise(chosen, address, client, signed_in)
+    later = datetime.fromtimestamp(end + 20 * 86400, timezone.utc)  # 20 days into the next period
+    assert await rate_limit.recognised(chosen, address, client, signed_in)
+    assert await rate_limit.recognised(chosen, address, client, later)
+    assert not await rate_limit.recognised(chosen, address, "10.30.0.2", later)
