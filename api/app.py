@@ -30,6 +30,7 @@ from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, Requ
 from api.observe import ObserveExtension, ObserveMiddleware
 from api.readiness import readyz
 from api.view import GraphQLOverHTTP
+from api.wiring import wire
 from api.worker import build_worker, running_worker
 from auth import two_factor
 from auth.tokens import TokenService
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
     through the standard completion only (the differential test's reference; default:
     the GRAPHQL_EXECUTOR setting)."""
     settings = settings or load_settings()
+    wire()
     if compiled is None:
         compiled = settings.graphql_executor == "compiled"
     two_factor.configure(settings)

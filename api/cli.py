@@ -10,6 +10,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from api.wiring import wire
 from api.startup import (
     StartupError, check_catalog, check_database, check_signing_keys, database_call, run_in_database,
 )
@@ -250,6 +251,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    wire()  # the worker and `casebook renew` announce events too
     try:
         settings = load_settings()
         return args.run(settings, args)

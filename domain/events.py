@@ -1,15 +1,19 @@
-"""Events a write announces to partner systems (T5): the event's name, when it happened,
-and the global ids of what it is about — never dossier content, names or addresses.
-`announce` runs inside the write's transaction and turns the event into one webhook
-delivery per subscribed endpoint (domain.webhooks.fanout), so deliveries exist exactly
-when their write committed (O1); the worker sends them."""
+"""Events a write announces: the event's name, when it happened, and the global ids of
+what it is about — never dossier content, names or addresses.
+
+`announce` runs inside the write's transaction and hands the event to every subscriber
+registered with `subscribe`. This module knows none of them: the top of the program
+(api/wiring.py) composes them — webhook deliveries today, live updates next — so that a
+new consumer of events never reaches back into the areas that announce them. A
+subscriber that writes (a webhook delivery row) writes in the announcing transaction, so
+it exists exactly when the write committed (O1)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Awaitable, Callable, Mapping
 
 from domain.core.ids import global_id
-from domain.webhooks.fanout import fan_out
 
 DOSSIER_CREATED = "dossier.created"
 DOSSIER_UPDATED = "dossier.updated"
@@ -30,14 +34,41 @@ EVENT_NAMES = (DOSSIER_CREATED, DOSSIER_UPDATED, DOSSIER_ARCHIVED, DOSSIER_DELET
                TEAMMATE_REMOVED, SUBSCRIPTION_CHANGED)
 
 
-async def announce(event: str, *, account_id: int, now: datetime, **ids: tuple[str, int]) -> int:
-    """Queue `event` for the account's partner systems; the number of deliveries made.
-    `ids` name what it is about as (type, key) pairs, e.g. `dossierId=("Dossier", 7)`;
-    they travel as global ids. An event about a dossier is delivered after the earlier
-    events about that dossier (per endpoint); the others after the account's earlier ones."""
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to an account. `ids` name what it is about as
+    (type, key) pairs, e.g. `{"dossierId": ("Dossier", 7)}`."""
+    name: str
+    account_id: int
+    at: datetime
+    ids: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    @property
+    def dossier_key(self) -> int | None:
+        dossier = self.ids.get("dossierId")
+        return dossier[1] if dossier else None
+
+    def data(self) -> dict[str, Any]:
+        """The ids as partner systems see them: global ids, never content."""
+        data: dict[str, Any] = {"accountId": global_id("Account", self.account_id)}
+        data.update({name: global_id(type_name, key) for name, (type_name, key) in self.ids.items()})
+        return data
+
+
+Subscriber = Callable[[Event], Awaitable[None]]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    """Register `subscriber` for every event from now on (once, however often called)."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+
+
+async def announce(event: str, *, account_id: int, now: datetime, **ids: tuple[str, int]) -> Event:
+    """Hand `event` to every subscriber, inside the announcing write's transaction."""
     assert event in EVENT_NAMES, event
-    data: dict[str, Any] = {"accountId": global_id("Account", account_id)}
-    data.update({name: global_id(type_name, key) for name, (type_name, key) in ids.items()})
-    dossier = ids.get("dossierId")
-    return await fan_out(event, {"type": event, "timestamp": now.isoformat(), "data": data},
-                         account_id=account_id, ordering_key=dossier[1] if dossier else 0)
+    happened = Event(event, account_id, now, ids)
+    for subscriber in tuple(_subscribers):
+        await subscriber(happened)
+    return happened

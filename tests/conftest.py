@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 from tortoise import connections
 
+from api.wiring import wire
 from auth.passwords import use_cheap_hashing_for_tests
 from domain.core.db import close_db, init_db
 from domain.core.settings import load_settings
@@ -28,6 +29,8 @@ BASE_URL = os.environ.get("DATABASE_URL", "")
 # argon2 at full cost was half of the suite's run time; production keeps the recommended cost
 # (tests/unit/test_passwords.py pins it).
 use_cheap_hashing_for_tests()
+# Domain services called directly announce to the same subscribers as the app's.
+wire()
 # As in production (api/logging.py): strawberry's own log prints every GraphQL error,
 # expected ones too, with a traceback; unexpected errors are logged by api/extensions.py.
 logging.getLogger("strawberry.execution").disabled = True

@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from domain.core.clock import utc_now
+from domain.events import Event
 from domain.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.signing import new_message_id
 
@@ -47,3 +48,11 @@ async def fan_out(event: str, payload: dict[str, Any], *, account_id: int, order
                         next_attempt_at=now, created_at=now)
         for endpoint_id in targets])
     return len(targets)
+
+
+async def on_event(event: Event) -> None:
+    """The webhook subscriber of domain events (wired in api/wiring.py). An event about a
+    dossier is delivered after the earlier events about that dossier (per endpoint); the
+    others after the account's earlier ones."""
+    await fan_out(event.name, {"type": event.name, "timestamp": event.at.isoformat(), "data": event.data()},
+                  account_id=event.account_id, ordering_key=event.dossier_key or 0)
