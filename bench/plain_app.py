@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.tokens import ACCESS, TokenService
+from bench.plain_ops import PlainOps
 from domain.core.settings import load_settings
 from schema.relay import encode_cursor, to_global_id
 
@@ -126,5 +127,11 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+ops = PlainOps(tokens, state)
 app = Starlette(routes=[Route("/plain/dossiers", dossier_page, methods=["GET", "POST"]),
+                        Route("/plain/dossier", ops.one_dossier, methods=["POST"]),
+                        Route("/plain/entries", ops.add_entry, methods=["POST"]),
+                        Route("/plain/shares", ops.share_dossier, methods=["POST"]),
+                        Route("/plain/search", ops.search, methods=["POST"]),
+                        Route("/plain/log-in", ops.log_in, methods=["POST"]),
                         Route("/healthz", healthz)], lifespan=lifespan)

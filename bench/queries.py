@@ -16,3 +16,7 @@ ADD_ENTRY = """mutation AddEntry($input: AddEntryInput!) {
   addEntry(input: $input) { entry { id version } userErrors { code message } } }"""
 SHARE = """mutation Share($input: ShareDossierInput!) {
   shareDossier(input: $input) { share { id status } userErrors { code message } } }"""
+SEARCH = """query Search($search: String!) { dossiers(first: 20, search: $search) {
+  pageInfo { hasNextPage } edges { cursor node { id clientName reference } } } }"""
+# Terms a practice types: a common surname part, a rare accented name, a first name.
+SEARCH_TERMS = ("van", "zoe bronte", "jansen", "lotte", "muller")

@@ -28,7 +28,7 @@ import uuid
 import httpx
 
 from bench.load import Figures, measure
-from bench.queries import ADD_ENTRY, GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SHARE
+from bench.queries import ADD_ENTRY, GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SEARCH, SEARCH_TERMS, SHARE
 from bench.seed import PASSWORD, Scale, Seeded, seed
 from bench.servers import (
     api_command, create_database, drop_database, free_port, migrate, plain_command, running, server_env,
@@ -86,28 +86,57 @@ async def scenarios(api: str, standard: str, plain: str, data: Seeded, *, server
         return response.status_code == 200 and "data" in response.json()
 
     mid_ids = data.mid["dossier_ids"]
+    mid_auth = {"authorization": f"Bearer {mid_token}"}
 
-    async def one_dossier(client: httpx.AsyncClient, _: int) -> bool:
-        dossier = to_global_id("Dossier", rng.choice(mid_ids))
-        response = await client.post("/graphql", json={"query": ONE_DOSSIER, "variables": {"id": dossier}},
-                                     headers={"authorization": f"Bearer {mid_token}"})
-        return graphql_ok(response) and response.json()["data"]["dossier"] is not None
+    # Each hot operation twice: through the API, and by hand (bench/plain_ops.py).
+    def one_dossier(path: str | None):
+        async def send(client: httpx.AsyncClient, _: int) -> bool:
+            dossier = to_global_id("Dossier", rng.choice(mid_ids))
+            if path:
+                response = await client.post(path, json={"id": dossier}, headers=mid_auth)
+                return response.status_code == 200 and (response.json().get("data") or {}).get("dossier") is not None
+            response = await client.post("/graphql", json={"query": ONE_DOSSIER, "variables": {"id": dossier}},
+                                         headers=mid_auth)
+            return graphql_ok(response) and response.json()["data"]["dossier"] is not None
+        return send
 
-    async def add_entry(client: httpx.AsyncClient, n: int) -> bool:
-        index = rng.randrange(len(small))
-        dossier = to_global_id("Dossier", rng.choice(small[index]["dossier_ids"]))
-        response = await client.post("/graphql", headers={"authorization": f"Bearer {small_tokens[index]}"}, json={
-            "query": ADD_ENTRY, "variables": {"input": {"dossierId": dossier, "kind": "NOTE",
-                                                         "body": f"Bench note {n}: weight stable, plan kept."}}})
-        return graphql_ok(response, "addEntry")
+    def add_entry(path: str | None):
+        async def send(client: httpx.AsyncClient, n: int) -> bool:
+            index = rng.randrange(len(small))
+            dossier = to_global_id("Dossier", rng.choice(small[index]["dossier_ids"]))
+            variables = {"input": {"dossierId": dossier, "kind": "NOTE",
+                                   "body": f"Bench note {n}: weight stable, plan kept."}}
+            response = await client.post(path or "/graphql", headers={"authorization": f"Bearer {small_tokens[index]}"},
+                                         json={"query": ADD_ENTRY, "variables": variables, **variables})
+            return graphql_ok(response, "addEntry")
+        return send
 
-    async def share(client: httpx.AsyncClient, n: int) -> bool:
-        index = rng.randrange(len(small))
-        dossier = to_global_id("Dossier", rng.choice(small[index]["dossier_ids"]))
-        response = await client.post("/graphql", headers={"authorization": f"Bearer {small_tokens[index]}"}, json={
-            "query": SHARE, "variables": {"input": {"dossierId": dossier, "access": "VIEWER",
-                                                     "email": f"g{n}-{uuid.uuid4().hex[:8]}@guests.example.org"}}})
-        return graphql_ok(response, "shareDossier")
+    def share(path: str | None):
+        async def send(client: httpx.AsyncClient, n: int) -> bool:
+            index = rng.randrange(len(small))
+            dossier = to_global_id("Dossier", rng.choice(small[index]["dossier_ids"]))
+            variables = {"input": {"dossierId": dossier, "access": "VIEWER",
+                                   "email": f"g{n}-{uuid.uuid4().hex[:8]}@guests.example.org"}}
+            response = await client.post(path or "/graphql", headers={"authorization": f"Bearer {small_tokens[index]}"},
+                                         json={"query": SHARE, "variables": variables, **variables})
+            return graphql_ok(response, "shareDossier")
+        return send
+
+    def search(path: str | None, token: str = big_token):
+        async def send(client: httpx.AsyncClient, n: int) -> bool:
+            term = SEARCH_TERMS[n % len(SEARCH_TERMS)]
+            response = await client.post(path or "/graphql", headers={"authorization": f"Bearer {token}"},
+                                         json={"query": SEARCH, "variables": {"search": term}, "search": term})
+            return graphql_ok(response)
+        return send
+
+    def log_in_as(path: str | None):
+        async def send(client: httpx.AsyncClient, n: int) -> bool:
+            owner = small[n % len(small)]
+            response = await client.post(path or "/graphql", json={
+                "query": LOG_IN, "variables": {"email": owner["email"], "password": PASSWORD}})
+            return graphql_ok(response, "logIn")
+        return send
 
     load = {"concurrency": concurrency, "seconds": seconds, "warmup": warmup}
     results = []
@@ -118,17 +147,25 @@ async def scenarios(api: str, standard: str, plain: str, data: Seeded, *, server
             await measure(f"dossier page, plain Starlette + asyncpg{label}", plain, plain_page, **load,
                           cpu_of=servers["plain"]),
         ]
-    results += [
-        await measure("dossier page, GraphQL, standard executor", standard, page, **load, cpu_of=servers["standard"]),
-        await measure("one dossier with its entries", api, one_dossier, **load, cpu_of=servers["api"]),
-        await measure("addEntry", api, add_entry, **load, cpu_of=servers["api"]),
-        await measure("shareDossier", api, share, **load, cpu_of=servers["api"]),
-    ]
+    results.append(await measure("dossier page, GraphQL, standard executor", standard, page, **load,
+                                 cpu_of=servers["standard"]))
+    # Sign-in is argon2 at production cost on both sides: fewer clients, so it measures
+    # the service around the hash rather than a queue of hashes.
+    sign_in = {**load, "concurrency": min(concurrency, 4)}
+    for name, make, options in (("one dossier with its entries", one_dossier, load), ("addEntry", add_entry, load),
+                                ("shareDossier", share, load), ("search", search, load),
+                                ("sign-in", log_in_as, sign_in)):
+        path = {"one dossier with its entries": "/plain/dossier", "addEntry": "/plain/entries",
+                "shareDossier": "/plain/shares", "search": "/plain/search", "sign-in": "/plain/log-in"}[name]
+        results.append(await measure(name, api, make(None), **options, cpu_of=servers["api"]))
+        results.append(await measure(f"{name}, plain", plain, make(path), **options, cpu_of=servers["plain"]))
     one_at_a_time = {"concurrency": 1, "seconds": 120, "warmup": 0.5, "limit": sequential}
     for name, token, count in (("mid", mid_token, len(data.mid["dossier_ids"])),
                                ("big", big_token, len(data.big["dossier_ids"]))):
         results.append(await measure(f"dossier page, one at a time, {count:,} dossiers", api,
                                      lambda c, n, t=token: page(c, n, t), **one_at_a_time, cpu_of=servers["api"]))
+    for name, send in (("one dossier", one_dossier(None)), ("search", search(None)), ("addEntry", add_entry(None))):
+        results.append(await measure(f"{name}, one at a time", api, send, **one_at_a_time, cpu_of=servers["api"]))
     checks["statements_per_page"] = await statements_per_page(database, env, big_token)
     return results, checks
 
@@ -167,7 +204,7 @@ def table(results: list[Figures]) -> str:
 
 
 async def main(args: argparse.Namespace) -> int:
-    scale = Scale.quick() if args.quick else Scale()
+    scale = (Scale.quick() if args.quick else Scale()).times(args.scale)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     started = time.perf_counter()
     print(f"machine: {_machine()}")
@@ -198,7 +235,8 @@ async def main(args: argparse.Namespace) -> int:
     print(table(results))
     pages = [(results[2 * n], results[2 * n + 1]) for n in range(args.runs)]
     stock = next(r for r in results if r.name.endswith("standard executor"))
-    mid, big = results[-2], results[-1]
+    by_name = {r.name: r for r in results}
+    mid, big = results[-5], results[-4]
     print()
     print(f"same JSON from GraphQL and plain: {'yes' if checks['same_json'] else 'NO'}; "
           f"query cost of the page: {checks['cost_of_page']}; SQL statements per page: "
@@ -216,6 +254,12 @@ async def main(args: argparse.Namespace) -> int:
           f"per page (compiled: {statistics.median(g.cpu_ms for g, _ in pages):.2f} ms)")
     print(f"dossier page p50 one at a time: {len(data.mid['dossier_ids']):,} dossiers {mid.p50:.1f} ms, "
           f"{len(data.big['dossier_ids']):,} dossiers {big.p50:.1f} ms (x{big.p50 / mid.p50:.2f})")
+    for name in ("one dossier with its entries", "addEntry", "shareDossier", "search", "sign-in"):
+        ours, floor = by_name[name], by_name[f"{name}, plain"]
+        print(f"{name}: GraphQL / plain req/s {ours.rps:.1f} / {floor.rps:.1f} = {ours.rps / floor.rps:.2f}; "
+              f"server CPU {ours.cpu_ms:.2f} / {floor.cpu_ms:.2f} ms (= {floor.cpu_ms / ours.cpu_ms:.2f})")
+    print("one at a time, p50: " + "; ".join(f"{r.name.split(',')[0]} {r.p50:.1f} ms" for r in results[-3:])
+          + f" (scale x{args.scale})")
     print(f"total {time.perf_counter() - started:.0f}s; server log: {server_log}")
     if args.json:
         with open(args.json, "w") as out:
@@ -233,6 +277,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=0.0, help="per scenario (default 10, quick 3)")
+    parser.add_argument("--scale", type=int, default=1, help="times the data (10: about 310,000 dossiers and "
+                                                                  "2 million entries)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--runs", type=int, default=3, help="times the GraphQL and plain page are measured, "

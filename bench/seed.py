@@ -36,6 +36,14 @@ class Scale:
     teammates_each: int = 3
     shares_every: int = 4          # one share for every n-th dossier
 
+    def times(self, factor: int) -> "Scale":
+        """`factor` times the data: the measured accounts and the crowd around them."""
+        return Scale(big_dossiers=self.big_dossiers * factor, big_entries_each=self.big_entries_each,
+                     mid_dossiers=self.mid_dossiers * factor, mid_entries_each=self.mid_entries_each,
+                     small_accounts=self.small_accounts * factor, small_dossiers_each=self.small_dossiers_each,
+                     small_entries_each=self.small_entries_each, teammates_each=self.teammates_each,
+                     shares_every=self.shares_every)
+
     @classmethod
     def quick(cls) -> "Scale":
         return cls(big_dossiers=1_000, big_entries_each=5, mid_dossiers=100, mid_entries_each=5,
