@@ -33,7 +33,7 @@ schema: $(STAMP)  ## re-export schema.graphql after a deliberate schema change
 messages: $(STAMP)  ## re-extract the texts people read (L1) and merge them into the Dutch and German catalogs
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k plural:1,2 --no-location --sort-output \
 		--project Casebook --copyright-holder Casebook -o domain/locales/casebook.pot .
-	$(BIN)/pybabel update -i domain/locales/casebook.pot -d domain/locales -D casebook --no-location \
+	$(BIN)/pybabel update -i domain/locales/casebook.pot -d domain/locales -D casebook \
 		--no-fuzzy-matching --ignore-obsolete
 
 bench: $(STAMP)  ## load figures on PostgreSQL (see README)
