@@ -40,7 +40,7 @@ TEAM = Table("team.csv", N_("The team: who was a teammate, in which role, from w
     Column("name", N_("Name"), "string", N_("Their name now")),
     Column("email", N_("Email address"), "string", N_("Their address now")),
     Column("role", N_("Role"), "string", N_("OWNER, ADMIN or MEMBER")),
-    Column("from", N_("From"), "datetime", N_("When they got this role")),
+    Column("from", N_("From"), "datetime", N_("When they got this role; empty when it was before the audit log")),
     Column("until", N_("Until"), "datetime", N_("When the role ended; empty while it lasts")),
 ))
 AUDIT_LOG = Table("audit-log.csv", N_("The audit log: security-relevant events, oldest first"), (
@@ -109,6 +109,9 @@ async def team_rows(conn: Any, account_id: int, zone: ZoneInfo) -> AsyncIterator
         current = open_.pop(user_id, None)
         if current is not None:
             current["until"] = row["created_at"]
+        elif row["action"] == "teammate.role_changed" and detail.get("from"):
+            # Joined before the log recorded joining: the old role, from an unknown start.
+            periods.append({"user_id": user_id, "role": detail["from"], "from": None, "until": row["created_at"]})
         if row["action"] == "teammate.removed":
             continue
         role = {"auth.sign_up": "OWNER", "teammate.role_changed": detail.get("to")}.get(
