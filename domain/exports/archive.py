@@ -24,8 +24,8 @@ from domain.core.ids import global_id
 from domain.core.locale_format import format_moment
 from domain.core.translations import N_, translations
 from domain.exports import documents
-from domain.exports.archive_tables import AUDIT_LOG, READ_LOG, TABLES, TEAM, Table, audit_rows, read_rows, \
-    team_rows
+from domain.exports.archive_tables import AUDIT_LOG, LEDGER, READ_LOG, TABLES, TEAM, Table, audit_rows, \
+    ledger_rows, read_rows, team_rows
 from domain.exports.content import BatchReader, Parts, account_batches, ledger_lines
 from domain.exports.labels import dossier_labels
 from domain.exports.models import Export
@@ -139,6 +139,8 @@ PARTS: tuple[ArchivePart, ...] = (
     ArchivePart("ledger.json", N_("the subscription's ledger: every charge, with its period and how it was "
                                   "computed"),
                 documents.LEDGER_FORMAT, "schemas/ledger.schema.json", _write_ledger),
+    csv_part(LEDGER, N_("the same ledger as a table, for a spreadsheet or bookkeeping software"),
+             lambda build: ledger_rows(build.conn, build.export.account_id, build.zone)),
 )
 
 

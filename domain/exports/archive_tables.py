@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from domain.core.db import execute
 from domain.core.ids import global_id
 from domain.core.translations import N_
-from domain.exports.content import CHUNK
+from domain.exports.content import CHUNK, ledger_lines
+from domain.exports.documents import day, decimal_text
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,19 @@ READ_LOG = Table("read-log.csv", N_("The read log: who read which dossier, when,
     Column("userId", N_("Person"), "string", N_("Who read it (a person's id)")),
     Column("email", N_("Email address"), "string", N_("Their address now")),
 ))
-TABLES = (TEAM, AUDIT_LOG, READ_LOG)
+LEDGER = Table("ledger.csv", N_("The subscription's ledger: every charge, oldest first"), (
+    Column("id", N_("Line"), "string", N_("The ledger line's id, as in ledger.json")),
+    Column("createdAt", N_("Booked"), "datetime", N_("When it was charged")),
+    Column("kind", N_("Kind"), "string", N_("What kind of charge, e.g. PERIOD or PRORATION")),
+    Column("description", N_("Description"), "string", N_("What was charged")),
+    Column("quantity", N_("Quantity"), "integer", N_("How many")),
+    Column("amount", N_("Amount"), "decimal", N_("The amount, with a decimal point")),
+    Column("currency", N_("Currency"), "string", N_("ISO 4217 code, e.g. EUR")),
+    Column("periodStart", N_("Period from"), "date", N_("First day of the period charged")),
+    Column("periodEnd", N_("Period until"), "date", N_("Day after the period charged (exclusive)")),
+    Column("explanation", N_("Calculation"), "string", N_("How the amount was computed")),
+))
+TABLES = (TEAM, AUDIT_LOG, READ_LOG, LEDGER)
 
 
 def local_time(value: Any, zone: ZoneInfo) -> str:
@@ -159,3 +172,10 @@ async def read_rows(conn: Any, account_id: int, zone: ZoneInfo) -> AsyncIterator
                                    'WHERE r.account_id = $1 AND r.id > $2 ORDER BY r.id LIMIT $3', account_id):
         yield [local_time(row["read_at"], zone), global_id("Dossier", row["dossier_id"]),
                global_id("User", row["user_id"]), row["email"] or ""]
+
+
+async def ledger_rows(conn: Any, account_id: int, zone: ZoneInfo) -> AsyncIterator[list[str]]:
+    async for row in ledger_lines(conn, account_id):
+        yield [global_id("LedgerLine", row["id"]), local_time(row["created_at"], zone), row["kind"],
+               row["description"], str(row["quantity"]), decimal_text(row["amount"]), row["currency"],
+               day(row["period_start"]) or "", day(row["period_end"]) or "", row["explanation"] or ""]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from gettext import NullTranslations
 from typing import Callable
 
+from domain.core.locale_format import format_number
 from domain.core.translations import N_, translations
 from domain.outbox.mail import queue_mail
 
@@ -43,7 +44,8 @@ class Text:
         return text % values if values else text
 
     def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
-        return self.catalog.ngettext(singular, plural, n) % {"n": n, **values}
+        # The form is chosen by n; the number is written as the language writes it (1.440).
+        return self.catalog.ngettext(singular, plural, n) % {"n": format_number(n, self.locale), **values}
 
     def mail(self, kind: str, subject: str, *paragraphs: str) -> Mail:
         """Greeting, paragraphs and the closing line, one blank line between them."""

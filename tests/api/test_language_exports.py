@@ -103,7 +103,7 @@ async def test_l2_the_archive_holds_every_part_and_each_reads_back(api):
     # The manifest lists every part; each is there and documented by a file that is there too.
     manifest = json.loads(archive.read("manifest.json"))
     assert [part["path"] for part in manifest["parts"]] == [part.path for part in PARTS] == [
-        "dossiers/<id>.json", "team.csv", "audit-log.csv", "read-log.csv", "ledger.json"]
+        "dossiers/<id>.json", "team.csv", "audit-log.csv", "read-log.csv", "ledger.json", "ledger.csv"]
     for part in manifest["parts"]:
         assert part["documentedBy"] in names
     assert f"dossiers/{dossier_id}.json" in names and manifest["dossierCount"] == 1
@@ -123,7 +123,7 @@ async def test_l2_the_archive_holds_every_part_and_each_reads_back(api):
     # CSV parts: the header in Dutch, the columns as csv-metadata.json names them.
     metadata = json.loads(archive.read("csv-metadata.json"))
     columns = {table["url"]: table["tableSchema"]["columns"] for table in metadata["tables"]}
-    assert set(columns) == {"team.csv", "audit-log.csv", "read-log.csv"}
+    assert set(columns) == {"team.csv", "audit-log.csv", "read-log.csv", "ledger.csv"}
     tables = {}
     for name, described in columns.items():
         header, *rows = _csv(archive, name)
@@ -144,6 +144,9 @@ async def test_l2_the_archive_holds_every_part_and_each_reads_back(api):
     assert all(row["at"].endswith("+02:00") for row in tables["audit-log.csv"])
     assert json.loads([row for row in tables["audit-log.csv"] if row["action"] == "teammate.role_changed"][0]
                       ["detail"])["to"] == "ADMIN"
+    [charge] = tables["ledger.csv"]  # the first period, charged at sign-up, as in ledger.json
+    assert (charge["id"], charge["amount"], charge["periodStart"]) == (
+        ledger["lines"][0]["id"], ledger["lines"][0]["amount"], "2026-05-15")
     reads = tables["read-log.csv"]
     assert any(row["dossierId"] == dossier_id for row in reads)
 
