@@ -35,4 +35,5 @@ class AccountBasics:
     @classmethod
     def from_model(cls, row: AccountRow):  # noqa: ANN206 - the calling class
         return cls(id=strawberry.ID(to_global_id("Account", row.id)), name=row.name, time_zone=row.time_zone,
-                   currency=row.currency, locale=Locale(row.locale), require_two_factor=row.require_two_factor, pk=row.id, row=row)
+                   currency=row.currency, locale=Locale(row.locale), require_two_factor=row.require_two_factor,
+                   pk=row.id, row=row)
