@@ -7,7 +7,9 @@ from tests.api.test_machine_credentials import _credential, _token
 from tests.api.test_shares import owner_with_dossier, share
 from tests.support.dossiers import pk, teammate
 from tests.support.flows import PASSWORD, SIGN_UP, sign_up
-from tests.support.identity import REQUEST_RESET, mails_to, top_code
+from tests.support.identity import (
+    CHANGE_PASSWORD, CONFIRM_EMAIL_CHANGE, REQUEST_EMAIL_CHANGE, REQUEST_RESET, link_token, mails_to, top_code,
+)
 from tests.support.teammates import invite
 
 ACCOUNT = "{ me { account { locale } } }"
@@ -119,3 +121,30 @@ async def test_l1_mail_about_a_person_s_own_login_is_in_their_account_s_language
     reset = mails_to(settings, "sie@example.org")[-1]
     assert reset["Subject"] == "Setzen Sie Ihr Casebook-Passwort zurück"
     assert "/reset-password?token=" in reset.get_content() and "Minuten" in reset.get_content()
+
+
+async def test_l1_address_and_password_mails_are_in_the_person_s_language(api, settings):
+    me = await sign_up(api, "ik@example.org", locale="NL")
+    await sign_up(api, "bezet@example.org", locale="DE")
+    token = me["accessToken"]
+
+    # An address that belongs to someone else: its owner is told, in their language.
+    await api.data(REQUEST_EMAIL_CHANGE, {"e": "bezet@example.org", "p": PASSWORD}, token=token)
+    assert mails_to(settings, "bezet@example.org")[-1]["Subject"] == \
+        "Jemand hat versucht, ein Casebook-Login auf Ihre Adresse umzustellen"
+
+    await api.data(REQUEST_EMAIL_CHANGE, {"e": "nieuw@example.org", "p": PASSWORD}, token=token)
+    [confirm] = mails_to(settings, "nieuw@example.org")
+    assert confirm["Subject"] == "Bevestig uw nieuwe e-mailadres voor Casebook"
+    assert "/confirm-email?token=" in confirm.get_content() and " uur " in confirm.get_content()
+    assert mails_to(settings, "ik@example.org")[-1]["Subject"] == "Het adres van uw Casebook-login gaat veranderen"
+    assert "nieuw@example.org" in mails_to(settings, "ik@example.org")[-1].get_content()
+
+    done = await api.data(CONFIRM_EMAIL_CHANGE, {"t": link_token(settings, "nieuw@example.org", "confirm-email")},
+                          token=token)
+    assert done["confirmEmailChange"]["userErrors"] == []
+    assert mails_to(settings, "ik@example.org")[-1]["Subject"] == "Het adres van uw Casebook-login is gewijzigd"
+
+    changed = await api.data(CHANGE_PASSWORD, {"c": PASSWORD, "n": "another horse 43"}, token=token)
+    assert changed["changePassword"]["userErrors"] == []
+    assert mails_to(settings, "nieuw@example.org")[-1]["Subject"] == "Uw Casebook-wachtwoord is gewijzigd"
