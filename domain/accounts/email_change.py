@@ -75,7 +75,7 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
             # Uniqueness is checked again at confirmation: an older link to an address
             # taken since still cannot move the login there.
             await end_identity_tokens(user.id, security_now=security_now, purposes=(EMAIL_CHANGE,))
-            await post(address, letters.email_change_taken(await person_locale(owner.id)))
+            await post(address, letters.email_change_taken(await person_locale(owner.id, address)))
         else:
             token = await issue_token(user, EMAIL_CHANGE, address, previous_email=user.email,
                                       security_now=security_now, ttl_seconds=settings.email_change_ttl_seconds)

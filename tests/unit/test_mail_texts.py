@@ -1,16 +1,20 @@
 """Every mail Casebook sends, in each of its three languages (L1): the subject, the
 body's formal address, the link, and dates and counts written as the language writes
 them. The registry (domain.mails.letter.MAILS) is every mail: nothing else queues one."""
+import importlib
+import pkgutil
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-import domain.mails.identity  # noqa: F401 - the letters register on import
-import domain.mails.notices  # noqa: F401
-import domain.mails.sharing  # noqa: F401
+import domain.mails
 from domain.mails.letter import MAILS
+
+# Letters register on import: import every module of the package, new ones too.
+for _module in pkgutil.iter_modules(domain.mails.__path__):
+    importlib.import_module(f"domain.mails.{_module.name}")
 
 ROOT = Path(__file__).resolve().parents[2]
 LINK = "https://app.example.org/some-page?token=tok_123-abc"
