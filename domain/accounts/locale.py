@@ -24,8 +24,15 @@ def check_locale(locale: str | None, *, field: str = "locale") -> str | None:
     return locale
 
 
+# CLDR names some two-letter regions ISO 3166-1 does not assign: reserved codes (AC, CP,
+# DG, EA, IC, TA, EU, EZ, UN), user-assigned ones (QO, XA, XB, XK, ZZ) and Sark (CQ).
+_NOT_ISO_3166 = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"})
+
+
 def _countries() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    """The 249 ISO 3166-1 alpha-2 codes, from CLDR's territories (no hand-kept list)."""
+    return frozenset(code for code in Locale("en").territories
+                     if len(code) == 2 and code.isalpha() and code not in _NOT_ISO_3166)
 
 
 COUNTRIES = _countries()

@@ -59,7 +59,13 @@ def test_l1_sign_up_order_asked_then_header_then_country_then_english():
     assert choose_locale(None, None, None) == "EN"
 
 
-@pytest.mark.parametrize("bad", ["XX", "NLD", "", "1", "nl ", "ÑL", "001"])
+def test_l1_countries_are_the_249_of_iso_3166_1():
+    from domain.accounts.locale import COUNTRIES
+
+    assert len(COUNTRIES) == 249 and {"NL", "DE", "BE", "AT", "CH", "LU", "GB", "US", "AQ"} <= COUNTRIES
+
+
+@pytest.mark.parametrize("bad", ["XX", "NLD", "", "1", "nl ", "ÑL", "001", "EU", "ZZ", "XK"])
 def test_l1_a_country_is_an_iso_3166_alpha_2_code(bad):
     if bad == "nl ":
         assert check_country(bad) == "NL"  # trimmed, any case
