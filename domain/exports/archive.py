@@ -14,7 +14,7 @@ import io
 import json
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
@@ -44,7 +44,6 @@ class ArchiveBuild:
     generated_at: datetime
     heartbeat: Any = None
     dossier_count: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def locale(self) -> str:
