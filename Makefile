@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test migrate schema bench race clean
+.PHONY: run test migrate schema messages bench race clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ migrate: $(STAMP)
 
 schema: $(STAMP)  ## re-export schema.graphql after a deliberate schema change
 	$(BIN)/python -m schema.export > schema.graphql
+
+messages: $(STAMP)  ## re-extract the texts people read (L1) and merge them into the Dutch and German catalogs
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k plural:1,2 --no-location --sort-output \
+		--project Casebook --copyright-holder Casebook -o domain/locales/casebook.pot .
+	$(BIN)/pybabel update -i domain/locales/casebook.pot -d domain/locales -D casebook \
+		--no-fuzzy-matching --ignore-obsolete
 
 bench: $(STAMP)  ## load figures on PostgreSQL (see README)
 	$(BIN)/python -m bench.run

@@ -33,7 +33,9 @@ from domain.core.errors import InvalidInput
 from domain.core.links import app_link
 from domain.core.settings import Settings
 from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email, check_password
-from domain.outbox.mail import queue_mail
+from domain.mails import identity as letters
+from domain.mails.letter import post
+from domain.mails.language import person_locale
 
 
 async def at_least(seconds: float, work):  # noqa: ANN001, ANN201 - an awaitable in, its result out
@@ -78,9 +80,7 @@ async def change_password(tokens: TokenService, user_id: int, session_id: int | 
         # A reset link or an address change asked for before the change dies with the old password.
         await end_identity_tokens(user.id, security_now=security_now, purposes=(RESET, EMAIL_CHANGE))
         await record_for_person(AuditAction.PASSWORD_CHANGED, user.id, now=now)
-        await queue_mail(user.email, "Your Casebook password was changed", (
-            "Hello,\n\nThe password of your Casebook login was just changed, and every other session "
-            "was signed out.\nIf you did not do this, reset your password at once.\n"))
+        await post(user.email, letters.password_changed(await person_locale(user.id)))
     return session
 
 
@@ -95,12 +95,9 @@ async def request_password_reset(email: str, *, now: datetime, security_now: dat
     async with transaction():
         token = await issue_token(user, RESET, address, security_now=security_now,
                                   ttl_seconds=settings.password_reset_ttl_seconds)
-        minutes = settings.password_reset_ttl_seconds // 60
-        await queue_mail(address, "Reset your Casebook password", (
-            "Hello,\n\nSomeone asked to reset the password of the Casebook login with this address. If it "
-            f"was you, choose a new password here:\n\n{app_link(settings, 'reset-password', token)}\n\n"
-            f"The link works for {minutes} minutes and only once. Resetting signs out every session.\n"
-            "If it was not you, ignore this mail: your password stays as it is.\n"))
+        await post(address, letters.password_reset(
+            await person_locale(user.id), link=app_link(settings, 'reset-password', token),
+            minutes=settings.password_reset_ttl_seconds // 60))
         await record_for_person(AuditAction.PASSWORD_RESET_REQUESTED, user.id, now=now)
 
 

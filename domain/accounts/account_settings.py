@@ -1,5 +1,8 @@
-"""Changing an account's name, time zone and two-factor policy (API.md updateAccount;
-SPEC I5). Owners change everything; admins the name only.
+"""Changing an account's name, time zone, language and two-factor policy (API.md
+updateAccount; SPEC I5, L1). Owners change everything; admins the name only.
+
+A new language applies to what is written from then on: mail queued before, exports
+already built and issued invoices stay in the language they were written in.
 
 A time-zone change applies from the moment it is saved: from then on "today" and "this
 month" are read in the new zone — for the active-client count (A1, A2), the day a
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.accounts.locale import check_locale
 from domain.accounts.models import Account
 from domain.billing.terms import lock_team
 from domain.audit.service import AuditAction, record
@@ -28,27 +32,30 @@ class AccountChange:
     name: str | None = None
     time_zone: str | None = None
     require_two_factor: bool | None = None
+    locale: str | None = None
 
 
 async def update_account(actor: Actor, change: AccountChange, *, now: datetime, catalog: Catalog,
                          actor_has_two_factor: bool) -> Account:
     if not actor.manages_account or actor.account_id is None:
         raise Forbidden("only owners and admins change the account")
-    if (change.time_zone is not None or change.require_two_factor is not None) and not actor.is_owner:
-        raise Forbidden("only owners change the time zone and the two-factor policy")
+    if (change.time_zone is not None or change.require_two_factor is not None or change.locale is not None) \
+            and not actor.is_owner:
+        raise Forbidden("only owners change the time zone, the language and the two-factor policy")
     name = clean_name(change.name, field="name", max_length=MAX_NAME) if change.name is not None else None
     zone = check_time_zone(change.time_zone) if change.time_zone is not None else None
+    locale = check_locale(change.locale)
     if change.require_two_factor and not actor_has_two_factor:
         # Otherwise the owner would lock themselves out of their own account.
         raise DomainError("Turn on two-factor sign-in for yourself first, then require it of the team.",
                           code=ErrorCode.TWO_FACTOR_REQUIRED, field=("requireTwoFactor",))
-    if name is None and zone is None and change.require_two_factor is None:
-        raise InvalidInput("Give a name, a time zone or requireTwoFactor to change.")
+    if name is None and zone is None and locale is None and change.require_two_factor is None:
+        raise InvalidInput("Give a name, a time zone, a locale or requireTwoFactor to change.")
     async with transaction() as conn:
         # The team lock, also after cancellation: naming or securing an account stays allowed.
         await lock_team(actor.account_id, now=now, catalog=catalog, writable=False)
         account = await Account.get(id=actor.account_id)
-        before = {"name": account.name, "timeZone": account.time_zone}
+        before = {"name": account.name, "timeZone": account.time_zone, "locale": account.locale}
         changed: dict[str, object] = {}
         if name is not None and name != account.name:
             account.name = changed["name"] = name
@@ -56,8 +63,11 @@ async def update_account(actor: Actor, change: AccountChange, *, now: datetime, 
             account.time_zone = changed["timeZone"] = zone
             await execute(conn, "UPDATE subscription SET version = version + 1 WHERE account_id = $1",
                           [account.id])  # open quotes were computed for the old zone's day
+        if locale is not None and locale != account.locale:
+            account.locale = changed["locale"] = locale
         if changed:
-            await account.save(update_fields=[{"name": "name", "timeZone": "time_zone"}[k] for k in changed])
+            await account.save(update_fields=[{"name": "name", "timeZone": "time_zone", "locale": "locale"}[k]
+                                             for k in changed])
             await record(AuditAction.ACCOUNT_UPDATED, now=now, account_id=account.id, actor_user_id=actor.user_id,
                          subject=f"account:{account.id}",
                          detail={"from": {k: before[k] for k in changed}, "to": changed})

@@ -29,7 +29,9 @@ from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.links import app_link
 from domain.core.settings import Settings
 from domain.core.validation import normalize_email
-from domain.outbox.mail import queue_mail
+from domain.mails import identity as letters
+from domain.mails.letter import post
+from domain.mails.language import person_locale
 from domain.shares.invitations import take_up_shares
 
 
@@ -66,27 +68,21 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
         raise WrongPassword()
     if address == user.email:
         raise InvalidInput("This is your address already.", field=("newEmail",))
+    locale = await person_locale(user.id)
     async with transaction():
-        if await User.exists(email=address):
+        owner = await User.get_or_none(email=address)
+        if owner is not None:
             # Uniqueness is checked again at confirmation: an older link to an address
             # taken since still cannot move the login there.
             await end_identity_tokens(user.id, security_now=security_now, purposes=(EMAIL_CHANGE,))
-            await queue_mail(address, "Someone tried to move a Casebook login to your address", (
-                "Hello,\n\nSomeone signed in to another Casebook login asked to move it to this address, "
-                "which already belongs to your login. Nothing was changed and no link was sent; your login "
-                "stays as it is.\nYou need not do anything. If this keeps happening, tell our support.\n"))
+            await post(address, letters.email_change_taken(await person_locale(owner.id, address)))
         else:
             token = await issue_token(user, EMAIL_CHANGE, address, previous_email=user.email,
                                       security_now=security_now, ttl_seconds=settings.email_change_ttl_seconds)
-            hours = settings.email_change_ttl_seconds // 3600
-            await queue_mail(address, "Confirm your new email address for Casebook", (
-                "Hello,\n\nSomeone signed in to Casebook asked to move their login to this address. "
-                f"If that was you, confirm it by opening this link:\n\n{app_link(settings, 'confirm-email', token)}\n\n"
-                f"The link works for {hours} hours and only once. If it was not you, ignore this mail.\n"))
-        await queue_mail(user.email, "Your Casebook address is about to change", (
-            f"Hello,\n\nSomeone signed in to your Casebook login asked to move it to {address}. Nothing "
-            "changes until the new address is confirmed from its own mailbox.\nIf this was not you, "
-            "reset your password now: that also cancels the change.\n"))
+            await post(address, letters.email_change_confirm(
+                locale, link=app_link(settings, 'confirm-email', token),
+                hours=settings.email_change_ttl_seconds // 3600))
+        await post(user.email, letters.email_change_requested(locale, new_email=address))
         await record_for_person(AuditAction.EMAIL_CHANGE_REQUESTED, user.id, now=now, detail={"to": address})
 
 
@@ -109,9 +105,7 @@ async def confirm_email_change(token: str, *, now: datetime, security_now: datet
             await end_identity_tokens(user.id, security_now=security_now)
             await take_up_shares(user, now)
             await record_for_person(AuditAction.EMAIL_CHANGED, user.id, now=now, detail={"from": old, "to": new})
-            await queue_mail(old, "Your Casebook address was changed", (
-                f"Hello,\n\nYour Casebook login now uses {new}; mail about it goes there from now on.\n"
-                "If you did not do this, contact the practice that invited you or our support at once.\n"))
+            await post(old, letters.email_changed(await person_locale(user.id), new_email=new))
     except IntegrityError:
         raise AddressTaken() from None
     return user

@@ -19,7 +19,6 @@ from domain.core.links import app_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.settings import Settings
 from domain.core.validation import is_reserved_domain
-from domain.outbox.mail import queue_mail
 
 VERIFY = "verify"
 RESET = "reset"
@@ -97,12 +96,14 @@ async def mail_verification(user: User, settings: Settings, *, security_now: dat
     """Queue the mail that proves the address (O1). Call inside the write's transaction."""
     token = await issue_token(user, VERIFY, user.email, security_now=security_now,
                               ttl_seconds=settings.email_verification_ttl_seconds)
-    hours = settings.email_verification_ttl_seconds // 3600
-    body = ("Hello,\n\nPlease confirm that this is your email address for Casebook by opening this "
-            f"link:\n\n{app_link(settings, 'verify-email', token)}\n\n"
-            f"The link works for {hours} hours and only once. Until then, nothing that others give "
-            "to this address reaches your login.\nIf you did not sign up, you can ignore this mail.\n")
-    await queue_mail(user.email, "Confirm your email address for Casebook", body)
+    from domain.mails import identity as letters
+    from domain.mails.letter import post
+    from domain.mails.language import person_locale
+
+    mail = letters.verification(await person_locale(user.id, user.email),
+                                link=app_link(settings, 'verify-email', token),
+                                hours=settings.email_verification_ttl_seconds // 3600)
+    await post(user.email, mail)
 
 
 async def verify_email(token: str, *, now: datetime, security_now: datetime) -> User:

@@ -10,7 +10,7 @@ from typing import Callable
 from tortoise.exceptions import IntegrityError
 
 from domain.accounts.identity import prove_address
-from domain.accounts.models import Invitation, Membership, User
+from domain.accounts.models import Account, Invitation, Membership, User
 from domain.accounts.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
 from domain.billing.catalog import Catalog
 from domain.billing.terms import lock_team, quotes_lift
@@ -22,8 +22,9 @@ from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput
 from domain.core.links import invitation_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.settings import Settings
-from domain.outbox.mail import queue_mail
 from domain.core.validation import MAX_NAME, check_password, clean_name, normalize_email
+from domain.mails import sharing as letters
+from domain.mails.letter import Mail, post
 from domain.shares.paid_status import paid_status_changed
 
 SHARE = "share"
@@ -82,8 +83,7 @@ async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime
             await record(AuditAction.TEAMMATE_INVITED, now=now, account_id=account_id,
                          actor_user_id=actor.user_id, subject=f"invitation:{invitation.id}",
                          detail={"email": address, "role": role.value})
-            await queue_mail(address, "You are invited to a Casebook team",
-                             _teammate_mail(settings, token, invitation), account_id=account_id)
+            await post(address, await _teammate_mail(settings, token, invitation), account_id=account_id)
     except IntegrityError:
         # A concurrent invitation of the same address won (unique pending index).
         raise AlreadyExists(f"{address} has been invited already; the invitation is still open.",
@@ -91,15 +91,12 @@ async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime
     return invitation
 
 
-def _teammate_mail(settings: Settings, token: str, invitation: Invitation) -> str:
-    return (
-        "Hello,\n\n"
-        f"You have been invited to join a team on Casebook as {invitation.role.lower()}.\n"
-        "Open this link to accept the invitation:\n\n"
-        f"{invitation_link(settings, token)}\n\n"
-        f"The link works until {invitation.expires_at:%Y-%m-%d %H:%M} UTC and only once.\n"
-        "If you did not expect this mail, you can ignore it.\n"
-    )
+async def _teammate_mail(settings: Settings, token: str, invitation: Invitation) -> Mail:
+    """In the inviting account's language (L1)."""
+    account = await Account.get(id=invitation.account_id)
+    return letters.teammate_invitation(account.locale, practice=account.name, role=invitation.role or "MEMBER",
+                                       link=invitation_link(settings, token), expires_at=invitation.expires_at,
+                                       time_zone=account.time_zone)
 
 
 async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash_password: Callable[[str], str],

@@ -49,6 +49,8 @@ class Account(Model):
     created_at = fields.DatetimeField()
     # I5: every teammate must sign in with two factors to act in this account.
     require_two_factor = fields.BooleanField(default=False)
+    # L1: the language of everything its people read outside the API (NL, DE, EN).
+    locale = fields.CharField(max_length=2, default="EN")
 
     class Meta:
         table = "account"

@@ -7,6 +7,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 
 from domain.accounts.identity import mail_verification
+from domain.accounts.locale import check_country, check_locale, choose_locale
 from domain.accounts.models import Account, Membership, User
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
@@ -31,6 +32,11 @@ class SignUpRequest:
     term: str | None = None
     seats: int | None = None
     tier: str | None = None
+    # L1: the account's language is `locale`, else the best of the request's
+    # Accept-Language, else the language of `country` (ISO 3166 alpha-2), else EN.
+    locale: str | None = None
+    country: str | None = None
+    accept_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class CheckedSignUp:
     account_name: str
     time_zone: str
     request: SignUpRequest
+    locale: str = "EN"
 
 
 class EmailTaken(DomainError):
@@ -57,6 +64,8 @@ def check_sign_up(request: SignUpRequest, catalog: Catalog) -> CheckedSignUp:
         account_name=clean_name(request.account_name, field="accountName", max_length=MAX_NAME),
         time_zone=check_time_zone(request.time_zone) if request.time_zone else DEFAULT_TIME_ZONE,
         request=request,
+        locale=choose_locale(check_locale(request.locale), request.accept_language,
+                             check_country(request.country)),
     )
     check_choice(catalog, plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)
     return checked
@@ -74,7 +83,7 @@ async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, 
             user = await User.create(email=checked.email, name=checked.name,
                                      password_hash=password_hash, created_at=now)
             account = await Account.create(name=checked.account_name, time_zone=checked.time_zone,
-                                           currency=catalog.currency, created_at=now)
+                                           currency=catalog.currency, locale=checked.locale, created_at=now)
             await Membership.create(account=account, user=user, role=Role.OWNER.value, created_at=now)
             request = checked.request
             await open_subscription(catalog, account.id, today=local_date(now, account.time_zone), now=now,

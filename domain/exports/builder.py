@@ -18,7 +18,6 @@ import logging
 import os
 import secrets
 import time
-import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,9 @@ from domain.core.db import execute
 from domain.core.ids import global_id
 from domain.core.settings import Settings
 from domain.exports import documents
-from domain.exports.content import BatchReader, Parts, account_batches, dossier_profiles, ledger_lines
+from domain.exports.archive import write_archive
+from domain.exports.content import BatchReader, Parts, dossier_profiles
+from domain.exports.labels import dossier_labels
 from domain.exports.models import Export
 from domain.exports.pdf import DossierContent, render
 from domain.exports.service import ACCOUNT, EXTENSIONS, FAILED, JSON, PENDING, READY
@@ -78,10 +79,11 @@ class _Heartbeat:
 
 
 async def _practice(conn: Any, account_id: int) -> dict[str, Any]:
-    _, rows = await execute(conn, "SELECT id, name, time_zone, currency FROM account WHERE id = $1", [account_id])
+    _, rows = await execute(conn, "SELECT id, name, time_zone, currency, locale FROM account WHERE id = $1",
+                            [account_id])
     row = rows[0]
     return {"id": global_id("Account", row["id"]), "name": row["name"], "timeZone": row["time_zone"],
-            "currency": row["currency"]}
+            "currency": row["currency"], "locale": row["locale"]}
 
 
 def _about(export: Export) -> dict[str, Any]:
@@ -111,7 +113,7 @@ async def build(settings: Settings, export_id: int) -> None:
             content = await dossier_content(conn, export)
             data = await asyncio.to_thread(render, content, practice=practice["name"],
                                            time_zone=practice["timeZone"], generated_at=generated_at,
-                                           export_ref=global_id("Export", export.id))
+                                           export_ref=global_id("Export", export.id), locale=practice["locale"])
             await asyncio.to_thread(_write_private, partial, data)
             count = 1
         os.replace(partial, final)
@@ -157,7 +159,10 @@ async def _write_dossier_json(conn: Any, export: Export, practice: dict, path: P
 
 async def _dossier_document(write: documents.Writer, row: dict, reader: BatchReader, practice: dict,
                             export: Export, generated_at: datetime) -> None:
-    write(documents.header(documents.DOSSIER_FORMAT, generated_at, practice, **_about(export)))
+    # A dossier exported alone carries the words a person reads for its fields (L1);
+    # in an account archive they are in the manifest, once.
+    write(documents.header(documents.DOSSIER_FORMAT, generated_at, practice, **_about(export),
+                           labels=dossier_labels(practice["locale"])))
     write('  "dossier": ')
     await documents.write_dossier(write, row, reader)
     write("\n}\n")
@@ -181,51 +186,6 @@ async def dossier_content(conn: Any, export: Export) -> DossierContent:
     if reader.reads is not None:
         content.access_log = [documents.read(item) async for item in reader.reads.of(row["id"])]
     return content
-
-
-ARCHIVE_README = """Casebook account archive
-========================
-
-manifest.json        what this archive is: format, version, the practice, when it was made
-dossiers/<id>.json   one file per dossier, in the dossier export format ("casebook.dossier")
-ledger.json          the account's invoice lines ("casebook.ledger")
-
-The formats are described in the service's documentation (docs/exports.md).
-"""
-
-
-async def write_archive(conn: Any, export: Export, practice: dict, path: Path, generated_at: datetime,
-                        heartbeat: Any = None) -> int:
-    """The account archive, streamed into a ZIP file: dossiers a batch at a time, each
-    dossier's parts a chunk at a time, each ZIP member compressed as it is written."""
-    count = 0
-    handle = open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
-    with handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        archive.writestr("README.txt", ARCHIVE_README)
-        async for batch in account_batches(conn, export.account_id, up_to_id=export.dossier_id_limit):
-            reader = BatchReader(conn, export.account_id, [row["id"] for row in batch], _parts(export))
-            for row in sorted(batch, key=lambda item: item["id"]):
-                with archive.open(f"dossiers/{global_id('Dossier', row['id'])}.json", "w", force_zip64=False) as member:
-                    write = documents.Writer(member.write)
-                    await _dossier_document(write, row, reader, practice, export, generated_at)
-                    write.flush()
-                count += 1
-            if heartbeat is not None:
-                await heartbeat()
-        with archive.open("ledger.json", "w", force_zip64=True) as member:
-            write = documents.Writer(member.write)
-            write(documents.header(documents.LEDGER_FORMAT, generated_at, practice, **_about(export)))
-            write('  "lines": [')
-            first = True
-            async for line in ledger_lines(conn, export.account_id):
-                write(("\n    " if first else ",\n    ") + documents.dumps(documents.ledger_line(line)))
-                first = False
-            write("]\n}\n" if first else "\n  ]\n}\n")
-            write.flush()
-        manifest = documents.header(documents.ARCHIVE_FORMAT, generated_at, practice, **_about(export),
-                                    dossierCount=count)
-        archive.writestr("manifest.json", manifest.rstrip(",\n") + "\n}\n")
-    return count
 
 
 async def mark_failed(export_id: int, reason: str) -> None:

@@ -11,7 +11,8 @@ from domain.core.errors import DomainError, ErrorCode
 from domain.core.links import invitation_link
 from domain.core.secrets import new_token, token_hash
 from domain.core.settings import Settings
-from domain.outbox.mail import queue_mail
+from domain.mails import sharing as letters
+from domain.mails.letter import post
 from domain.shares.access import ACTIVE, PENDING
 from domain.shares.limits import lock_quota, rebalance
 from domain.shares.models import Share
@@ -56,18 +57,17 @@ async def accept_share_invitation(invitation: Invitation, user: User, now: datet
 
 async def mail_share(settings: Settings, share: Share, token: str | None) -> None:
     """Queued with the share (O1). The client's name stays out of the mail (it is health
-    data); the sharing account's name tells the person who it is from."""
+    data); the sharing account's name tells the person who it is from, in its language (L1)."""
     account = await Account.get(id=share.account_id)
-    access = "read and write" if share.access == "CONTRIBUTOR" else "read"
     if token is not None:
-        link = invitation_link(settings, token)
-        body = (f"Hello,\n\n{account.name} has given you free access to {access} a client dossier "
-                f"on Casebook.\nOpen this link to accept it and create your login:\n\n{link}\n\n"
-                "The link works only once. If you did not expect this mail, you can ignore it.\n")
+        invitation = await Invitation.get(token_hash=token_hash(token))
+        mail = letters.share_invitation(account.locale, practice=account.name, access=share.access,
+                                        link=invitation_link(settings, token), expires_at=invitation.expires_at,
+                                        time_zone=account.time_zone)
     else:
-        body = (f"Hello,\n\n{account.name} has given you free access to {access} a client dossier "
-                f"on Casebook.\nSign in at {settings.public_app_url} to find it among your dossiers.\n")
-    await queue_mail(share.email, "A dossier was shared with you on Casebook", body, account_id=share.account_id)
+        mail = letters.share_notice(account.locale, practice=account.name, access=share.access,
+                                    app_url=settings.public_app_url)
+    await post(share.email, mail, account_id=share.account_id)
 
 
 async def take_up_shares(user: User, now: datetime) -> None:

@@ -13,11 +13,12 @@ from datetime import datetime
 
 from tortoise.expressions import F
 
-from domain.accounts.models import Membership
+from domain.accounts.models import Account, Membership
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Role
 from domain.core.db import execute, transaction
-from domain.outbox.mail import queue_mail
+from domain.mails import notices
+from domain.mails.letter import post
 from domain.webhooks import retries
 from domain.webhooks.endpoints import FAILING as DISABLED_FAILING
 from domain.webhooks.endpoints import end_unfinished
@@ -90,13 +91,8 @@ async def disable_if_failing(endpoint_id: int, now: datetime) -> bool:
 async def _tell_owners(endpoint: WebhookEndpoint) -> None:
     owners = await Membership.filter(account_id=endpoint.account_id, role=Role.OWNER.value) \
         .select_related("user").order_by("id")
-    since = endpoint.failing_since.strftime("%Y-%m-%d %H:%M UTC") if endpoint.failing_since else "some time"
-    body = (
-        f"Casebook stopped sending events to a webhook endpoint of your account, because every delivery "
-        f"to it has failed since {since} ({endpoint.consecutive_failures} attempts in a row).\n\n"
-        f"Endpoint: {endpoint.url}\n\n"
-        "Deliveries that were still queued for it are marked failed. Once the receiving system works again, "
-        "enable the endpoint (updateWebhookEndpoint with enabled: true) and replay the deliveries it missed "
-        "(replayWebhookDelivery).\n")
+    account = await Account.get(id=endpoint.account_id)
+    mail = notices.webhook_disabled(account.locale, url=endpoint.url, failing_since=endpoint.failing_since,
+                                    failures=endpoint.consecutive_failures, time_zone=account.time_zone)
     for owner in owners:
-        await queue_mail(owner.user.email, "A webhook endpoint was disabled", body, account_id=endpoint.account_id)
+        await post(owner.user.email, mail, account_id=endpoint.account_id)

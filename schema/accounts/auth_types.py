@@ -6,6 +6,7 @@ from typing import Optional
 
 import strawberry
 
+from schema.accounts.basics import Locale
 from schema.accounts.types import Viewer
 from schema.billing.enums import ActiveClientTier, Term
 from schema.errors import UserError
@@ -29,6 +30,11 @@ class SignUpInput:
     seats: Optional[int] = strawberry.field(default=None, description="Paid seats, 1 to 10000; 1 when left out.")
     active_client_tier: Optional[ActiveClientTier] = strawberry.field(default=None,
                                                                       description="UP_TO_10 when left out.")
+    locale: Optional[Locale] = strawberry.field(
+        default=None, description="The account's language. When left out: the best match of the request's "
+                                  "Accept-Language header, else the language of `country`, else EN.")
+    country: Optional[str] = strawberry.field(
+        default=None, description="The account's country, an ISO 3166 two-letter code such as \"NL\" or \"DE\".")
 
 
 @strawberry.input(description="Signing in with email and password (T1).")

@@ -16,6 +16,7 @@ from domain.accounts import email_change, identity
 from domain.accounts.account_settings import AccountChange, update_account
 from domain.accounts.models import User as UserRow
 from schema.accounts.auth_types import AuthPayload
+from schema.accounts.basics import Locale
 from schema.accounts.sessions import _auth_payload, client_of
 from schema.accounts.types import Account, Viewer
 from schema.context import Info
@@ -82,6 +83,9 @@ class UpdateAccountInput:
         default=None, description="A canonical IANA zone (owners); applies from now on, nothing stored is rewritten.")
     require_two_factor: Optional[bool] = strawberry.field(
         default=None, description="Require two-factor sign-in of every teammate (owners, who must have it on).")
+    locale: Optional[Locale] = strawberry.field(
+        default=None, description="The account's language (owners): mail, exports and invoices written from now "
+                                  "on are in it; what was written before stays as it is.")
 
 
 @strawberry.type(description="A new TOTP secret, pending until its first code confirms it (SPEC I5).")
@@ -245,7 +249,7 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE),
                          description=(
-        "Change the account: its name (owners and admins), time zone and requireTwoFactor (owners; I5: with it on, a teammate without two-factor can only enrol, read me and log out). A new time zone applies to months and days from now on; stored months, periods and prices stay as they were. Audited (P1). userErrors: INVALID_INPUT."))
+        "Change the account: its name (owners and admins), time zone, locale and requireTwoFactor (owners; I5: with it on, a teammate without two-factor can only enrol, read me and log out). A new time zone applies to months and days from now on; stored months, periods and prices stay as they were. Audited (P1). userErrors: INVALID_INPUT."))
     async def update_account(self, info: Info, input: Annotated[UpdateAccountInput, strawberry.argument(
             description="The account settings to change; those left out stay as they are.")]) -> AccountPayload:
         ctx = info.context
@@ -253,7 +257,8 @@ class IdentityMutation:
         async def call():
             me = await UserRow.get(id=ctx.actor.user_id)
             change = AccountChange(name=input.name, time_zone=input.time_zone,
-                                   require_two_factor=input.require_two_factor)
+                                   require_two_factor=input.require_two_factor,
+                                   locale=input.locale.value if input.locale else None)
             return await update_account(ctx.actor, change, now=ctx.now, catalog=ctx.catalog,
                                         actor_has_two_factor=me.two_factor_enabled)
 

@@ -38,6 +38,11 @@ def client_of(info: Info) -> str | None:
     return sessions.summarize_client(request.headers.get("user-agent") if request is not None else None)
 
 
+def accept_language_of(info: Info) -> str | None:
+    request = info.context.request
+    return request.headers.get("accept-language") if request is not None else None
+
+
 async def _with_viewer(session_call):
     session = await session_call
     return await _auth_payload(session)
@@ -70,6 +75,8 @@ class SessionMutation:
                 time_zone=input.time_zone, plan=input.plan,
                 term=input.term.value if input.term else None, seats=input.seats,
                 tier=input.active_client_tier.value if input.active_client_tier else None,
+                locale=input.locale.value if input.locale else None, country=input.country,
+                accept_language=accept_language_of(info),
             )
             checked = accounts.check_sign_up(request, ctx.catalog)
             check_password(input.password)
