@@ -44,6 +44,8 @@ ERROR_CODE_DESCRIPTIONS = {
     "QUOTE_STALE": "The subscription changed since the quote was made (Q2). Nothing was charged; ask for a new "
                    "quote.",
     "DOSSIER_ARCHIVED": "The dossier is archived: it can be read and exported, not changed or shared (D6).",
+    "DOSSIER_NOT_ARCHIVED": "unarchiveDossier on a dossier that is not archived: nothing changed. The answer "
+                            "mirrors DOSSIER_ARCHIVED for a second archiveDossier; `viewerCan` tells which applies.",
     "ACCOUNT_READ_ONLY": "The account's subscription was cancelled and has ended (S9): it can read and export its "
                          "dossiers, not change anything.",
     # API.md, second release (identity, SPEC I1–I7).

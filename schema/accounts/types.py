@@ -25,6 +25,7 @@ from schema.dossiers.types import Share, shares_of_viewer
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
 from schema.relay import After, Connection, First, to_global_id
+from schema.viewer_can import AccountCapabilities, account_capabilities
 from schema.webhooks.types import WebhookEndpoint, endpoints_of
 
 
@@ -40,6 +41,12 @@ class PrincipalKind(Enum):
 
 @strawberry.type(description="An organisation (tenant): its dossiers, teammates and subscription.")
 class Account(AccountBasics, Node):
+    @strawberry.field(description="What the viewer may do in this account (API.md \"Who may\"): answered by the "
+                                  "same rules that guard the operations; all false for an account the token does "
+                                  "not act in.")
+    def viewer_can(self, info: Info) -> AccountCapabilities:
+        return account_capabilities(info.context, self.pk)
+
     @strawberry.field(description="The account's teammates, oldest first. People acting in this account only.")
     async def teammates(self, info: Info) -> list[Teammate]:
         ensure_person(info.context.principal)
