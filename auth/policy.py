@@ -254,6 +254,12 @@ def decide(who: Any, resource: str, action: str, facts: Facts = Facts()) -> Outc
     return Outcome.ALLOWED
 
 
+def admits(who: Any, resource: str, action: str) -> bool:
+    """The principal's kind and scopes fit the rule, before any object's facts."""
+    r = RULES[(resource, action)]
+    return kind_of(who) in r.kinds and (r.scope is None or r.scope in scopes_held(who))
+
+
 def may(who: Any, resource: str, action: str, facts: Facts = Facts()) -> bool:
     return decide(who, resource, action, facts) is Outcome.ALLOWED
 
