@@ -121,8 +121,9 @@ K = Kind
 # may do what", the matrix test and viewerCan follow from it.
 TABLE: tuple[Rule, ...] = (
     _r("account", "read", PEOPLE | {K.MACHINE}, note="its name and time zone"),
-    _r("account", "update", MANAGERS, writes=True, note="name"),
-    _r("account", "configure", {K.OWNER}, writes=True, note="time zone, required two-factor sign-in"),
+    _r("account", "update", MANAGERS, note="name"),
+    _r("account", "configure", {K.OWNER}, note="time zone, required two-factor sign-in; also after cancellation, "
+                                               "which only protects the clients"),
     _r("account", "export", {K.OWNER}, note="every dossier as one archive, also after cancellation"),
     _r("team", "read", PEOPLE, note="teammates, their roles"),
     _r("team", "manage", MANAGERS, S.TEAMMATES_MANAGE, writes=True,

@@ -39,12 +39,16 @@ class AccountCapabilities:
 async def dossier_capabilities(context: Any, access: DossierAccess | None, account_id: int) -> DossierCapabilities:
     if access is None:  # not visible: the object would not have been answered at all (D4)
         return DossierCapabilities(**{name: False for name in policy.DOSSIER_CAPABILITIES})
-    terms = await context.loader(terms_as_of).load(AsOf(account_id, context.now, context.catalog))
-    read_only = bool(getattr(terms, "ended", False))
-    facts = access.facts(read_only=read_only)
+    facts = access.facts(read_only=await _read_only(context, account_id))
     return DossierCapabilities(**policy.capabilities(context.principal, policy.DOSSIER_CAPABILITIES, facts))
 
 
-def account_capabilities(context: Any, account_id: int) -> AccountCapabilities:
-    facts = policy.Facts(account_id)
+async def _read_only(context: Any, account_id: int) -> bool:
+    """S9: the subscription's cancellation has taken effect (what writes refuse with)."""
+    terms = await context.loader(terms_as_of).load(AsOf(account_id, context.now, context.catalog))
+    return bool(getattr(terms, "ended", False))
+
+
+async def account_capabilities(context: Any, account_id: int) -> AccountCapabilities:
+    facts = policy.Facts(account_id, read_only=await _read_only(context, account_id))
     return AccountCapabilities(**policy.capabilities(context.principal, policy.ACCOUNT_CAPABILITIES, facts))

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import strawberry
 
+from auth import policy
 from auth.permissions import ensure_acting_in, ensure_person, requires
 from auth.scopes import Scope
 from domain.accounts import queries
@@ -44,8 +45,8 @@ class Account(AccountBasics, Node):
     @strawberry.field(description="What the viewer may do in this account (API.md \"Who may\"): answered by the "
                                   "same rules that guard the operations; all false for an account the token does "
                                   "not act in.")
-    def viewer_can(self, info: Info) -> AccountCapabilities:
-        return account_capabilities(info.context, self.pk)
+    async def viewer_can(self, info: Info) -> AccountCapabilities:
+        return await account_capabilities(info.context, self.pk)
 
     @strawberry.field(description="The account's teammates, oldest first. People acting in this account only.")
     async def teammates(self, info: Info) -> list[Teammate]:
@@ -162,6 +163,8 @@ class Viewer:
     async def sessions(self, info: Info) -> list[Session]:
         from auth.sessions import sessions_of
 
+        if not policy.may(info.context.principal, "session", "manage"):
+            return []  # a machine credential signs in with no session (T4)
         rows = await sessions_of(self.user_row.id, security_now=info.context.security_now)
         return [Session.from_model(row, self.session_id) for row in rows]
 
