@@ -37,6 +37,12 @@ def TwoFactorRequired() -> Exception:  # noqa: N802 - kept under its former clas
     return policy.refusal(policy.Outcome.TWO_FACTOR, "session", "manage")
 
 
+def holds_scopes(principal: Any, scopes: tuple[Scope, ...]) -> bool:
+    """Every listed scope, as the policy counts the principal's (also the compiled path's check)."""
+    held = policy.scopes_held(principal)
+    return all(scope in held for scope in scopes)
+
+
 class HasScopes(BasePermission):
     """Signed in, and holding every listed scope."""
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tortoise import connections
 
+from auth import policy
 from auth.machines import MACHINE, MACHINE_SCOPES, active_credential_for
 from auth.scopes import Scope, parse_scopes, scopes_for
 from auth.tokens import ACCESS, TokenInvalid, TokenService
@@ -41,7 +42,8 @@ class Principal:
     two_factor_required: bool = False
 
     def has(self, scope: Scope) -> bool:
-        return scope in self.scopes
+        """Kept for older callers; decide with auth.policy instead."""
+        return scope in policy.scopes_held(self)
 
 
 async def _machine_principal(claims: dict, user_id: int) -> Principal:
@@ -58,7 +60,7 @@ async def _machine_principal(claims: dict, user_id: int) -> Principal:
         raise Unauthenticated("machine credential revoked")
     allowed = parse_scopes(claims.get("scope", "")) & parse_scopes(credential.scopes) & MACHINE_SCOPES
     actor = Actor(user_id, user.email, ActorKind.PAID, account_id, Role.ADMIN, machine=True,
-                  handles_shares=Scope.SHARES_MANAGE in allowed, scopes=allowed)
+                  scopes=allowed)
     return Principal(actor, allowed, claims["jti"])
 
 

@@ -19,7 +19,7 @@ from graphql.execution.values import get_argument_values
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from strawberry.permission import PermissionExtension
 
-from auth.permissions import HasScopes
+from auth.permissions import HasScopes, holds_scopes
 from schema.codegen import generate
 from schema.executor import CasebookExecutor
 from schema.plans import (
@@ -201,7 +201,7 @@ class CompiledExecutor(CasebookExecutor):
         found = self._call_args.get(id(field))
         if found is None:
             principal = getattr(self.context_value, "principal", None)
-            if field.scopes and (principal is None or any(scope not in principal.scopes for scope in field.scopes)):
+            if field.scopes and (principal is None or not holds_scopes(principal, field.scopes)):
                 raise Fallback
             try:
                 coerced = get_argument_values(field.field_def, field.node, self.variable_values, None,
