@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from auth.errors import TwoFactorRequired
 from domain.core.actor import ActorKind, Role
@@ -192,26 +192,32 @@ def actor_of(who: Any) -> Any:
     return getattr(who, "actor", who)
 
 
+_ACTOR_KINDS = {ActorKind.GUEST: Kind.GUEST, ActorKind.OPERATOR: Kind.OPERATOR}
+
+
 def kind_of(who: Any) -> Kind:
-    actor = actor_of(who)
+    actor = getattr(who, "actor", who)
     if actor is None:
         return Kind.ANONYMOUS
     if actor.machine:
         return Kind.MACHINE
-    if actor.kind is ActorKind.GUEST:
-        return Kind.GUEST
-    if actor.kind is ActorKind.OPERATOR:
-        return Kind.OPERATOR
-    return kind_of_role(actor.role) or Kind.ANONYMOUS
+    kind = actor.kind
+    if kind is ActorKind.PAID:
+        return _ROLE_KINDS.get(actor.role, Kind.ANONYMOUS)
+    return _ACTOR_KINDS.get(kind, Kind.ANONYMOUS)
+
+
+_NONE: frozenset = frozenset()
 
 
 def scopes_held(who: Any) -> frozenset[Scope]:
     """A principal's scopes as verified for this request; an actor's from its kind (a
     machine's from its credential)."""
     if who is None:
-        return frozenset()
-    if hasattr(who, "scopes") and hasattr(who, "actor"):
-        return who.scopes
+        return _NONE
+    actor = getattr(who, "actor", None)
+    if actor is not None:
+        return who.scopes  # a Principal: what its token and the database allow now
     kind = kind_of(who)
     return who.scopes if kind is Kind.MACHINE else scopes_of(kind)
 
@@ -220,9 +226,8 @@ def two_factor_pending(who: Any) -> bool:
     return bool(getattr(who, "two_factor_required", False))
 
 
-@dataclass(frozen=True)
-class Facts:
-    """The object's side of a decision."""
+class Facts(NamedTuple):
+    """The object's side of a decision (a tuple: built for every object a page shows)."""
 
     account_id: int | None = None
     relation: Relation = Relation.NONE
@@ -286,6 +291,21 @@ def dossier_relation(actor: Any, account_id: int, assigned: bool, shared: str | 
         writes = shared == "CONTRIBUTOR" and kind in PEOPLE
         return Relation.CONTRIBUTOR if writes else Relation.VIEWER
     return Relation.NONE
+
+
+def dossier_reader(actor: Any) -> Callable[[int, bool, str | None], Relation | None]:
+    """For a page of dossiers read by one actor: (account id, assigned, share's access) →
+    the actor's relation, or None where `dossier: read` does not allow it. What depends
+    on the actor alone is decided once, not per dossier."""
+    if not admits(actor, "dossier", "read"):
+        return lambda account_id, assigned, shared: None
+    readers = rule("dossier", "read").relations or frozenset()
+
+    def relation(account_id: int, assigned: bool, shared: str | None) -> Relation | None:
+        found = dossier_relation(actor, account_id, assigned, shared)
+        return found if found in readers else None
+
+    return relation
 
 
 def holds_share(who: Any, share_user_id: int | None, share_email: str) -> bool:
