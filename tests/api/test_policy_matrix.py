@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from auth import policy
-from auth.policy import Outcome, Relation
+from auth.policy import Outcome
 from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from domain.accounts.models import Account
