@@ -19,13 +19,10 @@ from domain.core.errors import Forbidden, Unauthenticated
 
 
 # What a teammate may still do in an account that requires two-factor sign-in before they
-# have enrolled (I5): read `me`, enrol, prove their address, log out or end a session,
-# and act in another account. Mutations not listed answer a TWO_FACTOR_REQUIRED userError
-# (schema.two_factor_gate); queries a top-level error.
-ALLOWED_BEFORE_TWO_FACTOR = frozenset({
-    "me", "logOut", "endSession", "switchAccount", "startTwoFactorEnrollment", "confirmTwoFactorEnrollment",
-    "verifyEmail", "resendEmailVerification",
-})
+# have enrolled (I5): the policy's rules allowed before enrolment, by root field. Mutations
+# not listed answer a TWO_FACTOR_REQUIRED userError (schema.two_factor_gate); queries a
+# top-level error.
+ALLOWED_BEFORE_TWO_FACTOR = policy.ALLOWED_BEFORE_TWO_FACTOR
 
 
 def two_factor_pending(principal: Any) -> bool:

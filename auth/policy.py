@@ -105,6 +105,8 @@ class Rule:
     # Never in production (the test clock).
     outside_production: bool = False
     note: str = ""
+    # The API's root fields serving this rule, where the schema asks by field (two-factor gate).
+    operations: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -162,10 +164,14 @@ TABLE: tuple[Rule, ...] = (
     _r("export", "download", TEAM_AND_MACHINE | {K.GUEST}, S.DOSSIERS_READ, own_account=False,
        note="one's own export, while one may still read all it holds"),
     _r("session", "manage", SIGNED_IN_PEOPLE, own_account=False, before_two_factor=True,
-       note="list and end one's sessions, enrol in two-factor sign-in"),
+       note="list and end one's sessions, enrol in two-factor sign-in, prove one's address, switch accounts",
+       operations=("me", "logOut", "endSession", "switchAccount", "startTwoFactorEnrollment",
+                   "confirmTwoFactorEnrollment", "verifyEmail", "resendEmailVerification")),
     _r("test clock", "advance", {K.OWNER}, outside_production=True),
 )
 RULES: dict[tuple[str, str], Rule] = {(rule.resource, rule.action): rule for rule in TABLE}
+# I5: the root fields a teammate may still use before enrolling where two-factor is required.
+ALLOWED_BEFORE_TWO_FACTOR = frozenset(op for r in TABLE if r.before_two_factor for op in r.operations)
 
 
 def rule(resource: str, action: str) -> Rule:

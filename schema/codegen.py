@@ -9,6 +9,7 @@ from typing import Any
 from schema.plans import (
     ATTR, LEAF, LIST, NONNULL, OBJECT, TYPENAME, INT_MAX, INT_MIN, Fallback, ObjectPlan, serializer,
 )
+from auth.audiences import Audience
 from schema.rules import sees
 
 
@@ -29,7 +30,11 @@ def generate(plan: ObjectPlan) -> Any:
     rules = plan.rules
     if rules is not None and rules.audience is not None:
         names["AUDIENCE"] = rules.audience
-        body.append("    if not sees(context, AUDIENCE, o): raise Fallback")
+        check = "    if not sees(context, AUDIENCE, o): raise Fallback"
+        if rules.audience is Audience.CONTENT:
+            # The request's cached answer first (`sees` reads the same one): no call per entry.
+            check = "    if not context.sees_content and not sees(context, AUDIENCE, o): raise Fallback"
+        body.append(check)
     if rules is not None and rules.reads is not None and plan.reads_content:
         body.append(f"    context.note_read(o.{rules.reads[0]}, o.{rules.reads[1]})")
     items = []

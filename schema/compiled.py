@@ -19,6 +19,7 @@ from graphql.execution.values import get_argument_values
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from strawberry.permission import PermissionExtension
 
+from auth.audiences import Audience
 from auth.permissions import HasScopes, holds_scopes
 from schema.codegen import generate
 from schema.executor import CasebookExecutor
@@ -245,7 +246,10 @@ class CompiledExecutor(CasebookExecutor):
             if type(obj) is not origin and is_type_of is not None and not is_type_of(obj, None):
                 raise Fallback
         if rules is not None:
-            if rules.audience is not None:
+            if rules.audience is Audience.CONTENT:  # the same answer for every object of a request
+                if not sees(context, Audience.CONTENT, None):
+                    raise Fallback
+            elif rules.audience is not None:
                 for obj in objects:
                     if not sees(context, rules.audience, obj):
                         raise Fallback
