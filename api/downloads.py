@@ -11,8 +11,8 @@ import re
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from auth import policy
 from auth.principal import principal_from_token
-from auth.scopes import Scope
 from auth.tokens import TokenService
 from domain.core.clock import parse_business_now, utc_now
 from domain.core.errors import Unauthenticated
@@ -38,7 +38,9 @@ def download_endpoint(settings: Settings, tokens: TokenService):  # noqa: ANN201
             principal = await principal_from_token(tokens, token.strip(), security_now)
         except Unauthenticated:
             return _not_found()
-        if not principal.has(Scope.DOSSIERS_READ):
+        # The policy, with the principal's conditions: a teammate who has not enrolled in
+        # an account requiring two-factor sign-in downloads nothing either (I5).
+        if not policy.may(principal, "export", "download"):
             return _not_found()
         now = security_now
         if settings.honours_test_clock:

@@ -18,7 +18,7 @@ log = logging.getLogger("casebook.api")
 
 # Codes of expected errors that clients may see; everything else is masked.
 # Masked errors carry INTERNAL_SERVER_ERROR (the code Apollo and tools such as schemathesis know).
-PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED", "QUERY_TOO_COMPLEX",
+PUBLIC_CODES = frozenset({*domain_errors.TOP_LEVEL_CODES.values(), "RATE_LIMITED", "QUERY_TOO_COMPLEX",
                           "INVALID_INPUT", "NOT_FOUND", BAD_USER_INPUT, PARSE_FAILED, VALIDATION_FAILED,
                           OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED"})
 INTERNAL_MESSAGE = "Internal error; quote the requestId when reporting it."
@@ -26,13 +26,7 @@ INTERNAL_MESSAGE = "Internal error; quote the requestId when reporting it."
 
 def _expected_code(original: BaseException) -> str | None:
     """The public code of an error raised on purpose outside a mutation payload."""
-    if isinstance(original, domain_errors.DomainError):
-        return original.code.value
-    if isinstance(original, domain_errors.Unauthenticated):
-        return "UNAUTHENTICATED"
-    if isinstance(original, domain_errors.Forbidden):
-        return "FORBIDDEN"
-    return None
+    return domain_errors.top_level_code(original)
 
 
 def should_mask(error: GraphQLError) -> bool:

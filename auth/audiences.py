@@ -17,8 +17,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from auth.scopes import Scope
-from domain.core.actor import ActorKind
+from auth import policy
 
 
 class Audience(Enum):
@@ -31,16 +30,18 @@ def may_see(principal: Any, audience: Audience, account_id: int | None, *, own: 
     """Whether `principal` may see an object of `audience` belonging to `account_id`
     (None: an object of no account, such as a catalog price or a person). `own`: the
     object is the viewer's own person — in `me`, or in the payload that just signed
-    them in (before the request has a principal)."""
+    them in (before the request has a principal). Each audience is a rule of the policy,
+    asked with the principal's kind and scopes; which dossiers, shares and exports are
+    visible is decided when they are loaded, by the same policy."""
+    kind = policy.kind_of(principal)
     if principal is None:
         return own or (audience is Audience.BILLING and account_id is None)
-    if own and not principal.actor.machine:
+    if own and kind is not policy.Kind.MACHINE:
         return True
     if audience is Audience.CONTENT:
-        return Scope.DOSSIERS_READ in principal.scopes
-    actor = principal.actor
-    if actor.machine:
-        return False
-    if audience is Audience.BILLING and actor.kind is ActorKind.OPERATOR:
-        return True
-    return account_id is None or (actor.kind is ActorKind.PAID and actor.account_id == account_id)
+        return policy.admits(principal, "dossier", "read")
+    if account_id is None:
+        return kind is not policy.Kind.MACHINE
+    resource = "team" if audience is Audience.TEAM else "billing"
+    return policy.admits(principal, resource, "read") and (
+        kind is policy.Kind.OPERATOR or principal.actor.account_id == account_id)

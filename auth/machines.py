@@ -9,20 +9,22 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from auth import policy
 from auth.models import MachineCredential
+from auth.policy import MACHINE_GRANTABLE
 from auth.scopes import Scope, format_scopes, parse_scopes
 from auth.tokens import ACCESS, TokenService
 from domain.accounts.models import User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import transaction
-from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
+from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.secrets import token_hash
 from domain.core.validation import MACHINE_EMAIL_DOMAIN, MAX_NAME, clean_name
 
 # A machine never manages teammates, billing or the audit log. It may manage its
 # account's webhook endpoints (T5) when given `webhooks:manage`.
-MACHINE_SCOPES = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE, Scope.WEBHOOKS_MANAGE})
+MACHINE_SCOPES = MACHINE_GRANTABLE  # the scopes of the rules admitting machine credentials
 MACHINE = "machine"
 
 
@@ -45,9 +47,7 @@ def _hash(secret: str) -> str:
 
 
 def _manager_account(actor: Actor) -> int:
-    if not actor.manages_account or actor.account_id is None:
-        raise Forbidden("only owners and admins manage machine credentials")
-    return actor.account_id
+    return policy.acting_account(actor, "team", "manage")
 
 
 def _check_scopes(requested: list[str]) -> frozenset[Scope]:

@@ -1,38 +1,31 @@
-"""The scopes of API.md and which principal holds which."""
+"""Which principal holds which scope of API.md, as the table of auth/policy.py says
+(`Scope` itself is declared there, with the rules that name it)."""
 from __future__ import annotations
 
-from enum import Enum
-
+from auth.policy import Kind, Scope, kind_of_role, scopes_of
 from domain.core.actor import ActorKind, Role
 
 
-class Scope(str, Enum):
-    DOSSIERS_READ = "dossiers:read"
-    DOSSIERS_WRITE = "dossiers:write"
-    SHARES_MANAGE = "shares:manage"
-    TEAMMATES_MANAGE = "teammates:manage"
-    AUDIT_READ = "audit:read"
-    BILLING_MANAGE = "billing:manage"
-    BILLING_OPERATE = "billing:operate"
-    # Webhook endpoints and their deliveries (T5): owners, admins, and machine credentials given it.
-    WEBHOOKS_MANAGE = "webhooks:manage"
-
-
-_MEMBER = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE})
-_ADMIN = _MEMBER | {Scope.TEAMMATES_MANAGE, Scope.AUDIT_READ, Scope.WEBHOOKS_MANAGE}
-_OWNER = _ADMIN | {Scope.BILLING_MANAGE}
-GUEST_SCOPES = frozenset({Scope.DOSSIERS_READ})
-OPERATOR_SCOPES = frozenset({Scope.BILLING_OPERATE})
-ROLE_SCOPES = {Role.MEMBER: _MEMBER, Role.ADMIN: frozenset(_ADMIN), Role.OWNER: frozenset(_OWNER)}
-
-
 def scopes_for(kind: ActorKind, role: Role | None) -> frozenset[Scope]:
-    """Scopes follow from who the principal is, never from what a token claims (T2)."""
+    """Scopes follow from who the principal is, never from what a token claims (T2); the
+    table of auth/policy.py says which."""
     if kind is ActorKind.GUEST:
-        return GUEST_SCOPES
+        return scopes_of(Kind.GUEST)
     if kind is ActorKind.OPERATOR:
-        return OPERATOR_SCOPES
-    return ROLE_SCOPES[role] if role else frozenset()
+        return scopes_of(Kind.OPERATOR)
+    role_kind = kind_of_role(role)
+    return scopes_of(role_kind) if role_kind is not None else frozenset()
+
+
+def __getattr__(name: str) -> frozenset[Scope]:
+    """The former hand-written sets, now read from the table (kept for older imports)."""
+    if name == "GUEST_SCOPES":
+        return scopes_for(ActorKind.GUEST, None)
+    if name == "OPERATOR_SCOPES":
+        return scopes_for(ActorKind.OPERATOR, None)
+    if name == "ROLE_SCOPES":
+        return {role: scopes_for(ActorKind.PAID, role) for role in Role}
+    raise AttributeError(name)
 
 
 def format_scopes(scopes: frozenset[Scope]) -> str:

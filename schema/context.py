@@ -13,7 +13,7 @@ from auth.audiences import Audience, may_see
 from auth.principal import Principal
 from auth.tokens import TokenService
 from domain.core.actor import Actor
-from auth.permissions import Unauthenticated
+from domain.core.errors import Unauthenticated
 from domain.core.settings import Settings
 from domain.dossiers.reads import record_reads
 from schema.loaders import Loaders

@@ -9,9 +9,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 import strawberry
 
 from domain.core import errors as domain_errors
-from graphql import GraphQLError
-
-from domain.core.errors import DomainError, Forbidden, LimitReached
+from domain.core.errors import DomainError, LimitReached
 from schema.billing.quote_types import Quote
 
 # What each code means to a client developer. The enum itself stays the domain's (one
@@ -44,6 +42,8 @@ ERROR_CODE_DESCRIPTIONS = {
     "QUOTE_STALE": "The subscription changed since the quote was made (Q2). Nothing was charged; ask for a new "
                    "quote.",
     "DOSSIER_ARCHIVED": "The dossier is archived: it can be read and exported, not changed or shared (D6).",
+    "DOSSIER_NOT_ARCHIVED": "unarchiveDossier on a dossier that is not archived: nothing changed. The answer "
+                            "mirrors DOSSIER_ARCHIVED for a second archiveDossier; `viewerCan` tells which applies.",
     "ACCOUNT_READ_ONLY": "The account's subscription was cancelled and has ended (S9): it can read and export its "
                          "dossiers, not change anything.",
     # API.md, second release (identity, SPEC I1–I7).
@@ -89,13 +89,13 @@ async def mutate(info: Any, payload: type[P], call: Callable[[], Awaitable[Any]]
                  on_success: Callable[[Any], dict[str, Any]]) -> P:
     """Run one domain call; map its result, or its user error, into the payload.
 
-    A domain `Forbidden` (a role rule finer than scopes, e.g. an admin making an owner)
-    is authorisation, so it answers a top-level FORBIDDEN like the permission check."""
+    The policy's refusals (domain_errors.TOP_LEVEL_CODES: FORBIDDEN, UNAUTHENTICATED)
+    are not the caller's input to fix: they leave as top-level errors, mapped once by
+    api/extensions.py, like the permission check's."""
     try:
         result = await call()
-    except Forbidden as error:
-        raise GraphQLError(f"Your role does not allow this ({error}).",
-                           extensions={"code": "FORBIDDEN"}) from None
+    except tuple(domain_errors.TOP_LEVEL_CODES):
+        raise
     except LimitReached as error:
         fields: dict[str, Any] = {"user_errors": [UserError.from_error(error)]}
         # The domain stored the quote (Q5) already, for whoever may see it; this only maps it.

@@ -8,8 +8,8 @@ from typing import Any, Awaitable, Callable
 
 import strawberry
 
-from auth.audiences import may_see
 from schema.relay import parse_global_id
+from schema.rules import sees
 
 NodeResolver = Callable[[Any, int], Awaitable[Any]]
 _RESOLVERS: dict[str, NodeResolver] = {}
@@ -30,8 +30,7 @@ async def resolve_node(info: Any, global_id: str) -> Any:
         return None
     found = await _RESOLVERS[parsed[0]](info, parsed[1])
     type_rules = getattr(type(found), "__casebook_rules__", None)
-    if found is not None and type_rules is not None and type_rules.audience is not None and not may_see(
-            info.context.principal, type_rules.audience, getattr(found, "account_id", None),
-            own=getattr(found, "viewer_own", False)):
+    if found is not None and type_rules is not None and type_rules.audience is not None and not sees(
+            info.context, type_rules.audience, found):
         return None
     return found

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
-from auth.audiences import Audience
+from auth.audiences import Audience, may_see
 
 T = TypeVar("T")
 _CONTENT_KEY = "casebook.content"
@@ -40,6 +40,17 @@ def rules(*, audience: Audience | None = None, reads: tuple[str, str] | None = N
 
 _BACKREF = "strawberry-definition"
 _by_type: dict[Any, TypeRules | None] = {}
+
+
+def sees(context: Any, audience: Audience, obj: Any) -> bool:
+    """The one audience check of every path — the standard and the compiled completion,
+    generated code, `node` — asked of the policy through auth/audiences.py. Whether a
+    request sees dossier content at all is the same for all its objects, so the
+    context remembers a yes (`sees_content`)."""
+    if audience is Audience.CONTENT and getattr(context, "sees_content", False):
+        return True
+    return may_see(getattr(context, "principal", None), audience, getattr(obj, "account_id", None),
+                   own=getattr(obj, "viewer_own", False))
 
 
 def rules_of(graphql_type: Any) -> TypeRules | None:

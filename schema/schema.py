@@ -20,7 +20,7 @@ from schema.dossiers.mutations import DossierMutation
 from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.queries import DossierQuery
 from schema.dossiers.types import Dossier, Share
-from schema.executor import executor_class
+from schema.compiled import executor_class
 from schema.exports.mutations import ExportMutation
 from schema.exports.queries import ExportQuery
 from schema.nodes import resolve_node

@@ -10,12 +10,12 @@ from typing import Any
 
 from strawberry.extensions.field_extension import FieldExtension
 
+from auth.policy import TWO_FACTOR_MESSAGE
 from auth.permissions import ALLOWED_BEFORE_TWO_FACTOR, TwoFactorRequired, two_factor_pending
 from domain.core.errors import ErrorCode
 from schema.errors import UserError
 
-MESSAGE = ("This account requires two-factor sign-in: turn it on for your login first "
-           "(startTwoFactorEnrollment), then sign in again.")
+MESSAGE = TWO_FACTOR_MESSAGE
 
 
 class TwoFactorGate(FieldExtension):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from auth import policy
 from domain.accounts.locale import check_locale
 from domain.accounts.models import Account
 from domain.billing.terms import lock_team
@@ -23,7 +24,7 @@ from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.core.actor import Actor
 from domain.core.db import execute, transaction
-from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput
+from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.validation import MAX_NAME, check_time_zone, clean_name
 
 
@@ -37,11 +38,9 @@ class AccountChange:
 
 async def update_account(actor: Actor, change: AccountChange, *, now: datetime, catalog: Catalog,
                          actor_has_two_factor: bool) -> Account:
-    if not actor.manages_account or actor.account_id is None:
-        raise Forbidden("only owners and admins change the account")
-    if (change.time_zone is not None or change.require_two_factor is not None or change.locale is not None) \
-            and not actor.is_owner:
-        raise Forbidden("only owners change the time zone, the language and the two-factor policy")
+    account_id = policy.acting_account(actor, "account", "update")
+    if change.time_zone is not None or change.require_two_factor is not None or change.locale is not None:
+        policy.ensure(actor, "account", "configure", policy.Facts(account_id))
     name = clean_name(change.name, field="name", max_length=MAX_NAME) if change.name is not None else None
     zone = check_time_zone(change.time_zone) if change.time_zone is not None else None
     locale = check_locale(change.locale)

@@ -9,6 +9,7 @@ from typing import Callable
 
 from tortoise.exceptions import IntegrityError
 
+from auth import policy
 from domain.accounts.identity import prove_address
 from domain.accounts.models import Account, Invitation, Membership, User
 from domain.accounts.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
@@ -18,7 +19,7 @@ from domain import events
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor, Role
 from domain.core.db import transaction
-from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput
+from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.links import invitation_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.settings import Settings
@@ -58,8 +59,7 @@ async def invite_teammate(actor: Actor, email: str, role: Role, *, now: datetime
     account_id = require_manager(actor)
     address = normalize_email(email)
     role = Role(role)
-    if role is Role.OWNER and not actor.is_owner:
-        raise Forbidden("only an owner can invite an owner")
+    policy.ensure_roles(actor, (role,), account_id)
     token = new_token()
     try:
         async with transaction():

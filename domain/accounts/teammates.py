@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from auth import policy
 from domain.accounts.models import Invitation, Membership
 from domain import events
 from domain.audit.service import AuditAction, record
@@ -16,7 +17,7 @@ from domain.billing.terms import lock_team
 from domain.core.actor import Actor, Role
 from domain.core.db import execute, transaction
 from domain.core.errors import (
-    DomainError, ErrorCode, Forbidden, LiftRequest, LimitReached, NotFound,
+    DomainError, ErrorCode, LiftRequest, LimitReached, NotFound,
 )
 from domain.shares.paid_status import paid_status_changed
 
@@ -52,9 +53,7 @@ def seat_limit_reached(account_id: int, seats: int) -> LimitReached:
 
 def require_manager(actor: Actor) -> int:
     """Owners and admins manage the team of the account they act in."""
-    if not actor.manages_account or actor.account_id is None:
-        raise Forbidden("only owners and admins manage teammates")
-    return actor.account_id
+    return policy.acting_account(actor, "team", "manage")
 
 
 async def _teammate(account_id: int, membership_id: int) -> Membership:
@@ -80,8 +79,7 @@ async def change_teammate_role(actor: Actor, membership_id: int, role: Role, *, 
         if current is role:
             await membership.fetch_related("user")
             return membership
-        if Role.OWNER in (current, role) and not actor.is_owner:
-            raise Forbidden("only an owner can make or unmake owners")
+        policy.ensure_roles(actor, (current, role), account_id)
         if current is Role.OWNER and await _owners(account_id) <= 1:
             raise LastOwner("An account always has an owner: make someone else owner first.")
         membership.role = role.value
@@ -102,9 +100,8 @@ async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime, ca
         # Allowed after cancellation too: it only takes access away.
         await lock_team(account_id, now=now, catalog=catalog, writable=False)
         membership = await _teammate(account_id, membership_id)
+        policy.ensure_roles(actor, (Role(membership.role),), account_id)
         if membership.role == Role.OWNER.value:
-            if not actor.is_owner:
-                raise Forbidden("only an owner can remove an owner")
             if await _owners(account_id) <= 1:
                 raise LastOwner("An account always has an owner: make someone else owner first.")
         user_id = membership.user_id

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from tortoise.exceptions import IntegrityError
 
+from auth import policy
 from domain import events
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
@@ -27,7 +28,7 @@ from domain.billing.terms import Terms
 from domain.billing.tiers import QUOTE, record_tier
 from domain.core.actor import Actor
 from domain.core.db import transaction
-from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
+from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.validation import clean_text
 
 MAX_KEY = 200
@@ -52,9 +53,7 @@ class QuoteStale(DomainError):
 
 
 def _owner(actor: Actor) -> int:
-    if not actor.is_owner or actor.account_id is None:
-        raise Forbidden("only an owner manages the subscription")
-    return actor.account_id
+    return policy.acting_account(actor, "billing", "manage")
 
 
 async def apply_subscription_change(actor: Actor, quote_id: int, idempotency_key: str, *,

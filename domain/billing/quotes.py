@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from auth import policy
 from domain.billing.catalog import Catalog, tier_rank
 from domain.billing.ledger import prorations_of_period
 from domain.billing.models import Quote, QuoteLine
@@ -21,7 +22,7 @@ from domain.billing.state import Locked, discounts_on, lock_subscription, pendin
 from domain.billing.subscriptions import MAX_SEATS, check_choice
 from domain.core.actor import Actor
 from domain.core.db import transaction
-from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, LiftRequest
+from domain.core.errors import DomainError, ErrorCode, InvalidInput, LiftRequest
 
 NOW, AT_RENEWAL, WITHDRAWN = "now", "at_renewal", "withdrawn"
 _FIELDS = {"plan": "plan_code", "term": "term", "seats": "seats", "tier": "tier"}
@@ -50,8 +51,7 @@ class SeatsBelowTeammates(DomainError):
 async def quote_subscription_change(actor: Actor, request: ChangeRequest, *, now: datetime,
                                     catalog: Catalog) -> StoredQuote:
     """An owner's quote for their account's subscription."""
-    if not actor.is_owner or actor.account_id is None:
-        raise Forbidden("only an owner manages the subscription")
+    policy.acting_account(actor, "billing", "manage")
     check_choice(catalog, plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)
     if request == ChangeRequest():
         raise InvalidInput("Say what to change: plan, term, seats or activeClientTier.")

@@ -32,6 +32,10 @@ class Actor:
     # Whether it may give, revoke and list shares: a partner credential only with the
     # scope `shares:manage` (shares name people outside the practice).
     handles_shares: bool = True
+    # A machine credential's scopes (auth.policy decides with them); people's follow from their kind.
+    scopes: frozenset = frozenset()
+    # The login's address is proven (I1): what waits under it may reach them.
+    address_proven: bool = False
 
     @property
     def is_guest(self) -> bool:
@@ -41,6 +45,8 @@ class Actor:
     def is_paid(self) -> bool:
         return self.kind is ActorKind.PAID
 
+    # The two below are kept for code written before auth/policy.py; decide with
+    # `auth.policy.may(actor, resource, action, facts)` instead.
     @property
     def manages_account(self) -> bool:
         """Owners and admins see and write every dossier of their account (D2)."""

@@ -24,6 +24,7 @@ class ErrorCode(str, Enum):
     QUOTE_EXPIRED = "QUOTE_EXPIRED"
     QUOTE_STALE = "QUOTE_STALE"
     DOSSIER_ARCHIVED = "DOSSIER_ARCHIVED"
+    DOSSIER_NOT_ARCHIVED = "DOSSIER_NOT_ARCHIVED"
     ACCOUNT_READ_ONLY = "ACCOUNT_READ_ONLY"
     TOKEN_INVALID = "TOKEN_INVALID"
     EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
@@ -59,11 +60,41 @@ class NotFound(DomainError):
 
 
 class Forbidden(Exception):
-    """The principal's scopes do not allow the operation. A top-level error, not a user error."""
+    """The policy (auth/policy.py) does not allow the operation to a principal who may see
+    the object. A top-level error, not a user error. Where the refusal would tell that
+    the object exists, the policy answers NotFound instead (D4)."""
+
+    def __init__(self, reason: Any = "Your access does not allow this.") -> None:
+        # A Scope (or another enum) names what was missing.
+        if hasattr(reason, "value"):
+            reason = f"Your access does not allow this (needs {reason.value})."
+        super().__init__(reason)
+        self.message = str(reason)
 
 
 class Unauthenticated(Exception):
     """No valid credentials for an operation that needs them. A top-level error."""
+
+    def __init__(self, reason: str = "Sign in first: this needs a valid access token.") -> None:
+        super().__init__(reason)
+        # What the client is told: never why a token failed (a forged, revoked or unknown one).
+        self.message = "Sign in first: this needs a valid access token."
+
+
+# The one table from errors to the top-level `extensions.code` (API.md Errors), read by
+# the mutation boundary (schema/errors.py) and the response's masking (api/extensions.py).
+# A DomainError raised outside a mutation payload answers its own code.
+TOP_LEVEL_CODES: dict[type[Exception], str] = {Unauthenticated: "UNAUTHENTICATED", Forbidden: "FORBIDDEN"}
+
+
+def top_level_code(error: BaseException) -> str | None:
+    """The public code of an error raised on purpose; None for anything unexpected."""
+    if isinstance(error, DomainError):
+        return error.code.value
+    for kind, code in TOP_LEVEL_CODES.items():
+        if isinstance(error, kind):
+            return code
+    return None
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class Settings:
     metrics_dir: str = ""
     # O3: a GraphQL execution still running after this many seconds is stopped (api/deadline.py).
     execution_timeout_seconds: float = 5.0
-    # "compiled" (default): the compiled completion of schema/executor.py; "standard":
+    # "compiled" (default): the compiled completion of schema/compiled.py; "standard":
     # graphql-core's completion alone (the benchmark's comparison, and a way back).
     graphql_executor: str = "compiled"
     # The outbox worker (O1, O2): whether `casebook serve` runs it in-process ("auto": on

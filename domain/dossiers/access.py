@@ -13,13 +13,15 @@ share, whether it exists, is foreign or is visible, so timing tells nothing eith
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Sequence
 
 from tortoise import connections
 
+from auth import policy
+from auth.policy import Relation
 from domain.core.actor import Actor
 from domain.core.db import Row, dialect, fetch_rows
 from domain.core.errors import DomainError, ErrorCode, Forbidden, NotFound
@@ -48,36 +50,50 @@ class DossierArchived(DomainError):
 
 @dataclass(frozen=True)
 class DossierAccess:
-    """A dossier as one actor may use it."""
+    """A dossier as one actor may use it: its row and the actor's relation to it; what
+    that allows is asked of the policy (auth/policy.py), never decided here."""
 
     # The dossier's columns (DOSSIER_COLUMNS), as read.
     row: Row
-    # READ or WRITE (D2, D3).
-    level: str
-    # The actor works in the dossier's own account (a teammate or its machine credential).
-    own_account: bool
-    # A member assigned to it (owners and admins need no assignment).
-    assigned: bool
-    # Owners and admins of the dossier's account acting in it.
-    manages_account: bool
-    # The actor handles shares at all (`Actor.handles_shares`).
-    handles_shares: bool = True
+    relation: Relation
+    actor: Actor = field(compare=False)
 
     @cached_property
     def dossier(self) -> Dossier:
         """The dossier as a model, for services that change it (reads use `row`)."""
         return Dossier._init_from_db(**{column: getattr(self.row, column) for column in DOSSIER_COLUMNS})
 
+    def facts(self, *, read_only: bool = False) -> policy.Facts:
+        return policy.Facts(self.row.account_id, self.relation, self.row.archived_at is not None, read_only)
+
+    def outcome(self, resource: str, action: str, *, read_only: bool = False) -> policy.Outcome:
+        return policy.decide(self.actor, resource, action, self.facts(read_only=read_only))
+
+    def may(self, resource: str, action: str) -> bool:
+        """Allowed as far as the actor goes (the dossier's state is the domain's error)."""
+        return policy.may_do(self.actor, resource, action, self.facts())
+
+    @property
+    def level(self) -> str:
+        return WRITE if self.can_write else READ
+
     @property
     def can_write(self) -> bool:
-        return self.level == WRITE
+        return self.may("dossier", "write")
+
+    @property
+    def own_account(self) -> bool:
+        """The actor works in the dossier's own account (a teammate or its machine credential)."""
+        return self.relation in (Relation.ACCOUNT, Relation.ASSIGNED)
+
+    @property
+    def assigned(self) -> bool:
+        return self.relation is Relation.ASSIGNED
 
     @property
     def manages_shares(self) -> bool:
-        """Who gives, revokes and lists a dossier's shares: its account's owners and admins
-        and the members assigned to it; never a share holder from outside (D2, D3), nor a
-        partner credential without `shares:manage` (T4)."""
-        return self.own_account and self.handles_shares and (self.manages_account or self.assigned)
+        """Who gives, revokes and lists a dossier's shares (D2, D3, T4)."""
+        return self.may("share", "list")
 
     @property
     def sees_team(self) -> bool:
@@ -87,33 +103,19 @@ class DossierAccess:
     @property
     def reads_access_log(self) -> bool:
         """P2's log of readers: owners and admins of the dossier's account."""
-        return self.own_account and self.manages_account
+        return self.may("dossier", "manage")
 
 
-def _own(actor: Actor, account_id: int) -> bool:
-    return actor.is_paid and actor.account_id == account_id
+def _sees_dossiers(actor: Actor) -> bool:
+    return policy.kind_of(actor) in policy.rule("dossier", "read").kinds
 
 
-def _level(actor: Actor, account_id: int, assigned: bool, shared: str | None) -> str | None:
-    """The rule itself, for one dossier: None when the actor may not see it."""
-    if not (actor.is_paid or actor.is_guest):
-        return None  # operators: never (P3)
-    if _own(actor, account_id) and (actor.manages_account or assigned):
-        return WRITE
-    if shared is not None:
-        return WRITE if shared == CONTRIBUTOR and actor.is_paid and not actor.machine else READ
-    return None
-
-
-def access_from_row(actor: Actor, row: Row) -> DossierAccess | None:
+def access_from_row(actor: Actor, row: Row, reader: Any = None) -> DossierAccess | None:
     """Build the access from a row of the dossier's columns plus `assigned` and `shared`
-    (`_access_columns`); None when the actor may not see it."""
-    assigned = bool(row.assigned)
-    level = _level(actor, row.account_id, assigned, row.shared)
-    if level is None:
-        return None
-    own = _own(actor, row.account_id)
-    return DossierAccess(row, level, own, assigned, own and actor.manages_account, actor.handles_shares)
+    (`_access_columns`); None when the actor may not see it. `reader`: the actor's
+    `policy.dossier_reader`, when a page of rows is read."""
+    relation = (reader or policy.dossier_reader(actor))(row.account_id, bool(row.assigned), row.shared)
+    return None if relation is None else DossierAccess(row, relation, actor)
 
 
 def _two_factor_holds(user: str) -> str:
@@ -149,14 +151,15 @@ async def accesses(keys: Sequence[tuple[Actor, int]]) -> list[DossierAccess | No
     conn = connections.get("default")
     for actor in {actor for actor, _ in keys}:
         ids = sorted({dossier_id for who, dossier_id in keys if who == actor})
-        if not (actor.is_paid or actor.is_guest) or not ids:
+        if not _sees_dossiers(actor) or not ids:
             continue
         columns, next_param = _access_columns(1)
         placeholders = ", ".join(f"${n}" for n in range(next_param, next_param + len(ids)))
         rows = await fetch_rows(conn, f"SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
                                       f"WHERE d.id IN ({placeholders})", [*_actor_params(actor), *ids], **_CONVERT)
+        reader = policy.dossier_reader(actor)
         for row in rows:
-            access = access_from_row(actor, row)
+            access = access_from_row(actor, row, reader)
             if access is not None:
                 found[(actor, access.row.id)] = access
     return [found.get((actor, dossier_id)) for actor, dossier_id in keys]
@@ -164,6 +167,28 @@ async def accesses(keys: Sequence[tuple[Actor, int]]) -> list[DossierAccess | No
 
 async def dossier_access(actor: Actor, dossier_id: int) -> DossierAccess | None:
     return (await accesses([(actor, dossier_id)]))[0]
+
+
+class DossierNotArchived(DomainError):
+    code = ErrorCode.DOSSIER_NOT_ARCHIVED
+
+    def __init__(self) -> None:
+        super().__init__("This dossier is not archived.", field=("dossierId",))
+
+
+def guard(access: DossierAccess, resource: str, action: str, *, field: str = "dossierId") -> DossierAccess:
+    """The policy's answer for this action on a dossier the actor sees, as the domain's
+    error: FORBIDDEN for a principal it does not allow, or the state's user error (D6)."""
+    outcome = access.outcome(resource, action)
+    if outcome is policy.Outcome.ALLOWED or outcome is policy.Outcome.READ_ONLY:
+        return access  # the account's state is checked by the write itself, under its lock (S9)
+    if outcome is policy.Outcome.HIDDEN:
+        raise NotFound("dossier", field=(field,))
+    if outcome is policy.Outcome.ARCHIVED:
+        raise DossierArchived()
+    if outcome is policy.Outcome.NOT_ARCHIVED:
+        raise DossierNotArchived()
+    raise Forbidden(f"Your access to this dossier does not allow this ({resource} {action}).")
 
 
 async def visible_dossier(actor: Actor, dossier_id: int, *, field: str = "dossierId") -> DossierAccess:
@@ -176,12 +201,7 @@ async def visible_dossier(actor: Actor, dossier_id: int, *, field: str = "dossie
 
 async def writable_dossier(actor: Actor, dossier_id: int, *, field: str = "dossierId") -> Dossier:
     """A dossier this actor may change: visible, writable, and not archived (D3, D6)."""
-    access = await visible_dossier(actor, dossier_id, field=field)
-    if not access.can_write:
-        raise Forbidden("You may read this dossier but not change it.")
-    if access.dossier.archived_at is not None:
-        raise DossierArchived()
-    return access.dossier
+    return guard(await visible_dossier(actor, dossier_id, field=field), "dossier", "write", field=field).dossier
 
 
 async def writable_entry_dossier(actor: Actor, entry_id: int) -> Dossier:
@@ -191,22 +211,15 @@ async def writable_entry_dossier(actor: Actor, entry_id: int) -> Dossier:
     rows = await fetch_rows(connections.get("default"),
                             f"SELECT {_SELECT_DOSSIER}, {columns} FROM entry e JOIN dossier d ON d.id = e.dossier_id "
                             f"WHERE e.id = ${next_param}", [*_actor_params(actor), entry_id], **_CONVERT)
-    access = access_from_row(actor, rows[0]) if rows and (actor.is_paid or actor.is_guest) else None
+    access = access_from_row(actor, rows[0]) if rows and _sees_dossiers(actor) else None
     if access is None:
         raise NotFound("entry", field=("entryId",))
-    if not access.can_write:
-        raise Forbidden("You may read this dossier but not change it.")
-    if access.dossier.archived_at is not None:
-        raise DossierArchived()
-    return access.dossier
+    return guard(access, "entry", "revise").dossier
 
 
 async def managed_dossier(actor: Actor, dossier_id: int, *, field: str = "dossierId") -> Dossier:
     """A dossier of the account the actor manages (owner or admin acting in it)."""
-    access = await visible_dossier(actor, dossier_id, field=field)
-    if not access.manages_account:
-        raise Forbidden("Only owners and admins of the dossier's account may do this.")
-    return access.dossier
+    return guard(await visible_dossier(actor, dossier_id, field=field), "dossier", "manage", field=field).dossier
 
 
 async def dossier_for_shares(actor: Actor, dossier_id: int, *, field: str = "dossierId") -> Dossier:
@@ -214,7 +227,7 @@ async def dossier_for_shares(actor: Actor, dossier_id: int, *, field: str = "dos
     holders and other accounts are answered as if it did not exist)."""
     access = await dossier_access(actor, dossier_id)
     if access is None or not access.manages_shares:
-        raise NotFound("dossier", field=(field,))
+        raise NotFound("dossier", field=(field,))  # share holders learn nothing of the rest (D4)
     return access.dossier
 
 
@@ -310,7 +323,7 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
     a page does not grow with the account's dossiers. `finding` narrows both halves
     (D7; on PostgreSQL a search reads the trigram index on `search_text` when that is
     cheaper than walking the names). Returns (page, has_next_page)."""
-    if not (actor.is_paid or actor.is_guest):
+    if not _sees_dossiers(actor):
         return [], False
     finding = finding or Finding()
     if finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None):
@@ -334,9 +347,11 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
     extra = "".join(f" AND {condition}" for condition in conditions)
     halves = []
     if actor.is_paid and actor.account_id is not None:
+        # Owners, admins and machine credentials see the whole account; members what they are assigned (D2).
+        whole = policy.dossier_relation(actor, actor.account_id, False, None) is Relation.ACCOUNT
         params.append(actor.account_id)
         own_account = f"${len(params)}"
-        assigned_only = "" if actor.manages_account else " AND EXISTS (SELECT 1 FROM dossier_assignment a2 " \
+        assigned_only = "" if whole else " AND EXISTS (SELECT 1 FROM dossier_assignment a2 " \
                                                          "WHERE a2.dossier_id = d.id AND a2.membership_id = $1)"
         own_extra = extra + "".join(f" AND {condition}" for condition in own_only)
         own_where = f"WHERE d.account_id = {own_account}{assigned_only}{own_extra}"
@@ -348,7 +363,7 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
                           f"{own_where} ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
                    ("" if not assigned_only else assigned_only.replace("a2", "a3")) + ")")
-        if actor.manages_account:
+        if whole:
             not_own = f" AND d.account_id <> {own_account}"
     else:
         not_own = ""
@@ -361,5 +376,6 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
                       f"shared_half")
     sql = f"SELECT * FROM ({' UNION ALL '.join(halves)}) page ORDER BY client_name, id LIMIT {limit}"
     rows = await fetch_rows(conn, sql, params, **_CONVERT)
-    page = [access for access in (access_from_row(actor, row) for row in rows) if access is not None]
+    reader = policy.dossier_reader(actor)
+    page = [access for access in (access_from_row(actor, row, reader) for row in rows) if access is not None]
     return page[:first], len(rows) > first

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from auth import policy
 from domain.accounts.models import Membership
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
@@ -14,7 +15,7 @@ from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import Forbidden, InvalidInput, NotFound
 from domain.core.validation import MAX_NAME, clean_name, clean_text
-from domain.dossiers.access import DossierArchived, managed_dossier, visible_dossier, writable_dossier
+from domain.dossiers.access import guard, managed_dossier, visible_dossier, writable_dossier
 from domain import events
 from domain.dossiers.activity import activate, writing_account
 from domain.dossiers.finding import search_text
@@ -83,7 +84,7 @@ async def create_dossier(actor: Actor, *, client_name: str, reference: str | Non
                          now: datetime, catalog: Catalog) -> Dossier:
     """A new dossier in the account the actor works in. A member who creates one is
     assigned to it, or they could not see what they just made (D2)."""
-    if not actor.is_paid or actor.account_id is None:
+    if actor.account_id is None or not policy.may_do(actor, "dossier", "create", policy.Facts(actor.account_id)):
         raise Forbidden("Only teammates of an account can create its dossiers.")
     name, ref, extra = _client_name(client_name), _reference(reference), _free_fields(free_fields)
     async with transaction() as conn:
@@ -92,7 +93,7 @@ async def create_dossier(actor: Actor, *, client_name: str, reference: str | Non
         dossier = await Dossier.create(account_id=actor.account_id, client_name=name, reference=ref,
                                        search_text=search_text(name, ref), date_of_birth=birth,
                                        free_fields=extra, share_count=0, created_at=now, updated_at=now)
-        if not actor.manages_account:
+        if policy.dossier_relation(actor, actor.account_id, False, None) is not policy.Relation.ACCOUNT:
             await DossierAssignment.create(account_id=actor.account_id, dossier_id=dossier.id,
                                            membership_id=actor.membership_id, created_at=now)
         await activate(conn, writing, dossier.id, now=now, catalog=catalog)
@@ -137,15 +138,11 @@ async def update_dossier(actor: Actor, dossier_id: int, *, client_name: Any = KE
 
 
 async def archive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catalog: Catalog) -> Dossier:
-    """Hide from default lists and block writes; nothing is deleted (D6). Teammates who
-    may write the dossier can archive it; share holders cannot. Not a content write (A1)."""
+    """Hide from default lists and block writes; nothing is deleted (D6). Teammates working
+    on the dossier can archive it, and the same people un-archive it; share holders
+    cannot. A second archive answers DOSSIER_ARCHIVED. Not a content write (A1)."""
     async with transaction():
-        access = await visible_dossier(actor, dossier_id)
-        if not (access.own_account and access.can_write):
-            raise Forbidden("Only teammates working on this dossier may archive it.")
-        dossier = access.dossier
-        if dossier.archived_at is not None:
-            raise DossierArchived()
+        dossier = guard(await visible_dossier(actor, dossier_id), "dossier", "archive").dossier
         await writing_account(dossier.account_id, now=now, catalog=catalog)
         dossier.archived_at = now
         dossier.updated_at = now
@@ -157,12 +154,11 @@ async def archive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catal
 
 async def unarchive_dossier(actor: Actor, dossier_id: int, *, now: datetime, catalog: Catalog) -> Dossier:
     """Bring an archived dossier back into the lists and open it to writes again (D6):
-    owners and admins of its account. Audited; not a content write, so it does not make
-    the dossier active this month (A1). A dossier that is not archived is left as it is."""
+    whoever may archive it. Audited; not a content write, so it does not make the dossier
+    active this month (A1). A dossier that is not archived answers DOSSIER_NOT_ARCHIVED,
+    as a second archive answers DOSSIER_ARCHIVED."""
     async with transaction():
-        dossier = await managed_dossier(actor, dossier_id)
-        if dossier.archived_at is None:
-            return dossier
+        dossier = guard(await visible_dossier(actor, dossier_id), "dossier", "unarchive").dossier
         await writing_account(dossier.account_id, now=now, catalog=catalog)
         archived_at = dossier.archived_at
         dossier.archived_at = None
@@ -183,10 +179,7 @@ async def delete_dossier(actor: Actor, dossier_id: int, *, now: datetime) -> int
     the month's active-client rows (ids only) stay: they hold no content, and the count
     of a month must not drop by erasing."""
     async with transaction() as conn:
-        access = await visible_dossier(actor, dossier_id)
-        if not (access.own_account and actor.is_owner):
-            raise Forbidden("Only an owner of the account may delete a dossier.")
-        dossier = access.dossier
+        dossier = guard(await visible_dossier(actor, dossier_id), "dossier", "delete").dossier
         # The shares area's lock order: dossier row, then the holders' quota rows, then shares.
         await Dossier.filter(id=dossier.id).select_for_update().first()
         shares = await Share.filter(dossier_id=dossier.id, revoked_at__isnull=True)

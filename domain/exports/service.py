@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from auth import policy
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import execute, transaction
-from domain.core.errors import Forbidden, InvalidInput
+from domain.core.errors import InvalidInput
 from domain.core.ids import global_id
 from domain.dossiers.access import dossier_access, visible_dossier
 from domain.exports.models import Export
@@ -77,9 +78,8 @@ async def request_dossier_export(actor: Actor, dossier_id: int, fmt: str, *, now
             return existing
         export = await _create(actor, DOSSIER, fmt, dossier.account_id, now=now, security_now=security_now,
                                dossier_id=dossier.id, shares=access.manages_shares,
-                               # T4: a machine credential never reads who read (the API's
-                               # accessLog needs audit:read, which machines never hold).
-                               access_log=access.reads_access_log and not actor.machine)
+                               # T4: a machine credential never reads who read (dossier: manage).
+                               access_log=access.reads_access_log)
         await execute(conn, "INSERT INTO dossier_read (account_id, dossier_id, user_id, read_at) "
                             "VALUES ($1, $2, $3, $4)", [dossier.account_id, dossier.id, actor.user_id, now])
         await _announce(export, actor, now)
@@ -89,8 +89,7 @@ async def request_dossier_export(actor: Actor, dossier_id: int, fmt: str, *, now
 async def request_account_export(actor: Actor, fmt: str, *, now: datetime, security_now: datetime) -> Export:
     """Every dossier of the account, with the ledger, as one ZIP archive: owners, also
     after cancellation (S9); never a machine credential (T4)."""
-    if not actor.is_owner or actor.machine or actor.account_id is None:
-        raise Forbidden("Only an owner of the account may export all of its dossiers.")
+    policy.acting_account(actor, "account", "export")
     if fmt not in ACCOUNT_FORMATS:
         raise InvalidInput("An account exports as a ZIP archive.", field=("format",))
     async with transaction() as conn:
@@ -130,14 +129,14 @@ async def _announce(export: Export, actor: Actor, now: datetime) -> None:
 async def may_read(actor: Actor, export: Export) -> bool:
     """The export's own requester, while they may still read all it holds (D4: anyone
     else is answered as if it did not exist)."""
-    if not (actor.is_paid or actor.is_guest) or export.requested_by_user_id != actor.user_id:
+    if export.requested_by_user_id != actor.user_id:
         return False
     if export.kind == ACCOUNT:
-        return actor.is_owner and not actor.machine and actor.account_id == export.account_id
+        return policy.may(actor, "account", "export", policy.Facts(export.account_id))
     access = await dossier_access(actor, export.dossier_id) if export.dossier_id is not None else None
     if access is None:
         return False
-    if export.includes_access_log and not (access.reads_access_log and not actor.machine):
+    if export.includes_access_log and not access.reads_access_log:
         return False
     return access.manages_shares or not export.includes_shares
 

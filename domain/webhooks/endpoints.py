@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from auth import policy
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import transaction
-from domain.core.errors import Forbidden, InvalidInput, NotFound
+from domain.core.errors import InvalidInput, NotFound
 from domain.core.settings import Settings
 from domain.events import EVENT_NAMES
 from domain.webhooks import targets
@@ -45,9 +46,7 @@ class EndpointWithSecret:
 
 
 def managed_account(actor: Actor) -> int:
-    if actor.account_id is None or not actor.manages_account:
-        raise Forbidden("only owners and admins, and partner systems with webhooks:manage, manage webhooks")
-    return actor.account_id
+    return policy.acting_account(actor, "webhooks", "manage")
 
 
 def clean_events(events: list[str] | None) -> str:

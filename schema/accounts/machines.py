@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import strawberry
 
-from auth import machines
+from auth import machines, policy
 from auth.models import MachineCredential as CredentialRow
 from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
@@ -93,8 +93,7 @@ def _issued(issued: machines.IssuedCredential) -> dict:
 
 
 async def credentials_of(info: Info, account_id: int) -> list[MachineCredential]:
-    actor = info.context.actor
-    if actor.account_id != account_id or not actor.manages_account:
+    if not policy.may(info.context.principal, "team", "manage", policy.Facts(account_id)):
         return []
     return [MachineCredential.from_model(row) for row in await machines.credentials_of(account_id)]
 

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import strawberry
 
+from auth import policy
 from auth.permissions import ensure_acting_in, ensure_person, requires
 from auth.scopes import Scope
 from domain.accounts import queries
@@ -25,6 +26,7 @@ from schema.dossiers.types import Share, shares_of_viewer
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
 from schema.relay import After, Connection, First, to_global_id
+from schema.viewer_can import AccountCapabilities, account_capabilities
 from schema.webhooks.types import WebhookEndpoint, endpoints_of
 
 
@@ -40,6 +42,12 @@ class PrincipalKind(Enum):
 
 @strawberry.type(description="An organisation (tenant): its dossiers, teammates and subscription.")
 class Account(AccountBasics, Node):
+    @strawberry.field(description="What the viewer may do in this account (API.md \"Who may\"): answered by the "
+                                  "same rules that guard the operations; all false for an account the token does "
+                                  "not act in.")
+    async def viewer_can(self, info: Info) -> AccountCapabilities:
+        return await account_capabilities(info.context, self.pk)
+
     @strawberry.field(description="The account's teammates, oldest first. People acting in this account only.")
     async def teammates(self, info: Info) -> list[Teammate]:
         ensure_person(info.context.principal)
@@ -155,6 +163,8 @@ class Viewer:
     async def sessions(self, info: Info) -> list[Session]:
         from auth.sessions import sessions_of
 
+        if not policy.may(info.context.principal, "session", "manage"):
+            return []  # a machine credential signs in with no session (T4)
         rows = await sessions_of(self.user_row.id, security_now=info.context.security_now)
         return [Session.from_model(row, self.session_id) for row in rows]
 

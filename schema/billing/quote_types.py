@@ -7,6 +7,7 @@ from typing import Optional
 
 import strawberry
 
+from auth import policy
 from auth.audiences import Audience
 
 from domain.billing import queries
@@ -142,11 +143,8 @@ class Quote(Node):
 
 async def _quote_node(info: Info, pk: int) -> Quote | None:
     """Only the owners of the quote's account (D4: anyone else sees nothing)."""
-    actor = info.context.actor
-    if not actor.is_owner:
-        return None
     row = await info.context.loader(queries.quotes_by_id).load(pk)
-    if row is None or row.account_id != actor.account_id:
+    if row is None or not policy.may(info.context.principal, "billing", "manage", policy.Facts(row.account_id)):
         return None
     return Quote(row=row, account_id=row.account_id)
 

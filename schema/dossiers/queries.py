@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import strawberry
 
+from auth import policy
 from auth.permissions import requires
 from auth.scopes import Scope
 from domain.dossiers import queries
@@ -24,7 +25,7 @@ from schema.relay import (
 async def visible(info: Info, dossier_id: int):
     """The dossier's access for this principal, or None (missing or not visible)."""
     actor = info.context.actor
-    if not info.context.principal.has(Scope.DOSSIERS_READ):
+    if not policy.admits(info.context.principal, "dossier", "read"):
         return None  # operators: never any dossier content (P3)
     return await info.context.loader(accesses).load((actor, dossier_id))
 

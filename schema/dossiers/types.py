@@ -14,11 +14,12 @@ from enum import Enum
 from typing import Annotated, Optional
 
 import strawberry
-from graphql import GraphQLError
 
+from auth import policy
 from auth.audiences import Audience
 from domain.accounts.models import User as UserRow
 from domain.core.clock import month_key
+from domain.core.errors import Forbidden
 from domain.dossiers import queries
 from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import Dossier as DossierRow
@@ -31,6 +32,7 @@ from schema.dossiers.content import Entry, Measurement
 from schema.nodes import Node, register_node
 from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
 from schema.rules import CONTENT, batched, rules
+from schema.viewer_can import DossierCapabilities, dossier_capabilities
 
 
 @rules(audience=Audience.CONTENT)
@@ -149,6 +151,11 @@ class Dossier(Node):
             self.access = await info.context.loader(accesses).load((info.context.actor, self.pk))
         return self.access
 
+    @strawberry.field(description="What the viewer may do with this dossier (API.md \"Who may\"): answered by the "
+                                  "same rules that guard the operations.")
+    async def viewer_can(self, info: Info) -> DossierCapabilities:
+        return await dossier_capabilities(info.context, await self._access(info), self.account_id)
+
     @strawberry.field(description="Whether the dossier is active in the current calendar month of its account "
                                   "(A1): created or changed this month.")
     async def active_this_month(self, info: Info) -> bool:
@@ -202,8 +209,7 @@ class Dossier(Node):
                          ) -> Connection[AccessLogEntry]:
         access = await self._access(info)
         if access is None or not access.reads_access_log:
-            raise GraphQLError("Only owners and admins of the dossier's account may read its access log.",
-                               extensions={"code": "FORBIDDEN"})
+            raise Forbidden("Only owners and admins of the dossier's account may read its access log.")
         key = (self.pk, self.account_id, page_size(first), cursor_id(decode_cursor(after)))
         rows, has_next = await info.context.loader(access_log_pages).load(key)
         return Connection.build([AccessLogEntry(user_id=strawberry.ID(to_global_id("User", row["user_id"])),
@@ -224,8 +230,8 @@ class Dossier(Node):
 
 
 def _holds(info: Info, row: ShareRow) -> bool:
-    actor = info.context.actor
-    return row.user_id == actor.user_id or (row.user_id is None and row.email == actor.email)
+    """The viewer's own share, or one waiting under their address once it is proven (I1)."""
+    return policy.holds_share(info.context.principal, row.user_id, row.email)
 
 
 async def shares_of_viewer(info: Info, user_row: UserRow) -> list[Share]:

@@ -5,6 +5,7 @@ from typing import Annotated, Optional
 
 import strawberry
 
+from auth import policy
 from auth.permissions import requires
 from auth.scopes import Scope
 from domain.exports.service import visible_export
@@ -15,7 +16,7 @@ from schema.relay import parse_global_id
 
 
 async def _export_node(info: Info, pk: int) -> Optional[Export]:
-    if not info.context.principal.has(Scope.DOSSIERS_READ):
+    if not policy.admits(info.context.principal, "export", "download"):
         return None
     row = await visible_export(info.context.actor, pk)
     return Export.from_model(row) if row is not None else None

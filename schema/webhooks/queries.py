@@ -2,7 +2,7 @@
 the account they act in; to anyone else they do not exist (D4)."""
 from __future__ import annotations
 
-from auth.scopes import Scope
+from auth import policy
 from domain.webhooks.deliveries import visible_delivery
 from domain.webhooks.endpoints import visible_endpoint
 from schema.context import Info
@@ -12,9 +12,10 @@ from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
 
 def _managing_account(info: Info) -> int | None:
     principal = info.context.principal
-    if principal is None or not principal.has(Scope.WEBHOOKS_MANAGE):
+    account_id = getattr(policy.actor_of(principal), "account_id", None)
+    if account_id is None or not policy.may(principal, "webhooks", "manage", policy.Facts(account_id)):
         return None
-    return principal.actor.account_id
+    return account_id
 
 
 async def _endpoint_node(info: Info, pk: int) -> WebhookEndpoint | None:

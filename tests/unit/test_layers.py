@@ -1,5 +1,6 @@
 """The arrows point one way (STYLE.md): api → schema → auth, domain; auth → domain.
-domain/ knows nothing of GraphQL or HTTP."""
+domain/ knows nothing of GraphQL or HTTP. One exception: the domain asks the policy
+(auth/policy.py, pure and free of I/O) who may do what (T6), like every other layer."""
 import ast
 from pathlib import Path
 
@@ -13,13 +14,19 @@ FORBIDDEN = {
 }
 
 
+ASKED_BY_EVERY_LAYER = {"auth.policy"}
+
+
 def _imports(path: Path) -> set[str]:
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            modules = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            modules = [node.module] if node.module != "auth" else [f"auth.{a.name}" for a in node.names]
+        else:
+            continue
+        names.update(module.split(".")[0] for module in modules if module not in ASKED_BY_EVERY_LAYER)
     return names
 
 
