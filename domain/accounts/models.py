@@ -49,6 +49,9 @@ class Account(Model):
     created_at = fields.DatetimeField()
     # I5: every teammate must sign in with two factors to act in this account.
     require_two_factor = fields.BooleanField(default=False)
+    # O4: the latest business time the account has been given outside production (its
+    # test clock); null means the wall clock. Read and moved by domain.core.account_clock.
+    test_clock = fields.DatetimeField(null=True)
 
     class Meta:
         table = "account"

@@ -137,11 +137,21 @@ async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ())
     return rowcount, [dict(row) for row in rows]
 
 
+async def returning(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> list[dict]:
+    """The rows of a statement with RETURNING (UPDATE, INSERT … ON CONFLICT), written with
+    $1, $2… placeholders, on either database. Not `execute`: tortoise's asyncpg client
+    drops the rows of a RETURNING statement there."""
+    if dialect(conn) == "sqlite":
+        sql = _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
+    return [dict(row) for row in await conn.execute_query_dict(sql, list(params))]
+
+
 class Row(SimpleNamespace):
     """A row read with plain SQL, its columns as attributes (cheaper than a model)."""
 
 
-def _to_datetime(value: Any) -> Any:
+def aware_datetime(value: Any) -> Any:
+    """A date-time column as an aware datetime (SQLite hands back text); None stays None."""
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
@@ -174,7 +184,7 @@ async def fetch_rows(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = 
     converted = []
     for row in plain:
         for column in datetimes:
-            row[column] = _to_datetime(row[column])
+            row[column] = aware_datetime(row[column])
         for column in dates:
             row[column] = _to_date(row[column])
         for column in json_columns:

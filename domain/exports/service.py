@@ -44,9 +44,10 @@ def download_path(export: Export) -> str:
     return f"/exports/{export.download_key}"
 
 
-def downloadable(export: Export, security_now: datetime) -> bool:
+def downloadable(export: Export, now: datetime) -> bool:
+    """Ready and not expired as of `now`, the account's business time (O4)."""
     return (export.status == READY and export.file_name is not None and export.file_deleted_at is None
-            and export.expires_at is not None and export.expires_at > security_now)
+            and export.expires_at is not None and export.expires_at > now)
 
 
 async def _pending_for(actor: Actor) -> list[Export]:
@@ -160,7 +161,7 @@ async def open_download(actor: Actor, key: str, *, export_dir: str, now: datetim
     another person's export, one they may no longer read, not ready, expired or removed
     are all answered alike. A download is audited (P1)."""
     export = await Export.get_or_none(download_key=key)
-    if export is None or not downloadable(export, security_now) or not await may_read(actor, export):
+    if export is None or not downloadable(export, now) or not await may_read(actor, export):
         return None
     path = Path(export_dir) / export.file_name
     if not path.is_file():

@@ -10,8 +10,9 @@ once, and each message carries a stable identity (a mail's Message-ID, a webhook
 so the receiver can tell a repeat. Retries back off from seconds to at most 15 minutes
 and go on for a day; then the message is marked failed, where `/metrics` shows it.
 
-Times here are real time (the clock's `utc_now`), never the business test clock: a
-message announced "on 10 May" by a test clock still leaves now.
+A message's schedule (available_at, created_at, giving up after a day) is its account's
+business time: the wall clock, or the account's test clock outside production (O4), so
+moving a test clock forward is how a client sees a day of retries. Leases are real time.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from typing import Any
 from tortoise import connections
 
 from domain.core.clock import utc_now
-from domain.core.db import dialect, execute
+from domain.core.account_clock import business_now, due_by_account_clock
+from domain.core.db import dialect, execute, returning
 from domain.outbox.models import OutboxMessage
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -48,8 +50,9 @@ class Claimed:
 
 
 async def enqueue(kind: str, payload: dict[str, Any], *, account_id: int | None = None) -> int:
-    """Store a message for the worker. Call inside the announcing write's transaction."""
-    now = utc_now()
+    """Store a message for the worker. Call inside the announcing write's transaction.
+    Its times are its account's business time (O4), so retries follow a test clock."""
+    now = await business_now(account_id)
     message = await OutboxMessage.create(kind=kind, account_id=account_id, payload=payload, status=PENDING,
                                          attempts=0, available_at=now, created_at=now)
     return message.id
@@ -75,19 +78,16 @@ async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime 
     """Take up to `limit` due messages for `lease_seconds`, oldest first."""
     now = now or utc_now()
     conn = connections.get("default")
-    postgres = dialect(conn) == "postgres"
-    lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    lock = " FOR UPDATE SKIP LOCKED" if dialect(conn) == "postgres" else ""
+    # Due by the message's account clock (O4); the lease is real time.
     sql = (
         "UPDATE outbox_message SET leased_until = $1, leased_by = $2, attempts = attempts + 1 "
-        "WHERE id IN (SELECT id FROM outbox_message WHERE status = 'pending' AND available_at <= $3 "
-        f"AND (leased_until IS NULL OR leased_until <= $4) ORDER BY id LIMIT $5{lock}) "
+        "WHERE id IN (SELECT m.id FROM outbox_message m WHERE m.status = 'pending' AND "
+        f"{due_by_account_clock('m.available_at', 'm', '$3')} "
+        f"AND (m.leased_until IS NULL OR m.leased_until <= $3) ORDER BY m.id LIMIT $4{lock}) "
         "RETURNING id, kind, account_id, payload, attempts, created_at"
     )
-    params: list[Any] = [now + timedelta(seconds=lease_seconds), worker, now, now, limit]
-    if not postgres:
-        sql = sql.replace("$1", "?").replace("$2", "?").replace("$3", "?").replace("$4", "?").replace("$5", "?")
-    # Not db.execute: tortoise's asyncpg client drops the rows of UPDATE … RETURNING.
-    rows = await conn.execute_query_dict(sql, params)
+    rows = await returning(conn, sql, [now + timedelta(seconds=lease_seconds), worker, now, limit])
     claimed = [Claimed(row["id"], row["kind"], row["account_id"], _payload(row["payload"]), row["attempts"],
                        _aware(row["created_at"])) for row in rows]
     return sorted(claimed, key=lambda message: message.id)
@@ -108,8 +108,9 @@ async def delivered(message: Claimed, worker: str) -> None:
 
 
 async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent: bool = False) -> str:
-    """Schedule the next try, or give up; returns the message's new status."""
-    now = utc_now()
+    """Schedule the next try, or give up; returns the message's new status. The schedule
+    runs on the account's clock (O4): a test clock moved forward makes retries due."""
+    now = await business_now(message.account_id)
     status = FAILED if permanent or gives_up(message.created_at, message.attempts, now) else PENDING
     await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
         status=status, leased_until=None, last_error=error[:2000],

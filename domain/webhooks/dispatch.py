@@ -2,9 +2,10 @@
 
 The delivery table is the queue. A dispatcher takes due deliveries with a lease (so
 several workers on several hosts never send one at once), sends up to
-WEBHOOK_CONCURRENCY of them at a time, and records each result. Only the head of each
-(endpoint, dossier) line is due: a delivery waits until every earlier one of its endpoint
-about the same dossier has succeeded or failed for good, so they arrive in order.
+WEBHOOK_CONCURRENCY of them at a time, and records each result. No delivery waits
+behind another (O5): each event's body carries a per-account `sequence` by which a
+receiver orders what it gets. Retries are scheduled on the account's business clock (a
+test clock outside production, O4); leases are real time.
 
 A slow endpoint holds one slot for at most WEBHOOK_TIMEOUT_SECONDS, whatever it does:
 one deadline covers DNS, connecting, sending and reading; redirects are not followed
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import ssl
 import time
 from datetime import datetime, timedelta
@@ -26,7 +26,8 @@ import httpx
 from tortoise import connections
 
 from domain.core.clock import utc_now
-from domain.core.db import dialect
+from domain.core.account_clock import business_now, due_by_account_clock
+from domain.core.db import returning
 from domain.core.settings import Settings
 from domain.webhooks import targets
 from domain.webhooks.endpoints import secrets_in_force
@@ -41,7 +42,6 @@ PER_ENDPOINT_IN_FLIGHT = 4
 EXCERPT_BYTES = 512
 USER_AGENT = "Casebook-Webhooks/1"
 KEEP_FINISHED = timedelta(days=30)
-_PLACEHOLDER = re.compile(r"\$\d+")
 
 
 class Observer(Protocol):
@@ -61,20 +61,17 @@ class _Quiet:
 
 
 async def _rows(sql: str, params: list[Any]) -> list[dict]:
-    conn = connections.get("default")
-    if dialect(conn) == "sqlite":
-        sql = _PLACEHOLDER.sub("?", sql)
-    # Not db.execute: tortoise's asyncpg client drops the rows of UPDATE … RETURNING.
-    return await conn.execute_query_dict(sql, params)
+    return await returning(connections.get("default"), sql, params)
 
 
+# Due by the account's clock (O4; the lease is real time). No delivery waits behind
+# another (O5): receivers order by the body's `sequence`, so a failing delivery never
+# holds back a later event of the same dossier or endpoint.
 _DUE = (
     "SELECT d.id, d.endpoint_id FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id "
-    "WHERE d.status IN ('pending', 'failing') AND d.next_attempt_at <= $1 "
-    "AND (d.leased_until IS NULL OR d.leased_until <= $2) AND e.enabled = TRUE "
-    "AND NOT EXISTS (SELECT 1 FROM webhook_delivery p WHERE p.endpoint_id = d.endpoint_id "
-    "AND p.ordering_key = d.ordering_key AND p.status IN ('pending', 'failing') AND p.id < d.id) "
-    "ORDER BY d.next_attempt_at, d.id LIMIT $3"
+    f"WHERE d.status IN ('pending', 'failing') AND {due_by_account_clock('d.next_attempt_at', 'd', '$1')} "
+    "AND (d.leased_until IS NULL OR d.leased_until <= $1) AND e.enabled = TRUE "
+    "ORDER BY d.next_attempt_at, d.id LIMIT $2"
 )
 
 
@@ -82,7 +79,7 @@ async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime 
     """Lease up to `limit` due deliveries (heads of their lines), at most
     PER_ENDPOINT_IN_FLIGHT per endpoint counting those already out."""
     now = now or utc_now()
-    candidates = await _rows(_DUE, [now, now, limit * 4])
+    candidates = await _rows(_DUE, [now, limit * 4])
     if not candidates:
         return []
     endpoint_ids = sorted({row["endpoint_id"] for row in candidates})
@@ -166,6 +163,9 @@ async def send(client: httpx.AsyncClient, delivery: WebhookDelivery, *, settings
         return outcome(None, None, f"{type(error).__name__}: {error}"[:300])
     except OSError as error:
         return outcome(None, None, f"{type(error).__name__}: {error}"[:300])
+    except Exception as error:  # noqa: BLE001 - never a crashed task: FAILING, with the reason
+        log.exception("webhook delivery %s could not be attempted", delivery.id)
+        return outcome(None, None, f"could not be sent: {type(error).__name__}: {error}"[:300])
     if 200 <= status < 300:
         return outcome(status, text, None)
     if 300 <= status < 400:
@@ -222,7 +222,7 @@ class Dispatcher:
         outcome = await send(self._http(), delivery, settings=self.settings, vault=self.vault)
         self.observer.webhook_attempt(_result_label(outcome), outcome.seconds)
         try:
-            status = await record_attempt(delivery, self.name, outcome, utc_now())
+            status = await record_attempt(delivery, self.name, outcome, await business_now(delivery.account_id))
         except Exception:  # noqa: BLE001 - the lease runs out and the delivery is tried again
             log.exception("could not record webhook delivery %s", delivery.id)
             return
