@@ -21,6 +21,9 @@ class Scope(str, Enum):
 _MEMBER = frozenset({Scope.DOSSIERS_READ, Scope.DOSSIERS_WRITE, Scope.SHARES_MANAGE})
 _ADMIN = _MEMBER | {Scope.TEAMMATES_MANAGE, Scope.AUDIT_READ, Scope.WEBHOOKS_MANAGE}
 _OWNER = _ADMIN | {Scope.BILLING_MANAGE}
+# advanceTestClock is for owners (API.md "Test clocks"): the one place that says so, to
+# re-point when permissions move to a policy module.
+ADVANCE_TEST_CLOCK = Scope.BILLING_MANAGE
 GUEST_SCOPES = frozenset({Scope.DOSSIERS_READ})
 OPERATOR_SCOPES = frozenset({Scope.BILLING_OPERATE})
 ROLE_SCOPES = {Role.MEMBER: _MEMBER, Role.ADMIN: frozenset(_ADMIN), Role.OWNER: frozenset(_OWNER)}

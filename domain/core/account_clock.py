@@ -8,7 +8,7 @@ A clock only moves forward. Security time (tokens, sessions, rate limits, leases
 reads it. In production nothing sets one, so every account is on the wall clock."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from tortoise import connections
@@ -46,7 +46,9 @@ async def test_clocks(account_ids: Iterable[int] | None = None) -> dict[int, dat
 
 async def move_forward(account_id: int, to: datetime, *, conn: Any | None = None) -> datetime:
     """Set the clock to `to` unless it is already there or later (never back); the
-    clock afterwards. One statement, so concurrent requests cannot move it backwards."""
+    clock afterwards. One statement, so concurrent requests cannot move it backwards.
+    Stored in UTC: SQLite compares the text."""
+    to = to.astimezone(timezone.utc)
     await execute(_conn(conn), 'UPDATE "account" SET "test_clock" = $1 WHERE "id" = $2 '
                                'AND ("test_clock" IS NULL OR "test_clock" < $1)', [to, account_id])
     return await test_clock(account_id, conn=conn) or to

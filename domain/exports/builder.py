@@ -122,11 +122,10 @@ async def build(settings: Settings, export_id: int) -> None:
             # Let the next attempt start at once (a cancelled build's lease just runs out).
             await Export.filter(id=export.id, status=PENDING).update(build_lease_until=None)
         raise
-    ready_at = utc_now()
-    # The link expires by the account's business clock (O4): a test clock moved past
-    # `expiresAt` expires it, as the wall clock does in production.
-    expires_at = await account_clock.business_now(export.account_id, wall=ready_at) + \
-        timedelta(seconds=settings.export_ttl_seconds)
+    # Ready and expiring by the account's business clock (O4): a test clock moved past
+    # `expiresAt` expires the link, as the wall clock does in production.
+    ready_at = await account_clock.business_now(export.account_id)
+    expires_at = ready_at + timedelta(seconds=settings.export_ttl_seconds)
     done = await Export.filter(id=export.id, status=PENDING).update(
         status=READY, file_name=name, size_bytes=final.stat().st_size, dossier_count=count, ready_at=ready_at,
         expires_at=expires_at, build_lease_until=None)

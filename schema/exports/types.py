@@ -60,8 +60,10 @@ class Export(Node):
 
     @strawberry.field(description="Where to download the file: a path under this service that answers the same "
                                   "bearer token, and no one else; null until READY and after `expiresAt`.")
-    def download_url(self, info: Info) -> Optional[str]:
-        if not service.downloadable(self.row, info.context.now):
+    async def download_url(self, info: Info) -> Optional[str]:
+        principal = info.context.principal
+        now = await service.expiry_now(self.row, principal.actor if principal else None, info.context.now)
+        if not service.downloadable(self.row, now):
             return None
         return service.download_path(self.row)
 

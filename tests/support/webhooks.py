@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from domain.core.clock import utc_now
 from domain.webhooks import targets
 from domain.webhooks.dispatch import Dispatcher
 from domain.webhooks.models import UNFINISHED, WebhookDelivery
@@ -116,8 +116,9 @@ async def send_due(settings, **options) -> None:
 
 
 async def make_due() -> None:
-    """Skip the back-off wait: retries are due now (the schedule itself is tested apart)."""
-    await WebhookDelivery.filter(status__in=UNFINISHED).update(next_attempt_at=utc_now())
+    """Skip the back-off wait: retries are due now, by the wall clock and by any account's
+    test clock (the schedule itself is tested apart)."""
+    await WebhookDelivery.filter(status__in=UNFINISHED).update(next_attempt_at=datetime(1970, 1, 2, tzinfo=timezone.utc))
 
 
 async def endpoints(api, token: str) -> list[dict]:
