@@ -61,4 +61,5 @@ async def build_context(request: Request, settings: Settings, tokens: TokenServi
         request_id=request_id_var.get() or "-",
         principal=principal,
         catalog=catalog,
+        test_clock_sent=settings.honours_test_clock and bool(getattr(request.state, "test_clock_sent", False)),
     )
