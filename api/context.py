@@ -24,11 +24,13 @@ async def settle_test_clock(request: Request, principal: Any, sent_or_wall: date
     account_id = principal.actor.account_id
     if account_id is None:
         return sent_or_wall
+    # A person's principal read the clock in its own statement; a machine's did not.
+    known = principal.session_id is not None
     if getattr(request.state, "test_clock_sent", False):
-        await account_clock.move_forward(account_id, sent_or_wall)
+        if not (known and principal.test_clock is not None and principal.test_clock >= sent_or_wall):
+            await account_clock.move_forward(account_id, sent_or_wall, reread=False)
         return sent_or_wall
-    clock = principal.test_clock if principal.session_id is not None else \
-        await account_clock.test_clock(account_id)
+    clock = principal.test_clock if known else await account_clock.test_clock(account_id)
     if clock is None:
         return security_now
     request.state.business_now = clock  # echoed in X-Casebook-Now (api.clock)

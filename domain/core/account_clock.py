@@ -44,13 +44,16 @@ async def test_clocks(account_ids: Iterable[int] | None = None) -> dict[int, dat
             if wanted is None or int(row["id"]) in wanted}
 
 
-async def move_forward(account_id: int, to: datetime, *, conn: Any | None = None) -> datetime:
+async def move_forward(account_id: int, to: datetime, *, conn: Any | None = None,
+                       reread: bool = True) -> datetime | None:
     """Set the clock to `to` unless it is already there or later (never back); the
-    clock afterwards. One statement, so concurrent requests cannot move it backwards.
-    Stored in UTC: SQLite compares the text."""
+    clock afterwards when `reread`. One statement, so concurrent requests cannot move
+    it backwards. Stored in UTC: SQLite compares the text."""
     to = to.astimezone(timezone.utc)
     await execute(_conn(conn), 'UPDATE "account" SET "test_clock" = $1 WHERE "id" = $2 '
                                'AND ("test_clock" IS NULL OR "test_clock" < $1)', [to, account_id])
+    if not reread:
+        return None
     return await test_clock(account_id, conn=conn) or to
 
 
