@@ -7,8 +7,9 @@ Workers claim messages with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so 
 workers on several hosts never hold one message at once). A worker that dies mid-delivery
 simply lets its lease run out, and the message is claimed again: delivery is at least
 once, and each message carries a stable identity (a mail's Message-ID, a webhook's id)
-so the receiver can tell a repeat. Retries back off from seconds to at most 15 minutes
-and go on for a day; then the message is marked failed, where `/metrics` shows it.
+so the receiver can tell a repeat. Each kind retries by its schedule in
+domain.outbox.policies (mail: from seconds to at most 15 minutes, for a day); then the
+message is marked failed, where `/metrics` shows it.
 
 A message's schedule (available_at, created_at, giving up after a day) is its account's
 business time: the wall clock, or the account's test clock outside production (O4), so
@@ -24,17 +25,13 @@ from typing import Any
 
 from tortoise import connections
 
-from domain.core.clock import utc_now
 from domain.core.account_clock import business_now, due_by_account_clock
+from domain.core.clock import utc_now
 from domain.core.db import dialect, execute, returning
 from domain.outbox.models import OutboxMessage
+from domain.outbox.policies import policy_for
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-FIRST_RETRY_SECONDS = 5
-MAX_RETRY_SECONDS = 15 * 60
-RETRY_FOR = timedelta(days=1)
-# The most attempts a message gets even within its day (a guard against a hot loop).
-MAX_ATTEMPTS = 200
 
 
 @dataclass(frozen=True)
@@ -58,16 +55,16 @@ async def enqueue(kind: str, payload: dict[str, Any], *, account_id: int | None 
     return message.id
 
 
-def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds before the next try after `attempts` failed ones: 5 s, 10 s, 20 s … at
-    most 15 minutes, with ±20 % jitter so a recovering server is not hit by a wave."""
-    base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
-    return base * (0.8 + 0.4 * (rng or random).random())
+def retry_delay(attempts: int, rng: random.Random | None = None, *, kind: str = "mail") -> float:
+    """Seconds before the next try after `attempts` failed ones, by the kind's policy
+    (domain.outbox.policies): for mail 5 s, 10 s, 20 s … at most 15 minutes, with ±20 %
+    jitter so a recovering server is not hit by a wave."""
+    return policy_for(kind).delay(attempts, rng).total_seconds()
 
 
-def gives_up(created_at: datetime, attempts: int, now: datetime) -> bool:
-    """Retries go on for at least a day (and a bounded number of times)."""
-    return now - created_at >= RETRY_FOR or attempts >= MAX_ATTEMPTS
+def gives_up(created_at: datetime, attempts: int, now: datetime, *, kind: str = "mail") -> bool:
+    """Retries go on for the kind's time (a day) and a bounded number of times."""
+    return policy_for(kind).gives_up(created_at, attempts, now)
 
 
 def _payload(raw: Any) -> dict[str, Any]:
@@ -111,10 +108,11 @@ async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent
     """Schedule the next try, or give up; returns the message's new status. The schedule
     runs on the account's clock (O4): a test clock moved forward makes retries due."""
     now = await business_now(message.account_id)
-    status = FAILED if permanent or gives_up(message.created_at, message.attempts, now) else PENDING
+    policy = policy_for(message.kind)
+    status = FAILED if permanent or policy.gives_up(message.created_at, message.attempts, now) else PENDING
     await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
         status=status, leased_until=None, last_error=error[:2000],
-        available_at=now + timedelta(seconds=retry_delay(message.attempts)))
+        available_at=now + policy.delay(message.attempts))
     return status
 
 
