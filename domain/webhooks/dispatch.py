@@ -26,7 +26,7 @@ import httpx
 from tortoise import connections
 
 from domain.core.clock import utc_now
-from domain.core.account_clock import business_now, due_by_account_clock
+from domain.core.account_clock import business_now, due_by_account_clock, test_clocks
 from domain.core.db import returning
 from domain.core.settings import Settings
 from domain.webhooks import targets
@@ -272,5 +272,12 @@ class Dispatcher:
 
 
 async def prune(now: datetime | None = None) -> int:
-    """Forget finished deliveries after KEEP_FINISHED (their events are that old)."""
-    return await WebhookDelivery.filter(finished_at__lt=(now or utc_now()) - KEEP_FINISHED).delete()
+    """Forget finished deliveries after KEEP_FINISHED (their events are that old), by
+    each account's clock (O4): an account living in the past keeps its recent ones."""
+    now = now or utc_now()
+    clocks = await test_clocks()
+    deleted = await WebhookDelivery.filter(finished_at__lt=now - KEEP_FINISHED).exclude(
+        account_id__in=list(clocks)).delete()
+    for account_id, clock in clocks.items():
+        deleted += await WebhookDelivery.filter(account_id=account_id, finished_at__lt=clock - KEEP_FINISHED).delete()
+    return deleted
