@@ -142,16 +142,22 @@ async def test_a_delivery_that_cannot_be_attempted_is_failing_with_the_reason(qu
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL only")
 async def test_two_workers_deliver_each_event_exactly_once(quiet_api, settings, receiver):
     token, _, _ = await _owner_with_endpoint(quiet_api, receiver)
-    for n in range(12):
-        await quiet_api.data(CREATE_DOSSIER, {"name": f"Client {n}"}, token=token)
+    for n in range(9):  # within the plan's ten active clients
+        created = await quiet_api.data(CREATE_DOSSIER, {"name": f"Client {n}"}, token=token)
+        assert created["createDossier"]["userErrors"] == []
     workers = [Dispatcher(settings, name=name) for name in ("worker-a", "worker-b")]
     try:
-        await asyncio.gather(*(worker.drain() for worker in workers))
+        # A worker that finds the endpoint's in-flight cap taken by the other stops
+        # draining; run both again until nothing is left.
+        for _ in range(10):
+            await asyncio.gather(*(worker.drain() for worker in workers))
+            if not await WebhookDelivery.filter(status="pending").exists():
+                break
     finally:
         for worker in workers:
             await worker.close()
     ids = [r.headers["webhook-id"] for r in receiver.received]
-    assert len(ids) == 12 and len(set(ids)) == 12
+    assert len(ids) == 9 and len(set(ids)) == 9
     assert sorted(json.loads(r.body)["data"]["sequence"] for r in receiver.received) == \
         sorted({json.loads(r.body)["data"]["sequence"] for r in receiver.received})
-    assert await WebhookDelivery.filter(status="succeeded").count() == 12
+    assert await WebhookDelivery.filter(status="succeeded").count() == 9
