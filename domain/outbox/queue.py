@@ -44,14 +44,17 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int  # including the attempt about to be made
     created_at: datetime
+    lane: str | None = None
 
 
-async def enqueue(kind: str, payload: dict[str, Any], *, account_id: int | None = None) -> int:
+async def enqueue(kind: str, payload: dict[str, Any], *, account_id: int | None = None,
+                  lane: str | None = None, now: datetime | None = None) -> int:
     """Store a message for the worker. Call inside the announcing write's transaction.
-    Its times are its account's business time (O4), so retries follow a test clock."""
-    now = await business_now(account_id)
+    Its times are its account's business time (O4), so retries follow a test clock;
+    `now` when the caller knows it (an event's time)."""
+    now = now or await business_now(account_id)
     message = await OutboxMessage.create(kind=kind, account_id=account_id, payload=payload, status=PENDING,
-                                         attempts=0, available_at=now, created_at=now)
+                                         attempts=0, available_at=now, created_at=now, lane=lane)
     return message.id
 
 
@@ -71,8 +74,15 @@ def _payload(raw: Any) -> dict[str, Any]:
     return json.loads(raw) if isinstance(raw, (str, bytes)) else dict(raw)
 
 
-async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime | None = None) -> list[Claimed]:
-    """Take up to `limit` due messages for `lease_seconds`, oldest first."""
+# How many messages of one lane may be out at once, across workers (a webhook endpoint:
+# its receiver gets at most this many attempts at a time, and the others keep their slots).
+LANE_LIMIT = 4
+
+
+async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime | None = None,
+                lane_limit: int = LANE_LIMIT, kinds: tuple[str, ...] | None = None) -> list[Claimed]:
+    """Take up to `limit` due messages for `lease_seconds`, oldest first, skipping lanes
+    that have `lane_limit` messages out already; only `kinds` when given."""
     now = now or utc_now()
     conn = connections.get("default")
     lock = " FOR UPDATE SKIP LOCKED" if dialect(conn) == "postgres" else ""
@@ -81,12 +91,20 @@ async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime 
         "UPDATE outbox_message SET leased_until = $1, leased_by = $2, attempts = attempts + 1 "
         "WHERE id IN (SELECT m.id FROM outbox_message m WHERE m.status = 'pending' AND "
         f"{due_by_account_clock('m.available_at', 'm', '$3')} "
-        f"AND (m.leased_until IS NULL OR m.leased_until <= $3) ORDER BY m.id LIMIT $4{lock}) "
-        "RETURNING id, kind, account_id, payload, attempts, created_at"
+        "AND (m.leased_until IS NULL OR m.leased_until <= $3) "
+        "AND (m.lane IS NULL OR (SELECT COUNT(*) FROM outbox_message l WHERE l.lane = m.lane "
+        "AND l.status = 'pending' AND l.leased_until > $3) < $5) "
+        f"ORDER BY m.id LIMIT $4{lock}) "
+        "RETURNING id, kind, account_id, payload, attempts, created_at, lane"
     )
-    rows = await returning(conn, sql, [now + timedelta(seconds=lease_seconds), worker, now, limit])
+    params: list[Any] = [now + timedelta(seconds=lease_seconds), worker, now, limit, lane_limit]
+    if kinds is not None:
+        marks = ", ".join(f"${n}" for n in range(6, 6 + len(kinds)))
+        sql = sql.replace("WHERE m.status = 'pending' AND ", f"WHERE m.status = 'pending' AND m.kind IN ({marks}) AND ")
+        params.extend(kinds)
+    rows = await returning(conn, sql, params)
     claimed = [Claimed(row["id"], row["kind"], row["account_id"], _payload(row["payload"]), row["attempts"],
-                       _aware(row["created_at"])) for row in rows]
+                       _aware(row["created_at"]), row["lane"]) for row in rows]
     return sorted(claimed, key=lambda message: message.id)
 
 
@@ -104,15 +122,17 @@ async def delivered(message: Claimed, worker: str) -> None:
         status=DELIVERED, delivered_at=utc_now(), leased_until=None, last_error=None)
 
 
-async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent: bool = False) -> str:
+async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent: bool = False,
+                         retry_at: datetime | None = None) -> str:
     """Schedule the next try, or give up; returns the message's new status. The schedule
-    runs on the account's clock (O4): a test clock moved forward makes retries due."""
+    is the kind's policy on the account's clock (O4): a test clock moved forward makes
+    retries due. `retry_at` is a time the handler took from that same policy."""
     now = await business_now(message.account_id)
     policy = policy_for(message.kind)
     status = FAILED if permanent or policy.gives_up(message.created_at, message.attempts, now) else PENDING
     await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
         status=status, leased_until=None, last_error=error[:2000],
-        available_at=now + policy.delay(message.attempts))
+        available_at=retry_at or now + policy.delay(message.attempts))
     return status
 
 
@@ -124,6 +144,12 @@ async def release(worker: str) -> int:
         conn, "UPDATE outbox_message SET leased_until = NULL, attempts = attempts - 1 "
               "WHERE leased_by = $1 AND status = 'pending' AND leased_until IS NOT NULL", [worker])
     return changed
+
+
+async def hand_back(message: Claimed, worker: str) -> None:
+    """Give one claimed message back unattempted (its lane was full after all)."""
+    await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
+        leased_until=None, attempts=message.attempts - 1)
 
 
 async def depth() -> dict[tuple[str, str], tuple[int, int]]:

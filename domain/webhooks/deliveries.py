@@ -13,6 +13,7 @@ from domain.core.actor import Actor
 from domain.core.db import execute, transaction
 from domain.core.errors import InvalidInput, NotFound
 from domain.webhooks.endpoints import managed_account
+from domain.webhooks.fanout import queue_deliveries
 from domain.webhooks.models import FAILED, PENDING, SUCCEEDED, UNFINISHED, WebhookDelivery, WebhookEndpoint
 
 # (endpoint id, page size, the id to read below or None)
@@ -43,10 +44,12 @@ async def replay(actor: Actor, delivery_id: int, *, now: datetime) -> WebhookDel
 
 
 async def _again(original: WebhookDelivery, now: datetime) -> WebhookDelivery:
-    return await WebhookDelivery.create(
+    again = await WebhookDelivery.create(
         account_id=original.account_id, endpoint_id=original.endpoint_id, event=original.event,
         message_id=original.message_id, body=original.body, ordering_key=original.ordering_key, status=PENDING,
         attempts=0, next_attempt_at=now, replay_of_id=original.id, created_at=now)
+    await queue_deliveries([again], now)
+    return again
 
 
 # A replay of "everything since" is bounded, oldest first: a partner that needs more

@@ -17,10 +17,13 @@ from typing import Any
 
 from datetime import datetime
 from domain.events import Event
+from domain.outbox.models import OutboxMessage
 from domain.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.signing import new_message_id
 
 ALL_EVENTS = "*"
+# The outbox kind of webhook deliveries (O5: one queue with mail and archives).
+WEBHOOK = "webhook"
 
 
 def subscribes(events: str, event: str) -> bool:
@@ -43,12 +46,22 @@ async def fan_out(event: str, payload: dict[str, Any], *, account_id: int, order
         return 0
     # `now` is the event's business time: its retries follow the account's clock (O4).
     body, message_id = encode_body(payload), new_message_id()
-    await WebhookDelivery.bulk_create([
-        WebhookDelivery(account_id=account_id, endpoint_id=endpoint_id, event=event, message_id=message_id,
-                        body=body, ordering_key=ordering_key, status=PENDING, attempts=0,
-                        next_attempt_at=now, created_at=now)
-        for endpoint_id in targets])
+    deliveries = [await WebhookDelivery.create(
+        account_id=account_id, endpoint_id=endpoint_id, event=event, message_id=message_id, body=body,
+        ordering_key=ordering_key, status=PENDING, attempts=0, next_attempt_at=now, created_at=now)
+        for endpoint_id in targets]
+    await queue_deliveries(deliveries, now)
     return len(targets)
+
+
+async def queue_deliveries(deliveries: list[WebhookDelivery], now: datetime) -> None:
+    """Put new deliveries on the one queue (O5), in the same transaction: one message
+    each, in its endpoint's lane, due at `now` (the account's business time)."""
+    if deliveries:
+        await OutboxMessage.bulk_create([
+            OutboxMessage(kind=WEBHOOK, account_id=d.account_id, payload={"delivery": d.id}, status=PENDING,
+                          attempts=0, available_at=now, created_at=now, lane=f"endpoint:{d.endpoint_id}")
+            for d in deliveries])
 
 
 async def on_event(event: Event) -> None:

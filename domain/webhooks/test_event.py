@@ -12,7 +12,7 @@ from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.ids import global_id
 from domain.events import WEBHOOK_TEST, next_sequence
 from domain.webhooks.endpoints import managed_account
-from domain.webhooks.fanout import encode_body
+from domain.webhooks.fanout import encode_body, queue_deliveries
 from domain.webhooks.models import PENDING, UNFINISHED, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.signing import new_message_id
 
@@ -41,6 +41,7 @@ async def send_test(actor: Actor, endpoint_id: int, *, now: datetime) -> Webhook
         delivery = await WebhookDelivery.create(
             account_id=account_id, endpoint_id=endpoint_id, event=WEBHOOK_TEST, message_id=new_message_id(),
             body=body, ordering_key=0, status=PENDING, attempts=0, next_attempt_at=now, created_at=now)
+        await queue_deliveries([delivery], now)
         await record(AuditAction.WEBHOOK_TEST_SENT, now=now, account_id=account_id, actor_user_id=actor.user_id,
                      subject=f"webhook_endpoint:{endpoint_id}", detail={"delivery": delivery.id})
     return delivery
