@@ -124,6 +124,15 @@ def dialect(conn: BaseDBAsyncClient) -> str:
     return "postgres" if "asyncpg" in type(conn).__module__ else "sqlite"
 
 
+def for_dialect(conn: BaseDBAsyncClient, sql: str) -> str:
+    """SQL written with PostgreSQL's $1, $2… placeholders, for `conn`'s database: SQLite
+    gets numbered `?N` parameters, so one may be used several times and in any order.
+    The one translation every statement goes through."""
+    if dialect(conn) == "sqlite":
+        return _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
+    return sql
+
+
 async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[dict]]:
     """Run SQL written with PostgreSQL's $1, $2… placeholders on either database.
 
@@ -131,9 +140,7 @@ async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ())
     the pool's default connection would run outside the transaction. A parameter may be
     used several times and in any order: SQLite gets numbered `?N` parameters.
     """
-    if dialect(conn) == "sqlite":
-        sql = _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
-    rowcount, rows = await conn.execute_query(sql, list(params))
+    rowcount, rows = await conn.execute_query(for_dialect(conn, sql), list(params))
     return rowcount, [dict(row) for row in rows]
 
 
@@ -141,9 +148,7 @@ async def returning(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = (
     """The rows of a statement with RETURNING (UPDATE, INSERT … ON CONFLICT), written with
     $1, $2… placeholders, on either database. Not `execute`: tortoise's asyncpg client
     drops the rows of a RETURNING statement there."""
-    if dialect(conn) == "sqlite":
-        sql = _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
-    return [dict(row) for row in await conn.execute_query_dict(sql, list(params))]
+    return [dict(row) for row in await conn.execute_query_dict(for_dialect(conn, sql), list(params))]
 
 
 class Row(SimpleNamespace):
