@@ -57,7 +57,7 @@ class ReplayWebhookDeliveriesInput:
     endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
     since: datetime = strawberry.field(description="Deliveries made at or after this time (the account's business "
                                                    "time, see Account.testClock).")
-    statuses: list[WebhookDeliveryStatus] = strawberry.field(
+    statuses: Optional[list[WebhookDeliveryStatus]] = strawberry.field(
         default_factory=lambda: [WebhookDeliveryStatus.FAILED],
         description="Which finished deliveries: FAILED (the default), SUCCEEDED or both. PENDING and FAILING ones "
                     "are still on their way and are refused.")
@@ -170,8 +170,9 @@ class WebhookMutation:
 
         async def call():
             pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            statuses = [WebhookDeliveryStatus.FAILED] if input.statuses is None else input.statuses
             return await deliveries.replay_since(ctx.actor, pk, since=input.since,
-                                                 statuses=[status.value for status in input.statuses], now=ctx.now)
+                                                 statuses=[status.value for status in statuses], now=ctx.now)
 
         return await mutate(info, ReplayPayload, call, lambda count: {"count": count})
 
@@ -215,7 +216,8 @@ class WebhookMutation:
 
         async def call():
             pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            statuses = [WebhookDeliveryStatus.FAILED] if input.statuses is None else input.statuses
             return await deliveries.replay_since(ctx.actor, pk, since=input.since,
-                                                 statuses=[status.value for status in input.statuses], now=ctx.now)
+                                                 statuses=[status.value for status in statuses], now=ctx.now)
 
         return await mutate(info, ReplayPayload, call, lambda count: {"count": count})
