@@ -107,6 +107,22 @@ async def test_o4_only_owners_advance_the_clock(api, settings, role):
     assert same_instant((await api.data(CLOCK, token=owner["accessToken"]))["account"]["testClock"], APRIL_15)
 
 
+async def test_o4_machine_credentials_and_operators_cannot_advance_a_clock(api):
+    from tests.api.test_webhook_access import _machine_token
+    from tests.support.billing import operator_token
+
+    owner = await sign_up(api, now=APRIL_15)
+    machine = await _machine_token(api, owner["accessToken"], ["dossiers:read", "dossiers:write", "webhooks:manage"])
+    for token in (machine, await operator_token(api)):
+        body = await api(ADVANCE, {"to": MAY_15}, token=token)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # A machine credential's request with the header moves its account's clock (it acts
+    # in it), never back; the owner sees that clock.
+    await api.data(CLOCK, token=machine, now=MAY_10)
+    await api.data(CLOCK, token=machine, now=APRIL_15)
+    assert same_instant((await api.data(CLOCK, token=owner["accessToken"]))["account"]["testClock"], MAY_10)
+
+
 async def test_o4_advancing_one_account_leaves_every_other_account_alone(api):
     mine = await sign_up(api, now=APRIL_15)
     theirs = await sign_up(api, now=APRIL_15)
