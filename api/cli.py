@@ -88,9 +88,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
     from domain.billing.catalog import load_catalog
     from domain.billing.renewal import renew_due
-    from domain.core.clock import parse_test_clock, utc_now
+    from domain.core.clock import parse_test_clock
 
-    now = utc_now()
+    now = None  # each account by its own clock, its test clock where it has one (O4)
     if args.now:
         if not settings.honours_test_clock:
             print("casebook: --now is refused in production (CASEBOOK_ENV=production)", file=sys.stderr)

@@ -3,7 +3,12 @@ request's business time is fixed here, once: `X-Casebook-Now` when sent — refu
 BAD_USER_INPUT unless it is an ISO-8601 date-time with an offset — else real time. The
 context (api/context.py) takes it from the request's state, and every response echoes
 it in `X-Casebook-Now`, so a client sees which time it was answered at. In production
-the header is ignored and nothing is echoed."""
+the header is ignored and nothing is echoed.
+
+The header also moves the test clock of the account the request acts in (O4); a request
+without it acts at that account's clock. Both are settled once the principal is known
+(api/context.py), which leaves the time it settled on in the request's state: the echo
+is read from there when the response starts."""
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,11 +39,13 @@ class BusinessClockMiddleware:
                 await refusal(400, BAD_USER_INPUT, f"X-Casebook-Now: {error}",
                               media_type=negotiate(accept))(scope, receive, send)
                 return
-        scope.setdefault("state", {})["business_now"] = now
-        echo = now.isoformat().encode()
+        state = scope.setdefault("state", {})
+        state["business_now"] = now
+        state["test_clock_sent"] = sent is not None
 
         async def send_with_clock(message: Message) -> None:
             if message["type"] == "http.response.start":
+                echo = state["business_now"].isoformat().encode()
                 message["headers"] = list(message.get("headers", [])) + [(HEADER, echo)]
             await send(message)
 

@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from auth import policy
 from auth.principal import principal_from_token
 from auth.tokens import TokenService
+from api.context import settle_test_clock
 from domain.core.clock import parse_business_now, utc_now
 from domain.core.errors import Unauthenticated
 from domain.core.settings import Settings
@@ -44,7 +45,11 @@ def download_endpoint(settings: Settings, tokens: TokenService):  # noqa: ANN201
             return _not_found()
         now = security_now
         if settings.honours_test_clock:
-            now = parse_business_now(request.headers.get("x-casebook-now")) or security_now
+            # As a GraphQL request would (api.context): the header moves the account's
+            # clock, else the account's clock decides whether the link has expired (O4).
+            sent = parse_business_now(request.headers.get("x-casebook-now"))
+            request.state.test_clock_sent = sent is not None
+            now = await settle_test_clock(request, principal, sent or security_now, security_now)
         found = await open_download(principal.actor, key, export_dir=settings.export_dir, now=now,
                                     security_now=security_now)
         if found is None:

@@ -1,5 +1,5 @@
-"""The worker's composition: which handler delivers which kind of outbox message, which
-periodic jobs run (O1, O2), and the webhook dispatcher beside them (T5). Used by
+"""The worker's composition: which handler delivers which kind of outbox message — mail,
+archives and webhook deliveries on one queue (O5) — and which periodic jobs run (O1, O2). Used by
 `casebook worker`, and by `casebook serve` on the embedded SQLite default, which runs the
 worker inside the server process."""
 from __future__ import annotations
@@ -9,54 +9,36 @@ import contextlib
 import logging
 from typing import AsyncIterator
 
+import httpx
+
 from api.metrics import Metrics
 from domain.billing.catalog import Catalog
 from domain.billing.renewal import renew_due
-from domain.core.clock import utc_now
 from domain.core.settings import Settings
 from domain.exports.builder import export_handler, sweep
 from domain.exports.service import EXPORT
 from domain.outbox.mail import MAIL, mail_handler
 from domain.outbox.worker import Handlers, Periodic, Worker
-from domain.webhooks.dispatch import Dispatcher, Observer
+from domain.webhooks.dispatch import Observer, webhook_handler
 from domain.webhooks.dispatch import prune as prune_deliveries
+from domain.webhooks.fanout import WEBHOOK
 
 log = logging.getLogger("casebook.worker")
 
 
-def handlers(settings: Settings) -> Handlers:
-    return {MAIL: mail_handler(settings), EXPORT: export_handler(settings)}
+def handlers(settings: Settings, *, observer: Observer | None = None,
+             transport: httpx.AsyncBaseTransport | None = None) -> Handlers:
+    """Every kind of message the one queue carries (O5), and who delivers it."""
+    return {MAIL: mail_handler(settings), EXPORT: export_handler(settings),
+            WEBHOOK: webhook_handler(settings, observer=observer, transport=transport)}
 
 
-class Workers:
-    """The outbox worker and the webhook dispatcher, run side by side: webhooks have a
-    loop of their own, so a slow partner endpoint never holds up mail or renewals."""
-
-    def __init__(self, outbox: Worker, webhooks: Dispatcher) -> None:
-        self.outbox = outbox
-        self.webhooks = webhooks
-
-    def wake(self) -> None:
-        self.outbox.wake()
-        self.webhooks.wake()
-
-    async def drain(self) -> None:
-        await self.outbox.drain()
-        await self.webhooks.drain()
-        await self.webhooks.close()
-
-    async def run_periodic(self) -> None:
-        await self.outbox.run_periodic()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.gather(self.outbox.run(stop), self.webhooks.run(stop))
-
-
-def build_worker(settings: Settings, catalog: Catalog, *, observer: Observer | None = None) -> Workers:
+def build_worker(settings: Settings, catalog: Catalog, *, observer: Observer | None = None) -> Worker:
     async def renewals() -> None:
         # Every subscription renews once its account's local day has reached its renewal
-        # date; run often, so local midnight is met in every time zone (O2).
-        report = await renew_due(catalog, now=utc_now())
+        # date; run often, so local midnight is met in every time zone (O2). Each account
+        # by its own clock: a test clock where it has one (O4).
+        report = await renew_due(catalog)
         if report.renewed or report.failed:
             log.info("renewals: %s period(s) opened, failed accounts: %s", report.renewed, report.failed)
 
@@ -66,19 +48,21 @@ def build_worker(settings: Settings, catalog: Catalog, *, observer: Observer | N
         if deleted:
             log.info("exports: %s expired file(s) deleted", deleted)
 
-    outbox = Worker(handlers(settings), periodic=[Periodic("renewals", settings.renewal_check_seconds, renewals),
-                                                  Periodic("prune webhook deliveries", 3600, prune_deliveries),
-                                                  Periodic("expired exports", settings.export_sweep_seconds,
-                                                           expired_exports)],
-                    poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.worker_lease_seconds)
     # A separate `casebook worker` process leaves its figures in METRICS_DIR, where the
     # server's /metrics adds them up (same host); in-process, the server's own registry.
-    webhooks = Dispatcher(settings, name=outbox.name, observer=observer or Metrics(settings.metrics_dir))
-    return Workers(outbox, webhooks)
+    figures = observer or Metrics(settings.metrics_dir)
+    # One loop with WEBHOOK_CONCURRENCY slots: a slow partner endpoint holds one slot
+    # (and its lane at most four), never mail or renewals.
+    return Worker(handlers(settings, observer=figures),
+                  periodic=[Periodic("renewals", settings.renewal_check_seconds, renewals),
+                            Periodic("prune webhook deliveries", 3600, prune_deliveries),
+                            Periodic("expired exports", settings.export_sweep_seconds, expired_exports)],
+                  poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.worker_lease_seconds,
+                  concurrency=settings.webhook_concurrency)
 
 
 @contextlib.asynccontextmanager
-async def running_worker(worker: Workers) -> AsyncIterator[Workers]:
+async def running_worker(worker: Worker) -> AsyncIterator[Worker]:
     """Run `worker` in the background of the current event loop until the block ends."""
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name="casebook-worker")

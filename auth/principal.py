@@ -13,7 +13,7 @@ from auth.scopes import Scope, parse_scopes, scopes_for
 from auth.tokens import ACCESS, TokenInvalid, TokenService
 from domain.accounts.models import User
 from domain.core.actor import Actor, ActorKind, Role
-from domain.core.db import execute
+from domain.core.db import aware_datetime, execute
 from domain.core.errors import Unauthenticated
 
 # One statement per request for a person (I4): the membership, the user, the account's
@@ -21,7 +21,7 @@ from domain.core.errors import Unauthenticated
 # membership or a demoted role all bite on this very request.
 _PAID = ('SELECT m.id AS membership_id, m.role, u.email, u.token_version, '
          '(u.email_verified_at IS NOT NULL) AS proven, '
-         '(u.totp_enabled_at IS NOT NULL) AS two_factor, a.require_two_factor '
+         '(u.totp_enabled_at IS NOT NULL) AS two_factor, a.require_two_factor, a.test_clock '
          'FROM membership m JOIN "user" u ON u.id = m.user_id JOIN account a ON a.id = m.account_id '
          'JOIN user_session s ON s.user_id = m.user_id AND s.ended_at IS NULL '
          'WHERE m.account_id = $1 AND m.user_id = $2 AND s.id = $3')
@@ -40,6 +40,9 @@ class Principal:
     # The account requires two-factor sign-in and this person has not enrolled (I5):
     # they may only enrol, read `me` and log out (auth.permissions).
     two_factor_required: bool = False
+    # The account's test clock (O4), read in the same statement; None: the wall clock.
+    # Machine credentials leave it None and the request reads it apart.
+    test_clock: datetime | None = None
 
     def has(self, scope: Scope) -> bool:
         """Kept for older callers; decide with auth.policy instead."""
@@ -98,7 +101,8 @@ async def principal_from_token(tokens: TokenService, token: str, now: datetime) 
         actor = Actor(user_id, row["email"], kind, account_id, role, row["membership_id"],
                       address_proven=bool(row["proven"]))
         blocked = bool(row["require_two_factor"]) and not bool(row["two_factor"])
-        return Principal(actor, claimed & scopes_for(kind, role), claims["jti"], session_id, blocked)
+        return Principal(actor, claimed & scopes_for(kind, role), claims["jti"], session_id, blocked,
+                         aware_datetime(row["test_clock"]))
 
     _, rows = await execute(conn, _PERSON, [user_id, session_id])
     if not rows or rows[0]["token_version"] != version:

@@ -29,7 +29,6 @@ import asyncio
 import hashlib
 import logging
 import random
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,7 +36,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions.field_extension import FieldExtension
 
-from domain.core.db import dialect, execute, transaction
+from domain.core.db import execute, returning, transaction
 from domain.core.validation import MAX_EMAIL, canonical_email
 
 _UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "window_end", "count") VALUES ($1, $2, $3, 1) '
@@ -86,9 +85,7 @@ def bucket_key(operation: str, kind: str, value: str) -> str:
 
 async def _take_in_database(key: str, window: Window) -> int:
     async with transaction() as conn:
-        # Not db.execute: tortoise's asyncpg client drops the rows of INSERT … RETURNING.
-        upsert = _UPSERT if dialect(conn) == "postgres" else re.sub(r"\$\d", "?", _UPSERT)
-        rows = await conn.execute_query_dict(upsert, [key, window.start, window.start + window.seconds])
+        rows = await returning(conn, _UPSERT, [key, window.start, window.start + window.seconds])
         if random.random() < _PRUNE_CHANCE:
             await execute(conn, _PRUNE, [window.start])  # windows that ended before this one began
     return int(rows[0]["count"])

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Mapping
 
+from tortoise import connections
+
+from domain.core.db import returning
 from domain.core.ids import global_id
 
 DOSSIER_CREATED = "dossier.created"
@@ -32,6 +35,8 @@ SUBSCRIPTION_CHANGED = "subscription.changed"
 EVENT_NAMES = (DOSSIER_CREATED, DOSSIER_UPDATED, DOSSIER_ARCHIVED, DOSSIER_DELETED, ENTRY_ADDED, ENTRY_REVISED,
                MEASUREMENT_RECORDED, SHARE_CREATED, SHARE_ACCEPTED, SHARE_REVOKED, TEAMMATE_ADDED,
                TEAMMATE_REMOVED, SUBSCRIPTION_CHANGED)
+# Sent to one endpoint on request (sendTestWebhook), never announced by a write.
+WEBHOOK_TEST = "webhook.test"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class Event:
     account_id: int
     at: datetime
     ids: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    # The account's events in the order their transactions announced them: 1, 2, 3…
+    # (O5), so a receiver can order what reaches it in any order.
+    sequence: int = 0
 
     @property
     def dossier_key(self) -> int | None:
@@ -52,7 +60,21 @@ class Event:
         """The ids as partner systems see them: global ids, never content."""
         data: dict[str, Any] = {"accountId": global_id("Account", self.account_id)}
         data.update({name: global_id(type_name, key) for name, (type_name, key) in self.ids.items()})
+        data["sequence"] = self.sequence
         return data
+
+
+# One statement: the counter row is locked until the announcing transaction ends, so
+# numbers follow commit order per account and a rolled-back write gives its number back.
+_NEXT_SEQUENCE = ('INSERT INTO "account_event_counter" ("account_id", "last") VALUES ($1, 1) '
+                  'ON CONFLICT ("account_id") DO UPDATE SET "last" = "account_event_counter"."last" + 1 '
+                  'RETURNING "last"')
+
+
+async def next_sequence(account_id: int) -> int:
+    """The account's next event number, taken in the announcing transaction."""
+    rows = await returning(connections.get("default"), _NEXT_SEQUENCE, [account_id])
+    return int(rows[0]["last"])
 
 
 Subscriber = Callable[[Event], Awaitable[None]]
@@ -68,7 +90,7 @@ def subscribe(subscriber: Subscriber) -> None:
 async def announce(event: str, *, account_id: int, now: datetime, **ids: tuple[str, int]) -> Event:
     """Hand `event` to every subscriber, inside the announcing write's transaction."""
     assert event in EVENT_NAMES, event
-    happened = Event(event, account_id, now, ids)
+    happened = Event(event, account_id, now, ids, await next_sequence(account_id))
     for subscriber in tuple(_subscribers):
         await subscriber(happened)
     return happened

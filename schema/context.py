@@ -30,6 +30,8 @@ class Context:
     security_now: datetime
     request_id: str
     principal: Principal | None = None
+    # The request sent X-Casebook-Now (outside production): it sets its account's test clock (O4).
+    test_clock_sent: bool = False
     catalog: Any = None
     loaders: Loaders = field(default_factory=Loaders)
     response_extensions: dict[str, Any] = field(default_factory=dict)

@@ -12,6 +12,7 @@ from schema.accounts.machines import MachineMutation
 from schema.accounts.queries import AccountQuery
 from schema.accounts.sessions import SessionMutation, SessionQuery
 from schema.accounts.teammates import TeammateMutation
+from schema.accounts.test_clock import TestClockMutation
 from schema.nodes import Node
 from schema.billing.mutations import BillingMutation
 from schema.billing.queries import BillingQuery
@@ -51,7 +52,7 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, E
                              "what the caller can fix; a refused mutation changes nothing (API.md Errors). Without a "
                              "token only the mutations whose description says \"Public\" answer.")
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
-               WebhookMutation, ExportMutation, IdentityMutation):
+               WebhookMutation, ExportMutation, IdentityMutation, TestClockMutation):
     pass
 
 

@@ -17,6 +17,7 @@ from domain.billing.catalog import Catalog
 from domain.billing.terms import lock_team, quotes_lift
 from domain import events
 from domain.audit.service import AuditAction, record
+from domain.core import account_clock
 from domain.core.actor import Actor, Role
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
@@ -101,13 +102,18 @@ async def _teammate_mail(settings: Settings, token: str, invitation: Invitation)
 
 async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash_password: Callable[[str], str],
                             password: str | None = None, name: str | None = None,
-                            signed_in_user_id: int | None = None) -> AcceptedInvitation:
+                            signed_in_user_id: int | None = None,
+                            at_account_clock: bool = False) -> AcceptedInvitation:
     """A new person sets a password and name; a person with a login must be signed in as
     the invited email. Returns the user, for whom the caller starts a session. A refused
-    seat carries no quote: the person joining does not act in that account (Q5)."""
+    seat carries no quote: the person joining does not act in that account (Q5).
+    `at_account_clock`: `now` is the wall clock and the inviting account's test clock, if
+    it has one, decides instead (O4: the invitation was made as of that clock)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvitationInvalid()
     found = await Invitation.get_or_none(token_hash=token_hash(token))
+    if found is not None and at_account_clock:
+        now = await account_clock.business_now(found.account_id, wall=now)
     # Checked early so a dead link never costs a password hash; the claim below decides.
     if found is None or found.accepted_at or found.revoked_at or found.expires_at <= now:
         raise InvitationInvalid()

@@ -51,6 +51,9 @@ class Account(Model):
     require_two_factor = fields.BooleanField(default=False)
     # L1: the language of everything its people read outside the API (NL, DE, EN).
     locale = fields.CharField(max_length=2, default="EN")
+    # O4: the latest business time the account has been given outside production (its
+    # test clock); null means the wall clock. Read and moved by domain.core.account_clock.
+    test_clock = fields.DatetimeField(null=True)
 
     class Meta:
         table = "account"

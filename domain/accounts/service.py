@@ -12,6 +12,7 @@ from domain.accounts.models import Account, Membership, User
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.subscriptions import check_choice, open_subscription
+from domain.core import account_clock
 from domain.core.actor import Role
 from domain.core.clock import local_date
 from domain.core.db import transaction
@@ -72,10 +73,12 @@ def check_sign_up(request: SignUpRequest, catalog: Catalog) -> CheckedSignUp:
 
 
 async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, *, now: datetime,
-                  settings: Settings, security_now: datetime) -> User:
+                  settings: Settings, security_now: datetime, test_clock: bool = False) -> User:
     """User + account + owner membership + subscription + the mail that proves the
     address (I1), all or nothing. The person can use their own account at once; only what
-    reaches them through their address waits for the proof."""
+    reaches them through their address waits for the proof. With `test_clock` (a
+    business time was sent, outside production) the account starts its test clock at
+    `now` (O4)."""
     try:
         async with transaction():
             if await User.exists(email=checked.email):
@@ -85,6 +88,8 @@ async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, 
             account = await Account.create(name=checked.account_name, time_zone=checked.time_zone,
                                            currency=catalog.currency, locale=checked.locale, created_at=now)
             await Membership.create(account=account, user=user, role=Role.OWNER.value, created_at=now)
+            if test_clock:
+                await account_clock.move_forward(account.id, now)
             request = checked.request
             await open_subscription(catalog, account.id, today=local_date(now, account.time_zone), now=now,
                                     plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)

@@ -54,6 +54,8 @@ class AuditAction:
     WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
     WEBHOOK_DELIVERY_REPLAYED = "webhook_delivery.replayed"
+    WEBHOOK_TEST_SENT = "webhook_endpoint.test_sent"
+    TEST_CLOCK_ADVANCED = "account.test_clock_advanced"
     DOSSIER_UNARCHIVED = "dossier.unarchived"
     EXPORT_REQUESTED = "export.requested"
     EXPORT_DOWNLOADED = "export.downloaded"

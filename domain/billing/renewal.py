@@ -24,6 +24,8 @@ from domain.billing.models import ScheduledChange, Subscription
 from domain.billing.periods import renewal_date
 from domain.billing.state import Locked, discounts_on, lock_subscription, pending_changes, teammate_count
 from domain.billing.tiers import RENEWAL, record_tier
+from domain.core import account_clock
+from domain.core.clock import utc_now
 from domain.core.db import transaction
 
 log = logging.getLogger("casebook.billing.renewal")
@@ -101,18 +103,26 @@ async def renew_account(account_id: int, catalog: Catalog, *, now: datetime) -> 
         return await renew_locked(locked, catalog, now=now)
 
 
-async def renew_due(catalog: Catalog, *, now: datetime) -> RenewalReport:
-    """Renew every subscription due on its account's local today (`casebook renew`)."""
+async def renew_due(catalog: Catalog, *, now: datetime | None = None) -> RenewalReport:
+    """Renew every subscription due on its account's local today (`casebook renew`, the
+    worker). Without `now`, each account renews as of its own clock (O4): its test clock
+    when it has one, else the wall clock. An explicit `now` (`casebook renew --now`)
+    is the time for every account."""
+    clocks = await account_clock.test_clocks() if now is None else {}
+    now = now or utc_now()
     # Local dates run at most a day ahead of UTC (UTC+14), so this over-selects safely;
     # the exact check is per account, under the lock.
-    horizon = now.astimezone(timezone.utc).date() + timedelta(days=1)
+    horizon = max([now, *clocks.values()]).astimezone(timezone.utc).date() + timedelta(days=1)
     # A cancelled subscription ends on its renewal date (cancels_on = renews_on): never due.
-    account_ids = await Subscription.filter(renews_on__lte=horizon, cancels_on__isnull=True).order_by(
-        "id").values_list("account_id", flat=True)
+    due = await Subscription.filter(renews_on__lte=horizon, cancels_on__isnull=True).order_by(
+        "id").values_list("account_id", "renews_on")
     report = RenewalReport()
-    for account_id in account_ids:
+    for account_id, renews_on in due:
+        account_now = clocks.get(account_id, now)
+        if renews_on > account_now.astimezone(timezone.utc).date() + timedelta(days=1):
+            continue
         try:
-            opened = await renew_account(account_id, catalog, now=now)
+            opened = await renew_account(account_id, catalog, now=account_now)
         except IntegrityError:
             # Another host opened this period between our lock and our insert: its work stands.
             log.info("renewal of account %s was done by another run", account_id)

@@ -124,6 +124,15 @@ def dialect(conn: BaseDBAsyncClient) -> str:
     return "postgres" if "asyncpg" in type(conn).__module__ else "sqlite"
 
 
+def for_dialect(conn: BaseDBAsyncClient, sql: str) -> str:
+    """SQL written with PostgreSQL's $1, $2… placeholders, for `conn`'s database: SQLite
+    gets numbered `?N` parameters, so one may be used several times and in any order.
+    The one translation every statement goes through."""
+    if dialect(conn) == "sqlite":
+        return _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
+    return sql
+
+
 async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[dict]]:
     """Run SQL written with PostgreSQL's $1, $2… placeholders on either database.
 
@@ -131,17 +140,23 @@ async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ())
     the pool's default connection would run outside the transaction. A parameter may be
     used several times and in any order: SQLite gets numbered `?N` parameters.
     """
-    if dialect(conn) == "sqlite":
-        sql = _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
-    rowcount, rows = await conn.execute_query(sql, list(params))
+    rowcount, rows = await conn.execute_query(for_dialect(conn, sql), list(params))
     return rowcount, [dict(row) for row in rows]
+
+
+async def returning(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> list[dict]:
+    """The rows of a statement with RETURNING (UPDATE, INSERT … ON CONFLICT), written with
+    $1, $2… placeholders, on either database. Not `execute`: tortoise's asyncpg client
+    drops the rows of a RETURNING statement there."""
+    return [dict(row) for row in await conn.execute_query_dict(for_dialect(conn, sql), list(params))]
 
 
 class Row(SimpleNamespace):
     """A row read with plain SQL, its columns as attributes (cheaper than a model)."""
 
 
-def _to_datetime(value: Any) -> Any:
+def aware_datetime(value: Any) -> Any:
+    """A date-time column as an aware datetime (SQLite hands back text); None stays None."""
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
@@ -174,7 +189,7 @@ async def fetch_rows(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = 
     converted = []
     for row in plain:
         for column in datetimes:
-            row[column] = _to_datetime(row[column])
+            row[column] = aware_datetime(row[column])
         for column in dates:
             row[column] = _to_date(row[column])
         for column in json_columns:

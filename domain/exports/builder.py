@@ -25,6 +25,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.expressions import Q
 
+from domain.core import account_clock
 from domain.core.clock import utc_now
 from domain.core.db import execute
 from domain.core.ids import global_id
@@ -123,10 +124,13 @@ async def build(settings: Settings, export_id: int) -> None:
             # Let the next attempt start at once (a cancelled build's lease just runs out).
             await Export.filter(id=export.id, status=PENDING).update(build_lease_until=None)
         raise
-    ready_at = utc_now()
+    # Ready and expiring by the account's business clock (O4): a test clock moved past
+    # `expiresAt` expires the link, as the wall clock does in production.
+    ready_at = await account_clock.business_now(export.account_id)
+    expires_at = ready_at + timedelta(seconds=settings.export_ttl_seconds)
     done = await Export.filter(id=export.id, status=PENDING).update(
         status=READY, file_name=name, size_bytes=final.stat().st_size, dossier_count=count, ready_at=ready_at,
-        expires_at=ready_at + timedelta(seconds=settings.export_ttl_seconds), build_lease_until=None)
+        expires_at=expires_at, build_lease_until=None)
     if not done:
         final.unlink(missing_ok=True)
 
@@ -218,7 +222,12 @@ async def sweep(settings: Settings, *, now: datetime | None = None) -> int:
     fail exports never built. Returns the number of files deleted."""
     now = now or utc_now()
     directory = Path(settings.export_dir)
-    expired = await Export.filter(file_name__isnull=False, file_deleted_at__isnull=True, expires_at__lte=now)
+    # Expired by each account's clock (O4): a test clock may be ahead of the wall or behind it.
+    clocks = await account_clock.test_clocks()
+    latest = max([now, *clocks.values()])
+    expired = [export for export in await Export.filter(file_name__isnull=False, file_deleted_at__isnull=True,
+                                                        expires_at__lte=latest)
+               if export.expires_at <= clocks.get(export.account_id, now)]
     _, erased = await execute(connections.get("default"),
                               "SELECT x.id FROM export x WHERE x.kind = 'DOSSIER' AND x.file_name IS NOT NULL "
                               "AND x.file_deleted_at IS NULL AND NOT EXISTS "

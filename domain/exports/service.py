@@ -20,6 +20,7 @@ from pathlib import Path
 
 from auth import policy
 from domain.audit.service import AuditAction, record
+from domain.core import account_clock
 from domain.core.actor import Actor
 from domain.core.db import execute, transaction
 from domain.core.errors import InvalidInput
@@ -45,9 +46,19 @@ def download_path(export: Export) -> str:
     return f"/exports/{export.download_key}"
 
 
-def downloadable(export: Export, security_now: datetime) -> bool:
+def downloadable(export: Export, now: datetime) -> bool:
+    """Ready and not expired as of `now`, the account's business time (O4)."""
     return (export.status == READY and export.file_name is not None and export.file_deleted_at is None
-            and export.expires_at is not None and export.expires_at > security_now)
+            and export.expires_at is not None and export.expires_at > now)
+
+
+async def expiry_now(export: Export, actor: Actor | None, now: datetime) -> datetime:
+    """The time an export's expiry is judged at: its account's business time (O4) — the
+    request's own when it acts in that account, else that account's clock (a guest's
+    download of a practice's export follows the practice's clock)."""
+    if actor is not None and actor.account_id == export.account_id:
+        return now
+    return await account_clock.business_now(export.account_id)
 
 
 async def _pending_for(actor: Actor) -> list[Export]:
@@ -159,7 +170,8 @@ async def open_download(actor: Actor, key: str, *, export_dir: str, now: datetim
     another person's export, one they may no longer read, not ready, expired or removed
     are all answered alike. A download is audited (P1)."""
     export = await Export.get_or_none(download_key=key)
-    if export is None or not downloadable(export, security_now) or not await may_read(actor, export):
+    if export is None or not downloadable(export, await expiry_now(export, actor, now)) or \
+            not await may_read(actor, export):
         return None
     path = Path(export_dir) / export.file_name
     if not path.is_file():

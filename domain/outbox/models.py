@@ -1,5 +1,6 @@
-"""The outbox (O1): what a write announces — mail, webhook events, export jobs — stored
-in the write's own transaction and delivered afterwards by the worker."""
+"""The outbox (O1, O5): what a write announces — mail, webhook deliveries, export jobs —
+stored in the write's own transaction and delivered afterwards by the worker: one queue,
+one claim, one lease for every kind."""
 from __future__ import annotations
 
 from tortoise import fields
@@ -24,6 +25,9 @@ class OutboxMessage(Model):
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     delivered_at = fields.DatetimeField(null=True)
+    # Messages of one lane (a webhook endpoint) are out at most LANE_LIMIT at a time, so
+    # one slow receiver never takes every slot of the worker (O5).
+    lane = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "outbox_message"

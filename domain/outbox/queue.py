@@ -7,11 +7,13 @@ Workers claim messages with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so 
 workers on several hosts never hold one message at once). A worker that dies mid-delivery
 simply lets its lease run out, and the message is claimed again: delivery is at least
 once, and each message carries a stable identity (a mail's Message-ID, a webhook's id)
-so the receiver can tell a repeat. Retries back off from seconds to at most 15 minutes
-and go on for a day; then the message is marked failed, where `/metrics` shows it.
+so the receiver can tell a repeat. Each kind retries by its schedule in
+domain.outbox.policies (mail: from seconds to at most 15 minutes, for a day); then the
+message is marked failed, where `/metrics` shows it.
 
-Times here are real time (the clock's `utc_now`), never the business test clock: a
-message announced "on 10 May" by a test clock still leaves now.
+A message's schedule (available_at, created_at, giving up after a day) is its account's
+business time: the wall clock, or the account's test clock outside production (O4), so
+moving a test clock forward is how a client sees a day of retries. Leases are real time.
 """
 from __future__ import annotations
 
@@ -23,16 +25,13 @@ from typing import Any
 
 from tortoise import connections
 
+from domain.core.account_clock import business_now, due_by_account_clock
 from domain.core.clock import utc_now
-from domain.core.db import dialect, execute
+from domain.core.db import dialect, execute, returning
 from domain.outbox.models import OutboxMessage
+from domain.outbox.policies import policy_for
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-FIRST_RETRY_SECONDS = 5
-MAX_RETRY_SECONDS = 15 * 60
-RETRY_FOR = timedelta(days=1)
-# The most attempts a message gets even within its day (a guard against a hot loop).
-MAX_ATTEMPTS = 200
 
 
 @dataclass(frozen=True)
@@ -45,51 +44,67 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int  # including the attempt about to be made
     created_at: datetime
+    lane: str | None = None
 
 
-async def enqueue(kind: str, payload: dict[str, Any], *, account_id: int | None = None) -> int:
-    """Store a message for the worker. Call inside the announcing write's transaction."""
-    now = utc_now()
+async def enqueue(kind: str, payload: dict[str, Any], *, account_id: int | None = None,
+                  lane: str | None = None, now: datetime | None = None) -> int:
+    """Store a message for the worker. Call inside the announcing write's transaction.
+    Its times are its account's business time (O4), so retries follow a test clock;
+    `now` when the caller knows it (an event's time)."""
+    now = now or await business_now(account_id)
     message = await OutboxMessage.create(kind=kind, account_id=account_id, payload=payload, status=PENDING,
-                                         attempts=0, available_at=now, created_at=now)
+                                         attempts=0, available_at=now, created_at=now, lane=lane)
     return message.id
 
 
-def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds before the next try after `attempts` failed ones: 5 s, 10 s, 20 s … at
-    most 15 minutes, with ±20 % jitter so a recovering server is not hit by a wave."""
-    base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
-    return base * (0.8 + 0.4 * (rng or random).random())
+def retry_delay(attempts: int, rng: random.Random | None = None, *, kind: str = "mail") -> float:
+    """Seconds before the next try after `attempts` failed ones, by the kind's policy
+    (domain.outbox.policies): for mail 5 s, 10 s, 20 s … at most 15 minutes, with ±20 %
+    jitter so a recovering server is not hit by a wave."""
+    return policy_for(kind).delay(attempts, rng).total_seconds()
 
 
-def gives_up(created_at: datetime, attempts: int, now: datetime) -> bool:
-    """Retries go on for at least a day (and a bounded number of times)."""
-    return now - created_at >= RETRY_FOR or attempts >= MAX_ATTEMPTS
+def gives_up(created_at: datetime, attempts: int, now: datetime, *, kind: str = "mail") -> bool:
+    """Retries go on for the kind's time (a day) and a bounded number of times."""
+    return policy_for(kind).gives_up(created_at, attempts, now)
 
 
 def _payload(raw: Any) -> dict[str, Any]:
     return json.loads(raw) if isinstance(raw, (str, bytes)) else dict(raw)
 
 
-async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime | None = None) -> list[Claimed]:
-    """Take up to `limit` due messages for `lease_seconds`, oldest first."""
+# How many messages of one lane may be out at once, across workers (a webhook endpoint:
+# its receiver gets at most this many attempts at a time, and the others keep their slots).
+LANE_LIMIT = 4
+
+
+async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime | None = None,
+                lane_limit: int = LANE_LIMIT, kinds: tuple[str, ...] | None = None) -> list[Claimed]:
+    """Take up to `limit` due messages for `lease_seconds`, oldest first, skipping lanes
+    that have `lane_limit` messages out already; only `kinds` when given."""
     now = now or utc_now()
     conn = connections.get("default")
-    postgres = dialect(conn) == "postgres"
-    lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    lock = " FOR UPDATE SKIP LOCKED" if dialect(conn) == "postgres" else ""
+    # Due by the message's account clock (O4); the lease is real time.
     sql = (
         "UPDATE outbox_message SET leased_until = $1, leased_by = $2, attempts = attempts + 1 "
-        "WHERE id IN (SELECT id FROM outbox_message WHERE status = 'pending' AND available_at <= $3 "
-        f"AND (leased_until IS NULL OR leased_until <= $4) ORDER BY id LIMIT $5{lock}) "
-        "RETURNING id, kind, account_id, payload, attempts, created_at"
+        "WHERE id IN (SELECT m.id FROM outbox_message m WHERE m.status = 'pending' AND "
+        f"{due_by_account_clock('m.available_at', 'm', '$3')} "
+        "AND (m.leased_until IS NULL OR m.leased_until <= $3) "
+        "AND (m.lane IS NULL OR (SELECT COUNT(*) FROM outbox_message l WHERE l.lane = m.lane "
+        "AND l.status = 'pending' AND l.leased_until > $3) < $5) "
+        f"ORDER BY m.id LIMIT $4{lock}) "
+        "RETURNING id, kind, account_id, payload, attempts, created_at, lane"
     )
-    params: list[Any] = [now + timedelta(seconds=lease_seconds), worker, now, now, limit]
-    if not postgres:
-        sql = sql.replace("$1", "?").replace("$2", "?").replace("$3", "?").replace("$4", "?").replace("$5", "?")
-    # Not db.execute: tortoise's asyncpg client drops the rows of UPDATE … RETURNING.
-    rows = await conn.execute_query_dict(sql, params)
+    params: list[Any] = [now + timedelta(seconds=lease_seconds), worker, now, limit, lane_limit]
+    if kinds is not None:
+        marks = ", ".join(f"${n}" for n in range(6, 6 + len(kinds)))
+        sql = sql.replace("WHERE m.status = 'pending' AND ", f"WHERE m.status = 'pending' AND m.kind IN ({marks}) AND ")
+        params.extend(kinds)
+    rows = await returning(conn, sql, params)
     claimed = [Claimed(row["id"], row["kind"], row["account_id"], _payload(row["payload"]), row["attempts"],
-                       _aware(row["created_at"])) for row in rows]
+                       _aware(row["created_at"]), row["lane"]) for row in rows]
     return sorted(claimed, key=lambda message: message.id)
 
 
@@ -107,13 +122,17 @@ async def delivered(message: Claimed, worker: str) -> None:
         status=DELIVERED, delivered_at=utc_now(), leased_until=None, last_error=None)
 
 
-async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent: bool = False) -> str:
-    """Schedule the next try, or give up; returns the message's new status."""
-    now = utc_now()
-    status = FAILED if permanent or gives_up(message.created_at, message.attempts, now) else PENDING
+async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent: bool = False,
+                         retry_at: datetime | None = None) -> str:
+    """Schedule the next try, or give up; returns the message's new status. The schedule
+    is the kind's policy on the account's clock (O4): a test clock moved forward makes
+    retries due. `retry_at` is a time the handler took from that same policy."""
+    now = await business_now(message.account_id)
+    policy = policy_for(message.kind)
+    status = FAILED if permanent or policy.gives_up(message.created_at, message.attempts, now) else PENDING
     await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
         status=status, leased_until=None, last_error=error[:2000],
-        available_at=now + timedelta(seconds=retry_delay(message.attempts)))
+        available_at=retry_at or now + policy.delay(message.attempts))
     return status
 
 
@@ -125,6 +144,12 @@ async def release(worker: str) -> int:
         conn, "UPDATE outbox_message SET leased_until = NULL, attempts = attempts - 1 "
               "WHERE leased_by = $1 AND status = 'pending' AND leased_until IS NOT NULL", [worker])
     return changed
+
+
+async def hand_back(message: Claimed, worker: str) -> None:
+    """Give one claimed message back unattempted (its lane was full after all)."""
+    await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
+        leased_until=None, attempts=message.attempts - 1)
 
 
 async def depth() -> dict[tuple[str, str], tuple[int, int]]:

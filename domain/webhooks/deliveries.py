@@ -10,11 +10,11 @@ from tortoise import connections
 
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
-from domain.core.clock import utc_now
 from domain.core.db import execute, transaction
 from domain.core.errors import InvalidInput, NotFound
 from domain.webhooks.endpoints import managed_account
-from domain.webhooks.models import PENDING, UNFINISHED, WebhookDelivery, WebhookEndpoint
+from domain.webhooks.fanout import queue_deliveries
+from domain.webhooks.models import FAILED, PENDING, SUCCEEDED, UNFINISHED, WebhookDelivery, WebhookEndpoint
 
 # (endpoint id, page size, the id to read below or None)
 DeliveryPageKey = tuple[int, int, int | None]
@@ -23,7 +23,7 @@ DeliveryPageKey = tuple[int, int, int | None]
 async def replay(actor: Actor, delivery_id: int, *, now: datetime) -> WebhookDelivery:
     """Send a finished delivery again: a new delivery with the same `webhook-id` and
     body (the receiver can tell it is the same event), signed afresh when it is sent.
-    Queued after the endpoint's other deliveries about the same dossier."""
+    Its schedule runs on the account's business time `now` (O4)."""
     account_id = managed_account(actor)
     async with transaction():
         original = await WebhookDelivery.filter(id=delivery_id, account_id=account_id).first()
@@ -36,15 +36,55 @@ async def replay(actor: Actor, delivery_id: int, *, now: datetime) -> WebhookDel
         if original.status in UNFINISHED:
             raise InvalidInput("This delivery is still being delivered; replay it once it succeeded or failed.",
                                field=("deliveryId",))
-        queued_at = utc_now()
-        again = await WebhookDelivery.create(
-            account_id=account_id, endpoint_id=endpoint.id, event=original.event, message_id=original.message_id,
-            body=original.body, ordering_key=original.ordering_key, status=PENDING, attempts=0,
-            next_attempt_at=queued_at, replay_of_id=original.id, created_at=queued_at)
+        again = await _again(original, now)
         await record(AuditAction.WEBHOOK_DELIVERY_REPLAYED, now=now, account_id=account_id,
                      actor_user_id=actor.user_id, subject=f"webhook_endpoint:{endpoint.id}",
                      detail={"delivery": original.id, "replay": again.id, "event": original.event})
         return again
+
+
+async def _again(original: WebhookDelivery, now: datetime) -> WebhookDelivery:
+    again = await WebhookDelivery.create(
+        account_id=original.account_id, endpoint_id=original.endpoint_id, event=original.event,
+        message_id=original.message_id, body=original.body, ordering_key=original.ordering_key, status=PENDING,
+        attempts=0, next_attempt_at=now, replay_of_id=original.id, created_at=now)
+    await queue_deliveries([again], now)
+    return again
+
+
+# A replay of "everything since" is bounded, oldest first: a partner that needs more
+# asks again with the last replayed delivery's time as `since`.
+MAX_REPLAY = 1000
+FINISHED = (SUCCEEDED, FAILED)
+
+
+async def replay_since(actor: Actor, endpoint_id: int, *, since: datetime, statuses: Sequence[str],
+                       now: datetime) -> int:
+    """replayWebhookDeliveries: send again every finished delivery of the endpoint made
+    at or after `since` with one of `statuses` (oldest first, at most MAX_REPLAY); the
+    number queued. Unfinished deliveries are on their way already and are refused."""
+    account_id = managed_account(actor)
+    wanted = list(dict.fromkeys(statuses))
+    if not wanted:
+        raise InvalidInput("Name at least one status to replay.", field=("statuses",))
+    if any(status not in FINISHED for status in wanted):
+        raise InvalidInput("Only SUCCEEDED and FAILED deliveries can be replayed; the others are still "
+                           "being delivered.", field=("statuses",))
+    async with transaction():
+        endpoint = await WebhookEndpoint.filter(id=endpoint_id, account_id=account_id).first()
+        if endpoint is None:
+            raise NotFound("webhook endpoint", field=("endpointId",))
+        if not endpoint.enabled:
+            raise InvalidInput("The endpoint is disabled: enable it first (updateWebhookEndpoint).",
+                               field=("endpointId",))
+        originals = await WebhookDelivery.filter(endpoint_id=endpoint_id, created_at__gte=since,
+                                                 status__in=wanted).order_by("id").limit(MAX_REPLAY)
+        for original in originals:
+            await _again(original, now)
+        await record(AuditAction.WEBHOOK_DELIVERY_REPLAYED, now=now, account_id=account_id,
+                     actor_user_id=actor.user_id, subject=f"webhook_endpoint:{endpoint_id}",
+                     detail={"since": since.isoformat(), "statuses": wanted, "count": len(originals)})
+    return len(originals)
 
 
 async def visible_delivery(account_id: int, delivery_id: int) -> WebhookDelivery | None:

@@ -4,9 +4,8 @@ it: one delivery per enabled endpoint of the account that subscribes to the even
 Fanning out here, not later in the worker, is deliberate:
 * the endpoints that get an event are the ones subscribed when it happened: one created
   a moment later never receives earlier events, one deleted or disabled before gets none;
-* the deliveries' ids are taken in the write's transaction, so one endpoint's deliveries
-  about one dossier carry the order their events were recorded in — the worker sends
-  them in that order, with no extra bookkeeping across several workers;
+* the event's per-account `sequence` is taken in the write's transaction, so a receiver
+  can order what it gets; deliveries never wait for one another (O5);
 * it costs the write one indexed read of the account's endpoints (the same one statement
   the outbox message it replaces cost) and one multi-row insert when some subscribe. No
   network: a slow or failing endpoint never slows or fails the write.
@@ -16,12 +15,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.core.clock import utc_now
+from datetime import datetime
 from domain.events import Event
+from domain.outbox.models import OutboxMessage
 from domain.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.signing import new_message_id
 
 ALL_EVENTS = "*"
+# The outbox kind of webhook deliveries (O5: one queue with mail and archives).
+WEBHOOK = "webhook"
 
 
 def subscribes(events: str, event: str) -> bool:
@@ -34,25 +36,36 @@ def encode_body(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
-async def fan_out(event: str, payload: dict[str, Any], *, account_id: int, ordering_key: int) -> int:
+async def fan_out(event: str, payload: dict[str, Any], *, account_id: int, ordering_key: int,
+                  now: datetime) -> int:
     """Queue `payload` for every endpoint of the account subscribed to `event`; the
     number of deliveries made. Call inside the announcing write's transaction."""
     endpoints = await WebhookEndpoint.filter(account_id=account_id, enabled=True).values_list("id", "events")
     targets = [endpoint_id for endpoint_id, events in endpoints if subscribes(events, event)]
     if not targets:
         return 0
-    body, message_id, now = encode_body(payload), new_message_id(), utc_now()
-    await WebhookDelivery.bulk_create([
-        WebhookDelivery(account_id=account_id, endpoint_id=endpoint_id, event=event, message_id=message_id,
-                        body=body, ordering_key=ordering_key, status=PENDING, attempts=0,
-                        next_attempt_at=now, created_at=now)
-        for endpoint_id in targets])
+    # `now` is the event's business time: its retries follow the account's clock (O4).
+    body, message_id = encode_body(payload), new_message_id()
+    deliveries = [await WebhookDelivery.create(
+        account_id=account_id, endpoint_id=endpoint_id, event=event, message_id=message_id, body=body,
+        ordering_key=ordering_key, status=PENDING, attempts=0, next_attempt_at=now, created_at=now)
+        for endpoint_id in targets]
+    await queue_deliveries(deliveries, now)
     return len(targets)
 
 
+async def queue_deliveries(deliveries: list[WebhookDelivery], now: datetime) -> None:
+    """Put new deliveries on the one queue (O5), in the same transaction: one message
+    each, in its endpoint's lane, due at `now` (the account's business time)."""
+    if deliveries:
+        await OutboxMessage.bulk_create([
+            OutboxMessage(kind=WEBHOOK, account_id=d.account_id, payload={"delivery": d.id}, status=PENDING,
+                          attempts=0, available_at=now, created_at=now, lane=f"endpoint:{d.endpoint_id}")
+            for d in deliveries])
+
+
 async def on_event(event: Event) -> None:
-    """The webhook subscriber of domain events (wired in api/wiring.py). An event about a
-    dossier is delivered after the earlier events about that dossier (per endpoint); the
-    others after the account's earlier ones."""
+    """The webhook subscriber of domain events (wired in api/wiring.py). Deliveries do
+    not wait for one another (O5): `data.sequence` orders them for the receiver."""
     await fan_out(event.name, {"type": event.name, "timestamp": event.at.isoformat(), "data": event.data()},
-                  account_id=event.account_id, ordering_key=event.dossier_key or 0)
+                  account_id=event.account_id, ordering_key=event.dossier_key or 0, now=event.at)

@@ -42,31 +42,35 @@ class Outcome:
         return self.error is None
 
 
-async def record_attempt(delivery: WebhookDelivery, worker: str, outcome: Outcome, now: datetime) -> str | None:
-    """Store the attempt; the delivery's new status, or None when this worker's lease was
-    taken over (or the delivery ended meanwhile) and another owns the outcome."""
+async def record_attempt(delivery: WebhookDelivery, outcome: Outcome,
+                         now: datetime) -> tuple[str | None, datetime | None]:
+    """Store the attempt: the delivery's new status and, when it failed, the next try by
+    the webhook policy (None: given up). The status is None when another worker recorded
+    this attempt already (its lease ran out and the message was taken over)."""
     attempts = delivery.attempts + 1
     common = dict(attempts=attempts, last_attempt_at=now, response_status=outcome.status,
-                  response_excerpt=outcome.excerpt, last_error=outcome.error, leased_until=None, leased_by=None)
+                  response_excerpt=outcome.excerpt, last_error=outcome.error)
+    # The attempt this worker made, not one recorded meanwhile.
+    mine = dict(id=delivery.id, attempts=delivery.attempts, status__in=UNFINISHED)
     async with transaction() as conn:
         if outcome.ok:
             await execute(conn, "UPDATE webhook_endpoint SET consecutive_failures = 0, failing_since = NULL "
                                 "WHERE id = $1 AND (consecutive_failures > 0 OR failing_since IS NOT NULL)",
                           [delivery.endpoint_id])
-            changed = await WebhookDelivery.filter(id=delivery.id, leased_by=worker).exclude(status=SUCCEEDED).update(
+            changed = await WebhookDelivery.filter(**mine).update(
                 status=SUCCEEDED, next_attempt_at=None, finished_at=now, **common)
-            return SUCCEEDED if changed else None
+            return (SUCCEEDED if changed else None), None
         if outcome.endpoint_at_fault:
             await WebhookEndpoint.filter(id=delivery.endpoint_id).update(
                 consecutive_failures=F("consecutive_failures") + 1)
             await WebhookEndpoint.filter(id=delivery.endpoint_id, failing_since__isnull=True).update(failing_since=now)
         retry_at = retries.next_attempt(delivery.created_at, attempts, now)
         status = FAILING if retry_at else FAILED
-        changed = await WebhookDelivery.filter(id=delivery.id, leased_by=worker, status__in=UNFINISHED).update(
+        changed = await WebhookDelivery.filter(**mine).update(
             status=status, next_attempt_at=retry_at, finished_at=None if retry_at else now, **common)
         if outcome.endpoint_at_fault:
             await disable_if_failing(delivery.endpoint_id, now)
-        return status if changed else None
+        return (status if changed else None), retry_at
 
 
 async def disable_if_failing(endpoint_id: int, now: datetime) -> bool:

@@ -2,9 +2,8 @@
 
 A delivery is one event for one endpoint: the exact body that is signed and sent (kept
 as text, so every retry and replay sends the same bytes under the same `webhook-id`),
-and what its attempts found. The delivery table is also the webhook queue: the worker
-takes due rows with a lease, one endpoint's deliveries about one dossier in the order
-they were recorded (`ordering_key`)."""
+and what its attempts found. Its queue message is an `outbox_message` of kind `webhook`
+(O5: one queue with mail and archives); this row is what partners see through the API."""
 from __future__ import annotations
 
 from tortoise import fields
@@ -54,13 +53,14 @@ class WebhookDelivery(Model):
     # The Standard Webhooks `webhook-id`: one per event, the same on every retry and replay.
     message_id = fields.CharField(max_length=64)
     body = fields.TextField()
-    # Deliveries of one endpoint with the same key go out in id order: the dossier's id,
-    # or 0 for events about the account (teammates, subscription).
+    # The dossier's id, or 0 for events about the account (teammates, subscription).
+    # Nothing waits on it any more (O5): receivers order by the body's `sequence`.
     ordering_key = fields.BigIntField()
     status = fields.CharField(max_length=16, default=PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     last_attempt_at = fields.DatetimeField(null=True)
+    # Unused since deliveries ride the outbox, whose message holds the lease (O5).
     leased_until = fields.DatetimeField(null=True)
     leased_by = fields.CharField(max_length=64, null=True)
     response_status = fields.IntField(null=True)

@@ -1,5 +1,6 @@
 """When to try a failed delivery again, when to give up, and when an endpoint that keeps
-failing is disabled (T5). Pure functions; documented for partners in docs/webhooks.md.
+failing is disabled (T5). The schedule is the webhook policy of domain.outbox.policies
+(data, beside mail's); documented for partners in docs/webhooks.md and README.
 
 Retries: 10 s after the first failure, then three times as long each time (30 s,
 1.5 min, 4.5 min, 13.5 min, 40 min, 2 h) up to every 6 hours, each delay shifted by up
@@ -15,11 +16,13 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-FIRST_RETRY_SECONDS = 10.0
-RETRY_FACTOR = 3.0
-MAX_RETRY_SECONDS = 6 * 3600.0
-JITTER = 0.2
-RETRY_FOR = timedelta(hours=24)
+from domain.outbox.policies import WEBHOOK
+
+FIRST_RETRY_SECONDS = WEBHOOK.first_seconds
+RETRY_FACTOR = WEBHOOK.factor
+MAX_RETRY_SECONDS = WEBHOOK.max_seconds
+JITTER = WEBHOOK.jitter
+RETRY_FOR = WEBHOOK.retry_for
 
 DISABLE_AFTER = timedelta(days=5)
 DISABLE_AFTER_FAILURES = 10
@@ -27,16 +30,13 @@ DISABLE_AFTER_FAILURES = 10
 
 def retry_delay(failed_attempts: int, rng: random.Random | None = None) -> timedelta:
     """How long to wait after the `failed_attempts`-th failed attempt."""
-    base = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * RETRY_FACTOR ** max(0, failed_attempts - 1))
-    return timedelta(seconds=base * (1 - JITTER + 2 * JITTER * (rng or random).random()))
+    return WEBHOOK.delay(failed_attempts, rng)
 
 
 def next_attempt(created_at: datetime, failed_attempts: int, now: datetime,
                  rng: random.Random | None = None) -> datetime | None:
     """When to try again, or None: the delivery has been retried for its day."""
-    if now - created_at >= RETRY_FOR:
-        return None
-    return now + retry_delay(failed_attempts, rng)
+    return WEBHOOK.next_attempt(created_at, failed_attempts, now, rng)
 
 
 def should_disable(consecutive_failures: int, failing_since: datetime | None, now: datetime) -> bool:

@@ -97,8 +97,11 @@ def parse(url: str, *, production: bool) -> Target:
     try:
         parsed = httpx.URL(text)
         host = parsed.raw_host.decode("ascii")
+        explicit_port = parsed.port
     except (httpx.InvalidURL, UnicodeError, ValueError) as error:
         raise UnsafeTarget("This is not a valid URL.") from error
+    if explicit_port is not None and not 1 <= explicit_port <= 65535:
+        raise UnsafeTarget("The port must be a number from 1 to 65535.")
     allowed_schemes = ("https",) if production else ("https", "http")
     if parsed.scheme not in allowed_schemes:
         raise UnsafeTarget("The URL must start with https://." if production
@@ -161,6 +164,15 @@ async def check(url: str, *, production: bool) -> str:
     """Saving an endpoint: the URL, trimmed, when it may be called; UnsafeTarget if not."""
     target = parse(url, production=production)
     await resolve(target, production=production)
+    # The delivery code's own first steps, so a URL it could not send to is refused now
+    # rather than failing every delivery later.
+    try:
+        pinned = await pin(url, production=production)
+        httpx.Request("POST", pinned.url, headers=pinned.headers, extensions=pinned.extensions)
+    except UnsafeTarget:
+        raise
+    except (httpx.InvalidURL, ValueError, TypeError, OverflowError, UnicodeError) as error:
+        raise UnsafeTarget("This URL cannot be called.") from error
     return str(target.url)
 
 

@@ -81,7 +81,8 @@ class SessionMutation:
             checked = accounts.check_sign_up(request, ctx.catalog)
             check_password(input.password)
             user = await accounts.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now,
-                                          settings=ctx.settings, security_now=ctx.security_now)
+                                          settings=ctx.settings, security_now=ctx.security_now,
+                                          test_clock=ctx.test_clock_sent)
             session = await sessions.start_session(ctx.tokens, user, security_now=ctx.security_now,
                                                    client=client_of(info))
             return await _auth_payload(session)

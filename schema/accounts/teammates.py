@@ -124,6 +124,7 @@ class TeammateMutation:
         async def call():
             accepted = await invitations.accept_invitation(
                 input.token, now=ctx.now, catalog=ctx.catalog, hash_password=hash_password, password=input.password,
+                at_account_clock=ctx.settings.honours_test_clock and not ctx.test_clock_sent,
                 name=input.name, signed_in_user_id=signed_in)
             # A new teammate's session acts in the account they just joined.
             session = await sessions.start_session(ctx.tokens, accepted.user, security_now=ctx.security_now,

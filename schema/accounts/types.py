@@ -105,6 +105,17 @@ class Account(AccountBasics, Node):
         ensure_acting_in(info.context.principal, self.pk)
         return await endpoints_of(info, self.pk)
 
+    @strawberry.field(description="The account's business time outside production (its test clock): the latest "
+                                  "time given by a request acting in it with X-Casebook-Now or by advanceTestClock. "
+                                  "Renewals, retries and expiries happen as of it. Null in production and for an "
+                                  "account that has never been given one (it runs on real time).")
+    def test_clock(self, info: Info) -> Optional[datetime]:
+        principal = info.context.principal
+        if not info.context.settings.honours_test_clock or principal is None or \
+                principal.actor.account_id != self.pk:
+            return None
+        return self.row.test_clock
+
 
 @strawberry.type(description="One of the viewer's accounts and their role in it.")
 class Membership:

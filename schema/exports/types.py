@@ -60,13 +60,16 @@ class Export(Node):
 
     @strawberry.field(description="Where to download the file: a path under this service that answers the same "
                                   "bearer token, and no one else; null until READY and after `expiresAt`.")
-    def download_url(self, info: Info) -> Optional[str]:
-        if not service.downloadable(self.row, info.context.security_now):
+    async def download_url(self, info: Info) -> Optional[str]:
+        principal = info.context.principal
+        now = await service.expiry_now(self.row, principal.actor if principal else None, info.context.now)
+        if not service.downloadable(self.row, now):
             return None
         return service.download_path(self.row)
 
-    @strawberry.field(description="When the download stops working and the file is deleted (real time; "
-                                  "EXPORT_TTL_SECONDS after it became ready).")
+    @strawberry.field(description="When the download stops working and the file is deleted: "
+                                  "EXPORT_TTL_SECONDS after it became ready, by the account's business time "
+                                  "(its test clock outside production, see Account.testClock).")
     def expires_at(self) -> Optional[datetime]:
         return self.row.expires_at
 

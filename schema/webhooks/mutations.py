@@ -1,7 +1,9 @@
-"""Webhook endpoints (T5): create, update, rotate the secret, delete; replay a delivery.
+"""Webhook endpoints (T5): create, update, rotate the secret, delete; replay a delivery or
+all since a time, send a test event (O5).
 Owners, admins, and machine credentials holding `webhooks:manage`."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Optional
 
 import strawberry
@@ -9,11 +11,12 @@ import strawberry
 from auth.permissions import requires
 from auth.scopes import Scope
 from domain.webhooks import deliveries, endpoints
+from domain.webhooks.test_event import send_test
 from schema.context import Info
 from schema.errors import UserError, mutate
 from schema.payloads import OkPayload
 from schema.relay import from_global_id
-from schema.webhooks.types import WebhookEndpoint
+from schema.webhooks.types import WebhookDeliveryStatus, WebhookEndpoint
 
 # Who may call every mutation here (T5), as their descriptions say it.
 MANAGERS = "Owners and admins, and machine credentials holding webhooks:manage (T5). Audited (P1)."
@@ -47,6 +50,25 @@ class WebhookEndpointIdInput:
 @strawberry.input(description="A delivery to send again.")
 class ReplayWebhookDeliveryInput:
     delivery_id: strawberry.ID = strawberry.field(description="A delivery that succeeded or failed.")
+
+
+@strawberry.input(description="Which deliveries of an endpoint to send again.")
+class ReplayWebhookDeliveriesInput:
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
+    since: datetime = strawberry.field(description="Deliveries made at or after this time (the account's business "
+                                                   "time, see Account.testClock).")
+    statuses: Optional[list[WebhookDeliveryStatus]] = strawberry.field(
+        default_factory=lambda: [WebhookDeliveryStatus.FAILED],
+        description="Which finished deliveries: FAILED (the default), SUCCEEDED or both. PENDING and FAILING ones "
+                    "are still on their way and are refused.")
+
+
+@strawberry.type(description="How many deliveries were queued again.")
+class ReplayPayload:
+    count: int = strawberry.field(default=0, description="Deliveries queued again (at most 1000 per call, oldest "
+                                                         "first; ask again from the last one's time for more).")
+    user_errors: list[UserError] = strawberry.field(default_factory=list,
+                                                    description="What the caller can fix; empty on success.")
 
 
 @strawberry.type(description="An endpoint, and its signing secret when it was just made or rotated.")
@@ -123,6 +145,38 @@ class WebhookMutation:
         return await mutate(info, OkPayload, call, lambda _: {"ok": True})
 
     @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Send the event webhook.test to one endpoint, signed like every delivery, to check a receiver and its "
+        "signature check; it is retried like any delivery and listed among the endpoint's deliveries. " + MANAGERS
+        + " userErrors: NOT_FOUND (endpointId), INVALID_INPUT (the endpoint is disabled), RATE_LIMITED (five test "
+        "deliveries are still on their way)."))
+    async def send_test_webhook(self, info: Info, input: Annotated[
+            WebhookEndpointIdInput, strawberry.argument(description="The endpoint.")]) -> OkPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            return await send_test(ctx.actor, pk, now=ctx.now)
+
+        return await mutate(info, OkPayload, call, lambda _: {"ok": True})
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Send again every delivery of an endpoint made since a time, by status (FAILED by default): new deliveries "
+        "with the same webhook-id and body, so a receiver can tell repeats. " + MANAGERS + " userErrors: NOT_FOUND "
+        "(endpointId), INVALID_INPUT (the endpoint is disabled, no status, or PENDING or FAILING asked for)."))
+    async def replay_webhook_deliveries(self, info: Info, input: Annotated[
+            ReplayWebhookDeliveriesInput, strawberry.argument(description="The endpoint and what to replay.")]
+            ) -> ReplayPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            statuses = [WebhookDeliveryStatus.FAILED] if input.statuses is None else input.statuses
+            return await deliveries.replay_since(ctx.actor, pk, since=input.since,
+                                                 statuses=[status.value for status in statuses], now=ctx.now)
+
+        return await mutate(info, ReplayPayload, call, lambda count: {"count": count})
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
         "Send a delivery that succeeded or failed again (T5): a new delivery with the same webhook-id and body, "
         "signed afresh. " + MANAGERS + " userErrors: NOT_FOUND (deliveryId), INVALID_INPUT (the endpoint is "
         "disabled, or the delivery is still under way)."))
@@ -135,3 +189,35 @@ class WebhookMutation:
             return await deliveries.replay(ctx.actor, pk, now=ctx.now)
 
         return await mutate(info, OkPayload, call, lambda _: {"ok": True})
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Send the event webhook.test to one endpoint, signed like every delivery, to check a receiver and its "
+        "signature check; it is retried like any delivery and listed among the endpoint's deliveries. " + MANAGERS
+        + " userErrors: NOT_FOUND (endpointId), INVALID_INPUT (the endpoint is disabled), RATE_LIMITED (five test "
+        "deliveries are still on their way)."))
+    async def send_test_webhook(self, info: Info, input: Annotated[
+            WebhookEndpointIdInput, strawberry.argument(description="The endpoint.")]) -> OkPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            return await send_test(ctx.actor, pk, now=ctx.now)
+
+        return await mutate(info, OkPayload, call, lambda _: {"ok": True})
+
+    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
+        "Send again every delivery of an endpoint made since a time, by status (FAILED by default): new deliveries "
+        "with the same webhook-id and body, so a receiver can tell repeats. " + MANAGERS + " userErrors: NOT_FOUND "
+        "(endpointId), INVALID_INPUT (the endpoint is disabled, no status, or PENDING or FAILING asked for)."))
+    async def replay_webhook_deliveries(self, info: Info, input: Annotated[
+            ReplayWebhookDeliveriesInput, strawberry.argument(description="The endpoint and what to replay.")]
+            ) -> ReplayPayload:
+        ctx = info.context
+
+        async def call():
+            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
+            statuses = [WebhookDeliveryStatus.FAILED] if input.statuses is None else input.statuses
+            return await deliveries.replay_since(ctx.actor, pk, since=input.since,
+                                                 statuses=[status.value for status in statuses], now=ctx.now)
+
+        return await mutate(info, ReplayPayload, call, lambda count: {"count": count})

@@ -193,15 +193,26 @@ async def test_d4_refusals_write_nothing(api):
     assert await _counts() == before
 
 
+ADVANCE_CLOCK = """mutation($to: DateTime!) { advanceTestClock(input: {to: $to}) { account { testClock }
+  userErrors { code message } } }"""
+
+
 async def test_d8_an_export_expires_and_its_file_is_deleted(api, settings):
     owner = await practice(api, now=APRIL)
     dossier_id = await create_ok(api, owner.token, "Anna", now=APRIL)
     export = await ready(api, owner.token, await export_dossier(api, owner.token, dossier_id))
     row = await Export.get(id=pk(export["id"]))
     path = settings.export_dir + "/" + row.file_name
-    assert datetime.fromisoformat(export["expiresAt"]) - row.ready_at == timedelta(seconds=settings.export_ttl_seconds)
+    expires_at = datetime.fromisoformat(export["expiresAt"])
+    assert expires_at - row.ready_at == timedelta(seconds=settings.export_ttl_seconds)
+    # O4: the account lives in April (its test clock); the wall clock is far past the
+    # expiry, yet the link holds until the account's clock passes it.
+    assert expires_at < datetime.now(timezone.utc)
+    assert await sweep(settings) == 0
+    assert (await download(api, export["downloadUrl"], owner.token)).status_code == 200
 
-    await Export.filter(id=row.id).update(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
+    moved = await api.data(ADVANCE_CLOCK, {"to": (expires_at + timedelta(seconds=1)).isoformat()}, token=owner.token)
+    assert moved["advanceTestClock"]["userErrors"] == []
 
     assert (await api.data(EXPORT, {"id": export["id"]}, token=owner.token))["export"]["downloadUrl"] is None
     assert (await download(api, export["downloadUrl"], owner.token)).status_code == 404
@@ -248,11 +259,10 @@ async def test_d8_a_failing_build_ends_failed_after_its_attempts(api, settings, 
         raise OSError("disk full")
 
     monkeypatch.setattr(builder, "_write_dossier_json", broken)
-    from domain.outbox import queue
-
     for _ in range(builder.MAX_ATTEMPTS):
         await Worker(handlers(settings), name="w").deliver_due()
-        await OutboxMessage.filter(kind="export").update(available_at=queue.utc_now() - timedelta(seconds=1))
+        # Due now whatever the account's clock says (O4).
+        await OutboxMessage.filter(kind="export").update(available_at=datetime(1970, 1, 2, tzinfo=timezone.utc))
     export = (await api.data(EXPORT, {"id": payload["export"]["id"]}, token=owner.token))["export"]
     assert export["status"] == "FAILED" and export["downloadUrl"] is None
     assert list((__import__("pathlib").Path(settings.export_dir)).glob("*")) == []

@@ -145,7 +145,10 @@ async def test_the_connection_goes_to_the_checked_address_and_names_the_host(api
 
 @pytest.mark.parametrize("url", ["not a url", "ftp://127.0.0.1/hook", "http://user:pw@127.0.0.1/hook",
                                  "http://127.0.0.1/hook#part", "http:///hook", "http://127.0.0.1/" + "x" * 2000,
-                                 "http://intranet/hook"])
+                                 "http://intranet/hook",
+                                 # O5: ports the delivery code cannot connect to.
+                                 "http://127.0.0.1:99999/hook", "http://127.0.0.1:0/hook",
+                                 "https://127.0.0.1:65536/hook"])
 async def test_bad_urls_are_refused(api, url):
     owner = await sign_up(api)
     refused = await _create(api, owner["accessToken"], url)

@@ -50,7 +50,9 @@ async def test_a_dossier_created_delivery_arrives_signed_and_without_content(qui
     [request] = receiver.received
     payload = Webhook(endpoint["secret"]).verify(request.body, request.headers)
     assert payload["type"] == "dossier.created"
-    assert payload["data"] == {"accountId": owner["viewer"]["account"]["id"], "dossierId": created["dossier"]["id"]}
+    # O5: the per-account sequence orders deliveries for the receiver.
+    assert payload["data"] == {"accountId": owner["viewer"]["account"]["id"], "dossierId": created["dossier"]["id"],
+                               "sequence": 1}
     assert payload["timestamp"]
     assert request.headers["webhook-id"].startswith("msg_")
     assert request.headers["content-type"] == "application/json"
@@ -143,24 +145,36 @@ async def test_a_delivery_still_under_way_is_not_replayed(quiet_api, settings, r
     assert await WebhookDelivery.all().count() == 1
 
 
-async def test_one_dossier_s_events_arrive_in_order_while_another_s_are_not_held_up(quiet_api, settings, receiver):
+async def test_o5_a_failed_delivery_holds_back_nothing_and_sequence_orders_what_arrives(quiet_api, settings,
+                                                                                          receiver):
+    # O5: the endpoint fails the dossier's first event, then recovers: the dossier's later
+    # events are delivered at once, not after the failed one's back-off, and `sequence`
+    # (per account, increasing) tells the receiver their order.
     owner, _ = await _practice_with_endpoint(quiet_api, receiver)
     token = owner["accessToken"]
     receiver.script = [500]
+    settings = replace(settings, webhook_concurrency=1)  # one at a time, so the receiver's script is deterministic
     first = (await quiet_api.data(CREATE_DOSSIER, {"name": "Ann"}, token=token))["createDossier"]["dossier"]["id"]
+    await send_due(settings)
+    [failed] = await deliveries(quiet_api, token)
+    assert failed["status"] == "FAILING"
+
     await quiet_api.data(UPDATE_DOSSIER, {"id": first, "name": "Anna"}, token=token)
     await quiet_api.data(UPDATE_DOSSIER, {"id": first, "name": "Annabel"}, token=token)
-    second = (await quiet_api.data(CREATE_DOSSIER, {"name": "Bob"}, token=token))["createDossier"]["dossier"]["id"]
-    settings = replace(settings, webhook_concurrency=1)  # one at a time, so the receiver's script is deterministic
+    await send_due(settings)  # the failed one is not due yet (its back-off); the later ones go now
 
-    await send_due(settings)
-    sent = [(json.loads(r.body)["type"], json.loads(r.body)["data"]["dossierId"]) for r in receiver.received]
-    assert sent == [("dossier.created", first), ("dossier.created", second)]  # the first failed; its updates wait
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert [(b["type"], b["data"]["dossierId"]) for b in bodies] == [
+        ("dossier.created", first), ("dossier.updated", first), ("dossier.updated", first)]
+    sequence = [b["data"]["sequence"] for b in bodies]
+    assert sequence == list(range(sequence[0], sequence[0] + 3))
+    statuses = [d["status"] for d in await deliveries(quiet_api, token)]
+    assert statuses == ["SUCCEEDED", "SUCCEEDED", "FAILING"]  # newest first
 
     await make_due()
     await send_due(settings)
-    sent = [(json.loads(r.body)["type"], json.loads(r.body)["data"]["dossierId"]) for r in receiver.received]
-    assert sent[2:] == [("dossier.created", first), ("dossier.updated", first), ("dossier.updated", first)]
+    again = json.loads(receiver.received[-1].body)
+    assert (again["type"], again["data"]["sequence"]) == ("dossier.created", sequence[0])
 
 
 async def test_a_write_does_not_wait_for_a_slow_endpoint_and_a_slow_answer_ends_at_the_deadline(

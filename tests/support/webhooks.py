@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from domain.core.clock import utc_now
+from domain.outbox.models import OutboxMessage
+from domain.outbox.worker import Worker
 from domain.webhooks import targets
-from domain.webhooks.dispatch import Dispatcher
+from domain.webhooks.dispatch import webhook_handler
+from domain.webhooks.fanout import WEBHOOK
 from domain.webhooks.models import UNFINISHED, WebhookDelivery
 
 CREATE_ENDPOINT = """mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
@@ -106,18 +109,25 @@ async def subscribe(api, token: str, url: str, events=("*",)) -> dict:
     return payload
 
 
-async def send_due(settings, **options) -> None:
-    """Send every delivery that is due now, as a running worker would."""
-    dispatcher = Dispatcher(settings, name="test-dispatcher", **options)
-    try:
-        await dispatcher.drain()
-    finally:
-        await dispatcher.close()
+async def send_due(settings, *, name: str = "test-worker", **options) -> None:
+    """Send every webhook delivery that is due now, as a running worker would (the same
+    queue and handler; `observer`, `transport` go to the handler)."""
+    worker = Worker({WEBHOOK: webhook_handler(settings, **options)}, name=name,
+                    concurrency=settings.webhook_concurrency, only_kinds=(WEBHOOK,))
+    await worker.drain()
 
 
-async def make_due() -> None:
-    """Skip the back-off wait: retries are due now (the schedule itself is tested apart)."""
-    await WebhookDelivery.filter(status__in=UNFINISHED).update(next_attempt_at=utc_now())
+async def make_due(*delivery_ids: int) -> None:
+    """Skip the back-off wait: retries (of these deliveries, or all) are due now, by the
+    wall clock and by any account's test clock (the schedule itself is tested apart)."""
+    long_ago = datetime(1970, 1, 2, tzinfo=timezone.utc)
+    deliveries = WebhookDelivery.filter(status__in=UNFINISHED)
+    messages = await OutboxMessage.filter(kind=WEBHOOK, status="pending")
+    if delivery_ids:
+        deliveries = deliveries.filter(id__in=delivery_ids)
+        messages = [m for m in messages if m.payload["delivery"] in delivery_ids]
+    await deliveries.update(next_attempt_at=long_ago)
+    await OutboxMessage.filter(id__in=[m.id for m in messages]).update(available_at=long_ago)
 
 
 async def endpoints(api, token: str) -> list[dict]:

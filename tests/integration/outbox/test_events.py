@@ -25,7 +25,9 @@ async def test_creating_a_dossier_announces_it_with_ids_only(api):
     [delivery] = await WebhookDelivery.all()
     body = json.loads(delivery.body)
     assert body["type"] == "dossier.created"
-    assert body["data"] == {"accountId": owner["viewer"]["account"]["id"], "dossierId": created["dossier"]["id"]}
+    assert body["data"] == {"accountId": owner["viewer"]["account"]["id"], "dossierId": created["dossier"]["id"],
+                            "sequence": body["data"]["sequence"]}
+    assert isinstance(body["data"]["sequence"], int) and body["data"]["sequence"] >= 1  # O5
     assert "Zoë" not in delivery.body and "R-77" not in delivery.body
 
 

@@ -173,7 +173,10 @@ async def _worker_stalled_in_data(database_url: str, inbox, *, lease_seconds: in
     env = {**os.environ, "CASEBOOK_ENV": "test", "DATABASE_URL": database_url,
            "JWT_SECRET": "test-secret-0123456789abcdef0123456789abcdef",
            "MAIL_URL": f"smtp://127.0.0.1:{inbox.port}", "WORKER_LEASE_SECONDS": str(lease_seconds),
-           "WORKER_POLL_SECONDS": "0.1", "LOG_FORMAT": "text"}
+           "WORKER_POLL_SECONDS": "0.1", "LOG_FORMAT": "text",
+           # One slot: the worker holds one message at a time, the others stay queued
+           # (with more slots, every delivery under way finishes on SIGTERM alike).
+           "WEBHOOK_CONCURRENCY": "1"}
     process = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -181,7 +184,7 @@ async def _worker_stalled_in_data(database_url: str, inbox, *, lease_seconds: in
         await asyncio.sleep(0.05)
     if inbox.connected != 1:
         process.kill()
-        raise AssertionError("the worker never reached the mail server")
+        raise AssertionError(f"the worker never reached the mail server alone ({inbox.connected} connections)")
     await asyncio.sleep(0.3)  # in DATA, stalled
     return process
 

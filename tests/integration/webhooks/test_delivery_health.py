@@ -15,7 +15,8 @@ from domain.core.clock import utc_now
 from domain.core.db import transaction
 from domain.outbox.models import OutboxMessage
 from domain.webhooks import retries
-from domain.webhooks.dispatch import claim, prune
+from domain.outbox.queue import claim
+from domain.webhooks.dispatch import prune
 from domain.webhooks.models import FAILED, FAILING, PENDING, SUCCEEDED, WebhookDelivery, WebhookEndpoint
 from tests.conftest import deliver_outbox
 from tests.support.flows import sign_up
@@ -65,7 +66,7 @@ async def test_an_endpoint_failing_past_the_threshold_is_disabled_and_its_owners
     # Failing for longer than DISABLE_AFTER, one failure short of the count.
     await WebhookEndpoint.all().update(consecutive_failures=retries.DISABLE_AFTER_FAILURES - 1,
                                        failing_since=utc_now() - retries.DISABLE_AFTER - timedelta(minutes=1))
-    await WebhookDelivery.filter(id=(await WebhookDelivery.first()).id).update(next_attempt_at=utc_now())
+    await make_due((await WebhookDelivery.first()).id)
     await send_due(replace(settings, webhook_concurrency=1))
 
     endpoint = await WebhookEndpoint.get()
@@ -154,13 +155,15 @@ async def test_two_workers_never_hold_the_same_delivery(api, settings, receiver)
     owner, _, _ = await _account_with_endpoint(api, receiver)
     for name in ("Ann", "Bob", "Cid", "Dan", "Eve", "Fay"):
         await api.data(CREATE_DOSSIER, {"name": name}, token=owner["accessToken"])
-    first, second = await asyncio.gather(claim("worker-a", limit=10, lease_seconds=60),
-                                         claim("worker-b", limit=10, lease_seconds=60))
-    ids_a, ids_b = {d.id for d in first}, {d.id for d in second}
-    assert not ids_a & ids_b
-    # At most PER_ENDPOINT_IN_FLIGHT of one endpoint at once, across both workers.
-    assert len(ids_a | ids_b) == 4
-    assert await claim("worker-c", limit=10, lease_seconds=60) == []
+    # Webhook deliveries ride the one queue (O5); its claim is the outbox's.
+    first, second = await asyncio.gather(claim("worker-a", limit=10, lease_seconds=60, kinds=("webhook",)),
+                                         claim("worker-b", limit=10, lease_seconds=60, kinds=("webhook",)))
+    ids = [m.id for m in first + second]
+    assert len(ids) == len(set(ids)) and len(ids) <= 6
+    await OutboxMessage.all().update(leased_until=None, leased_by=None)
+    # Once an endpoint's lane has LANE_LIMIT attempts out, no worker takes more of it.
+    assert len(await claim("worker-a", limit=4, lease_seconds=60, kinds=("webhook",))) == 4
+    assert await claim("worker-c", limit=10, lease_seconds=60, kinds=("webhook",)) == []
     assert await WebhookDelivery.filter(status=PENDING).count() == 6
 
 
