@@ -19,12 +19,12 @@ from schema.accounts.audit import AuditEvent, audit_page
 from schema.accounts.basics import AccountBasics
 from schema.accounts.machines import MachineCredential, credentials_of
 from schema.accounts.people import Role, Teammate, User
-from schema.billing.types import LedgerLine, Subscription, ledger_of, subscription_of
+from schema.billing.types import LedgerLine, Subscription, ledger_lines_of, ledger_of, subscription_of
 from schema.context import Info
 from schema.dossiers.types import Share, shares_of_viewer
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
-from schema.relay import After, Connection, First, to_global_id
+from schema.relay import After, Before, Connection, First, Last, page_slice, to_global_id
 from schema.webhooks.types import WebhookEndpoint, endpoints_of
 
 
@@ -49,11 +49,10 @@ class Account(AccountBasics, Node):
 
     @strawberry.field(extensions=requires(Scope.AUDIT_READ),
                       description="Security-relevant events, newest first (P1). Owners and admins.")
-    async def audit_log(self, info: Info,
-                        first: First = None,
-                        after: After = None) -> Connection[AuditEvent]:
+    async def audit_log(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                        before: Before = None) -> Connection[AuditEvent]:
         ensure_acting_in(info.context.principal, self.pk)
-        return await audit_page(info, self.pk, first, after)
+        return await audit_page(info, self.pk, first, after, last, before)
 
     @strawberry.field(description="The subscription as of now (S1): renewals and scheduled changes that are due "
                                   "are applied first (O2).")
@@ -85,10 +84,18 @@ class Account(AccountBasics, Node):
         return await credentials_of(info, self.pk)
 
     @strawberry.field(extensions=requires(Scope.BILLING_MANAGE),
-                      description="Every charge, oldest first (Q4). Owners.")
+                      description="Every charge, oldest first (Q4). Owners.",
+                      deprecation_reason="Use `ledgerLines`, which pages.")
     async def ledger(self, info: Info) -> list[LedgerLine]:
         ensure_acting_in(info.context.principal, self.pk)
         return await ledger_of(info, self.pk)
+
+    @strawberry.field(extensions=requires(Scope.BILLING_MANAGE),
+                      description="Every charge, oldest first, a page at a time (a Relay connection). Owners.")
+    async def ledger_lines(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                           before: Before = None) -> Connection[LedgerLine]:
+        ensure_acting_in(info.context.principal, self.pk)
+        return await ledger_lines_of(info, self.pk, page_slice(first, after, last, before))
 
     @strawberry.field(extensions=requires(Scope.WEBHOOKS_MANAGE),
                       description="Endpoints subscribed to the account's events (T5). Owners, admins, and machine "

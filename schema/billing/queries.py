@@ -15,7 +15,7 @@ from domain.billing import queries
 from schema.accounts.basics import AccountBasics
 from schema.billing.types import Catalog, LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
-from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, parse_global_id
+from schema.relay import After, Before, Connection, First, Last, encode_cursor, page_slice, parse_global_id
 
 
 @strawberry.type(description="An account as operators see it: billing data only (P3).")
@@ -58,14 +58,15 @@ class BillingQuery:
     @strawberry.field(extensions=requires(Scope.BILLING_OPERATE),
                       description="Every account, oldest first, as operators see them (P3). Operators "
                                   "(billing:operate).")
-    async def operator_accounts(self, info: Info, first: First = None, after: After = None,
+    async def operator_accounts(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                                before: Before = None,
                                 name_contains: Annotated[Optional[str], strawberry.argument(
                                     description="Only accounts whose name contains this, in any case (trimmed; the "
                                                 "first 200 characters count).")] = None
                                 ) -> Connection[OperatorAccount]:
-        size = page_size(first)
-        after_id = cursor_id(decode_cursor(after))
-        rows, has_next = await queries.accounts_page(first=size, after_id=after_id,
-                                                     name_contains=(name_contains or "").strip()[:200] or None)
-        return Connection[OperatorAccount].build([OperatorAccount.from_model(row) for row in rows],
-                                                 [encode_cursor(row.id) for row in rows], has_next)
+        wanted = page_slice(first, after, last, before)
+        contains = (name_contains or "").strip()[:200] or None
+        rows, more = await queries.accounts_page(wanted, name_contains=contains)
+        return Connection[OperatorAccount].of([OperatorAccount.from_model(row) for row in rows],
+                                              [encode_cursor(row.id) for row in rows], wanted, more,
+                                              lambda: queries.accounts_count(name_contains=contains))

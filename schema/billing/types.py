@@ -24,7 +24,8 @@ from schema.billing.enums import ActiveClientTier, Term
 from schema.billing.money import Money
 from schema.billing.quote_types import Quote, QuoteLine  # noqa: F401  (re-exported: lazy refs name this module)
 from schema.context import Info
-from schema.relay import to_global_id
+from domain.core.paging import Slice
+from schema.relay import Connection, encode_cursor, to_global_id
 from schema.rules import rules
 
 
@@ -258,3 +259,10 @@ async def ledger_of(info: Info, account_id: int) -> list[LedgerLine]:
     await _terms(info, account_id)  # a renewal that is due writes its period's line first (O2)
     rows = await info.context.loader(queries.ledger_by_account).load(account_id)
     return [LedgerLine.from_model(row) for row in rows]
+
+
+async def ledger_lines_of(info: Info, account_id: int, wanted: Slice) -> Connection[LedgerLine]:
+    await _terms(info, account_id)  # a renewal that is due writes its period's line first (O2)
+    rows, more = await queries.ledger_page(account_id, wanted)
+    return Connection.of([LedgerLine.from_model(row) for row in rows], [encode_cursor(row.id) for row in rows],
+                         wanted, more, lambda: queries.ledger_count(account_id))

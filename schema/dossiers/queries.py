@@ -9,7 +9,7 @@ import strawberry
 from auth.permissions import requires
 from auth.scopes import Scope
 from domain.dossiers import queries
-from domain.dossiers.access import accesses, visible_dossiers
+from domain.dossiers.access import accesses, count_visible_dossiers, visible_dossiers
 from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.finding import finding_of
@@ -17,7 +17,7 @@ from schema.dossiers.types import Dossier
 from schema.nodes import register_node
 from domain.core.validation import MAX_NAME
 from schema.relay import (
-    After, Connection, First, decode_cursor, encode_cursor, invalid_cursor, page_size, parse_global_id, parse_pk,
+    After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_global_id, parse_pk,
 )
 
 
@@ -70,7 +70,8 @@ class DossierQuery:
         "The dossiers the principal may see, by client name: all of the account's for owners and admins, the "
         "assigned ones for members, plus those shared with them (D2, D3). The filters narrow it and combine (D7). "
         "A bad search, cursor or page size is a top-level INVALID_INPUT."))
-    async def dossiers(self, info: Info, first: First = None, after: After = None,
+    async def dossiers(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                       before: Before = None,
                        include_archived: Annotated[Optional[bool], strawberry.argument(
                            description="Also list archived dossiers (D6).")] = False,
                        search: Annotated[Optional[str], strawberry.argument(
@@ -85,13 +86,19 @@ class DossierQuery:
                                        "false: only the others; left out: either.")] = None,
                        archived_only: Annotated[Optional[bool], strawberry.argument(
                            description="Only archived dossiers (D6).")] = False) -> Connection[Dossier]:
-        page, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
-                                                first=page_size(first), after=_after(decode_cursor(after)),
-                                                finding=finding_of(search, assigned_to_me, active_this_month,
-                                                                   archived_only),
-                                                now=info.context.now)
-        return Connection.build([Dossier.from_access(access) for access in page],
-                                [encode_cursor(a.row.id, a.row.client_name) for a in page], has_next)
+        wanted = page_slice(first, after, last, before, key=_after)
+        finding = finding_of(search, assigned_to_me, active_this_month, archived_only)
+        actor, now = info.context.actor, info.context.now
+        page, more = await visible_dossiers(actor, include_archived=bool(include_archived), first=wanted.size,
+                                            after=wanted.after, before=wanted.before, from_end=wanted.from_end,
+                                            finding=finding, now=now)
+
+        async def count() -> int:
+            return await count_visible_dossiers(actor, include_archived=bool(include_archived), finding=finding,
+                                                now=now)
+
+        return Connection.of([Dossier.from_access(access) for access in page],
+                             [encode_cursor(a.row.id, a.row.client_name) for a in page], wanted, more, count)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ),
                       description="A dossier; null when it does not exist or the principal may not see it (D4).")

@@ -22,14 +22,17 @@ from domain.core.clock import month_key
 from domain.dossiers import queries
 from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import Dossier as DossierRow
-from domain.dossiers.reads import access_log_pages
+from domain.dossiers.history import measurement_counts, measurement_pages
+from domain.dossiers.reads import access_log_counts, access_log_pages
 from domain.shares import queries as share_queries
 from domain.shares.models import Share as ShareRow
 from schema.accounts.people import Teammate
 from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
 from schema.nodes import Node, register_node
-from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.relay import (
+    After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_pk, to_global_id,
+)
 from schema.rules import CONTENT, batched, rules
 
 
@@ -104,11 +107,33 @@ async def _accesses_of(dossiers: list["Dossier"], info: Info) -> list[Optional[D
 # completed in parts still reads each relation once. Each gives what the resolver gives.
 
 async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int] = None,
-                      after: Optional[str] = None) -> list[Connection[Entry]]:
-    size, before = page_size(first), cursor_id(decode_cursor(after))
-    pages = await info.context.loader(queries.entry_pages).load_many([(d.pk, size, before) for d in dossiers])
-    return [Connection.build([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows], more)
-            for rows, more in pages]
+                      after: Optional[str] = None, last: Optional[int] = None,
+                      before: Optional[str] = None) -> list[Connection[Entry]]:
+    page = page_slice(first, after, last, before)
+    pages = await info.context.loader(queries.entry_pages).load_many([(d.pk, page) for d in dossiers])
+    return [_entry_connection(info, dossier.pk, page, rows, more) for dossier, (rows, more) in zip(dossiers, pages)]
+
+
+def _entry_connection(info: Info, dossier_id: int, page, rows, more: bool) -> Connection[Entry]:  # noqa: ANN001
+    async def count() -> int:
+        return await info.context.loader(queries.entry_counts).load(dossier_id)
+
+    return Connection.of([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows], page,
+                         more, count)
+
+
+def _history_key(cursor: list[str] | None) -> tuple[datetime, int] | None:
+    """A measurement history cursor is (id, when measured)."""
+    if cursor is None:
+        return None
+    pk = parse_pk(cursor[0]) if len(cursor) == 2 else None
+    try:
+        at = datetime.fromisoformat(cursor[1]) if pk is not None else None
+    except ValueError:
+        at = None
+    if pk is None or at is None or at.tzinfo is None:
+        raise invalid_cursor()
+    return at, pk
 
 
 async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"]]:
@@ -160,19 +185,33 @@ class Dossier(Node):
 
     @strawberry.field(description="The entries, newest first (a Relay connection).", metadata=CONTENT)
     @batched(_entries_of)
-    async def entries(self, info: Info,
-                      first: First = None,
-                      after: After = None) -> Connection[Entry]:
-        key = (self.pk, page_size(first), cursor_id(decode_cursor(after)))
-        rows, has_next = await info.context.loader(queries.entry_pages).load(key)
-        return Connection.build([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows],
-                                has_next)
+    async def entries(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None) -> Connection[Entry]:
+        page = page_slice(first, after, last, before)
+        rows, more = await info.context.loader(queries.entry_pages).load((self.pk, page))
+        return _entry_connection(info, self.pk, page, rows, more)
 
     @strawberry.field(description="The measurements, oldest first, so a series reads like a chart.",
-                      metadata=CONTENT)
+                      metadata=CONTENT, deprecation_reason="Use `measurementHistory`, which pages and can "
+                                                           "keep to one metric.")
     async def measurements(self, info: Info) -> list[Measurement]:
         rows = await info.context.loader(queries.measurements_by_dossier).load(self.pk)
         return [Measurement.from_model(row) for row in rows]
+
+    @strawberry.field(description="The measurements as a series, oldest first by when they were measured (a "
+                                  "Relay connection), of one metric or of all.", metadata=CONTENT)
+    async def measurement_history(self, info: Info, metric: Annotated[Optional[str], strawberry.argument(
+            description="Only measurements of this metric, e.g. \"weight\"; left out: every metric.")] = None,
+                                  first: First = None, after: After = None, last: Last = None,
+                                  before: Before = None) -> Connection[Measurement]:
+        page = page_slice(first, after, last, before, key=_history_key)
+        rows, more = await info.context.loader(measurement_pages).load((self.pk, metric, page))
+
+        async def count() -> int:
+            return await info.context.loader(measurement_counts).load((self.pk, metric))
+
+        return Connection.of([Measurement.from_model(row) for row in rows],
+                             [encode_cursor(row.id, row.measured_at.isoformat()) for row in rows], page, more, count)
 
     @strawberry.field(description="The live shares of the dossier, for those who manage its shares (the account's "
                                   "owners and admins, and assigned members); empty for everyone else.")
@@ -196,20 +235,23 @@ class Dossier(Node):
 
     @strawberry.field(description="Who read this dossier's content, newest first (P2). Owners and admins of its "
                                   "account.")
-    async def access_log(self, info: Info,
-                         first: First = None,
-                         after: After = None
-                         ) -> Connection[AccessLogEntry]:
+    async def access_log(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                         before: Before = None) -> Connection[AccessLogEntry]:
         access = await self._access(info)
         if access is None or not access.reads_access_log:
             raise GraphQLError("Only owners and admins of the dossier's account may read its access log.",
                                extensions={"code": "FORBIDDEN"})
-        key = (self.pk, self.account_id, page_size(first), cursor_id(decode_cursor(after)))
-        rows, has_next = await info.context.loader(access_log_pages).load(key)
-        return Connection.build([AccessLogEntry(user_id=strawberry.ID(to_global_id("User", row["user_id"])),
-                                                email=row["email"], read_at=row["read_at"],
-                                                account_id=row["account_id"]) for row in rows],
-                                [encode_cursor(row["id"]) for row in rows], has_next)
+        page = page_slice(first, after, last, before)
+        rows, more = await info.context.loader(access_log_pages).load((self.pk, self.account_id, page))
+        key = (self.pk, self.account_id)
+
+        async def count() -> int:
+            return await info.context.loader(access_log_counts).load(key)
+
+        return Connection.of([AccessLogEntry(user_id=strawberry.ID(to_global_id("User", row["user_id"])),
+                                             email=row["email"], read_at=row["read_at"],
+                                             account_id=row["account_id"]) for row in rows],
+                             [encode_cursor(row["id"]) for row in rows], page, more, count)
 
     @classmethod
     def from_model(cls, row: DossierRow, access: Optional[DossierAccess] = None) -> "Dossier":
