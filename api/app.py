@@ -117,8 +117,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         clock = [] if settings.is_production else ["x-casebook-now"]
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id", *clock],
-            expose_headers=["x-request-id", *clock], max_age=600,
+            allow_headers=[*settings.cors_allow_headers, *clock],
+            # A browser app may read its budget (RateLimit fields) and when to retry.
+            expose_headers=["x-request-id", "ratelimit", "ratelimit-policy", "retry-after", *clock], max_age=600,
         ))
     if settings.honours_test_clock:
         middleware.append(Middleware(BusinessClockMiddleware))

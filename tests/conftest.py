@@ -161,10 +161,12 @@ def _reaches(data: Any, path: list | None) -> bool:
 
 def reference_app(app):
     """The same service through the standard completion, recording no reads (the
-    compiled run already did), so comparing changes nothing."""
+    compiled run already did) and spending no budget, so comparing changes nothing."""
     from api.app import create_app
 
-    reference = create_app(app.state.settings, manage_db=False, compiled=False)
+    # Spending nothing from the query-cost budget either: the compared run spends it.
+    settings = replace(app.state.settings, cost_budget_points=0, cost_budget_anonymous_points=0)
+    reference = create_app(settings, manage_db=False, compiled=False)
     view = reference.state.graphql
     build = view.get_context
 
