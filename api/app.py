@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache
@@ -64,6 +64,15 @@ def graphql_extensions(settings: Settings) -> list:
         RequestErrorCodes,
         ResponseExtensions,
     ]
+
+
+def schema_endpoint(schema: Any) -> Any:
+    sdl = schema.as_str() + "\n"
+
+    async def endpoint(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(sdl, headers={"cache-control": "no-cache"})
+
+    return endpoint
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -131,6 +140,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            # The schema's SDL in every mode, also where introspection is off: code
+            # generators and IDEs load it instead (the same text as schema.graphql).
+            Route("/schema.graphql", schema_endpoint(graphql.schema), methods=["GET"]),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics, settings.metrics_token, settings.is_production)),
             Route("/exports/{key}", download_endpoint(settings, graphql.tokens), methods=["GET"]),
