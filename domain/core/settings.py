@@ -182,8 +182,27 @@ class Settings:
 
         return replace(self, database_url=self.database_migration_url, database_pooler="")
 
+    def missing_in_production(self) -> list[str]:
+        """The secrets production cannot run without that are missing, too short or a
+        published default: start-up names all of them at once, not one per run."""
+        if not self.is_production:
+            return []
+        missing = []
+        if self.jwt_algorithm in HMAC_ALGORITHMS and (self.jwt_secret in KNOWN_DEFAULT_SECRETS
+                                                      or len(self.jwt_secret) < 32):
+            missing.append("JWT_SECRET (a random value of at least 32 characters)")
+        if self.webhook_secret_key in KNOWN_DEFAULT_SECRETS or len(self.webhook_secret_key) < 32:
+            missing.append("WEBHOOK_SECRET_KEY (a random value of at least 32 characters)")
+        if not self.two_factor_encryption_key:
+            missing.append("TWO_FACTOR_ENCRYPTION_KEY (32 random bytes, base64)")
+        return missing
+
     def check(self) -> None:
         """Refuse settings that would run insecurely or not at all."""
+        missing = self.missing_in_production()
+        if len(missing) > 1:
+            raise SettingsError("production needs these settings (missing, too short or a published default): "
+                                + "; ".join(missing))
         if self.jwt_algorithm in HMAC_ALGORITHMS:
             if self.is_production and (
                 self.jwt_secret in KNOWN_DEFAULT_SECRETS or len(self.jwt_secret) < 32
