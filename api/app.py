@@ -24,6 +24,7 @@ from api.drain import Drain
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions
 from api.http import InternalErrorMiddleware
 from api.limits import abuse_limit_extensions
+from api.refusals import DoorRefusalsInPayloads
 from api.logging import configure_logging
 from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
@@ -63,6 +64,7 @@ def graphql_extensions(settings: Settings) -> list:
         CasebookMaskErrors,
         RequestErrorCodes,
         ResponseExtensions,
+        DoorRefusalsInPayloads,  # last: it sees the result first, before masking and error codes
     ]
 
 

@@ -111,3 +111,24 @@ async def test_no_budget_when_its_points_are_zero(budgeted):
     response = await _post(api, NINETEEN, owner.token)
     assert response.json()["extensions"]["cost"] == {"requested": 20, "limit": 5000}
     assert "ratelimit" not in response.headers
+
+
+async def test_a_sign_in_door_s_refusal_comes_in_the_payload_when_it_selects_user_errors(budgeted):
+    """API.md: RATE_LIMITED "also as a userError where a payload can carry it" — with
+    Retry-After; a document that does not ask for userErrors keeps the top-level error."""
+    from tests.support.flows import LOG_IN, sign_up
+
+    api = budgeted(rate_limit_per_email_client=1, rate_limit_window_seconds=10**9, cost_budget_points=0,
+                   cost_budget_anonymous_points=0)
+    await sign_up(api, "door@example.org")
+    wrong = {"input": {"email": "door@example.org", "password": "wrong password 1"}}
+    first = await _post(api, LOG_IN, variables=wrong)
+    assert first.json()["data"]["logIn"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    refused = await _post(api, LOG_IN, variables=wrong)
+    body = refused.json()
+    assert "errors" not in body and body["data"]["logIn"]["accessToken"] is None
+    assert [e["code"] for e in body["data"]["logIn"]["userErrors"]] == ["RATE_LIMITED"]
+    assert int(refused.headers["retry-after"]) >= 1
+    bare = await _post(api, """mutation($input: LogInInput!) { logIn(input: $input) { accessToken } }""",
+                       variables=wrong)
+    assert [e["extensions"]["code"] for e in bare.json()["errors"]] == ["RATE_LIMITED"]
