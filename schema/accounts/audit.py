@@ -15,7 +15,7 @@ from schema.rules import rules
 
 
 @rules(audience=Audience.TEAM)
-@strawberry.type(description="A security-relevant event of the account (P1): sign-ins, team and share changes, "
+@strawberry.type(description="A security-relevant event of the account: sign-ins, team and share changes, "
                              "subscription changes, operator actions, erasures. Append-only.")
 class AuditEvent:
     id: strawberry.ID = strawberry.field(description="The event's global id.")

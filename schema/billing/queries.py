@@ -18,17 +18,17 @@ from schema.context import Info
 from schema.relay import After, Before, Connection, First, Last, encode_cursor, page_slice, parse_global_id
 
 
-@strawberry.type(description="An account as operators see it: billing data only (P3).")
+@strawberry.type(description="An account as operators see it: billing data only.")
 class OperatorAccount(AccountBasics):
     @strawberry.field(description="When the account was made (signed up).")
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field(description="Its subscription as of now (O2).")
+    @strawberry.field(description="Its subscription as of now.")
     async def subscription(self, info: Info) -> Subscription:
         return await subscription_of(info, self.pk)
 
-    @strawberry.field(description="Every charge, oldest first (Q4).")
+    @strawberry.field(description="Every charge, oldest first.")
     async def ledger(self, info: Info) -> list[LedgerLine]:
         return await ledger_of(info, self.pk)
 
@@ -43,20 +43,20 @@ async def operator_account(info: Info, global_id: str) -> OperatorAccount | None
 
 @strawberry.type
 class BillingQuery:
-    @strawberry.field(extensions=public(), description="The price list: plans, terms and tiers (S1). Public: it "
+    @strawberry.field(extensions=public(), description="The price list: plans, terms and tiers. Public: it "
                                                         "works without a token.")
     def catalog(self, info: Info) -> Catalog:
         return Catalog.from_data(info.context.catalog)
 
     @strawberry.field(extensions=requires(Scope.BILLING_OPERATE),
-                      description="One account as operators see it: billing data only (P3). Operators "
+                      description="One account as operators see it: billing data only. Operators "
                                   "(billing:operate); null when there is no such account.")
     async def operator_account(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The account's global id.")]) -> Optional[OperatorAccount]:
         return await operator_account(info, id)
 
     @strawberry.field(extensions=requires(Scope.BILLING_OPERATE),
-                      description="Every account, oldest first, as operators see them (P3). Operators "
+                      description="Every account, oldest first, as operators see them. Operators "
                                   "(billing:operate).")
     async def operator_accounts(self, info: Info, first: First = None, after: After = None, last: Last = None,
                                 before: Before = None,

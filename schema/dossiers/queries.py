@@ -68,24 +68,24 @@ def _after(cursor: list[str] | None) -> tuple[str, int] | None:
 class DossierQuery:
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ), description=(
         "The dossiers the principal may see, by client name: all of the account's for owners and admins, the "
-        "assigned ones for members, plus those shared with them (D2, D3). The filters narrow it and combine (D7). "
+        "assigned ones for members, plus those shared with them. The filters narrow it and combine. "
         "A bad search, cursor or page size is a top-level INVALID_INPUT."))
     async def dossiers(self, info: Info, first: First = None, after: After = None, last: Last = None,
                        before: Before = None,
                        include_archived: Annotated[Optional[bool], strawberry.argument(
-                           description="Also list archived dossiers (D6).")] = False,
+                           description="Also list archived dossiers.")] = False,
                        search: Annotated[Optional[str], strawberry.argument(
-                           description="Part of the client's name or reference, in any case, accents or not (D7): "
+                           description="Part of the client's name or reference, in any case, accents or not: "
                                        "at most 200 characters, with a letter or digit among them.")] = None,
                        assigned_to_me: Annotated[Optional[bool], strawberry.argument(
                            description="true: only the dossiers the viewer is assigned to; false: only their "
                                        "account's dossiers they are not assigned to, and those shared with them; "
                                        "left out: either.")] = None,
                        active_this_month: Annotated[Optional[bool], strawberry.argument(
-                           description="true: only dossiers active this month in their account's time zone (A1); "
+                           description="true: only dossiers active this month in their account's time zone; "
                                        "false: only the others; left out: either.")] = None,
                        archived_only: Annotated[Optional[bool], strawberry.argument(
-                           description="Only archived dossiers (D6).")] = False) -> Connection[Dossier]:
+                           description="Only archived dossiers.")] = False) -> Connection[Dossier]:
         wanted = page_slice(first, after, last, before, key=_after)
         finding = finding_of(search, assigned_to_me, active_this_month, archived_only)
         actor, now = info.context.actor, info.context.now
@@ -101,7 +101,7 @@ class DossierQuery:
                              [encode_cursor(a.row.id, a.row.client_name) for a in page], wanted, more, count)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ),
-                      description="A dossier; null when it does not exist or the principal may not see it (D4).")
+                      description="A dossier; null when it does not exist or the principal may not see it.")
     async def dossier(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The dossier's global id.")]) -> Optional[Dossier]:
         parsed = parse_global_id(id)

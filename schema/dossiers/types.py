@@ -37,14 +37,14 @@ from schema.rules import CONTENT, batched, rules
 
 
 @rules(audience=Audience.CONTENT)
-@strawberry.type(description="A named free field of the client's profile (D1), such as \"GP\" or \"Allergies\".")
+@strawberry.type(description="A named free field of the client's profile, such as \"GP\" or \"Allergies\".")
 class FreeField:
     name: str = strawberry.field(description="The field's name, unique in the dossier regardless of case.")
     value: str = strawberry.field(description="Its text.")
 
 
 @rules(audience=Audience.TEAM)
-@strawberry.type(description="One read of a dossier's content (P2: the right of access under GDPR).")
+@strawberry.type(description="One read of a dossier's content (the right of access under GDPR).")
 class AccessLogEntry:
     user_id: strawberry.ID = strawberry.field(description="The reader's user id (a global id).")
     email: Optional[str] = strawberry.field(description="The reader's current email address; null once the "
@@ -53,25 +53,25 @@ class AccessLogEntry:
     account_id: strawberry.Private[int]
 
 
-@strawberry.enum(description="What a share allows (D3).")
+@strawberry.enum(description="What a share allows.")
 class ShareAccess(Enum):
     VIEWER = strawberry.enum_value("VIEWER", description="Read the dossier.")
     CONTRIBUTOR = strawberry.enum_value("CONTRIBUTOR", description="Read and write the dossier; only for paid "
-                                                                   "users (G3), never for guests.")
+                                                                   "users, never for guests.")
 
 
-@strawberry.enum(description="Where a share stands (G2, G5, I1).")
+@strawberry.enum(description="Where a share stands.")
 class ShareStatus(Enum):
     PENDING = strawberry.enum_value("PENDING", description="Waiting for the person to take it up through the "
                                                            "mailed invitation; no access yet.")
     ACTIVE = strawberry.enum_value("ACTIVE", description="The person has access.")
     SUSPENDED = strawberry.enum_value("SUSPENDED", description="Kept from the person while they are not a paid "
-                                                               "user and hold more than three shares (G5); it "
+                                                               "user and hold more than three shares; it "
                                                                "comes back by itself.")
 
 
 @strawberry.type(description="Free access to one dossier for an email address from outside the dossier's account "
-                             "(SPEC §4). Seen by its holder and by whoever manages the dossier's shares.")
+                             ". Seen by its holder and by whoever manages the dossier's shares.")
 class Share(Node):
     id: strawberry.ID = strawberry.field(description="The share's global id.")
     email: str = strawberry.field(description="The address the share was given to.")
@@ -153,17 +153,18 @@ async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Team
 
 
 @rules(audience=Audience.CONTENT, reads=("pk", "account_id"))
-@strawberry.type(description="A client's file (D1): the profile, entries, measurements; who may see it follows "
-                             "D2–D4, and a dossier one may not see is answered as if it did not exist.")
+@strawberry.type(description="A client's file: the profile, entries, measurements; the account's owners and admins "
+                             "see it, its assigned members and those it is shared with; a dossier one may not see is "
+                             "answered as if it did not exist.")
 class Dossier(Node):
     id: strawberry.ID = strawberry.field(description="The dossier's global id.")
     client_name: str = strawberry.field(description="The client's name.", metadata=CONTENT)
     reference: Optional[str] = strawberry.field(description="The practice's own reference for the client.",
                                                 metadata=CONTENT)
     date_of_birth: Optional[date] = strawberry.field(description="The client's date of birth.", metadata=CONTENT)
-    free_fields: list[FreeField] = strawberry.field(description="The profile's named free fields (D1), in the "
+    free_fields: list[FreeField] = strawberry.field(description="The profile's named free fields, in the "
                                                                 "order they were given.", metadata=CONTENT)
-    archived: bool = strawberry.field(description="Archived: hidden from default lists, read-only (D6).")
+    archived: bool = strawberry.field(description="Archived: hidden from default lists, read-only.")
     pk: strawberry.Private[int]
     account_id: strawberry.Private[int]
     # What the viewer may do with it, when the loading query computed it already.
@@ -175,7 +176,7 @@ class Dossier(Node):
         return self.access
 
     @strawberry.field(description="Whether the dossier is active in the current calendar month of its account "
-                                  "(A1): created or changed this month.")
+                                  ": created or changed this month.")
     async def active_this_month(self, info: Info) -> bool:
         from domain.accounts import queries as account_queries
 
@@ -223,7 +224,7 @@ class Dossier(Node):
         rows = await info.context.loader(share_queries.shares_by_dossier).load(self.pk)
         return [Share.from_model(row) for row in rows]
 
-    @strawberry.field(description="The teammates assigned to the dossier (D2), for people of its own account; "
+    @strawberry.field(description="The teammates assigned to the dossier, for people of its own account; "
                                   "empty for share holders from outside.")
     @batched(_assignees_of)
     async def assignees(self, info: Info) -> list[Teammate]:
@@ -233,7 +234,7 @@ class Dossier(Node):
         rows = await info.context.loader(queries.assignees_by_dossier).load(self.pk)
         return [Teammate.from_model(row) for row in rows]
 
-    @strawberry.field(description="Who read this dossier's content, newest first (P2). Owners and admins of its "
+    @strawberry.field(description="Who read this dossier's content, newest first. Owners and admins of its "
                                   "account.")
     async def access_log(self, info: Info, first: First = None, after: After = None, last: Last = None,
                          before: Before = None) -> Connection[AccessLogEntry]:
