@@ -75,6 +75,11 @@ def _settings(**overrides: Any):
         "MAIL_URL": "file://./mail-test",
         "DATABASE_URL": BASE_URL or "sqlite://:memory:",
         "DATABASE_POOL_SIZE": "20",
+        # No query-cost budget: tests walk the whole schema and page a lot as one person,
+        # and count each request's statements. tests/api/test_cost_budget.py and
+        # tests/race/test_shared_budget.py set one.
+        "COST_BUDGET_POINTS": "0",
+        "COST_BUDGET_ANONYMOUS_POINTS": "0",
         # CI runs the suite again through a transaction-pooling PgBouncer (.ci/run).
         "DATABASE_POOLER": os.environ.get("DATABASE_POOLER", ""),
     }, env_file=None)

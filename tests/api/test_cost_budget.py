@@ -132,3 +132,13 @@ async def test_a_sign_in_door_s_refusal_comes_in_the_payload_when_it_selects_use
     bare = await _post(api, """mutation($input: LogInInput!) { logIn(input: $input) { accessToken } }""",
                        variables=wrong)
     assert [e["extensions"]["code"] for e in bare.json()["errors"]] == ["RATE_LIMITED"]
+
+
+async def test_spending_is_one_statement_where_no_redis_holds_the_budget(budgeted):
+    from tests.support.statements import statements_of
+
+    api = budgeted()
+    owner = await practice(api, now=NOW)
+    api.differential = False
+    sent = await statements_of(api, "{ __typename }", token=owner.token)
+    assert [s.split()[0:3] for s in sent if "cost_budget" in s] == [["INSERT", "INTO", "cost_budget"]]

@@ -112,12 +112,7 @@ async def test_the_benchmark_s_dossier_page_sends_six_statements_like_the_plain_
 
     practice = await seed_practice(api, 20)
     statements = await statements_of(api, GRAPHQL_PAGE, token=practice.token, now=AT)
-    # Besides: spending from the caller's query-cost budget, one upsert where no Redis holds
-    # it (api/budget.py; bench/servers.py runs the benchmark without a budget).
-    budget = [statement for statement in statements if "cost_budget" in statement]
-    assert len(budget) == 1
-    page = [statement for statement in statements if "cost_budget" not in statement]
-    assert len(page) <= 6, "\n".join(shapes(page))
+    assert len(statements) <= 6, "\n".join(shapes(statements))
 
 
 USAGE_HISTORY = """query($last: Int!) { account { usageHistory(last: $last) { month count limit
