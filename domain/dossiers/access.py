@@ -366,6 +366,12 @@ def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Fi
     return f"SELECT * FROM ({union}) page{outer} LIMIT {limit}", params
 
 
+def _sees_none(actor: Actor, finding: Finding) -> bool:
+    # Only teammates are assigned to dossiers: `assignedToMe` lists nothing for others.
+    return not (actor.is_paid or actor.is_guest) or bool(
+        finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None))
+
+
 async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
                            after: tuple[str, int] | None, finding: Finding | None = None,
                            now: datetime | None = None, before: tuple[str, int] | None = None,
@@ -373,16 +379,13 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
     """The `dossiers` list: the own account's visible dossiers plus those shared with the
     actor, by client name then id (keyset pagination; `after` and `before` = (name, id);
     `from_end` takes the page from the end, before `before`), in one statement. Each
-    half reads its own index and stops at the page size, so the cost of a page does not
-    grow with the account's dossiers. `finding` narrows both halves (D7; on PostgreSQL a
-    forward search reads the trigram index on `search_text` when that is cheaper than
-    walking the names). Returns (page in name order, whether more lie beyond it in the
-    direction of travel)."""
-    if not (actor.is_paid or actor.is_guest):
-        return [], False
+    half reads its own index and stops at the page size, so a page's cost does not grow
+    with the account. `finding` narrows both halves (D7; a forward search on PostgreSQL
+    reads the trigram index on `search_text` when cheaper than walking the names).
+    Returns (the page in name order, whether more lie beyond it that way)."""
     finding = finding or Finding()
-    if finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None):
-        return [], False  # only teammates are assigned to dossiers
+    if _sees_none(actor, finding):
+        return [], False
     conn = connections.get("default")
     sql, params = _visible_sql(actor, conn, include_archived=include_archived, finding=finding, now=now,
                                first=first, after=after, before=before, from_end=from_end)
@@ -395,12 +398,9 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
 
 async def count_visible_dossiers(actor: Actor, *, include_archived: bool, finding: Finding | None = None,
                                  now: datetime | None = None) -> int:
-    """How many dossiers the `dossiers` list holds with these filters, in one statement
-    over the same indexes as its pages."""
-    if not (actor.is_paid or actor.is_guest):
-        return 0
+    """How many dossiers the `dossiers` list holds with these filters, in one statement."""
     finding = finding or Finding()
-    if finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None):
+    if _sees_none(actor, finding):
         return 0
     conn = connections.get("default")
     sql, params = _visible_sql(actor, conn, include_archived=include_archived, finding=finding, now=now,

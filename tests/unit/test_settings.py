@@ -124,3 +124,18 @@ def test_every_setting_is_in_env_example():
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
     assert names - listed == set()
+
+
+def test_the_readme_s_settings_table_names_only_settings_the_code_reads():
+    import re
+    from pathlib import Path
+
+    from domain.core import settings as module
+
+    root = Path(__file__).resolve().parents[2]
+    source = Path(module.__file__).read_text()
+    read = {a or b for a, b in re.findall(r'source\.get\("([A-Z0-9_]+)"|\(source, "([A-Z0-9_]+)"', source)}
+    table = (root / "README.md").read_text().split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    named = {name for row in table.splitlines() if row.startswith("| `")
+             for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+    assert named and named - read == set()
