@@ -1,4 +1,16 @@
-"""Relay plumbing: opaque global ids, opaque cursors, connections, page sizes."""
+"""Relay plumbing: opaque global ids, opaque cursors, connections, page sizes.
+
+A new connection is a few lines: take the four arguments, read the slice in the domain
+(`domain.core.paging`: `filter_by_id` + `in_order` for a list ordered by id), and answer
+`Connection.of` with a way to count the whole list:
+
+    async def invoices(self, info: Info, first: First = None, after: After = None,
+                       last: Last = None, before: Before = None) -> Connection[Invoice]:
+        wanted = page_slice(first, after, last, before)
+        rows, more = await invoices.page(self.pk, wanted)
+        return Connection.of([Invoice.from_model(r) for r in rows], [encode_cursor(r.id) for r in rows],
+                             wanted, more, lambda: invoices.count(self.pk))
+"""
 from __future__ import annotations
 
 import base64

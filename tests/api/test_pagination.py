@@ -134,3 +134,29 @@ async def test_total_count_costs_a_point_and_last_is_priced_like_first(api):
                        token=token, now=NOW)
     # 7 × (the node, and its entries connection with one count) — the count once per dossier
     assert nested["extensions"]["cost"]["requested"] == 1 + 7 * (1 + (1 + 1))
+
+
+ACCOUNT_LISTS = """query($last: Int, $before: String) { account {
+  auditLog(last: $last, before: $before) { totalCount nodes { id } pageInfo { hasPreviousPage startCursor } }
+  ledgerLines(last: $last, before: $before) { totalCount nodes { id } pageInfo { hasPreviousPage startCursor } }
+  everything: auditLog(first: 100) { nodes { id } }
+  lines: ledgerLines(first: 100) { nodes { id } } } }"""
+
+
+async def test_the_audit_log_and_the_ledger_page_backwards_like_every_connection(api):
+    owner = await practice(api, now=NOW)
+    for name in ("One", "Two", "Three"):
+        await create_ok(api, owner.token, name, now=NOW)
+    first = (await api.data(ACCOUNT_LISTS, {"last": 1}, token=owner.token, now=NOW))["account"]
+    for field, everything in (("auditLog", "everything"), ("ledgerLines", "lines")):
+        whole = [n["id"] for n in first[everything]["nodes"]]
+        assert first[field]["totalCount"] == len(whole) >= 1
+        seen, before = [], None
+        while True:
+            page = (await api.data(ACCOUNT_LISTS, {"last": 1, "before": before}, token=owner.token,
+                                   now=NOW))["account"][field]
+            seen = [n["id"] for n in page["nodes"]] + seen
+            if not page["pageInfo"]["hasPreviousPage"]:
+                break
+            before = page["pageInfo"]["startCursor"]
+        assert seen == whole, field
