@@ -160,3 +160,20 @@ async def test_the_audit_log_and_the_ledger_page_backwards_like_every_connection
                 break
             before = page["pageInfo"]["startCursor"]
         assert seen == whole, field
+
+
+async def test_reading_the_measurement_history_is_a_read_of_content_for_the_access_log(api):
+    """SPEC P2: the new list is content like the old one; a stranger sees no dossier."""
+    from domain.dossiers.models import DossierRead
+    from tests.support.dossiers import record
+
+    owner = await practice(api, now=NOW)
+    dossier_id = await create_ok(api, owner.token, "Logged", now=NOW)
+    await record(api, owner.token, dossier_id)
+    await DossierRead.all().delete()
+    query = "query($id: ID!) { dossier(id: $id) { measurementHistory { totalCount nodes { value } } } }"
+    body = await api.data(query, {"id": dossier_id}, token=owner.token, now=NOW)
+    assert body["dossier"]["measurementHistory"]["totalCount"] == 1
+    assert await DossierRead.all().count() == 1
+    stranger = await practice(api, now=NOW)
+    assert (await api.data(query, {"id": dossier_id}, token=stranger.token, now=NOW))["dossier"] is None
