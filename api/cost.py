@@ -18,7 +18,8 @@ So `dossiers(first: 50) { edges { node { entries(first: 5) { edges { node { auth
 { email } } } } shares { email } assignees { id } } } }` costs
 1 + 50 × (1 + 1 + (1 + 5 × 3) + 10 + 5) = 1651 (edge, node, entries, shares, assignees). Over the limit (`QUERY_COST_LIMIT`, default 5000), the request
 is refused before execution with the top-level error code QUERY_TOO_COMPLEX; every
-executed response reports `extensions.cost = {requested, limit}`.
+executed response reports `extensions.cost = {requested, limit}`, and `budget` when the
+caller's refilling budget (api/budget.py) was spent from.
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ executes, each in time linear in the document's size.
 | selections per document | `MAX_SELECTIONS` = 2000 | QUERY_TOO_COMPLEX |
 | same-name field pairs | `MAX_SAME_NAME_PAIRS` = 2000 | QUERY_TOO_COMPLEX |
 | query cost | `QUERY_COST_LIMIT` (setting, default 5000; api/cost.py) | QUERY_TOO_COMPLEX |
+| cost budget that refills | `COST_BUDGET_*` (settings; api/budget.py) | RATE_LIMITED + retryAfter |
 | execution time | `EXECUTION_TIMEOUT_SECONDS` (setting, default 5; api/deadline.py) | DEADLINE_EXCEEDED |
 | items per page | `first` defaults to 20, at most 100 (schema/relay.page_size) | INVALID_INPUT |
 | body size | `MAX_REQUEST_BYTES` (setting) | HTTP 413 |
@@ -208,14 +209,13 @@ class QueryCostLimiter(SchemaExtension):
 
     async def _spend(self, ctx: Any) -> None:
         context = ctx.context
-        settings = getattr(context, "settings", None)
-        if settings is None:
-            return
-        request = context.request
-        client = request.client.host if request is not None and request.client else "unknown"
-        self.allowance = allowance_for(settings, context.principal)
-        self.spent = await spend(settings, budget_key(context.principal, client), self.allowance, self.requested,
-                                 context.security_now)
+        settings, now = getattr(context, "settings", None), getattr(context, "security_now", None)
+        if settings is None or now is None:
+            return  # not an HTTP request of ours (nothing to key a budget by)
+        request, principal = getattr(context, "request", None), getattr(context, "principal", None)
+        client = request.client.host if request is not None and getattr(request, "client", None) else "unknown"
+        self.allowance = allowance_for(settings, principal)
+        self.spent = await spend(settings, budget_key(principal, client), self.allowance, self.requested, now)
         if self.spent is None:
             return
         from api.view import exchange_var  # the view answers with these headers
