@@ -177,3 +177,24 @@ async def test_reading_the_measurement_history_is_a_read_of_content_for_the_acce
     assert await DossierRead.all().count() == 1
     stranger = await practice(api, now=NOW)
     assert (await api.data(query, {"id": dossier_id}, token=stranger.token, now=NOW))["dossier"] is None
+
+
+def test_every_connection_pages_both_ways_and_counts():
+    """API.md: every connection takes `last`/`before` and answers `totalCount` and `nodes` —
+    a connection added later (built with `Connection.of`, schema/relay.py) included."""
+    from graphql import GraphQLNonNull, GraphQLObjectType
+
+    from schema.schema import build_schema
+
+    schema = build_schema()._schema
+    found = []
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            if getattr(named, "name", "").endswith("Connection"):
+                found.append(f"{type_.name}.{name}")
+                assert {"first", "after", "last", "before"} <= set(field.args), f"{type_.name}.{name}"
+                assert {"edges", "nodes", "pageInfo", "totalCount"} <= set(named.fields), named.name
+    assert len(found) >= 8, found
