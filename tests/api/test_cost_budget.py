@@ -59,23 +59,26 @@ async def test_each_response_reports_the_budget_in_extensions_and_ratelimit_fiel
 
 
 async def test_a_client_that_spends_its_budget_is_refused_with_retry_after(budgeted):
-    api = budgeted()
+    api = budgeted(cost_budget_points=500)
     owner = await practice(api, now=NOW)
-    for _ in range(2):
-        assert "errors" not in (await _post(api, NINETEEN, owner.token)).json()
-    refused = await _post(api, NINETEEN, owner.token)
+    dear = "{ dossiers(first: 99) { nodes { id } } }"  # 100 points
+    for _ in range(4):
+        assert "errors" not in (await _post(api, dear, owner.token)).json()
+    refused = await _post(api, "{ a: dossiers(first: 99) { nodes { id } } b: dossiers(first: 99) { nodes { id } } }",
+                          owner.token)  # 200 points, 100 left (and a second's point or two back)
     body = refused.json()
     assert refused.status_code == 200 and body["data"] is None
     error = body["errors"][0]
     assert error["extensions"]["code"] == "RATE_LIMITED"
-    assert 9 <= error["extensions"]["retryAfter"] <= 10  # 10 points short, 1 a second
+    assert 80 <= error["extensions"]["retryAfter"] <= 100  # about 100 points short, 1 a second back
     assert refused.headers["retry-after"] == str(error["extensions"]["retryAfter"])
-    assert refused.headers["ratelimit"].startswith('"cost";r=10;')
-    strict = await _post(api, NINETEEN, owner.token, accept="application/graphql-response+json")
+    left = int(refused.headers["ratelimit"].split("r=")[1].split(";")[0])
+    assert 100 <= left <= 120
+    strict = await _post(api, "{ a: dossiers(first: 99) { nodes { id } } b: dossiers(first: 99) { nodes { id } } }",
+                         owner.token, accept="application/graphql-response+json")
     assert strict.status_code == 429 and "data" not in strict.json()
     assert strict.headers["retry-after"]
-    cheap = await _post(api, "{ dossiers(first: 9) { nodes { id } } }", owner.token)  # 10 points still fit
-    assert "errors" not in cheap.json()
+    assert "errors" not in (await _post(api, dear, owner.token)).json()  # what is left still serves
 
 
 async def test_a_refused_mutation_answers_rate_limited_in_its_payload_and_writes_nothing(budgeted):
@@ -99,7 +102,7 @@ async def test_principals_and_anonymous_clients_have_buckets_of_their_own(budget
     assert (await _post(api, NINETEEN, first.token)).json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     assert "errors" not in (await _post(api, NINETEEN, second.token)).json()  # another person
     anonymous = (await _post(api, "{ catalog { currency } }")).json()
-    assert anonymous["extensions"]["cost"]["budget"]["remaining"] in (13, 14)  # the address's own bucket
+    assert 13 <= anonymous["extensions"]["cost"]["budget"]["remaining"] <= 25  # the address's own: 60 - 2 × 23 - 1
     elsewhere = budgeted(address="10.8.8.8", cost_budget_anonymous_points=60)
     fresh = (await _post(elsewhere, "{ catalog { currency } }")).json()["extensions"]["cost"]["budget"]
     assert fresh == {"max": 60, "remaining": 59, "restorePerSecond": 1}
