@@ -56,7 +56,7 @@ ERROR_CODE_DESCRIPTIONS = {
     "RATE_LIMITED": "Too many attempts in a short time, or the query-cost budget cannot cover the request now: "
                     "nothing was done; wait and try again (the message and the `Retry-After` header say when). "
                     "Where no payload carries it, the same code comes as a top-level error with "
-                    "`extensions.retryAfter` (the budget) or `extensions.retryAfterSeconds` (sign-in attempts).",
+                    "`extensions.retryAfter` (seconds).",
 }
 
 ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode",

@@ -135,6 +135,8 @@ async def test_a_sign_in_door_s_refusal_comes_in_the_payload_when_it_selects_use
     bare = await _post(api, """mutation($input: LogInInput!) { logIn(input: $input) { accessToken } }""",
                        variables=wrong)
     assert [e["extensions"]["code"] for e in bare.json()["errors"]] == ["RATE_LIMITED"]
+    extensions = bare.json()["errors"][0]["extensions"]
+    assert extensions["retryAfter"] == extensions["retryAfterSeconds"] >= 1
 
 
 async def test_spending_is_one_statement_where_no_redis_holds_the_budget(budgeted):
