@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache
@@ -24,6 +24,7 @@ from api.drain import Drain
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions
 from api.http import InternalErrorMiddleware
 from api.limits import abuse_limit_extensions
+from api.refusals import DoorRefusalsInPayloads
 from api.logging import configure_logging
 from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
@@ -63,7 +64,17 @@ def graphql_extensions(settings: Settings) -> list:
         CasebookMaskErrors,
         RequestErrorCodes,
         ResponseExtensions,
+        DoorRefusalsInPayloads,  # last: it sees the result first, before masking and error codes
     ]
+
+
+def schema_endpoint(schema: Any) -> Any:
+    sdl = schema.as_str() + "\n"
+
+    async def endpoint(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(sdl, headers={"cache-control": "no-cache"})
+
+    return endpoint
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -117,8 +128,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         clock = [] if settings.is_production else ["x-casebook-now"]
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id", *clock],
-            expose_headers=["x-request-id", *clock], max_age=600,
+            allow_headers=[*settings.cors_allow_headers, *clock],
+            # A browser app may read its budget (RateLimit fields) and when to retry.
+            expose_headers=["x-request-id", "ratelimit", "ratelimit-policy", "retry-after", *clock], max_age=600,
         ))
     if settings.honours_test_clock:
         middleware.append(Middleware(BusinessClockMiddleware))
@@ -130,6 +142,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            # The schema's SDL in every mode, also where introspection is off: code
+            # generators and IDEs load it instead (the same text as schema.graphql).
+            Route("/schema.graphql", schema_endpoint(graphql.schema), methods=["GET"]),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics, settings.metrics_token, settings.is_production)),
             Route("/exports/{key}", download_endpoint(settings, graphql.tokens), methods=["GET"]),

@@ -4,9 +4,10 @@ from the document before anything runs (OWASP GraphQL: query cost analysis).
 How a request is priced (documented for client developers in README):
 
 * every object a field returns costs 1 plus what is selected inside it; scalars cost 0;
-* a connection (a field with a `first` argument) costs 1 plus `first` times what is
-  selected inside it — `first` is 20 when omitted, at most 100 (larger values are
-  refused when run); its `edges` list is not multiplied again;
+* a connection (a field with a `first` argument) costs 1 plus `first` (or `last`) times
+  what is selected inside it — 20 when omitted, at most 100 (larger values are refused
+  when run); its `edges` and `nodes` lists are not multiplied again, and its
+  `totalCount` costs 1 (one counting statement);
 * a plain list of objects (e.g. `Dossier.shares`) costs an estimated size
   (`LIST_ESTIMATES`, else `DEFAULT_LIST_ESTIMATE`) times one object;
 * each mutation root field costs `MUTATION_COST` plus its payload selection;
@@ -17,7 +18,8 @@ So `dossiers(first: 50) { edges { node { entries(first: 5) { edges { node { auth
 { email } } } } shares { email } assignees { id } } } }` costs
 1 + 50 × (1 + 1 + (1 + 5 × 3) + 10 + 5) = 1651 (edge, node, entries, shares, assignees). Over the limit (`QUERY_COST_LIMIT`, default 5000), the request
 is refused before execution with the top-level error code QUERY_TOO_COMPLEX; every
-executed response reports `extensions.cost = {requested, limit}`.
+executed response reports `extensions.cost = {requested, limit}`, and `budget` when the
+caller's refilling budget (api/budget.py) was spent from.
 """
 from __future__ import annotations
 
@@ -34,10 +36,12 @@ DEFAULT_FIRST = 20
 MAX_FIRST = 100
 DEFAULT_LIST_ESTIMATE = 10
 MUTATION_COST = 10
+COUNT_COST = 1  # a connection's totalCount: one counting statement
 # Plain lists whose typical size differs from the default (type.field -> rows).
 LIST_ESTIMATES = {
     "Account.teammates": 20,
     "Account.ledger": 20,
+    "OperatorAccount.ledger": 20,
     "Dossier.measurements": 20,
     "Dossier.shares": 10,
     "Dossier.assignees": 5,
@@ -80,7 +84,7 @@ class _Pricer:
 
     def first_of(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
-            if argument.name.value != "first":
+            if argument.name.value not in ("first", "last"):
                 continue
             value: Any = None
             if isinstance(argument.value, VariableNode):
@@ -140,12 +144,17 @@ class _Pricer:
         if field is None:
             return 0
         named, is_list = _unwrap(field.type)
+        if name == "totalCount" and parent.name.endswith("Connection"):
+            return COUNT_COST
         if not isinstance(named, (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)):
             return 0
         inner = self.selection_cost(named, node.selection_set)
         if "first" in field.args:  # a connection: one object, then `first` items inside
-            return 1 + self.first_of(node) * inner
-        if is_list and not (name == "edges" and parent.name.endswith("Connection")):
+            counted = COUNT_COST if any(isinstance(selection, FieldNode) and selection.name.value == "totalCount"
+                                        for selection in (node.selection_set.selections if node.selection_set
+                                                          else ())) else 0
+            return 1 + counted + self.first_of(node) * (inner - counted)
+        if is_list and not (name in ("edges", "nodes") and parent.name.endswith("Connection")):
             return LIST_ESTIMATES.get(f"{parent.name}.{name}", DEFAULT_LIST_ESTIMATE) * (1 + inner)
         return 1 + inner
 

@@ -12,6 +12,7 @@ with the status codes clients have always seen.
 | parse, validation, variable coercion, query cost (nothing ran) | 200, `"data": null` | 400, no `data` key |
 | a masked internal error before execution | 200, `"data": null` | 500, no `data` key |
 | the execution deadline stopped it (`DEADLINE_EXCEEDED`, api/deadline.py) | 200, `"data": null` | 503, no `data` key |
+| the query-cost budget cannot cover it (`RATE_LIMITED`, api/budget.py; `Retry-After`) | 200, `"data": null` | 429, no `data` key |
 | a request that is not well-formed: bad JSON, not an object, parameters of the wrong type, batching, over-deep nesting, bad `X-Casebook-Now` | 400 | 400 |
 | a persisted query the server does not know | 404 | 404 |
 | a mutation over GET | 405 (`Allow: POST`) | 405 |
@@ -50,7 +51,7 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 # Failures without data that are the server's, not the request's (graphql-response+json).
-SERVER_STATUS = {INTERNAL: 500, "DEADLINE_EXCEEDED": 503}
+SERVER_STATUS = {INTERNAL: 500, "DEADLINE_EXCEEDED": 503, "RATE_LIMITED": 429}
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 

@@ -13,6 +13,7 @@ executes, each in time linear in the document's size.
 | selections per document | `MAX_SELECTIONS` = 2000 | QUERY_TOO_COMPLEX |
 | same-name field pairs | `MAX_SAME_NAME_PAIRS` = 2000 | QUERY_TOO_COMPLEX |
 | query cost | `QUERY_COST_LIMIT` (setting, default 5000; api/cost.py) | QUERY_TOO_COMPLEX |
+| cost budget that refills | `COST_BUDGET_*` (settings; api/budget.py) | RATE_LIMITED + retryAfter |
 | execution time | `EXECUTION_TIMEOUT_SECONDS` (setting, default 5; api/deadline.py) | DEADLINE_EXCEEDED |
 | items per page | `first` defaults to 20, at most 100 (schema/relay.page_size) | INVALID_INPUT |
 | body size | `MAX_REQUEST_BYTES` (setting) | HTTP 413 |
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Iterator
 
 from graphql import GraphQLError, OperationDefinitionNode
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
@@ -37,7 +38,9 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension, ValidationCache
 
 from api.analysis import Figures, analyse, same_name_pairs
+from api.budget import Allowance, Spent, allowance_for, budget_key, cost_extension, header_fields, spend
 from api.cost import QueryTooComplex, query_cost
+from api.refusals import refused_mutation
 from domain.core.settings import Settings
 
 MAX_TOKENS = 2000
@@ -182,14 +185,17 @@ def _priced(schema: Any, document: Any, operation_name: str | None, variables: d
 
 
 class QueryCostLimiter(SchemaExtension):
-    """Prices the operation about to run; over the budget, it does not run. Every
-    executed response reports `extensions.cost = {requested, limit}`."""
+    """Prices the operation about to run; over the per-request limit, or beyond what the
+    caller's budget holds now (api/budget.py), it does not run. Every executed response
+    reports `extensions.cost = {requested, limit, budget}` and the RateLimit header fields."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.requested: int | None = None
+        self.allowance: Allowance | None = None
+        self.spent: Spent | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         if ctx.graphql_document is not None and ctx.result is None:
             self.requested = _priced(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
@@ -197,12 +203,43 @@ class QueryCostLimiter(SchemaExtension):
                 # A result set before execution makes strawberry skip executing.
                 ctx.result = GraphQLExecutionResult(
                     data=None, errors=[QueryTooComplex(self.requested, self.limit)])
+            else:
+                await self._spend(ctx)
         yield
+
+    async def _spend(self, ctx: Any) -> None:
+        context = ctx.context
+        settings, now = getattr(context, "settings", None), getattr(context, "security_now", None)
+        if settings is None or now is None:
+            return  # not an HTTP request of ours (nothing to key a budget by)
+        request, principal = getattr(context, "request", None), getattr(context, "principal", None)
+        client = request.client.host if request is not None and getattr(request, "client", None) else "unknown"
+        self.allowance = allowance_for(settings, principal)
+        self.spent = await spend(settings, budget_key(principal, client), self.allowance, self.requested, now)
+        if self.spent is None:
+            return
+        from api.view import exchange_var  # the view answers with these headers
+
+        exchange = exchange_var.get()
+        if exchange is not None:
+            exchange.headers.update(header_fields(self.allowance, self.spent))
+        if self.spent.admitted:
+            return
+        message = (f"This request costs {self.requested} points; the budget holds {self.spent.remaining} now and "
+                   f"restores {self.allowance.restore_per_second} per second: retry in {self.spent.retry_after} "
+                   "seconds.")
+        data = refused_mutation(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, message)
+        if data is not None:
+            ctx.result = GraphQLExecutionResult(data=data)
+        else:
+            ctx.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions={
+                "code": "RATE_LIMITED", "retryAfter": self.spent.retry_after,
+                "cost": cost_extension(self.requested, self.limit, self.allowance, self.spent)})])
 
     def get_results(self) -> dict[str, Any]:
         if self.requested is None:
             return {}
-        return {"cost": {"requested": self.requested, "limit": self.limit}}
+        return {"cost": cost_extension(self.requested, self.limit, self.allowance, self.spent)}
 
 
 def abuse_limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:

@@ -114,6 +114,7 @@ class GraphQLOverHTTP:
                             status_code=exchange.status or sub_response.status_code or 200,
                             media_type=exchange.media_type)
         response.headers.raw.extend(sub_response.headers.raw)
+        response.headers.update(exchange.headers)  # the RateLimit fields, Retry-After
         if sub_response.background:
             response.background = sub_response.background
         return response

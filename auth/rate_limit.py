@@ -55,7 +55,10 @@ log = logging.getLogger("casebook.rate_limit")
 class RateLimited(GraphQLError):
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         super().__init__(message or f"Too many attempts; try again in {retry_after} seconds.",
-                         extensions={"code": "RATE_LIMITED", "retryAfterSeconds": retry_after})
+                         # retryAfter as for every other refusal that says when (API.md); the
+                         # first name stays for clients of the second release.
+                         extensions={"code": "RATE_LIMITED", "retryAfterSeconds": retry_after,
+                                     "retryAfter": retry_after})
 
 
 class CounterUnavailable(Exception):

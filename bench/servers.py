@@ -80,6 +80,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "MAIL_URL": "file://" + tempfile.mkdtemp(prefix="casebook-mail-"),
         "RATE_LIMIT_PER_CLIENT": "1000000",
         "RATE_LIMIT_PER_EMAIL": "1000000",
+        "COST_BUDGET_POINTS": "0",  # no query-cost budget in the way of load
+        "COST_BUDGET_ANONYMOUS_POINTS": "0",
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
         "TWO_FACTOR_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),

@@ -19,46 +19,48 @@ from schema.billing.quote_types import Quote
 ERROR_CODE_DESCRIPTIONS = {
     "INVALID_INPUT": "The input breaks a rule the message names (a format, a size, a choice that does not exist); "
                      "`field` points at the input at fault. Correct it and send again.",
-    "NOT_FOUND": "No such object, or one the caller may not see: the two are answered alike (D4).",
+    "NOT_FOUND": "No such object, or one the caller may not see: the two are answered alike.",
     "ALREADY_EXISTS": "It exists already: a login with this email (signUp), a teammate or an open invitation for "
                       "this address, a live share of this dossier to this address.",
     "INVALID_CREDENTIALS": "The email and password, the refresh token, or the client id and secret are not right; "
-                           "the answer never says which part, nor whether the email is registered (P4).",
+                           "the answer never says which part, nor whether the email is registered.",
     "INVITATION_INVALID": "The invitation's token is unknown, used, expired or withdrawn, or was sent to another "
                           "address than the login accepting it. Ask for a new invitation.",
-    "LAST_OWNER": "The change would leave the account without an owner (SPEC §1): make someone else owner first.",
-    "SEAT_LIMIT_REACHED": "Every paid seat is taken by a teammate or a pending invitation (S6); the payload's "
-                          "`quote` adds one seat (Q5).",
+    "LAST_OWNER": "The change would leave the account without an owner: make someone else owner first.",
+    "SEAT_LIMIT_REACHED": "Every paid seat is taken by a teammate or a pending invitation; the payload's "
+                          "`quote` adds one seat.",
     "ACTIVE_CLIENT_LIMIT_REACHED": "The write would make one more dossier active this month while the count "
-                                   "already equals the tier's cap (A3); nothing of it was written. The payload's "
-                                   "`quote` is for the smallest tier that allows it (Q5).",
-    "DOSSIER_SHARE_LIMIT_REACHED": "The dossier is shared with 1000 people already, the most it can be (G1); "
+                                   "already equals the tier's cap; nothing of it was written. The payload's "
+                                   "`quote` is for the smallest tier that allows it.",
+    "DOSSIER_SHARE_LIMIT_REACHED": "The dossier is shared with 1000 people already, the most it can be; "
                                    "revoke a share first.",
-    "GUEST_DOSSIER_LIMIT_REACHED": "The address is not a paid user and holds shares to 3 dossiers already (G2). "
+    "GUEST_DOSSIER_LIMIT_REACHED": "The address is not a paid user and holds shares to 3 dossiers already. "
                                    "Add the person as a paid teammate instead: the payload's `quote` adds the seat.",
-    "SEATS_BELOW_TEAMMATES": "Fewer seats than the account has teammates (S5): remove teammates first.",
+    "SEATS_BELOW_TEAMMATES": "Fewer seats than the account has teammates: remove teammates first.",
     "QUOTE_EXPIRED": "The quote has lapsed: it held until midnight, in the account's time zone, of the day it was "
-                     "made (Q1). Nothing was charged; ask for a new quote.",
-    "QUOTE_STALE": "The subscription changed since the quote was made (Q2). Nothing was charged; ask for a new "
+                     "made. Nothing was charged; ask for a new quote.",
+    "QUOTE_STALE": "The subscription changed since the quote was made. Nothing was charged; ask for a new "
                    "quote.",
-    "DOSSIER_ARCHIVED": "The dossier is archived: it can be read and exported, not changed or shared (D6).",
+    "DOSSIER_ARCHIVED": "The dossier is archived: it can be read and exported, not changed or shared.",
     "DOSSIER_NOT_ARCHIVED": "unarchiveDossier on a dossier that is not archived: nothing changed. The answer "
                             "mirrors DOSSIER_ARCHIVED for a second archiveDossier; `viewerCan` tells which applies.",
-    "ACCOUNT_READ_ONLY": "The account's subscription was cancelled and has ended (S9): it can read and export its "
+    "ACCOUNT_READ_ONLY": "The account's subscription was cancelled and has ended: it can read and export its "
                          "dossiers, not change anything.",
     # API.md, second release (identity, SPEC I1–I7).
     "TOKEN_INVALID": "A verification, password-reset or email-change token that is unknown, used or expired "
-                     "(I1–I3). Ask for a new mail.",
-    "EMAIL_NOT_VERIFIED": "The action needs a proven address (I1): follow the link mailed to it first.",
+                     ". Ask for a new mail.",
+    "EMAIL_NOT_VERIFIED": "The action needs a proven address: follow the link mailed to it first.",
     "TWO_FACTOR_REQUIRED": "logIn needs `twoFactorCode`; or the account requires two-factor sign-in and the "
-                           "teammate has not enrolled yet (I5).",
-    "TWO_FACTOR_INVALID": "The one-time code or recovery code is not right, or was used already (I5).",
-    "RATE_LIMITED": "Too many attempts in a short time (I7): wait and try again. Elsewhere the same code comes as a "
-                    "top-level error with `extensions.retryAfterSeconds`.",
+                           "teammate has not enrolled yet.",
+    "TWO_FACTOR_INVALID": "The one-time code or recovery code is not right, or was used already.",
+    "RATE_LIMITED": "Too many attempts in a short time, or the query-cost budget cannot cover the request now: "
+                    "nothing was done; wait and try again (the message and the `Retry-After` header say when). "
+                    "Where no payload carries it, the same code comes as a top-level error with "
+                    "`extensions.retryAfter` (seconds).",
 }
 
 ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode",
-                            description="Why a mutation was refused: a stable code to branch on (API.md Errors). "
+                            description="Why a mutation was refused: a stable code to branch on. "
                                         "Top-level errors (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, "
                                         "QUERY_TOO_COMPLEX, BAD_USER_INPUT) are `extensions.code` instead.")
 for _value in ErrorCode.__strawberry_definition__.values:
@@ -68,7 +70,7 @@ P = TypeVar("P")
 
 
 @strawberry.type(description="Something the caller can fix, answered in a mutation's `userErrors` rather than as "
-                             "an exception. A refused mutation changes nothing (API.md Errors).")
+                             "an exception. A refused mutation changes nothing.")
 class UserError:
     code: ErrorCode = strawberry.field(description="What went wrong, as a stable code.")
     message: str = strawberry.field(description="What is wrong and what to do, in a sentence for a person.")

@@ -1,21 +1,40 @@
-"""Relay plumbing: opaque global ids, opaque cursors, connections, page sizes."""
+"""Relay plumbing: opaque global ids, opaque cursors, connections, page sizes.
+
+A new connection is a few lines: take the four arguments, read the slice in the domain
+(`domain.core.paging`: `filter_by_id` + `in_order` for a list ordered by id), and answer
+`Connection.of` with a way to count the whole list:
+
+    async def invoices(self, info: Info, first: First = None, after: After = None,
+                       last: Last = None, before: Before = None) -> Connection[Invoice]:
+        wanted = page_slice(first, after, last, before)
+        rows, more = await invoices.page(self.pk, wanted)
+        return Connection.of([Invoice.from_model(r) for r in rows], [encode_cursor(r.id) for r in rows],
+                             wanted, more, lambda: invoices.count(self.pk))
+"""
 from __future__ import annotations
 
 import base64
 import binascii
 import re
-from typing import Annotated, Generic, Optional, TypeVar
+from typing import Annotated, Any, Awaitable, Callable, Generic, Optional, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from domain.core.errors import NotFound
 from domain.core.ids import global_id
+from domain.core.paging import Slice
 
 T = TypeVar("T")
-# The arguments of every connection field (Relay's forward pagination).
-First = Annotated[Optional[int], strawberry.argument(description="How many items: 20 when left out, at most 100.")]
+# The arguments of every connection field (Relay cursor connections, both ways).
+First = Annotated[Optional[int], strawberry.argument(
+    description="How many items from the start (after `after`): 20 when neither `first` nor `last` is given, "
+                "at most 100.")]
 After = Annotated[Optional[str], strawberry.argument(description="Start after this cursor (a page's `endCursor`).")]
+Last = Annotated[Optional[int], strawberry.argument(
+    description="How many items from the end (before `before`), at most 100; instead of `first`.")]
+Before = Annotated[Optional[str], strawberry.argument(
+    description="End before this cursor (a page's `startCursor`), to page backwards.")]
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 MAX_PK = 2**63 - 1  # BIGINT / SQLite INTEGER
@@ -103,37 +122,81 @@ def cursor_id(cursor: list[str] | None) -> int | None:
     return pk
 
 
-def page_size(first: int | None) -> int:
+def page_size(first: int | None, name: str = "first") -> int:
     """`first` defaults to 20 and is capped at 100, so no list is unbounded."""
     if first is None:
         return DEFAULT_PAGE
     if first < 1 or first > MAX_PAGE:
-        raise GraphQLError(f"`first` must be between 1 and {MAX_PAGE}.", extensions={"code": "INVALID_INPUT"})
+        raise GraphQLError(f"`{name}` must be between 1 and {MAX_PAGE}.", extensions={"code": "INVALID_INPUT"})
     return first
 
 
-@strawberry.type(description="Where a page ends (Relay's forward pagination).")
+def page_slice(first: int | None, after: str | None, last: int | None = None, before: str | None = None,
+               key: Callable[[list[str] | None], Any] = cursor_id) -> Slice:
+    """The slice a connection's four arguments ask for; `key` turns a decoded cursor
+    into the list's sort key (the row id unless the list is ordered otherwise)."""
+    if first is not None and last is not None:
+        raise GraphQLError("Pass `first` or `last`, not both.", extensions={"code": "INVALID_INPUT"})
+    from_end = last is not None
+    size = page_size(last, "last") if from_end else page_size(first)
+    return Slice(size=size, after=key(decode_cursor(after)), before=key(decode_cursor(before)), from_end=from_end)
+
+
+@strawberry.type(description="Where a page starts and ends, and whether items lie beyond either end.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
     end_cursor: str | None = strawberry.field(description="The cursor of the page's last item: pass it as `after` "
                                                           "for the next page. Null for an empty page.")
+    has_previous_page: bool = strawberry.field(default=False, description=(
+        "Whether items come before this page. Paging forwards, true once `after` is given; paging backwards "
+        "(`last`), whether more items lie before the page."))
+    start_cursor: str | None = strawberry.field(default=None, description=(
+        "The cursor of the page's first item: pass it as `before` for the page before. Null for an empty page."))
 
 
 @strawberry.type(description="One item of a page, and its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="An opaque cursor: pass it as `after` to continue after this item.")
+    cursor: str = strawberry.field(description="An opaque cursor: pass it as `after` or `before` to continue from "
+                                               "this item.")
     node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list (a Relay connection): at most 100 items, `first` asks how many; "
-                             "pass `pageInfo.endCursor` as `after` for the next page.")
+Count = Callable[[], Awaitable[int]]
+
+
+@strawberry.type(description="A page of a list (a Relay connection): at most 100 items. `first`/`after` page "
+                             "forwards (pass `pageInfo.endCursor` as `after`), `last`/`before` backwards (pass "
+                             "`pageInfo.startCursor` as `before`).")
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The page's items in the list's order, each with its "
                                                          "cursor.")
-    page_info: PageInfo = strawberry.field(description="Whether another page follows, and where it starts.")
+    nodes: list[T] = strawberry.field(description="The page's items in the list's order, without cursors.")
+    page_info: PageInfo = strawberry.field(description="Whether items lie before or after this page, and its "
+                                                       "first and last cursors.")
+    count: strawberry.Private[Optional[Count]] = None
+
+    @strawberry.field(description="How many items the whole list holds, across all pages (one more point of "
+                                  "query cost).")
+    async def total_count(self) -> int:
+        if self.count is None:
+            raise GraphQLError("This list cannot be counted.", extensions={"code": "INTERNAL_SERVER_ERROR"})
+        return await self.count()
 
     @classmethod
     def build(cls, nodes: list[T], cursors: list[str], has_next: bool) -> "Connection[T]":
+        """A forward page without a count (kept for callers not yet on `of`)."""
+        return cls.of(nodes, cursors, Slice(size=len(nodes)), has_next, None)
+
+    @classmethod
+    def of(cls, nodes: list[T], cursors: list[str], page: Slice, more: bool,
+           count: Optional[Count]) -> "Connection[T]":
+        """A page in the list's order; `more`: whether items lie beyond it in the
+        direction of travel. Paging forwards, an `after` cursor means items lie before;
+        paging backwards, a `before` cursor means items follow (Relay's rules, which
+        let the page be read in one statement)."""
         edges = [Edge(cursor=c, node=n) for n, c in zip(nodes, cursors)]
-        return cls(edges=edges, page_info=PageInfo(has_next_page=has_next,
-                                                     end_cursor=cursors[-1] if cursors else None))
+        has_next = page.before is not None if page.from_end else more
+        has_previous = more if page.from_end else page.after is not None
+        info = PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None,
+                        has_previous_page=has_previous, start_cursor=cursors[0] if cursors else None)
+        return cls(edges=edges, nodes=list(nodes), page_info=info, count=count)

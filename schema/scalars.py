@@ -17,9 +17,9 @@ SCALARS = {
     datetime.date: dataclasses.replace(
         DateDefinition,
         description="A calendar date in ISO 8601, \"YYYY-MM-DD\". Days of periods, renewals and months are days "
-                    "in the account's time zone (A2, S3)."),
+                    "in the account's time zone."),
     decimal.Decimal: dataclasses.replace(
         DecimalDefinition,
         description="An exact decimal number written as a string, e.g. \"2.50\"; never a binary float. Money "
-                    "has two decimals (S2)."),
+                    "has two decimals."),
 }

@@ -35,21 +35,21 @@ from schema.webhooks.mutations import WebhookMutation
 @strawberry.type
 class NodeQuery:
     @strawberry.field(extensions=requires(), description="Any object by its global id (Relay); null when it does "
-                                                         "not exist or the principal may not see it, alike (D4, "
-                                                         "T4, P3).")
+                                                         "not exist or the principal may not see it, "
+                                                         "alike.")
     async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="A global id, from any `id` field.")]) -> Optional[Node]:
         return await resolve_node(info, id)
 
 
 @strawberry.type(description="What can be read. Without a token only the fields whose description says "
-                             "\"Public\" answer; everything else is a top-level UNAUTHENTICATED (API.md Transport).")
+                             "\"Public\" answer; everything else is a top-level UNAUTHENTICATED.")
 class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, ExportQuery):
     pass
 
 
 @strawberry.type(description="What can be changed. Every mutation answers a payload whose `userErrors` say "
-                             "what the caller can fix; a refused mutation changes nothing (API.md Errors). Without a "
+                             "what the caller can fix; a refused mutation changes nothing. Without a "
                              "token only the mutations whose description says \"Public\" answer.")
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
                WebhookMutation, ExportMutation, IdentityMutation, TestClockMutation):

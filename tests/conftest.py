@@ -75,6 +75,11 @@ def _settings(**overrides: Any):
         "MAIL_URL": "file://./mail-test",
         "DATABASE_URL": BASE_URL or "sqlite://:memory:",
         "DATABASE_POOL_SIZE": "20",
+        # No query-cost budget: tests walk the whole schema and page a lot as one person,
+        # and count each request's statements. tests/api/test_cost_budget.py and
+        # tests/race/test_shared_budget.py set one.
+        "COST_BUDGET_POINTS": "0",
+        "COST_BUDGET_ANONYMOUS_POINTS": "0",
         # CI runs the suite again through a transaction-pooling PgBouncer (.ci/run).
         "DATABASE_POOLER": os.environ.get("DATABASE_POOLER", ""),
     }, env_file=None)
@@ -165,10 +170,12 @@ def _reaches(data: Any, path: list | None) -> bool:
 
 def reference_app(app):
     """The same service through the standard completion, recording no reads (the
-    compiled run already did), so comparing changes nothing."""
+    compiled run already did) and spending no budget, so comparing changes nothing."""
     from api.app import create_app
 
-    reference = create_app(app.state.settings, manage_db=False, compiled=False)
+    # Spending nothing from the query-cost budget either: the compared run spends it.
+    settings = replace(app.state.settings, cost_budget_points=0, cost_budget_anonymous_points=0)
+    reference = create_app(settings, manage_db=False, compiled=False)
     view = reference.state.graphql
     build = view.get_context
 

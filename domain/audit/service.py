@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.audit.models import AuditEvent
+from domain.core.paging import Slice, filter_by_id, in_order
 from domain.core.tracing import request_id_var
 
 
@@ -77,10 +78,12 @@ async def record(action: str, *, now: datetime, account_id: int | None = None,
     )
 
 
-async def page(account_id: int, *, first: int, after_id: int | None) -> tuple[list[AuditEvent], bool]:
-    """Newest first; keyset pagination by id. Returns (events, has_next_page)."""
-    query = AuditEvent.filter(account_id=account_id)
-    if after_id is not None:
-        query = query.filter(id__lt=after_id)
-    rows = await query.order_by("-id").limit(first + 1)
-    return rows[:first], len(rows) > first
+async def page(account_id: int, wanted: Slice) -> tuple[list[AuditEvent], bool]:
+    """Newest first; keyset pagination by id. Returns (events, whether more lie beyond
+    them in the direction of travel)."""
+    return in_order(await filter_by_id(AuditEvent.filter(account_id=account_id), wanted, newest_first=True), wanted)
+
+
+async def count(account_id: int) -> int:
+    """How many events the account's log holds (along its (account_id, id) index)."""
+    return await AuditEvent.filter(account_id=account_id).count()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from domain.accounts.models import Account, Membership
+from domain.core.paging import Slice, filter_by_id, in_order
 from domain.billing.models import AccountDiscount, LedgerLine, Quote, QuoteLine, ScheduledChange
 from domain.core.batching import by_key, grouped
 
@@ -34,6 +35,16 @@ async def ledger_by_account(account_ids: Sequence[int]) -> list[list[LedgerLine]
     return grouped(rows, account_ids, lambda row: row.account_id)
 
 
+async def ledger_page(account_id: int, wanted: Slice) -> tuple[list[LedgerLine], bool]:
+    """One page of the account's charges, oldest first, keyset by id (along the
+    (account_id, id) index); whether more lie beyond it in the direction of travel."""
+    return in_order(await filter_by_id(LedgerLine.filter(account_id=account_id), wanted, newest_first=False), wanted)
+
+
+async def ledger_count(account_id: int) -> int:
+    return await LedgerLine.filter(account_id=account_id).count()
+
+
 async def quotes_by_id(ids: Sequence[int]) -> list[Quote | None]:
     return by_key(await Quote.filter(id__in=list(ids)), ids)
 
@@ -43,12 +54,11 @@ async def quote_lines_by_quote(quote_ids: Sequence[int]) -> list[list[QuoteLine]
     return grouped(rows, quote_ids, lambda row: row.quote_id)
 
 
-async def accounts_page(*, first: int, after_id: int | None, name_contains: str | None) -> tuple[list[Account], bool]:
+async def accounts_page(wanted: Slice, *, name_contains: str | None) -> tuple[list[Account], bool]:
     """Operators' list, oldest first; keyset pagination by id."""
-    query = Account.all()
-    if after_id is not None:
-        query = query.filter(id__gt=after_id)
-    if name_contains:
-        query = query.filter(name__icontains=name_contains)
-    rows = await query.order_by("id").limit(first + 1)
-    return rows[:first], len(rows) > first
+    query = Account.filter(name__icontains=name_contains) if name_contains else Account.all()
+    return in_order(await filter_by_id(query, wanted, newest_first=False), wanted)
+
+
+async def accounts_count(*, name_contains: str | None) -> int:
+    return await (Account.filter(name__icontains=name_contains) if name_contains else Account.all()).count()

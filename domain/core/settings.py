@@ -29,6 +29,10 @@ KNOWN_DEFAULT_SECRETS = frozenset(
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 KEY_FILE_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "EdDSA")
 DEFAULT_SQLITE_URL = "sqlite://./casebook.sqlite3"
+# Request headers a browser app may send cross-origin: Apollo Client's clientAwareness
+# headers too, so its preflight passes.
+DEFAULT_CORS_ALLOW_HEADERS = ("authorization", "content-type", "accept", "x-request-id",
+                              "apollographql-client-name", "apollographql-client-version")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Settings:
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     invitation_ttl_seconds: int = 7 * 24 * 3600
     cors_origins: tuple[str, ...] = ()
+    cors_allow_headers: tuple[str, ...] = DEFAULT_CORS_ALLOW_HEADERS
     catalog_path: str = ""
     redis_url: str = ""
     max_request_bytes: int = 256 * 1024
@@ -66,6 +71,11 @@ class Settings:
     # attempts per window at logIn (per email) and at logIn/refreshSession/acceptInvitation
     # (per client address).
     query_cost_limit: int = 5000
+    # Query-cost budget that refills over time (api/budget.py); 0 points: no budget.
+    cost_budget_points: int = 20000
+    cost_budget_restore_per_second: int = 100
+    cost_budget_anonymous_points: int = 10000
+    cost_budget_anonymous_restore_per_second: int = 50
     rate_limit_window_seconds: int = 60
     rate_limit_per_email: int = 50
     rate_limit_per_client: int = 30
@@ -172,8 +182,27 @@ class Settings:
 
         return replace(self, database_url=self.database_migration_url, database_pooler="")
 
+    def missing_in_production(self) -> list[str]:
+        """The secrets production cannot run without that are missing, too short or a
+        published default: start-up names all of them at once, not one per run."""
+        if not self.is_production:
+            return []
+        missing = []
+        if self.jwt_algorithm in HMAC_ALGORITHMS and (self.jwt_secret in KNOWN_DEFAULT_SECRETS
+                                                      or len(self.jwt_secret) < 32):
+            missing.append("JWT_SECRET (a random value of at least 32 characters)")
+        if self.webhook_secret_key in KNOWN_DEFAULT_SECRETS or len(self.webhook_secret_key) < 32:
+            missing.append("WEBHOOK_SECRET_KEY (a random value of at least 32 characters)")
+        if not self.two_factor_encryption_key:
+            missing.append("TWO_FACTOR_ENCRYPTION_KEY (32 random bytes, base64)")
+        return missing
+
     def check(self) -> None:
         """Refuse settings that would run insecurely or not at all."""
+        missing = self.missing_in_production()
+        if len(missing) > 1:
+            raise SettingsError("production needs these settings (missing, too short or a published default): "
+                                + "; ".join(missing))
         if self.jwt_algorithm in HMAC_ALGORITHMS:
             if self.is_production and (
                 self.jwt_secret in KNOWN_DEFAULT_SECRETS or len(self.jwt_secret) < 32
@@ -250,6 +279,10 @@ class Settings:
         refusal names the setting and what it takes, in one line."""
         if self.log_level.upper() not in LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if min(self.cost_budget_points, self.cost_budget_anonymous_points) < 0 or min(
+                self.cost_budget_restore_per_second, self.cost_budget_anonymous_restore_per_second) < 1:
+            raise SettingsError("COST_BUDGET_*_POINTS must be 0 (no budget) or more, COST_BUDGET_*RESTORE_PER_SECOND "
+                                "at least 1")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError("REDIS_URL must be redis://host:6379/0 (or rediss://, unix://), or empty")
         if not self.public_app_url.startswith(("http://", "https://")):
@@ -385,11 +418,16 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         refresh_token_ttl_seconds=_int(source, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
         invitation_ttl_seconds=_int(source, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
         cors_origins=_split(source.get("CORS_ORIGINS", "")),
+        cors_allow_headers=_split(source.get("CORS_ALLOW_HEADERS", ",".join(DEFAULT_CORS_ALLOW_HEADERS))),
         catalog_path=source.get("CATALOG_PATH", ""),
         redis_url=source.get("REDIS_URL", ""),
         max_request_bytes=_int(source, "MAX_REQUEST_BYTES", 256 * 1024),
         log_level=source.get("LOG_LEVEL") or "INFO",
         query_cost_limit=_int(source, "QUERY_COST_LIMIT", 5000),
+        cost_budget_points=_int(source, "COST_BUDGET_POINTS", 20000),
+        cost_budget_restore_per_second=_int(source, "COST_BUDGET_RESTORE_PER_SECOND", 100),
+        cost_budget_anonymous_points=_int(source, "COST_BUDGET_ANONYMOUS_POINTS", 10000),
+        cost_budget_anonymous_restore_per_second=_int(source, "COST_BUDGET_ANONYMOUS_RESTORE_PER_SECOND", 50),
         rate_limit_window_seconds=_int(source, "RATE_LIMIT_WINDOW_SECONDS", 60),
         rate_limit_per_email=_int(source, "RATE_LIMIT_PER_EMAIL", 50),
         rate_limit_per_client=_int(source, "RATE_LIMIT_PER_CLIENT", 30),

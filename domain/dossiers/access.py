@@ -314,37 +314,38 @@ def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str
             f"SELECT {_SELECT_DOSSIER}, {columns} FROM page d) own_half")
 
 
-async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
-                           after: tuple[str, int] | None, finding: Finding | None = None,
-                           now: datetime | None = None) -> tuple[list[DossierAccess], bool]:
-    """The `dossiers` list: the own account's visible dossiers plus those shared with the
-    actor, by client name then id (keyset pagination; `after` = (name, id)), in one
-    statement. Each half reads its own index and stops at the page size, so the cost of
-    a page does not grow with the account's dossiers. `finding` narrows both halves
-    (D7; on PostgreSQL a search reads the trigram index on `search_text` when that is
-    cheaper than walking the names). Returns (page, has_next_page)."""
-    if not _sees_dossiers(actor):
-        return [], False
-    finding = finding or Finding()
-    if finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None):
-        return [], False  # only teammates are assigned to dossiers
-    conn = connections.get("default")
+def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Finding, now: datetime | None,
+                 first: int | None, after: tuple[str, int] | None, before: tuple[str, int] | None,
+                 from_end: bool) -> tuple[str, list[Any]]:
+    """The dossiers the actor may see as one statement: a page of `first + 1` in the
+    direction of travel, or (`first` None) every matching dossier, unordered, to count."""
     params: list[Any] = _actor_params(actor)
     columns, _ = _access_columns(1)
     conditions = []
     if not include_archived and not finding.archived_only:
         conditions.append("d.archived_at IS NULL")
     cursor = ""
-    if after is not None:
-        params += [after[0], after[0], after[1]]
-        n = len(params)
-        cursor = f" AND (d.client_name > ${n - 2} OR (d.client_name = ${n - 1} AND d.id > ${n}))"
+    for bound, later in ((after, True), (before, False)):
+        if bound is not None:
+            params += [bound[0], bound[0], bound[1]]
+            n = len(params)
+            beyond = ">" if later else "<"
+            cursor += (f" AND (d.client_name {beyond} ${n - 2} OR (d.client_name = ${n - 1} "
+                       f"AND d.id {beyond} ${n}))")
+    if cursor:
         conditions.append(cursor[5:])
     found, own_only = _finding_conditions(actor, finding, params, now, dialect_name=dialect(conn))
     conditions += found
-    params.append(first + 1)
-    limit = f"${len(params)}"
+    direction = " DESC" if from_end else ""
+    order = f" ORDER BY d.client_name{direction}, d.id{direction}"
+    limit = ""
+    if first is not None:
+        params.append(first + 1)
+        limit = f"${len(params)}"
+    page = f"{order} LIMIT {limit}" if limit else ""
     extra = "".join(f" AND {condition}" for condition in conditions)
+    # Counting names both actor parameters too: PostgreSQL must know every parameter's type.
+    selected = f"{_SELECT_DOSSIER}, {columns}" if limit else "d.id, CAST($1 AS BIGINT) AS m, CAST($2 AS BIGINT) AS u"
     halves = []
     if actor.is_paid and actor.account_id is not None:
         # Owners, admins and machine credentials see the whole account; members what they are assigned (D2).
@@ -355,12 +356,12 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
                                                          "WHERE a2.dossier_id = d.id AND a2.membership_id = $1)"
         own_extra = extra + "".join(f" AND {condition}" for condition in own_only)
         own_where = f"WHERE d.account_id = {own_account}{assigned_only}{own_extra}"
-        if finding.search is not None and finding.search.indexable and dialect(conn) == "postgres":
+        if (limit and not from_end and finding.search is not None and finding.search.indexable
+                and dialect(conn) == "postgres"):
             params.append(SEARCH_WALK)
             halves.append(_own_search_half(columns, own_account, cursor, own_where, limit, f"${len(params)}"))
         else:
-            halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                          f"{own_where} ORDER BY d.client_name, d.id LIMIT {limit}) own_half")
+            halves.append(f"SELECT * FROM (SELECT {selected} FROM dossier d {own_where}{page}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
                    ("" if not assigned_only else assigned_only.replace("a2", "a3")) + ")")
         if whole:
@@ -369,13 +370,56 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
         not_own = ""
     if not finding.assigned_to_me:
         # Shared dossiers are never assigned to the actor: `assignedToMe: true` drops them.
-        halves.append(f"SELECT * FROM (SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
+        halves.append(f"SELECT * FROM (SELECT {selected} FROM dossier d "
                       f"JOIN share s2 ON s2.dossier_id = d.id WHERE s2.user_id = $2 AND s2.status = '{ACTIVE}' "
                       f"AND {_two_factor_holds('$2')} "
-                      f"AND s2.revoked_at IS NULL{not_own}{extra} ORDER BY d.client_name, d.id LIMIT {limit}) "
-                      f"shared_half")
-    sql = f"SELECT * FROM ({' UNION ALL '.join(halves)}) page ORDER BY client_name, id LIMIT {limit}"
+                      f"AND s2.revoked_at IS NULL{not_own}{extra}{page}) shared_half")
+    union = " UNION ALL ".join(halves)
+    if not limit:
+        return f"SELECT count(*) AS n FROM ({union}) counted", params
+    outer = order.replace("d.", "")
+    return f"SELECT * FROM ({union}) page{outer} LIMIT {limit}", params
+
+
+def _sees_none(actor: Actor, finding: Finding) -> bool:
+    # Only teammates are assigned to dossiers: `assignedToMe` lists nothing for others.
+    return not _sees_dossiers(actor) or bool(
+        finding.assigned_to_me and not (actor.is_paid and actor.account_id is not None))
+
+
+async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
+                           after: tuple[str, int] | None, finding: Finding | None = None,
+                           now: datetime | None = None, before: tuple[str, int] | None = None,
+                           from_end: bool = False) -> tuple[list[DossierAccess], bool]:
+    """The `dossiers` list: the own account's visible dossiers plus those shared with the
+    actor, by client name then id (keyset pagination; `after` and `before` = (name, id);
+    `from_end` takes the page from the end, before `before`), in one statement. Each
+    half reads its own index and stops at the page size, so a page's cost does not grow
+    with the account. `finding` narrows both halves (D7; a forward search on PostgreSQL
+    reads the trigram index on `search_text` when cheaper than walking the names).
+    Returns (the page in name order, whether more lie beyond it that way)."""
+    finding = finding or Finding()
+    if _sees_none(actor, finding):
+        return [], False
+    conn = connections.get("default")
+    sql, params = _visible_sql(actor, conn, include_archived=include_archived, finding=finding, now=now,
+                               first=first, after=after, before=before, from_end=from_end)
     rows = await fetch_rows(conn, sql, params, **_CONVERT)
     reader = policy.dossier_reader(actor)
     page = [access for access in (access_from_row(actor, row, reader) for row in rows) if access is not None]
-    return page[:first], len(rows) > first
+    more = len(rows) > first
+    page = page[:first]
+    return (page[::-1] if from_end else page), more
+
+
+async def count_visible_dossiers(actor: Actor, *, include_archived: bool, finding: Finding | None = None,
+                                 now: datetime | None = None) -> int:
+    """How many dossiers the `dossiers` list holds with these filters, in one statement."""
+    finding = finding or Finding()
+    if _sees_none(actor, finding):
+        return 0
+    conn = connections.get("default")
+    sql, params = _visible_sql(actor, conn, include_archived=include_archived, finding=finding, now=now,
+                               first=None, after=None, before=None, from_end=False)
+    rows = await fetch_rows(conn, sql, params)
+    return int(rows[0].n)

@@ -18,6 +18,7 @@ from domain.core.batching import by_key, grouped
 from domain.core.clock import month_key, months_back, next_month_start, parse_month
 from domain.core.db import Row, execute, fetch_rows
 from domain.core.errors import InvalidInput
+from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import ActiveDossier, ActiveMonth, Dossier, DossierAssignment, Entry, EntryRevision, Measurement
 
@@ -36,8 +37,8 @@ async def measurements_by_id(ids: Sequence[int]) -> list[Measurement | None]:
     return by_key(await Measurement.filter(id__in=list(ids)), ids)
 
 
-# (dossier id, page size, id of the last entry seen or None)
-EntryPageKey = tuple[int, int, "int | None"]
+# (dossier id, the slice of its entries a page asks for)
+EntryPageKey = tuple[int, Slice]
 
 
 # The columns of an entry with its current version: the entry's, and the version's
@@ -47,45 +48,48 @@ _CURRENT_ENTRY = ("e.id, e.account_id, e.dossier_id, e.kind, e.current_version, 
 
 
 async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Row], bool]]:
-    """Newest first: one page of entries per dossier, as (entries, has_next_page), each
-    entry a row with its current version's text, author and time.
+    """Newest first: one page of entries per dossier, as (entries, whether more lie
+    beyond the page in the direction of travel), each entry a row with its current
+    version's text, author and time.
 
     A page of 20 dossiers asks for 20 pages at once. One query serves all dossiers that
-    ask for the same page size and cursor (in practice: all of them) with
-    ROW_NUMBER() OVER (PARTITION BY dossier_id): each dossier's newest `first + 1` rows,
-    read along the (dossier_id, id) index, instead of every entry of every dossier
-    (fetch-all-and-cut would grow with the dossiers' history, not with the page). The
-    current revision is joined in, so showing an entry's text costs no further read.
+    ask for the same slice (in practice: all of them) with ROW_NUMBER() OVER (PARTITION
+    BY dossier_id): each dossier's `size + 1` rows from the end it starts at, read along
+    the (dossier_id, id) index, instead of every entry of every dossier (fetch-all-and-cut
+    would grow with the dossiers' history, not with the page). The current revision is
+    joined in, so showing an entry's text costs no further read.
     """
-    groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
-    for dossier_id, first, before_id in keys:
-        groups[(first, before_id)].append(dossier_id)
+    groups: dict[Slice, list[int]] = defaultdict(list)
+    for dossier_id, page in keys:
+        groups[page].append(dossier_id)
     pages: dict[EntryPageKey, tuple[list[Row], bool]] = {}
     conn = connections.get("default")
-    for (first, before_id), dossier_ids in groups.items():
+    for page, dossier_ids in groups.items():
         ids = sorted(set(dossier_ids))
         placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
-        params: list[int] = list(ids)
-        cursor_sql = ""
-        if before_id is not None:
-            params.append(before_id)
-            cursor_sql = f" AND id < ${len(params)}"
-        params.append(first + 1)
+        params: list = list(ids)
+        cursor_sql, direction = id_bounds(page, params, newest_first=True)
+        params.append(page.size + 1)
         sql = (
             f"SELECT {_CURRENT_ENTRY} FROM ("
             "SELECT id, account_id, dossier_id, kind, current_version, "
-            "ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY id DESC) AS rn "
+            f"ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY id {direction}) AS rn "
             f"FROM entry WHERE dossier_id IN ({placeholders}){cursor_sql}"
             f") e JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
-            f"WHERE e.rn <= ${len(params)} ORDER BY e.dossier_id, e.id DESC"
+            f"WHERE e.rn <= ${len(params)} ORDER BY e.dossier_id, e.id {direction}"
         )
         rows = await fetch_rows(conn, sql, params, datetimes=("written_at",))
         per_dossier: dict[int, list[Row]] = {dossier_id: [] for dossier_id in ids}
         for row in rows:
             per_dossier[row.dossier_id].append(row)
         for dossier_id, entries in per_dossier.items():
-            pages[(dossier_id, first, before_id)] = (entries[:first], len(entries) > first)
+            pages[(dossier_id, page)] = in_order(entries, page)
     return [pages[tuple(key)] for key in keys]
+
+
+async def entry_counts(dossier_ids: Sequence[int]) -> list[int]:
+    """How many entries each dossier holds: one statement for a page of dossiers."""
+    return await counts_by("entry", "dossier_id", dossier_ids)
 
 
 async def current_entries_by_id(ids: Sequence[int]) -> list[Row | None]:

@@ -12,6 +12,7 @@ from typing import Sequence
 from tortoise import connections
 
 from domain.core.db import execute
+from domain.core.paging import Slice, counts_by, id_bounds, in_order
 
 _ROWS_PER_INSERT = 500
 # (dossier id, account id, reader's user id, business time of the request)
@@ -30,39 +31,36 @@ async def record_reads(keys: Sequence[ReadKey]) -> None:
                       [value for row in chunk for value in row])
 
 
-# (dossier id, account id, page size, id of the last row seen or None)
-LogPageKey = tuple[int, int, int, "int | None"]
+# (dossier id, account id, the slice of its log a page asks for)
+LogPageKey = tuple[int, int, Slice]
 
 
 async def access_log_pages(keys: Sequence[LogPageKey]) -> list[tuple[list[dict], bool]]:
     """DataLoader batch: newest first, keyset by id, one page per dossier as (rows,
-    has_next_page). Dossiers asking for the same page share one query (the newest
-    `first + 1` rows of each, along the (account_id, dossier_id, id) index), so a list
-    of dossiers with their logs costs one read, not one per dossier. Call
-    `DossierAccess.reads_access_log` first."""
-    groups: dict[tuple[int, int | None], set[tuple[int, int]]] = defaultdict(set)
-    for dossier_id, account_id, first, after_id in keys:
-        groups[(first, after_id)].add((account_id, dossier_id))
+    whether more lie beyond the page in the direction of travel). Dossiers asking for
+    the same slice share one query (`size + 1` rows of each from the end the page starts
+    at, along the (account_id, dossier_id, id) index), so a list of dossiers with their
+    logs costs one read, not one per dossier. Call `DossierAccess.reads_access_log` first."""
+    groups: dict[Slice, set[tuple[int, int]]] = defaultdict(set)
+    for dossier_id, account_id, page in keys:
+        groups[page].add((account_id, dossier_id))
     pages: dict[tuple, tuple[list[dict], bool]] = {}
     conn = connections.get("default")
-    for (first, after_id), wanted in groups.items():
+    for page, wanted in groups.items():
         accounts = sorted({account_id for account_id, _ in wanted})
         dossiers = sorted({dossier_id for _, dossier_id in wanted})
-        params: list[int] = [*accounts, *dossiers]
+        params: list = [*accounts, *dossiers]
         in_accounts = ", ".join(f"${n}" for n in range(1, len(accounts) + 1))
         in_dossiers = ", ".join(f"${n}" for n in range(len(accounts) + 1, len(params) + 1))
-        cursor_sql = ""
-        if after_id is not None:
-            params.append(after_id)
-            cursor_sql = f" AND id < ${len(params)}"
-        params.append(first + 1)
+        cursor_sql, direction = id_bounds(page, params, newest_first=True)
+        params.append(page.size + 1)
         sql = (
             "SELECT ranked.id, ranked.account_id, ranked.dossier_id, ranked.user_id, ranked.read_at, u.email FROM ("
             "SELECT id, account_id, dossier_id, user_id, read_at, "
-            "ROW_NUMBER() OVER (PARTITION BY account_id, dossier_id ORDER BY id DESC) AS rn "
+            f"ROW_NUMBER() OVER (PARTITION BY account_id, dossier_id ORDER BY id {direction}) AS rn "
             f"FROM dossier_read WHERE account_id IN ({in_accounts}) AND dossier_id IN ({in_dossiers}){cursor_sql}"
             f") ranked LEFT JOIN \"user\" u ON u.id = ranked.user_id WHERE ranked.rn <= ${len(params)} "
-            "ORDER BY ranked.dossier_id, ranked.id DESC"
+            f"ORDER BY ranked.dossier_id, ranked.id {direction}"
         )
         _, rows = await execute(conn, sql, params)
         found: dict[tuple[int, int], list[dict]] = {key: [] for key in wanted}
@@ -71,8 +69,22 @@ async def access_log_pages(keys: Sequence[LogPageKey]) -> list[tuple[list[dict],
             if key in found:
                 found[key].append({**row, "read_at": _aware(row["read_at"])})
         for (account_id, dossier_id), log in found.items():
-            pages[(dossier_id, account_id, first, after_id)] = (log[:first], len(log) > first)
+            pages[(dossier_id, account_id, page)] = in_order(log, page)
     return [pages[tuple(key)] for key in keys]
+
+
+async def access_log_counts(keys: Sequence[tuple[int, int]]) -> list[int]:
+    """DataLoader batch: how many reads each (dossier id, account id) logged, one
+    statement per account along the (account_id, dossier_id, id) index."""
+    by_account: dict[int, list[int]] = defaultdict(list)
+    for dossier_id, account_id in keys:
+        by_account[account_id].append(dossier_id)
+    counted: dict[tuple[int, int], int] = {}
+    for account_id, dossier_ids in by_account.items():
+        for dossier_id, n in zip(dossier_ids, await counts_by("dossier_read", "dossier_id", dossier_ids,
+                                                              where="account_id = $1", params=[account_id])):
+            counted[(dossier_id, account_id)] = n
+    return [counted[tuple(key)] for key in keys]
 
 
 def _aware(value):  # noqa: ANN001, ANN202 - SQLite hands back text

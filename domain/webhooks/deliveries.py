@@ -12,12 +12,13 @@ from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import execute, transaction
 from domain.core.errors import InvalidInput, NotFound
+from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.webhooks.endpoints import managed_account
 from domain.webhooks.fanout import queue_deliveries
 from domain.webhooks.models import FAILED, PENDING, SUCCEEDED, UNFINISHED, WebhookDelivery, WebhookEndpoint
 
-# (endpoint id, page size, the id to read below or None)
-DeliveryPageKey = tuple[int, int, int | None]
+# (endpoint id, the slice of its deliveries a page asks for)
+DeliveryPageKey = tuple[int, Slice]
 
 
 async def replay(actor: Actor, delivery_id: int, *, now: datetime) -> WebhookDelivery:
@@ -92,32 +93,35 @@ async def visible_delivery(account_id: int, delivery_id: int) -> WebhookDelivery
 
 
 async def delivery_pages(keys: Sequence[DeliveryPageKey]) -> list[tuple[list[WebhookDelivery], bool]]:
-    """Newest first: one page of deliveries per endpoint, as (deliveries, has_next_page).
-    One query per distinct (page size, cursor) serves every endpoint of the request, with
-    ROW_NUMBER() OVER (PARTITION BY endpoint_id) along the (endpoint_id, id) index."""
-    groups: dict[tuple[int, int | None], list[int]] = defaultdict(list)
-    for endpoint_id, first, before_id in keys:
-        groups[(first, before_id)].append(endpoint_id)
+    """Newest first: one page of deliveries per endpoint, as (deliveries, whether more
+    lie beyond the page in the direction of travel). One query per distinct slice serves
+    every endpoint of the request, with ROW_NUMBER() OVER (PARTITION BY endpoint_id)
+    along the (endpoint_id, id) index."""
+    groups: dict[Slice, list[int]] = defaultdict(list)
+    for endpoint_id, page in keys:
+        groups[page].append(endpoint_id)
     pages: dict[DeliveryPageKey, tuple[list[WebhookDelivery], bool]] = {}
     conn = connections.get("default")
-    for (first, before_id), endpoint_ids in groups.items():
+    for page, endpoint_ids in groups.items():
         ids = sorted(set(endpoint_ids))
-        params: list[int] = list(ids)
-        cursor_sql = ""
-        if before_id is not None:
-            params.append(before_id)
-            cursor_sql = f" AND id < ${len(params)}"
-        params.append(first + 1)
+        params: list = list(ids)
+        cursor_sql, direction = id_bounds(page, params, newest_first=True)
+        params.append(page.size + 1)
         placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
-        sql = (f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY id DESC) AS rn "
-               f"FROM webhook_delivery WHERE endpoint_id IN ({placeholders}){cursor_sql}) AS page "
+        sql = (f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY id {direction}) "
+               f"AS rn FROM webhook_delivery WHERE endpoint_id IN ({placeholders}){cursor_sql}) AS page "
                f"WHERE rn <= ${len(params)}")
         _, rows = await execute(conn, sql, params)
         found: dict[int, list[WebhookDelivery]] = defaultdict(list)
         if rows:
-            for delivery in await WebhookDelivery.filter(id__in=[row["id"] for row in rows]).order_by("-id"):
+            order = "-id" if direction == "DESC" else "id"
+            for delivery in await WebhookDelivery.filter(id__in=[row["id"] for row in rows]).order_by(order):
                 found[delivery.endpoint_id].append(delivery)
         for endpoint_id in ids:
-            got = found.get(endpoint_id, [])
-            pages[(endpoint_id, first, before_id)] = (got[:first], len(got) > first)
+            pages[(endpoint_id, page)] = in_order(found.get(endpoint_id, []), page)
     return [pages[key] for key in keys]
+
+
+async def delivery_counts(endpoint_ids: Sequence[int]) -> list[int]:
+    """How many deliveries each endpoint has: one statement along (endpoint_id, id)."""
+    return await counts_by("webhook_delivery", "endpoint_id", endpoint_ids)

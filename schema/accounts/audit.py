@@ -10,12 +10,12 @@ from auth.audiences import Audience
 from domain.audit import service as audit
 from domain.audit.models import AuditEvent as AuditEventRow
 from schema.context import Info
-from schema.relay import Connection, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.relay import Connection, encode_cursor, page_slice, to_global_id
 from schema.rules import rules
 
 
 @rules(audience=Audience.TEAM)
-@strawberry.type(description="A security-relevant event of the account (P1): sign-ins, team and share changes, "
+@strawberry.type(description="A security-relevant event of the account: sign-ins, team and share changes, "
                              "subscription changes, operator actions, erasures. Append-only.")
 class AuditEvent:
     id: strawberry.ID = strawberry.field(description="The event's global id.")
@@ -33,9 +33,10 @@ class AuditEvent:
                    actor_user_id=actor, created_at=row.created_at, account_id=row.account_id)
 
 
-async def audit_page(info: Info, account_id: int, first: int | None, after: str | None) -> Connection[AuditEvent]:
+async def audit_page(info: Info, account_id: int, first: int | None, after: str | None, last: int | None = None,
+                     before: str | None = None) -> Connection[AuditEvent]:
     """The caller has `audit:read` and acts in `account_id` (checked on the field)."""
-    after_id = cursor_id(decode_cursor(after))
-    rows, has_next = await audit.page(account_id, first=page_size(first), after_id=after_id)
-    return Connection.build([AuditEvent.from_model(row) for row in rows], [encode_cursor(row.id) for row in rows],
-                            has_next)
+    wanted = page_slice(first, after, last, before)
+    rows, more = await audit.page(account_id, wanted)
+    return Connection.of([AuditEvent.from_model(row) for row in rows], [encode_cursor(row.id) for row in rows],
+                         wanted, more, lambda: audit.count(account_id))

@@ -12,13 +12,13 @@ from schema.billing.enums import ActiveClientTier, Term
 from schema.errors import UserError
 
 
-@strawberry.input(description="A new person, their account and its subscription (API.md signUp).")
+@strawberry.input(description="A new person, their account and its subscription.")
 class SignUpInput:
     email: str = strawberry.field(description="Their email address: their login, and the address every access rule "
-                                              "is keyed to (SPEC §1); trimmed, compared in any case.")
+                                              "is keyed to; trimmed, compared in any case.")
     password: str = strawberry.field(description="10 to 256 characters, not only spaces, with at least 4 different "
                                                  "characters and two of letters, digits and other characters. Stored "
-                                                 "only as a slow salted hash (P4).")
+                                                 "only as a slow salted hash.")
     name: str = strawberry.field(description="The person's name, at most 200 characters.")
     account_name: str = strawberry.field(description="The organisation's name, at most 200 characters.")
     time_zone: Optional[str] = strawberry.field(default=None, description="The account's IANA time zone, e.g. "
@@ -37,27 +37,27 @@ class SignUpInput:
         default=None, description="The account's country, an ISO 3166 two-letter code such as \"NL\" or \"DE\".")
 
 
-@strawberry.input(description="Signing in with email and password (T1).")
+@strawberry.input(description="Signing in with email and password.")
 class LogInInput:
     email: str = strawberry.field(description="The email address of the login, in any case.")
     password: str = strawberry.field(description="Its password.")
     two_factor_code: Optional[str] = strawberry.field(
-        default=None, description="A six-digit code of the authenticator app, or a recovery code (SPEC I5).")
+        default=None, description="A six-digit code of the authenticator app, or a recovery code.")
 
 
-@strawberry.input(description="A refresh token to trade for new tokens (T1).")
+@strawberry.input(description="A refresh token to trade for new tokens.")
 class RefreshSessionInput:
     refresh_token: str = strawberry.field(description="The refresh token of the last sign-in or refresh; it is used "
                                                       "up.")
 
 
-@strawberry.input(description="What logging out ends: the session of the access token (its access tokens stop on the next request, I4), or all of the person's.")
+@strawberry.input(description="What logging out ends: the session of the access token (its access tokens stop on the next request), or all of the person's.")
 class LogOutInput:
     refresh_token: Optional[str] = strawberry.field(
         default=None, description="Also end the session this refresh token belongs to (when it is yours; an "
                                   "unknown one, or someone else's, is ignored).")
     everywhere: Optional[bool] = strawberry.field(
-        default=False, description="End every session of the person, this one included (SPEC I4).")
+        default=False, description="End every session of the person, this one included.")
 
 
 @strawberry.input(description="The account to act in.")
@@ -66,14 +66,14 @@ class SwitchAccountInput:
                                                              "of (see `me.memberships`).")
 
 
-@strawberry.type(description="A signed-in session: its tokens and who they are for (T1), or why not.")
+@strawberry.type(description="A signed-in session: its tokens and who they are for, or why not.")
 class AuthPayload:
     access_token: Optional[str] = strawberry.field(
         default=None, description="A short-lived JWT (ACCESS_TOKEN_TTL_SECONDS, 900 by default): send it as "
-                                  "`Authorization: Bearer …` (T1, T2).")
+                                  "`Authorization: Bearer …`.")
     refresh_token: Optional[str] = strawberry.field(
         default=None, description="An opaque, long-lived token for refreshSession. It rotates on every use; "
-                                  "presenting a used one again ends the whole chain (T1).")
+                                  "presenting a used one again ends the whole chain.")
     expires_at: Optional[datetime] = strawberry.field(default=None, description="When the access token expires.")
     viewer: Optional[Viewer] = strawberry.field(default=None, description="Who the tokens are for, and the account "
                                                                           "they act in.")

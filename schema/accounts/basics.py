@@ -21,14 +21,14 @@ class Locale(Enum):
 class AccountBasics:
     id: strawberry.ID = strawberry.field(description="The account's global id.")
     name: str = strawberry.field(description="The organisation's name.")
-    time_zone: str = strawberry.field(description="Its IANA time zone, e.g. \"Europe/Amsterdam\": months (A2), "
-                                                  "periods (S3, S4) and quote expiry (Q1) follow it.")
+    time_zone: str = strawberry.field(description="Its IANA time zone, e.g. \"Europe/Amsterdam\": months, "
+                                                  "periods and quote expiry follow it.")
     currency: str = strawberry.field(description="The ISO 4217 currency of its prices, e.g. \"EUR\".")
     locale: Locale = strawberry.field(
         description="The language of everything its people and the people it invites read outside the API: mail, "
                     "exports and invoices. API error messages stay English.")
     require_two_factor: bool = strawberry.field(
-        description="Every teammate must sign in with two factors to act in this account (SPEC I5).")
+        description="Every teammate must sign in with two factors to act in this account.")
     pk: strawberry.Private[int]
     row: strawberry.Private[AccountRow]
 

@@ -25,23 +25,23 @@ from schema.payloads import OkPayload
 from schema.relay import from_global_id
 
 
-@strawberry.input(description="The token of a verification link (SPEC I1).")
+@strawberry.input(description="The token of a verification link.")
 class VerifyEmailInput:
     token: str = strawberry.field(description="The `token` query parameter of the mailed link.")
 
 
-@strawberry.input(description="A new password for the signed-in person (SPEC I2).")
+@strawberry.input(description="A new password for the signed-in person.")
 class ChangePasswordInput:
     current_password: str = strawberry.field(description="The password as it is now.")
     new_password: str = strawberry.field(description="10 to 256 characters, two kinds of characters, not the current one.")
 
 
-@strawberry.input(description="Where to mail a password-reset link (SPEC I2).")
+@strawberry.input(description="Where to mail a password-reset link.")
 class RequestPasswordResetInput:
     email: str = strawberry.field(description="The login's address; any address gets the same answer.")
 
 
-@strawberry.input(description="A new password set with a mailed reset token (SPEC I2).")
+@strawberry.input(description="A new password set with a mailed reset token.")
 class ResetPasswordInput:
     token: str = strawberry.field(description="The `token` query parameter of the mailed link.")
     new_password: str = strawberry.field(description="10 to 256 characters, two kinds of characters.")
@@ -49,28 +49,28 @@ class ResetPasswordInput:
         default=None, description="Needed when the login has two-factor sign-in on: the mailbox alone is one factor.")
 
 
-@strawberry.input(description="Move the signed-in person's login to another address (SPEC I3).")
+@strawberry.input(description="Move the signed-in person's login to another address.")
 class RequestEmailChangeInput:
     new_email: str = strawberry.field(description="The new address; it is proven before the change takes effect.")
     password: str = strawberry.field(description="The person's password.")
 
 
-@strawberry.input(description="The token of an email-change link (SPEC I3).")
+@strawberry.input(description="The token of an email-change link.")
 class ConfirmEmailChangeInput:
     token: str = strawberry.field(description="The `token` query parameter of the link mailed to the new address.")
 
 
-@strawberry.input(description="Which of your sessions to end (SPEC I4).")
+@strawberry.input(description="Which of your sessions to end.")
 class EndSessionInput:
     session_id: strawberry.ID = strawberry.field(description="A `Session.id` from `me.sessions`.")
 
 
-@strawberry.input(description="The first code of a new authenticator (SPEC I5).")
+@strawberry.input(description="The first code of a new authenticator.")
 class ConfirmTwoFactorInput:
     code: str = strawberry.field(description="Six digits from the authenticator app.")
 
 
-@strawberry.input(description="Turn two-factor sign-in off (SPEC I5).")
+@strawberry.input(description="Turn two-factor sign-in off.")
 class DisableTwoFactorInput:
     password: str = strawberry.field(description="The person's password.")
     code: str = strawberry.field(description="A current six-digit code, or an unused recovery code.")
@@ -88,14 +88,14 @@ class UpdateAccountInput:
                                   "on are in it; what was written before stays as it is.")
 
 
-@strawberry.type(description="A new TOTP secret, pending until its first code confirms it (SPEC I5).")
+@strawberry.type(description="A new TOTP secret, pending until its first code confirms it.")
 class TwoFactorEnrollmentPayload:
     secret: Optional[str] = strawberry.field(default=None, description="The TOTP secret (base32), shown once.")
     otpauth_uri: Optional[str] = strawberry.field(default=None, description="The same secret as an otpauth:// URI for a QR code.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
 
 
-@strawberry.type(description="Two-factor sign-in is on: the recovery codes, shown once (SPEC I5).")
+@strawberry.type(description="Two-factor sign-in is on: the recovery codes, shown once.")
 class TwoFactorConfirmationPayload:
     recovery_codes: Optional[list[str]] = strawberry.field(
         default=None, description="Ten single-use recovery codes, shown once: keep them somewhere safe.")
@@ -127,7 +127,7 @@ async def _viewer_if_signed_in_as(info: Info, user: UserRow) -> dict:
 class IdentityMutation:
     @strawberry.mutation(extensions=public() + rate_limited("verifyEmail"),
                          description=(
-        "Prove the address with the token of the mailed link (I1): what was given to it (shares, invitations) becomes usable. Public (the token is the proof; it signs no one in: the viewer comes back only to a caller already signed in as that person). Throttled (RATE_LIMITED). userErrors: TOKEN_INVALID (unknown, used or expired)."))
+        "Prove the address with the token of the mailed link: what was given to it (shares, invitations) becomes usable. Public (the token is the proof; it signs no one in: the viewer comes back only to a caller already signed in as that person). Throttled (RATE_LIMITED). userErrors: TOKEN_INVALID (unknown, used or expired)."))
     async def verify_email(self, info: Info, input: Annotated[VerifyEmailInput, strawberry.argument(
             description="The token from the verification mail.")]) -> AuthPayload:
         ctx = info.context
@@ -141,7 +141,7 @@ class IdentityMutation:
     @strawberry.mutation(extensions=requires() + rate_limited("resendEmailVerification", policy="mail",
                                                               address_from="principal"),
                          description=(
-        "Mail a new verification link to your own address (I1); the previous link stops working. Any signed-in person. Throttled per address and client (RATE_LIMITED, I7)."))
+        "Mail a new verification link to your own address; the previous link stops working. Any signed-in person. Throttled per address and client (RATE_LIMITED)."))
     async def resend_email_verification(self, info: Info) -> OkPayload:
         ctx = info.context
         return await mutate(info, OkPayload, lambda: identity.resend_verification(
@@ -150,7 +150,7 @@ class IdentityMutation:
     @strawberry.mutation(extensions=requires() + rate_limited("changePassword", policy="password",
                                                               address_from="principal"),
                          description=(
-        "Change your password, giving the current one (I2): every other session and every access token issued before stop on the next request; this session gets new tokens. Audited (P1). Throttled. userErrors: INVALID_CREDENTIALS (current password wrong), INVALID_INPUT (weak, or the same as the old one)."))
+        "Change your password, giving the current one: every other session and every access token issued before stop on the next request; this session gets new tokens. Audited. Throttled. userErrors: INVALID_CREDENTIALS (current password wrong), INVALID_INPUT (weak, or the same as the old one)."))
     async def change_password(self, info: Info, input: Annotated[ChangePasswordInput, strawberry.argument(
             description="The current password and the new one.")]) -> AuthPayload:
         ctx = info.context
@@ -161,7 +161,7 @@ class IdentityMutation:
     @strawberry.mutation(extensions=public() + rate_limited("requestPasswordReset", policy="mail",
                                                             address_from="input"),
                          description=(
-        "Ask for a password reset (I2): a registered address gets a single-use link valid for at most an hour; every address gets the same answer, after the same time, so it tells nothing. Public. Throttled per address and client (RATE_LIMITED)."))
+        "Ask for a password reset: a registered address gets a single-use link valid for at most an hour; every address gets the same answer, after the same time, so it tells nothing. Public. Throttled per address and client (RATE_LIMITED)."))
     async def request_password_reset(self, info: Info, input: Annotated[RequestPasswordResetInput, strawberry.argument(
             description="The address to send a reset link to.")]) -> OkPayload:
         ctx = info.context
@@ -171,7 +171,7 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=public() + rate_limited("resetPassword", two_factor_from="two_factor_code"),
                          description=(
-        "Set a new password with the mailed token (I2): every session ends, the address counts as proven (I1), and a new session starts. Public (the token is the proof). Audited (P1). Throttled. userErrors: TOKEN_INVALID, INVALID_INPUT (weak password), TWO_FACTOR_REQUIRED / TWO_FACTOR_INVALID (the login has two-factor on, I5)."))
+        "Set a new password with the mailed token: every session ends, the address counts as proven, and a new session starts. Public (the token is the proof). Audited. Throttled. userErrors: TOKEN_INVALID, INVALID_INPUT (weak password), TWO_FACTOR_REQUIRED / TWO_FACTOR_INVALID (the login has two-factor on)."))
     async def reset_password(self, info: Info, input: Annotated[ResetPasswordInput, strawberry.argument(
             description="The token from the reset mail and the new password.")]) -> AuthPayload:
         ctx = info.context
@@ -182,7 +182,7 @@ class IdentityMutation:
     @strawberry.mutation(extensions=requires() + rate_limited("requestEmailChange", policy="mail",
                                                               address_from="principal"),
                          description=(
-        "Ask to move your login to a new address, giving your password (I3): the new address gets a link that must be followed before anything changes; the old one is told. The same answer, the same notice to the old address and the same audit event whether or not the new address is taken (a taken address's owner is told, and gets no link). Any signed-in person. Throttled. userErrors: INVALID_CREDENTIALS, INVALID_INPUT (unreadable address, I6)."))
+        "Ask to move your login to a new address, giving your password: the new address gets a link that must be followed before anything changes; the old one is told. The same answer, the same notice to the old address and the same audit event whether or not the new address is taken (a taken address's owner is told, and gets no link). Any signed-in person. Throttled. userErrors: INVALID_CREDENTIALS, INVALID_INPUT (unreadable address)."))
     async def request_email_change(self, info: Info, input: Annotated[RequestEmailChangeInput, strawberry.argument(
             description="The new address and the current password.")]) -> OkPayload:
         ctx = info.context
@@ -193,7 +193,7 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=public() + rate_limited("confirmEmailChange"),
                          description=(
-        "Move the login to the new address, proven by the mailed token (I3); uniqueness is checked again now. Authorship already written keeps the address at the time (D5). Public (the token is the proof; the viewer comes back only to a caller signed in as that person). Audited (P1). userErrors: TOKEN_INVALID, ALREADY_EXISTS."))
+        "Move the login to the new address, proven by the mailed token; uniqueness is checked again now. Authorship already written keeps the address at the time. Public (the token is the proof; the viewer comes back only to a caller signed in as that person). Audited. userErrors: TOKEN_INVALID, ALREADY_EXISTS."))
     async def confirm_email_change(self, info: Info, input: Annotated[ConfirmEmailChangeInput, strawberry.argument(
             description="The token from the mail sent to the new address.")]) -> AuthPayload:
         ctx = info.context
@@ -205,7 +205,7 @@ class IdentityMutation:
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
     @strawberry.mutation(extensions=requires(), description=(
-        "End one of your sessions (me.sessions): its refresh and access tokens stop on the next request (I4). Any signed-in person. userErrors: NOT_FOUND (not one of yours)."))
+        "End one of your sessions (me.sessions): its refresh and access tokens stop on the next request. Any signed-in person. userErrors: NOT_FOUND (not one of yours)."))
     async def end_session(self, info: Info, input: Annotated[EndSessionInput, strawberry.argument(
             description="The session to end.")]) -> OkPayload:
         ctx = info.context
@@ -219,7 +219,7 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires(),
                          description=(
-        "Start two-factor sign-in (I5): a new TOTP secret (RFC 6238) and its otpauth:// URI for an authenticator app, pending until confirmTwoFactorEnrollment. Any signed-in person with a proven address. userErrors: EMAIL_NOT_VERIFIED (I1), ALREADY_EXISTS (two-factor is on already)."))
+        "Start two-factor sign-in: a new TOTP secret (RFC 6238) and its otpauth:// URI for an authenticator app, pending until confirmTwoFactorEnrollment. Any signed-in person with a proven address. userErrors: EMAIL_NOT_VERIFIED, ALREADY_EXISTS (two-factor is on already)."))
     async def start_two_factor_enrollment(self, info: Info) -> TwoFactorEnrollmentPayload:
         ctx = info.context
         return await mutate(info, TwoFactorEnrollmentPayload, lambda: two_factor.start_enrollment(
@@ -228,7 +228,7 @@ class IdentityMutation:
     @strawberry.mutation(extensions=requires() + rate_limited("twoFactor", policy="twoFactor",
                                                               address_from="principal"),
                          description=(
-        "Turn two-factor sign-in on with a valid code of the pending secret (I5); answers ten single-use recovery codes, shown this once. Audited (P1). Throttled per address and client. userErrors: TWO_FACTOR_INVALID, NOT_FOUND (no enrolment was started)."))
+        "Turn two-factor sign-in on with a valid code of the pending secret; answers ten single-use recovery codes, shown this once. Audited. Throttled per address and client. userErrors: TWO_FACTOR_INVALID, NOT_FOUND (no enrolment was started)."))
     async def confirm_two_factor_enrollment(self, info: Info, input: Annotated[ConfirmTwoFactorInput, strawberry.argument(
             description="A code from the authenticator app, proving the enrolment works.")]) -> TwoFactorConfirmationPayload:
         ctx = info.context
@@ -239,7 +239,7 @@ class IdentityMutation:
     @strawberry.mutation(extensions=requires() + rate_limited("twoFactor", policy="twoFactor",
                                                               address_from="principal"),
                          description=(
-        "Turn two-factor sign-in off, giving the password and a current code or a recovery code (I5). Audited (P1). Throttled. userErrors: INVALID_CREDENTIALS, TWO_FACTOR_INVALID."))
+        "Turn two-factor sign-in off, giving the password and a current code or a recovery code. Audited. Throttled. userErrors: INVALID_CREDENTIALS, TWO_FACTOR_INVALID."))
     async def disable_two_factor(self, info: Info, input: Annotated[DisableTwoFactorInput, strawberry.argument(
             description="The password and a current two-factor or recovery code.")]) -> OkPayload:
         ctx = info.context
@@ -249,7 +249,7 @@ class IdentityMutation:
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE),
                          description=(
-        "Change the account: its name (owners and admins), time zone, locale and requireTwoFactor (owners; I5: with it on, a teammate without two-factor can only enrol, read me and log out). A new time zone applies to months and days from now on; stored months, periods and prices stay as they were. Audited (P1). userErrors: INVALID_INPUT."))
+        "Change the account: its name (owners and admins), time zone, language and requireTwoFactor (owners; with it on, a teammate without two-factor can only enrol, read me and log out). A new time zone applies to months and days from now on; stored months, periods and prices stay as they were. Audited. userErrors: INVALID_INPUT."))
     async def update_account(self, info: Info, input: Annotated[UpdateAccountInput, strawberry.argument(
             description="The account settings to change; those left out stay as they are.")]) -> AccountPayload:
         ctx = info.context

@@ -20,7 +20,7 @@ from schema.rules import rules
 
 
 @rules(audience=Audience.TEAM)
-@strawberry.type(description="A partner system's credential for this account (T4): a client id and scopes; the "
+@strawberry.type(description="A partner system's credential for this account: a client id and scopes; the "
                              "secret is shown once, at creation or rotation.")
 class MachineCredential:
     id: strawberry.ID = strawberry.field(description="The credential's global id.")
@@ -40,7 +40,7 @@ class MachineCredential:
                    rotated_at=row.rotated_at, revoked_at=row.revoked_at, account_id=row.account_id)
 
 
-@strawberry.input(description="A new credential for a partner system (T4).")
+@strawberry.input(description="A new credential for a partner system.")
 class CreateMachineCredentialInput:
     name: str = strawberry.field(description="A name for people, at most 200 characters.")
     scopes: list[str] = strawberry.field(description="What its tokens may do: one or more of dossiers:read, "
@@ -53,7 +53,7 @@ class MachineCredentialIdInput:
     credential_id: strawberry.ID = strawberry.field(description="The credential's global id.")
 
 
-@strawberry.input(description="A partner system's client credentials (T4).")
+@strawberry.input(description="A partner system's client credentials.")
 class IssueMachineTokenInput:
     client_id: str = strawberry.field(description="The credential's client id (cbm_…).")
     client_secret: str = strawberry.field(description="Its secret.")
@@ -81,7 +81,7 @@ class RevokeMachineCredentialPayload:
 @strawberry.type(description="An access token for a partner system, or why not.")
 class MachineTokenPayload:
     access_token: Optional[str] = strawberry.field(
-        default=None, description="A short-lived JWT acting in the credential's account with its scopes (T4). There "
+        default=None, description="A short-lived JWT acting in the credential's account with its scopes. There "
                                   "is no refresh token: ask again with the secret.")
     expires_at: Optional[datetime] = strawberry.field(default=None, description="When the access token expires.")
     user_errors: list[UserError] = strawberry.field(default_factory=list,
@@ -101,9 +101,9 @@ async def credentials_of(info: Info, account_id: int) -> list[MachineCredential]
 @strawberry.type
 class MachineMutation:
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
-        "Create a credential for a partner system of the account (T4): a client id, and a secret shown once. Its "
+        "Create a credential for a partner system of the account: a client id, and a secret shown once. Its "
         "tokens reach dossiers only, never the team, billing or the audit log. Owners and admins "
-        "(teammates:manage). Audited (P1). userErrors: INVALID_INPUT (name, scopes)."))
+        "(teammates:manage). Audited. userErrors: INVALID_INPUT (name, scopes)."))
     async def create_machine_credential(self, info: Info, input: Annotated[
             CreateMachineCredentialInput, strawberry.argument(description="Its name and scopes.")]
             ) -> MachineCredentialPayload:
@@ -113,7 +113,7 @@ class MachineMutation:
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
         "A new secret for a credential, shown once: the old secret, and every token it got, stop working on the "
-        "next request (T4). Owners and admins (teammates:manage). Audited (P1). userErrors: NOT_FOUND "
+        "next request. Owners and admins (teammates:manage). Audited. userErrors: NOT_FOUND "
         "(credentialId)."))
     async def rotate_machine_credential(self, info: Info, input: Annotated[
             MachineCredentialIdInput, strawberry.argument(description="The credential.")]
@@ -127,8 +127,8 @@ class MachineMutation:
         return await mutate(info, MachineCredentialPayload, call, _issued)
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
-        "Revoke a credential: it, and every token it got, stop working on the next request (T4). Owners and "
-        "admins (teammates:manage). Audited (P1). userErrors: NOT_FOUND (credentialId)."))
+        "Revoke a credential: it, and every token it got, stop working on the next request. Owners and "
+        "admins (teammates:manage). Audited. userErrors: NOT_FOUND (credentialId)."))
     async def revoke_machine_credential(self, info: Info, input: Annotated[
             MachineCredentialIdInput, strawberry.argument(description="The credential.")]
             ) -> RevokeMachineCredentialPayload:
@@ -142,8 +142,8 @@ class MachineMutation:
             "revoked_credential_id": strawberry.ID(to_global_id("MachineCredential", pk))})
 
     @strawberry.mutation(extensions=public() + rate_limited("issueMachineToken"), description=(
-        "Exchange a client id and secret for a short-lived access token (T4). Public; throttled (a top-level "
-        "RATE_LIMITED). Audited like a sign-in, failures too (P1). userErrors: INVALID_CREDENTIALS (wrong, or "
+        "Exchange a client id and secret for a short-lived access token. Public; throttled (a top-level "
+        "RATE_LIMITED). Audited like a sign-in, failures too. userErrors: INVALID_CREDENTIALS (wrong, or "
         "revoked)."))
     async def issue_machine_token(self, info: Info, input: Annotated[
             IssueMachineTokenInput, strawberry.argument(description="The client id and secret.")]

@@ -15,24 +15,24 @@ from schema.relay import to_global_id
 from schema.rules import rules
 
 
-@strawberry.enum(description="A teammate's role in an account; it decides what they may do there (D2, API.md Tokens).")
+@strawberry.enum(description="A teammate's role in an account; it decides what they may do there.")
 class Role(Enum):
     OWNER = strawberry.enum_value("OWNER", description="Everything an admin may, plus the subscription "
-                                                       "(billing:manage) and erasing dossiers (D6). An account always "
+                                                       "(billing:manage) and erasing dossiers. An account always "
                                                        "has at least one.")
     ADMIN = strawberry.enum_value("ADMIN", description="Every dossier of the account, the team (teammates:manage) and "
                                                        "the audit log (audit:read).")
-    MEMBER = strawberry.enum_value("MEMBER", description="The dossiers they are assigned to (D2), and their shares.")
+    MEMBER = strawberry.enum_value("MEMBER", description="The dossiers they are assigned to, and their shares.")
 
 
 @rules(audience=Audience.TEAM)
-@strawberry.type(description="A person, known by one email address (SPEC §1).")
+@strawberry.type(description="A person, known by one email address.")
 class User(Node):
     id: strawberry.ID = strawberry.field(description="The user's global id.")
-    email: str = strawberry.field(description="Their email address, trimmed and lower-case (SPEC §1).")
+    email: str = strawberry.field(description="Their email address, trimmed and lower-case.")
     name: str = strawberry.field(description="Their name as they gave it.")
-    email_verified: bool = strawberry.field(description="Whether a mailed token has proven this address (SPEC I1).")
-    two_factor_enabled: bool = strawberry.field(description="Whether signing in needs a one-time code (SPEC I5).")
+    email_verified: bool = strawberry.field(description="Whether a mailed token has proven this address.")
+    two_factor_enabled: bool = strawberry.field(description="Whether signing in needs a one-time code.")
     pk: strawberry.Private[int]
     # The viewer's own person (`me.user`, a sign-in payload): always theirs to see.
     viewer_own: strawberry.Private[bool] = False
@@ -45,11 +45,11 @@ class User(Node):
 
 
 @rules(audience=Audience.TEAM)
-@strawberry.type(description="A user's membership of an account: one paid seat (SPEC §1, S6).")
+@strawberry.type(description="A user's membership of an account: one paid seat.")
 class Teammate(Node):
     id: strawberry.ID = strawberry.field(description="The teammate's global id (not the user's).")
     user: User = strawberry.field(description="The person.")
-    role: Role = strawberry.field(description="What they may do in the account (D2).")
+    role: Role = strawberry.field(description="What they may do in the account.")
     added_at: datetime = strawberry.field(description="When they joined the account.")
     account_id: strawberry.Private[int]
     pk: strawberry.Private[int]

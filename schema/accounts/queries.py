@@ -53,7 +53,7 @@ register_node("User", _user_node)
 @strawberry.type
 class AccountQuery:
     @strawberry.field(extensions=requires(), description="The account the token acts in; null for any other account "
-                                                         "(D4), and for guests and operators.")
+                                                         ", and for guests and operators.")
     async def account(self, info: Info, id: Annotated[Optional[strawberry.ID], strawberry.argument(
             description="The account's global id; the account the token acts in when left out.")] = None
                       ) -> Optional[Account]:

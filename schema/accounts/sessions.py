@@ -63,7 +63,7 @@ class SessionMutation:
     @strawberry.mutation(extensions=public(), description=(
         "Create a login, an account with the person as its owner, and its subscription: by default the catalog's "
         "default plan, MONTHLY, 1 seat, UP_TO_10, the first period starting today in the account's time zone "
-        "(API.md; S1, S3). Public: no token needed. Signs the person in. userErrors: INVALID_INPUT (email, "
+        "Public: no token needed. Signs the person in. userErrors: INVALID_INPUT (email, "
         "password, names, timeZone, plan, seats), ALREADY_EXISTS (the email has a login)."))
     async def sign_up(self, info: Info, input: Annotated[SignUpInput, strawberry.argument(
             description="The person, the account and the subscription's choices.")]) -> AuthPayload:
@@ -91,10 +91,10 @@ class SessionMutation:
 
     @strawberry.mutation(extensions=public() + rate_limited("logIn", per_email=True,
                                                             two_factor_from="two_factor_code"), description=(
-        "Sign in with email and password: a short-lived access token and a refresh token (T1). Public. Audited, "
-        "failures too (P1); throttled per address and client (a top-level RATE_LIMITED, I7). The answer never "
-        "tells whether an email is registered (P4). userErrors: INVALID_CREDENTIALS, TWO_FACTOR_REQUIRED (the "
-        "login has two-factor on: send twoFactorCode), TWO_FACTOR_INVALID (I5)."))
+        "Sign in with email and password: a short-lived access token and a refresh token. Public. Audited, "
+        "failures too; throttled per address and client (a top-level RATE_LIMITED). The answer never "
+        "tells whether an email is registered. userErrors: INVALID_CREDENTIALS, TWO_FACTOR_REQUIRED (the "
+        "login has two-factor on: send twoFactorCode), TWO_FACTOR_INVALID."))
     async def log_in(self, info: Info, input: Annotated[LogInInput, strawberry.argument(
             description="The email and password, and a two-factor code when the login has two-factor on.")]
                      ) -> AuthPayload:
@@ -105,7 +105,7 @@ class SessionMutation:
             lambda fields: fields)
 
     @strawberry.mutation(extensions=public() + rate_limited("refreshSession"), description=(
-        "Trade a refresh token for new tokens (T1): it is used up and a new one of the same chain issued; "
+        "Trade a refresh token for new tokens: it is used up and a new one of the same chain issued; "
         "presenting a used one again revokes the whole chain. Public; throttled (a top-level RATE_LIMITED). "
         "userErrors: INVALID_CREDENTIALS (unknown, used, revoked or expired)."))
     async def refresh_session(self, info: Info, input: Annotated[RefreshSessionInput, strawberry.argument(
@@ -117,7 +117,7 @@ class SessionMutation:
 
     @strawberry.mutation(extensions=requires(), description=(
         "End this session (the access token's): its refresh tokens and its access tokens stop working on the "
-        "next request (I4); with everywhere: true, every session of the person. Any signed-in principal. A "
+        "next request; with everywhere: true, every session of the person. Any signed-in principal. A "
         "refresh token that is unknown or someone else's is ignored, so the answer tells nothing."))
     async def log_out(self, info: Info, input: Annotated[LogOutInput, strawberry.argument(
             description="The session to end.")]) -> LogOutPayload:
@@ -128,7 +128,7 @@ class SessionMutation:
 
     @strawberry.mutation(extensions=requires(), description=(
         "New tokens acting in another account the person is a teammate of; their role there decides the scopes "
-        "(T2). Any signed-in person. userErrors: NOT_FOUND (accountId: not a teammate of that account)."))
+        ". Any signed-in person. userErrors: NOT_FOUND (accountId: not a teammate of that account)."))
     async def switch_account(self, info: Info, input: Annotated[SwitchAccountInput, strawberry.argument(
             description="The account to act in.")]) -> AuthPayload:
         ctx = info.context

@@ -54,7 +54,7 @@ class RemoveTeammateInput:
 
 @rules(audience=Audience.TEAM)
 @strawberry.type(description="A pending invitation to join the team; it holds a seat until it is accepted, "
-                             "withdrawn or expires (S6). The token itself travels only in the mail.")
+                             "withdrawn or expires. The token itself travels only in the mail.")
 class TeammateInvitation:
     id: strawberry.ID = strawberry.field(description="The invitation's global id.")
     email: str = strawberry.field(description="The address invited.")
@@ -63,13 +63,13 @@ class TeammateInvitation:
     account_id: strawberry.Private[int]
 
 
-@strawberry.type(description="The invitation, or why not, with the quote that lifts a seat limit (Q5).")
+@strawberry.type(description="The invitation, or why not, with the quote that lifts a seat limit.")
 class InviteTeammatePayload:
     invitation: Optional[TeammateInvitation] = strawberry.field(default=None, description="The pending invitation.")
     user_errors: list[UserError] = strawberry.field(default_factory=list,
                                                     description="What the caller can fix; empty on success.")
     quote: Optional[Annotated["Quote", strawberry.lazy("schema.billing.types")]] = strawberry.field(
-        default=None, description="On SEAT_LIMIT_REACHED: the quote for one more seat (Q5), for the account's people "
+        default=None, description="On SEAT_LIMIT_REACHED: the quote for one more seat, for the account's people "
                                   "acting in it; null otherwise.")
 
 
@@ -98,10 +98,10 @@ def _invitation(row) -> dict:
 class TeammateMutation:
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
         "Invite an address to join the account as a teammate. The invitation is mailed, and holds a paid seat "
-        "until it is accepted, withdrawn or expires (S6; INVITATION_TTL_SECONDS, 7 days by default). Owners and "
-        "admins (teammates:manage); only an owner invites an owner (else FORBIDDEN). Audited (P1). userErrors: "
+        "until it is accepted, withdrawn or expires (INVITATION_TTL_SECONDS, 7 days by default). Owners and "
+        "admins (teammates:manage); only an owner invites an owner (else FORBIDDEN). Audited. userErrors: "
         "INVALID_INPUT (email), ALREADY_EXISTS (a teammate already, or invited and still open), "
-        "SEAT_LIMIT_REACHED with a quote for one more seat (Q5), ACCOUNT_READ_ONLY."))
+        "SEAT_LIMIT_REACHED with a quote for one more seat, ACCOUNT_READ_ONLY."))
     async def invite_teammate(self, info: Info, input: Annotated[InviteTeammateInput, strawberry.argument(
             description="The address and the role.")]) -> InviteTeammatePayload:
         ctx = info.context
@@ -112,7 +112,7 @@ class TeammateMutation:
     @strawberry.mutation(extensions=public() + rate_limited("acceptInvitation"), description=(
         "Take up a teammate or share invitation with the token from its mail. A new person sets a password and "
         "name; a person who already has a login signs in first and sends the token with their access token "
-        "(API.md). Public; throttled (a top-level RATE_LIMITED). Signs the person in; a new teammate acts in the "
+        "Public; throttled (RATE_LIMITED). Signs the person in; a new teammate acts in the "
         "account they joined. userErrors: INVITATION_INVALID (unknown, used, expired, withdrawn, or for another "
         "login), INVALID_INPUT (password, name), ALREADY_EXISTS (a teammate already), SEAT_LIMIT_REACHED (the "
         "seats were taken meanwhile; no quote, since the person does not act in that account yet)."))
@@ -134,8 +134,8 @@ class TeammateMutation:
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
-        "Change a teammate's role (D2); it takes effect on their next request (G6). Owners and admins "
-        "(teammates:manage); only an owner makes or unmakes owners (else FORBIDDEN). Audited (P1). userErrors: "
+        "Change a teammate's role; it takes effect on their next request. Owners and admins "
+        "(teammates:manage); only an owner makes or unmakes owners (else FORBIDDEN). Audited. userErrors: "
         "NOT_FOUND (teammateId), LAST_OWNER, ACCOUNT_READ_ONLY."))
     async def change_teammate_role(self, info: Info, input: Annotated[ChangeTeammateRoleInput, strawberry.argument(
             description="The teammate and the role.")]) -> TeammatePayload:
@@ -149,10 +149,10 @@ class TeammateMutation:
         return await mutate(info, TeammatePayload, call, lambda row: {"teammate": Teammate.from_model(row)})
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
-        "Remove a teammate: their access ends on their very next request (G6), their dossier assignments go, and "
-        "their refresh tokens for the account are revoked; what they wrote stays (D5). Someone who is no longer a "
-        "paid user keeps their three oldest shares elsewhere (G5). Owners and admins (teammates:manage); only an "
-        "owner removes an owner (else FORBIDDEN). Allowed after cancellation too. Audited (P1). userErrors: "
+        "Remove a teammate: their access ends on their very next request, their dossier assignments go, and "
+        "their refresh tokens for the account are revoked; what they wrote stays. Someone who is no longer a "
+        "paid user keeps their three oldest shares elsewhere. Owners and admins (teammates:manage); only an "
+        "owner removes an owner (else FORBIDDEN). Allowed after cancellation too. Audited. userErrors: "
         "NOT_FOUND (teammateId), LAST_OWNER."))
     async def remove_teammate(self, info: Info, input: Annotated[RemoveTeammateInput, strawberry.argument(
             description="The teammate.")]) -> RemoveTeammatePayload:

@@ -20,24 +20,24 @@ from schema.accounts.audit import AuditEvent, audit_page
 from schema.accounts.basics import AccountBasics
 from schema.accounts.machines import MachineCredential, credentials_of
 from schema.accounts.people import Role, Teammate, User
-from schema.billing.types import LedgerLine, Subscription, ledger_of, subscription_of
+from schema.billing.types import LedgerLine, Subscription, ledger_lines_of, ledger_of, subscription_of
 from schema.context import Info
 from schema.dossiers.types import Share, shares_of_viewer
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
-from schema.relay import After, Connection, First, to_global_id
+from schema.relay import After, Before, Connection, First, Last, page_slice, to_global_id
 from schema.viewer_can import AccountCapabilities, account_capabilities
 from schema.webhooks.types import WebhookEndpoint, endpoints_of
 
 
-@strawberry.enum(description="What kind of principal a token acts as (API.md Tokens).")
+@strawberry.enum(description="What kind of principal a token acts as.")
 class PrincipalKind(Enum):
     PAID = strawberry.enum_value("PAID", description="A teammate of an account, acting in one of them (also a "
-                                                     "partner system's machine credential, T4).")
+                                                     "partner system's machine credential).")
     GUEST = strawberry.enum_value("GUEST", description="A person without a seat who reads what is shared with "
-                                                       "them (D3).")
+                                                       "them.")
     OPERATOR = strawberry.enum_value("OPERATOR", description="Staff of the service: billing only, never dossier "
-                                                             "content (P3).")
+                                                             "content.")
 
 
 @strawberry.type(description="An organisation (tenant): its dossiers, teammates and subscription.")
@@ -56,21 +56,20 @@ class Account(AccountBasics, Node):
         return [Teammate.from_model(row) for row in rows]
 
     @strawberry.field(extensions=requires(Scope.AUDIT_READ),
-                      description="Security-relevant events, newest first (P1). Owners and admins.")
-    async def audit_log(self, info: Info,
-                        first: First = None,
-                        after: After = None) -> Connection[AuditEvent]:
+                      description="Security-relevant events, newest first. Owners and admins.")
+    async def audit_log(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                        before: Before = None) -> Connection[AuditEvent]:
         ensure_acting_in(info.context.principal, self.pk)
-        return await audit_page(info, self.pk, first, after)
+        return await audit_page(info, self.pk, first, after, last, before)
 
-    @strawberry.field(description="The subscription as of now (S1): renewals and scheduled changes that are due "
-                                  "are applied first (O2).")
+    @strawberry.field(description="The subscription as of now: renewals and scheduled changes that are due "
+                                  "are applied first.")
     async def subscription(self, info: Info) -> Subscription:
         ensure_person(info.context.principal)
         ensure_acting_in(info.context.principal, self.pk)
         return await subscription_of(info, self.pk)
 
-    @strawberry.field(description="Active clients in a month (A6).")
+    @strawberry.field(description="Active clients in a month.")
     async def usage(self, info: Info,
                     month: Annotated[Optional[str], strawberry.argument(
                         description="\"YYYY-MM\"; this month when left out.")] = None) -> ActiveClientUsage:
@@ -78,7 +77,7 @@ class Account(AccountBasics, Node):
         ensure_acting_in(info.context.principal, self.pk)
         return await usage_of(info, self.row, month)
 
-    @strawberry.field(description="This month and the ones before it, newest first (A6: past months' counts).")
+    @strawberry.field(description="This month and the ones before it, newest first (past months' counts).")
     async def usage_history(self, info: Info,
                             last: Annotated[int, strawberry.argument(description="How many months, 1 to 36.")] = 12
                             ) -> list[ActiveClientUsage]:
@@ -87,19 +86,27 @@ class Account(AccountBasics, Node):
         return await usage_history_of(info, self.row, last)
 
     @strawberry.field(extensions=requires(Scope.TEAMMATES_MANAGE),
-                      description="Partner systems' machine credentials (T4). Owners and admins.")
+                      description="Partner systems' machine credentials. Owners and admins.")
     async def machine_credentials(self, info: Info) -> list[MachineCredential]:
         ensure_acting_in(info.context.principal, self.pk)
         return await credentials_of(info, self.pk)
 
     @strawberry.field(extensions=requires(Scope.BILLING_MANAGE),
-                      description="Every charge, oldest first (Q4). Owners.")
+                      description="Every charge, oldest first. Owners.",
+                      deprecation_reason="Use `ledgerLines`, which pages.")
     async def ledger(self, info: Info) -> list[LedgerLine]:
         ensure_acting_in(info.context.principal, self.pk)
         return await ledger_of(info, self.pk)
 
+    @strawberry.field(extensions=requires(Scope.BILLING_MANAGE),
+                      description="Every charge, oldest first, a page at a time (a Relay connection). Owners.")
+    async def ledger_lines(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                           before: Before = None) -> Connection[LedgerLine]:
+        ensure_acting_in(info.context.principal, self.pk)
+        return await ledger_lines_of(info, self.pk, page_slice(first, after, last, before))
+
     @strawberry.field(extensions=requires(Scope.WEBHOOKS_MANAGE),
-                      description="Endpoints subscribed to the account's events (T5). Owners, admins, and machine "
+                      description="Endpoints subscribed to the account's events. Owners, admins, and machine "
                                   "credentials holding webhooks:manage.")
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
         ensure_acting_in(info.context.principal, self.pk)
@@ -131,7 +138,7 @@ class Membership:
         return cls(role=Role(row.role), account_id=row.account_id)
 
 
-@strawberry.type(description="A sign-in (SPEC I4): one refresh-token chain and the access tokens it gave.")
+@strawberry.type(description="A sign-in: one refresh-token chain and the access tokens it gave.")
 class Session(Node):
     id: strawberry.ID = strawberry.field(description="The session's global id.")
     created_at: datetime = strawberry.field(description="When the person signed in.")
@@ -166,11 +173,11 @@ class Viewer:
         rows = await info.context.loader(queries.memberships_by_user).load(self.user_row.id)
         return [Membership.from_model(row) for row in rows]
 
-    @strawberry.field(description="The live shares given to the person (D3), in the order they were given.")
+    @strawberry.field(description="The live shares given to the person, in the order they were given.")
     async def shares(self, info: Info) -> list[Share]:
         return await shares_of_viewer(info, self.user_row)
 
-    @strawberry.field(description="The person's live sessions, newest first (SPEC I4).")
+    @strawberry.field(description="The person's live sessions, newest first.")
     async def sessions(self, info: Info) -> list[Session]:
         from auth.sessions import sessions_of
 

@@ -6,8 +6,8 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum(description="How long a subscription's period lasts (S1); longer terms get a larger discount (S2). "
-                             "A change of term takes effect at the renewal (S5).")
+@strawberry.enum(description="How long a subscription's period lasts; longer terms get a larger discount. "
+                             "A change of term takes effect at the renewal.")
 class Term(Enum):
     MONTHLY = strawberry.enum_value("MONTHLY", description="1 month.")
     QUARTERLY = strawberry.enum_value("QUARTERLY", description="3 months.")
@@ -15,8 +15,8 @@ class Term(Enum):
     YEARLY = strawberry.enum_value("YEARLY", description="12 months.")
 
 
-@strawberry.enum(description="How many different clients an account may work on in a calendar month (A3). Tiers "
-                             "rank by their cap, not by their price (S5).")
+@strawberry.enum(description="How many different clients an account may work on in a calendar month. Tiers "
+                             "rank by their cap, not by their price.")
 class ActiveClientTier(Enum):
     UP_TO_10 = strawberry.enum_value("UP_TO_10", description="At most 10 active clients a month.")
     UP_TO_25 = strawberry.enum_value("UP_TO_25", description="At most 25 active clients a month.")

@@ -12,7 +12,7 @@ from schema.rules import rules
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="An exact amount of money (S2): never a float.")
+@strawberry.type(description="An exact amount of money: never a float.")
 class Money:
     amount: Decimal = strawberry.field(description="The amount, rounded to the cent, as a decimal string (\"2.50\").")
     currency: str = strawberry.field(description="Its ISO 4217 currency, e.g. \"EUR\".")

@@ -23,26 +23,26 @@ from schema.relay import from_global_id
 class SubscriptionChangeInput:
     plan: Optional[str] = strawberry.field(default=None, description="A plan code of the catalog, e.g. \"team\": a "
                                                                      "dearer plan applies now, a cheaper one at the "
-                                                                     "renewal (S4, S5).")
-    term: Optional[Term] = strawberry.field(default=None, description="A new term: always at the renewal (S5).")
+                                                                     "renewal.")
+    term: Optional[Term] = strawberry.field(default=None, description="A new term: always at the renewal.")
     seats: Optional[int] = strawberry.field(default=None, description="The number of seats wanted, 1 to 10000: more "
                                                                       "apply now, fewer at the renewal, never fewer "
-                                                                      "than the teammates (S5).")
+                                                                      "than the teammates.")
     active_client_tier: Optional[ActiveClientTier] = strawberry.field(
-        default=None, description="A new tier: a higher cap applies now, a lower one at the renewal (S4, S5).")
+        default=None, description="A new tier: a higher cap applies now, a lower one at the renewal.")
 
 
-@strawberry.input(description="The quote to apply, once (Q2, Q3).")
+@strawberry.input(description="The quote to apply, once.")
 class ApplySubscriptionChangeInput:
     quote_id: strawberry.ID = strawberry.field(description="The quote's global id.")
     idempotency_key: str = strawberry.field(description="Any unique string per intended change (e.g. a "
                                                         "UUID), at most 200 characters; sending it again returns "
-                                                        "the same result (Q3).")
+                                                        "the same result.")
 
 
-@strawberry.input(description="Cancelling the subscription (S9).")
+@strawberry.input(description="Cancelling the subscription.")
 class CancelSubscriptionInput:
-    reason: Optional[str] = strawberry.field(default=None, description="Why, for the audit log (P1); at most 200 "
+    reason: Optional[str] = strawberry.field(default=None, description="Why, for the audit log; at most 200 "
                                                                        "characters.")
 
 
@@ -59,10 +59,10 @@ class ApplySubscriptionChangePayload:
     subscription: Optional[Subscription] = strawberry.field(default=None, description="The subscription as it is "
                                                                                       "now.")
     charged: Optional[Money] = strawberry.field(default=None, description="What was charged: exactly the quote's "
-                                                                          "`dueNow` (Q2).")
+                                                                          "`dueNow`.")
     ledger_lines: list[LedgerLine] = strawberry.field(default_factory=list,
                                                       description="The ledger lines written for it, one per part "
-                                                                  "charged now (Q4).")
+                                                                  "charged now.")
     user_errors: list[UserError] = strawberry.field(default_factory=list,
                                                     description="What the caller can fix; empty on success.")
 
@@ -78,8 +78,8 @@ class SubscriptionPayload:
 @strawberry.type
 class BillingMutation(OperatorBillingMutation):
     @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
-        "Price a change of plan, term, seats or active-client tier before making it (Q1): increases are prorated "
-        "for the rest of the period (S4), decreases and term changes wait for the renewal (S5). Owners "
+        "Price a change of plan, term, seats or active-client tier before making it: increases are prorated "
+        "for the rest of the period, decreases and term changes wait for the renewal. Owners "
         "(billing:manage). Nothing changes until the quote is applied. userErrors: INVALID_INPUT (an unknown plan, "
         "seats outside 1–10000, nothing to change, a change at the renewal of a cancelled subscription), "
         "SEATS_BELOW_TEAMMATES, ACCOUNT_READ_ONLY."))
@@ -97,8 +97,8 @@ class BillingMutation(OperatorBillingMutation):
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
         "Apply a quote: charge exactly its `dueNow`, write the ledger lines and schedule the parts that wait for "
-        "the renewal (Q2, Q4, S4, S5). Owners (billing:manage). Audited (P1). The same idempotencyKey applies "
-        "once and answers the same result again (Q3). userErrors: NOT_FOUND (quoteId), QUOTE_EXPIRED, QUOTE_STALE, "
+        "the renewal. Owners (billing:manage). Audited. The same idempotencyKey applies "
+        "once and answers the same result again. userErrors: NOT_FOUND (quoteId), QUOTE_EXPIRED, QUOTE_STALE, "
         "ACCOUNT_READ_ONLY, INVALID_INPUT (an idempotency key used for another quote)."))
     async def apply_subscription_change(self, info: Info, input: Annotated[ApplySubscriptionChangeInput, strawberry.argument(
             description="The quote and the idempotency key.")]) -> ApplySubscriptionChangePayload:
@@ -115,9 +115,9 @@ class BillingMutation(OperatorBillingMutation):
         })
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_MANAGE), description=(
-        "Cancel at the renewal date (S9): until then everything works; from then the account can read and export "
+        "Cancel at the renewal date: until then everything works; from then the account can read and export "
         "its dossiers, not write, and nothing is deleted. Pending scheduled changes are dropped and quotes made "
-        "before go stale. Cancelling again changes nothing. Owners (billing:manage). Audited (P1). userErrors: "
+        "before go stale. Cancelling again changes nothing. Owners (billing:manage). Audited. userErrors: "
         "INVALID_INPUT (reason), ACCOUNT_READ_ONLY (it has ended already)."))
     async def cancel_subscription(self, info: Info, input: Annotated[CancelSubscriptionInput, strawberry.argument(
             description="An optional reason.")]) -> SubscriptionPayload:

@@ -19,14 +19,14 @@ from schema.errors import UserError, mutate
 from schema.relay import from_global_id
 
 
-@strawberry.enum(description="A special discount of the catalog that an operator can grant (S7).")
+@strawberry.enum(description="A special discount of the catalog that an operator can grant.")
 class SpecialDiscountCode(Enum):
     NEW_BUSINESS = strawberry.enum_value("new_business", description="For an organisation registered recently; "
                                                                      "always with an end date.")
     CHARITY = strawberry.enum_value("charity", description="For a charity.")
 
 
-@strawberry.input(description="A special discount to grant, or to grant again with a new end date (S7).")
+@strawberry.input(description="A special discount to grant, or to grant again with a new end date.")
 class SetAccountDiscountInput:
     account_id: strawberry.ID = strawberry.field(description="The account's global id.")
     code: SpecialDiscountCode = strawberry.field(description="Which discount.")
@@ -35,13 +35,13 @@ class SetAccountDiscountInput:
                                                                          "NEW_BUSINESS.")
 
 
-@strawberry.input(description="A special discount to end (S7).")
+@strawberry.input(description="A special discount to end.")
 class RemoveAccountDiscountInput:
     account_id: strawberry.ID = strawberry.field(description="The account's global id.")
     code: SpecialDiscountCode = strawberry.field(description="Which discount.")
 
 
-@strawberry.input(description="A negotiated seat price for an account (S8).")
+@strawberry.input(description="A negotiated seat price for an account.")
 class SetNegotiatedSeatPriceInput:
     account_id: strawberry.ID = strawberry.field(description="The account's global id.")
     seat_price: Optional[Decimal] = strawberry.field(default=None, description="The price of one seat per month, in "
@@ -72,9 +72,9 @@ async def _run(info: Info, call) -> OperatorAccountPayload:  # noqa: ANN001
 @strawberry.type
 class OperatorBillingMutation:
     @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
-        "Grant a special discount to an account, or grant it again with a new end date (S7); the account pays at "
-        "most the larger of its special discounts (S2). Operators (billing:operate). Audited in the account's log "
-        "(P1); quotes made before go stale (Q2). userErrors: NOT_FOUND (accountId), INVALID_INPUT (no end date "
+        "Grant a special discount to an account, or grant it again with a new end date; the account pays at "
+        "most the larger of its special discounts. Operators (billing:operate). Audited in the account's log "
+        "; quotes made before go stale. userErrors: NOT_FOUND (accountId), INVALID_INPUT (no end date "
         "for NEW_BUSINESS, an end date not after today)."))
     async def set_account_discount(self, info: Info, input: Annotated[SetAccountDiscountInput, strawberry.argument(
             description="The account, the discount and its end.")]) -> OperatorAccountPayload:
@@ -84,8 +84,8 @@ class OperatorBillingMutation:
             input.ends_on, now=ctx.now, catalog=ctx.catalog))
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
-        "End an account's special discount now (S7). Operators (billing:operate). Audited (P1); quotes made "
-        "before go stale (Q2). userErrors: NOT_FOUND (no such account, or it holds no such discount)."))
+        "End an account's special discount now. Operators (billing:operate). Audited; quotes made "
+        "before go stale. userErrors: NOT_FOUND (no such account, or it holds no such discount)."))
     async def remove_account_discount(self, info: Info, input: Annotated[RemoveAccountDiscountInput, strawberry.argument(
             description="The account and the discount.")]) -> OperatorAccountPayload:
         ctx = info.context
@@ -94,9 +94,9 @@ class OperatorBillingMutation:
             now=ctx.now, catalog=ctx.catalog))
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
-        "Set, or end, a negotiated seat price for an account with at least its plan's standard seats + 30 (S8). "
-        "It lapses at a renewal that leaves fewer seats. Operators (billing:operate). Audited (P1); quotes made "
-        "before go stale (Q2). userErrors: NOT_FOUND (accountId), INVALID_INPUT (the price, or too few seats)."))
+        "Set, or end, a negotiated seat price for an account with at least its plan's standard seats + 30. "
+        "It lapses at a renewal that leaves fewer seats. Operators (billing:operate). Audited; quotes made "
+        "before go stale. userErrors: NOT_FOUND (accountId), INVALID_INPUT (the price, or too few seats)."))
     async def set_negotiated_seat_price(self, info: Info, input: Annotated[SetNegotiatedSeatPriceInput, strawberry.argument(
             description="The account and the price.")]) -> OperatorAccountPayload:
         ctx = info.context

@@ -15,20 +15,20 @@ from domain.billing import queries
 from schema.accounts.basics import AccountBasics
 from schema.billing.types import Catalog, LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
-from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, parse_global_id
+from schema.relay import After, Before, Connection, First, Last, encode_cursor, page_slice, parse_global_id
 
 
-@strawberry.type(description="An account as operators see it: billing data only (P3).")
+@strawberry.type(description="An account as operators see it: billing data only.")
 class OperatorAccount(AccountBasics):
     @strawberry.field(description="When the account was made (signed up).")
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field(description="Its subscription as of now (O2).")
+    @strawberry.field(description="Its subscription as of now.")
     async def subscription(self, info: Info) -> Subscription:
         return await subscription_of(info, self.pk)
 
-    @strawberry.field(description="Every charge, oldest first (Q4).")
+    @strawberry.field(description="Every charge, oldest first.")
     async def ledger(self, info: Info) -> list[LedgerLine]:
         return await ledger_of(info, self.pk)
 
@@ -43,29 +43,30 @@ async def operator_account(info: Info, global_id: str) -> OperatorAccount | None
 
 @strawberry.type
 class BillingQuery:
-    @strawberry.field(extensions=public(), description="The price list: plans, terms and tiers (S1). Public: it "
+    @strawberry.field(extensions=public(), description="The price list: plans, terms and tiers. Public: it "
                                                         "works without a token.")
     def catalog(self, info: Info) -> Catalog:
         return Catalog.from_data(info.context.catalog)
 
     @strawberry.field(extensions=requires(Scope.BILLING_OPERATE),
-                      description="One account as operators see it: billing data only (P3). Operators "
+                      description="One account as operators see it: billing data only. Operators "
                                   "(billing:operate); null when there is no such account.")
     async def operator_account(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The account's global id.")]) -> Optional[OperatorAccount]:
         return await operator_account(info, id)
 
     @strawberry.field(extensions=requires(Scope.BILLING_OPERATE),
-                      description="Every account, oldest first, as operators see them (P3). Operators "
+                      description="Every account, oldest first, as operators see them. Operators "
                                   "(billing:operate).")
-    async def operator_accounts(self, info: Info, first: First = None, after: After = None,
+    async def operator_accounts(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                                before: Before = None,
                                 name_contains: Annotated[Optional[str], strawberry.argument(
                                     description="Only accounts whose name contains this, in any case (trimmed; the "
                                                 "first 200 characters count).")] = None
                                 ) -> Connection[OperatorAccount]:
-        size = page_size(first)
-        after_id = cursor_id(decode_cursor(after))
-        rows, has_next = await queries.accounts_page(first=size, after_id=after_id,
-                                                     name_contains=(name_contains or "").strip()[:200] or None)
-        return Connection[OperatorAccount].build([OperatorAccount.from_model(row) for row in rows],
-                                                 [encode_cursor(row.id) for row in rows], has_next)
+        wanted = page_slice(first, after, last, before)
+        contains = (name_contains or "").strip()[:200] or None
+        rows, more = await queries.accounts_page(wanted, name_contains=contains)
+        return Connection[OperatorAccount].of([OperatorAccount.from_model(row) for row in rows],
+                                              [encode_cursor(row.id) for row in rows], wanted, more,
+                                              lambda: queries.accounts_count(name_contains=contains))

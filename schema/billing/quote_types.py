@@ -21,11 +21,11 @@ from schema.relay import to_global_id
 from schema.rules import rules
 
 
-@strawberry.enum(description="Which part of the subscription a quote line changes (S1).")
+@strawberry.enum(description="Which part of the subscription a quote line changes.")
 class SubscriptionChangeKind(Enum):
     PLAN = strawberry.enum_value("plan", description="The plan: a dearer seat price applies now, a cheaper one at "
-                                                     "the renewal (S4, S5).")
-    TERM = strawberry.enum_value("term", description="The term: always at the renewal (S5).")
+                                                     "the renewal.")
+    TERM = strawberry.enum_value("term", description="The term: always at the renewal.")
     SEATS = strawberry.enum_value("seats", description="The number of paid seats: more now, fewer at the renewal.")
     ACTIVE_CLIENT_TIER = strawberry.enum_value("tier", description="The active-client tier: a higher cap now, a "
                                                                    "lower one at the renewal.")
@@ -35,16 +35,16 @@ class SubscriptionChangeKind(Enum):
                              "renewal, or a pending change the quote withdraws.")
 class QuoteLineEffect(Enum):
     NOW = strawberry.enum_value("now", description="An increase: in force from today and charged, prorated, when the "
-                                                   "quote is applied (S4).")
+                                                   "quote is applied.")
     AT_RENEWAL = strawberry.enum_value("at_renewal", description="A term change or a decrease: scheduled for the "
-                                                                 "renewal date; nothing is due now (S5).")
+                                                                 "renewal date; nothing is due now.")
     WITHDRAWN = strawberry.enum_value("withdrawn", description="A pending scheduled change that the quote takes "
                                                                "back: what is in force today stays; nothing is due "
-                                                               "(S5).")
+                                                               ".")
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="One part of a quoted change (Q1): what changes, from what to what, when, and "
+@strawberry.type(description="One part of a quoted change: what changes, from what to what, when, and "
                              "what it costs now.")
 class QuoteLine:
     row: strawberry.Private[QuoteLineRow]
@@ -54,7 +54,7 @@ class QuoteLine:
     def description(self) -> str:
         return self.row.description
 
-    @strawberry.field(description="What this part costs now: the prorated difference for an increase (S4), 0.00 "
+    @strawberry.field(description="What this part costs now: the prorated difference for an increase, 0.00 "
                                   "for a part that waits for the renewal or is withdrawn.")
     def amount(self) -> Money:
         return Money.of(self.row.amount, self.currency)
@@ -63,18 +63,18 @@ class QuoteLine:
     def effective_on(self) -> date:
         return self.row.effective_on
 
-    @strawberry.field(description="Days left in the period, today included: renewal date − today (S4); null for a "
+    @strawberry.field(description="Days left in the period, today included: renewal date − today; null for a "
                                   "part that is not prorated.")
     def remaining_days(self) -> Optional[int]:
         return self.row.remaining_days
 
-    @strawberry.field(description="Days in the current period (28–31, 90–92, 181–184 or 365–366, S4); null for a "
+    @strawberry.field(description="Days in the current period (28–31, 90–92, 181–184 or 365–366); null for a "
                                   "part that is not prorated.")
     def period_days(self) -> Optional[int]:
         return self.row.period_days
 
     @strawberry.field(description="How the amount was computed, e.g. \"€2.50 = (€30.00 − €15.00) × 5/30, half up\" "
-                                  "(Q1).")
+                                  ".")
     def explanation(self) -> str:
         return self.row.explanation
 
@@ -98,9 +98,9 @@ class QuoteLine:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="A priced subscription change (Q1). Applying it charges exactly `dueNow`, or is "
-                             "refused (Q2). Owners load it with `node`; a limit's payload shows it to the account's "
-                             "people (Q5).")
+@strawberry.type(description="A priced subscription change. Applying it charges exactly `dueNow`, or is "
+                             "refused. Owners load it with `node`; a limit's payload shows it to the account's "
+                             "people.")
 class Quote(Node):
     row: strawberry.Private[QuoteRow]
     account_id: strawberry.Private[int]
@@ -118,17 +118,17 @@ class Quote(Node):
             rows = await info.context.loader(queries.quote_lines_by_quote).load(self.row.id)
         return [QuoteLine(row=row, currency=self.row.currency) for row in rows]
 
-    @strawberry.field(description="What applying charges now: the sum of the lines' amounts (Q1, Q2).")
+    @strawberry.field(description="What applying charges now: the sum of the lines' amounts.")
     def due_now(self) -> Money:
         return Money.of(self.row.due_now, self.row.currency)
 
     @strawberry.field(description="The price of a whole period on the new terms, charged from the renewal on "
-                                  "(S2, S4).")
+                                  ".")
     def price_per_period_after(self) -> Money:
         return Money.of(self.row.price_per_period_after, self.row.currency)
 
     @strawberry.field(description="When it lapses: midnight after the day it was made, in the account's time zone, "
-                                  "since the proration was computed for that day (Q1). Afterwards: QUOTE_EXPIRED.")
+                                  "since the proration was computed for that day. Afterwards: QUOTE_EXPIRED.")
     def expires_at(self) -> datetime:
         return self.row.expires_at
 

@@ -24,19 +24,20 @@ from schema.billing.enums import ActiveClientTier, Term
 from schema.billing.money import Money
 from schema.billing.quote_types import Quote, QuoteLine  # noqa: F401  (re-exported: lazy refs name this module)
 from schema.context import Info
-from schema.relay import to_global_id
+from domain.core.paging import Slice
+from schema.relay import Connection, encode_cursor, to_global_id
 from schema.rules import rules
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="A plan of the catalog (S1): what one paid seat costs.")
+@strawberry.type(description="A plan of the catalog: what one paid seat costs.")
 class Plan:
     code: str = strawberry.field(description="The plan's stable code, as `plan` takes it (signUp, "
                                              "quoteSubscriptionChange), e.g. \"pro\".")
     name: str = strawberry.field(description="Its name for people, e.g. \"Pro\".")
-    seat_price: Money = strawberry.field(description="The price of one seat per month, before discounts (S2).")
+    seat_price: Money = strawberry.field(description="The price of one seat per month, before discounts.")
     standard_seats: int = strawberry.field(description="The plan's standard size: with this many + 30 seats or "
-                                                       "more, an operator may agree a seat price (S8).")
+                                                       "more, an operator may agree a seat price.")
 
     @classmethod
     def from_data(cls, plan: PlanData, currency: str) -> "Plan":
@@ -45,7 +46,7 @@ class Plan:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="A term of the catalog and its discount (S1, S2).")
+@strawberry.type(description="A term of the catalog and its discount.")
 class TermOffer:
     term: Term = strawberry.field(description="The term.")
     months: int = strawberry.field(description="Months in one period: 1, 3, 6 or 12.")
@@ -54,15 +55,15 @@ class TermOffer:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="An active-client tier of the catalog and its price (S1, A3).")
+@strawberry.type(description="An active-client tier of the catalog and its price.")
 class TierOffer:
     tier: ActiveClientTier = strawberry.field(description="The tier.")
     limit: Optional[int] = strawberry.field(description="Its cap of active clients a month; null: unlimited.")
-    price_per_month: Money = strawberry.field(description="What the tier adds to the price per month (S2).")
+    price_per_month: Money = strawberry.field(description="What the tier adds to the price per month.")
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="The price list (S1): plans, terms and tiers. Prices are data, not code; the "
+@strawberry.type(description="The price list: plans, terms and tiers. Prices are data, not code; the "
                              "catalog is public.")
 class Catalog:
     currency: str = strawberry.field(description="The ISO 4217 currency of every price, e.g. \"EUR\".")
@@ -83,7 +84,7 @@ class Catalog:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="A change waiting for the renewal (S5): a term change, or a decrease of seats, "
+@strawberry.type(description="A change waiting for the renewal: a term change, or a decrease of seats, "
                              "tier or plan. No credit is given for a decrease.")
 class ScheduledChange:
     description: str = strawberry.field(description="What changes, e.g. \"Seats: 5 → 3\".")
@@ -95,7 +96,7 @@ class ScheduledChange:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="A special discount an operator granted (S7); endsOn is exclusive.")
+@strawberry.type(description="A special discount an operator granted; endsOn is exclusive.")
 class AccountDiscount:
     code: str = strawberry.field(description="The discount's code in the catalog: \"new_business\" or "
                                              "\"charity\".")
@@ -110,10 +111,10 @@ class AccountDiscount:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="What the account buys (S1): plan, term, seats and active-client tier, and its "
+@strawberry.type(description="What the account buys: plan, term, seats and active-client tier, and its "
                              "current period. Always as of now: a renewal or scheduled change that is due is applied "
-                             "before it is answered (O2). For the account's people acting in it, and operators; never machine "
-                             "credentials (T4).")
+                             "before it is answered. For the account's people acting in it, and operators; never machine "
+                             "credentials.")
 class Subscription:
     """The terms as of now (O2): billing renewed a subscription found due before
     answering, and read it with its account's day in one statement."""
@@ -129,55 +130,55 @@ class Subscription:
         catalog = info.context.catalog
         return Plan.from_data(catalog.plan(self.terms.plan_code), catalog.currency)
 
-    @strawberry.field(description="The term in force; a change waits for the renewal (S5).")
+    @strawberry.field(description="The term in force; a change waits for the renewal.")
     def term(self) -> Term:
         return Term(self.terms.term)
 
-    @strawberry.field(description="Paid seats bought (S1): each teammate, and each pending teammate invitation, "
-                                  "takes one (S6).")
+    @strawberry.field(description="Paid seats bought: each teammate, and each pending teammate invitation, "
+                                  "takes one.")
     def seats(self) -> int:
         return self.terms.seats
 
-    @strawberry.field(description="Teammates the account has now. Pending invitations hold a seat too (S6) but are "
+    @strawberry.field(description="Teammates the account has now. Pending invitations hold a seat too but are "
                                   "not counted here.")
     async def seats_used(self, info: Info) -> int:
         return await info.context.loader(queries.seats_used_by_account).load(self.terms.account_id)
 
-    @strawberry.field(description="The active-client tier in force; its cap limits this month's count (A3).")
+    @strawberry.field(description="The active-client tier in force; its cap limits this month's count.")
     def active_client_tier(self) -> ActiveClientTier:
         return ActiveClientTier(self.terms.tier)
 
-    @strawberry.field(description="The first day of the current period, in the account's time zone (S3).")
+    @strawberry.field(description="The first day of the current period, in the account's time zone.")
     def period_start(self) -> date:
         return self.terms.period_start
 
     @strawberry.field(description="The first day of the next period: the current one is [periodStart, renewsOn) "
-                                  "(S3, S4). Scheduled changes and a cancellation take effect on it.")
+                                  ". Scheduled changes and a cancellation take effect on it.")
     def renews_on(self) -> date:
         return self.terms.renews_on
 
-    @strawberry.field(description="The price of a whole period at today's terms and discounts (S2).")
+    @strawberry.field(description="The price of a whole period at today's terms and discounts.")
     async def price_per_period(self, info: Info) -> Money:
         catalog = info.context.catalog
         discounts = discount_set(self.terms, await self._discount_rows(info), self.terms.today)
         return Money.of(round_money(period_price(catalog, terms_of(self.terms), discounts).amount), catalog.currency)
 
-    @strawberry.field(description="Changes waiting for the renewal (S5), in the order they were made.")
+    @strawberry.field(description="Changes waiting for the renewal, in the order they were made.")
     async def scheduled_changes(self, info: Info) -> list[ScheduledChange]:
         rows = await info.context.loader(queries.scheduled_by_account).load(self.terms.account_id)
         return [ScheduledChange.from_model(row) for row in rows]
 
-    @strawberry.field(description="The day a cancellation takes effect, the renewal date (S9); null while not "
+    @strawberry.field(description="The day a cancellation takes effect, the renewal date; null while not "
                                   "cancelled. From that day the account can read and export, not write.")
     def cancels_on(self) -> Optional[date]:
         return self.terms.cancels_on
 
-    @strawberry.field(description="Special discounts in force today (S7); only the larger one applies (S2).")
+    @strawberry.field(description="Special discounts in force today; only the larger one applies.")
     async def discounts(self, info: Info) -> list[AccountDiscount]:
         return [AccountDiscount.from_model(row) for row in await self._discount_rows(info)
                 if is_active_discount(row, self.terms.today)]
 
-    @strawberry.field(description="The operator-negotiated seat price (S8), if any.")
+    @strawberry.field(description="The operator-negotiated seat price, if any.")
     def negotiated_seat_price(self, info: Info) -> Optional[Money]:
         price = self.terms.negotiated_seat_price
         return None if price is None else Money.of(price, info.context.catalog.currency)
@@ -193,8 +194,8 @@ class Subscription:
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="One charge in the account's ledger (Q4): a period's full price, or the proration "
-                             "of an increase (S4). The ledger is append-only. Owners, and operators.")
+@strawberry.type(description="One charge in the account's ledger: a period's full price, or the proration "
+                             "of an increase. The ledger is append-only. Owners, and operators.")
 class LedgerLine:
     row: strawberry.Private[LedgerLineRow]
     account_id: strawberry.Private[int]
@@ -212,7 +213,7 @@ class LedgerLine:
     def quantity(self) -> int:
         return self.row.quantity
 
-    @strawberry.field(description="The amount charged, rounded to the cent, half up (S2, S4).")
+    @strawberry.field(description="The amount charged, rounded to the cent, half up.")
     def amount(self) -> Money:
         return Money.of(self.row.amount, self.row.currency)
 
@@ -230,7 +231,7 @@ class LedgerLine:
         return None if self.row.quote_id is None else strawberry.ID(to_global_id("Quote", self.row.quote_id))
 
     @strawberry.field(description="How the amount was computed, e.g. \"€2.50 = (€30.00 − €15.00) × 5/30, half "
-                                  "up\" (Q1).")
+                                  "up\".")
     def explanation(self) -> str:
         return self.row.explanation
 
@@ -258,3 +259,10 @@ async def ledger_of(info: Info, account_id: int) -> list[LedgerLine]:
     await _terms(info, account_id)  # a renewal that is due writes its period's line first (O2)
     rows = await info.context.loader(queries.ledger_by_account).load(account_id)
     return [LedgerLine.from_model(row) for row in rows]
+
+
+async def ledger_lines_of(info: Info, account_id: int, wanted: Slice) -> Connection[LedgerLine]:
+    await _terms(info, account_id)  # a renewal that is due writes its period's line first (O2)
+    rows, more = await queries.ledger_page(account_id, wanted)
+    return Connection.of([LedgerLine.from_model(row) for row in rows], [encode_cursor(row.id) for row in rows],
+                         wanted, more, lambda: queries.ledger_count(account_id))

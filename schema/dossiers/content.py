@@ -22,7 +22,7 @@ from schema.relay import to_global_id
 from schema.rules import CONTENT, rules
 
 
-@strawberry.enum(name="EntryKind", description="What an entry is (D1).")
+@strawberry.enum(name="EntryKind", description="What an entry is.")
 class EntryKind(Enum):
     NOTE = strawberry.enum_value("NOTE", description="A note of a session or a call.")
     REPORT = strawberry.enum_value("REPORT", description="A report, e.g. for a referrer or an insurer.")
@@ -34,8 +34,8 @@ _KIND = {kind.value: kind for kind in EntryKind}  # a dict lookup: pages build a
 
 
 @rules(audience=Audience.CONTENT)
-@strawberry.type(description="Who wrote a version, as they were then (D5): the email is the one they had at "
-                             "the time, also after they changed it (I3). Part of the dossier, not of the team.")
+@strawberry.type(description="Who wrote a version, as they were then: the email is the one they had at "
+                             "the time, also after they changed it. Part of the dossier, not of the team.")
 class Author:
     user_id: strawberry.ID = strawberry.field(description="The writer's user id (a global id).")
     email: str = strawberry.field(description="The writer's email address at the time of writing.")
@@ -46,11 +46,11 @@ class Author:
 
 
 @rules(audience=Audience.CONTENT)
-@strawberry.type(description="One version of an entry. Versions are never changed or deleted (D5).")
+@strawberry.type(description="One version of an entry. Versions are never changed or deleted.")
 class EntryRevision:
     version: int = strawberry.field(description="1 for the first text, then 2, 3 … for each revision.")
     body: str = strawberry.field(description="The text of this version.")
-    author: Author = strawberry.field(description="Who wrote this version (D5).")
+    author: Author = strawberry.field(description="Who wrote this version.")
     written_at: datetime = strawberry.field(description="When this version was written.")
 
     @classmethod
@@ -60,8 +60,8 @@ class EntryRevision:
 
 
 @rules(audience=Audience.CONTENT, reads=("dossier_id", "account_id"))
-@strawberry.type(description="A note, report, recommendation or meal plan in a dossier (D1). Its fields show the "
-                             "current version; `revisions` holds them all (D5).")
+@strawberry.type(description="A note, report, recommendation or meal plan in a dossier. Its fields show the "
+                             "current version; `revisions` holds them all.")
 class Entry(Node):
     id: strawberry.ID = strawberry.field(description="The entry's global id (the same for every version).")
     kind: EntryKind = strawberry.field(description="What the entry is.")
@@ -73,7 +73,7 @@ class Entry(Node):
     dossier_id: strawberry.Private[int]
     account_id: strawberry.Private[int]
 
-    @strawberry.field(description="Every version, oldest first (D5).", metadata=CONTENT)
+    @strawberry.field(description="Every version, oldest first.", metadata=CONTENT)
     async def revisions(self, info: Info) -> list[EntryRevision]:
         rows = await info.context.loader(queries.revisions_by_entry).load(self.pk)
         return [EntryRevision.from_model(row) for row in rows]
@@ -99,7 +99,7 @@ def plain_decimal(value: Any) -> Decimal:
 
 
 @rules(audience=Audience.CONTENT, reads=("dossier_id", "account_id"))
-@strawberry.type(description="A measurement recorded in a dossier (D1): a metric, an exact value, a unit and "
+@strawberry.type(description="A measurement recorded in a dossier: a metric, an exact value, a unit and "
                              "when it was measured.")
 class Measurement(Node):
     id: strawberry.ID = strawberry.field(description="The measurement's global id.")
@@ -109,7 +109,7 @@ class Measurement(Node):
     unit: str = strawberry.field(description="The unit of the value, e.g. \"kg\".", metadata=CONTENT)
     measured_at: datetime = strawberry.field(description="When it was measured: given with an offset, stored and "
                                                          "answered in UTC.", metadata=CONTENT)
-    author: Author = strawberry.field(description="Who recorded it (D5).", metadata=CONTENT)
+    author: Author = strawberry.field(description="Who recorded it.", metadata=CONTENT)
     pk: strawberry.Private[int]
     dossier_id: strawberry.Private[int]
     account_id: strawberry.Private[int]

@@ -22,14 +22,14 @@ if TYPE_CHECKING:
     from schema.billing.types import Quote
 
 QuoteField = Optional[Annotated["Quote", strawberry.lazy("schema.billing.types")]]
-QUOTE_ON_LIMIT = ("On ACTIVE_CLIENT_LIMIT_REACHED: the quote for the smallest tier that allows the write (A3, Q5), for "
+QUOTE_ON_LIMIT = ("On ACTIVE_CLIENT_LIMIT_REACHED: the quote for the smallest tier that allows the write, for "
                   "the account's people acting in it; null otherwise.")
 # Who may write a dossier's content, as the mutations' descriptions say it.
 WRITERS = ("Anyone who may write the dossier: owners and admins of its account, its assigned members, holders of a "
-           "CONTRIBUTOR share (D2, D3); a reader gets a top-level FORBIDDEN.")
+           "CONTRIBUTOR share; a reader gets a top-level FORBIDDEN.")
 
 
-@strawberry.input(description="A named free field of the client's profile (D1).")
+@strawberry.input(description="A named free field of the client's profile.")
 class FreeFieldInput:
     name: str = strawberry.field(description="Its name, at most 100 characters; unique in the dossier regardless of "
                                              "case.")
@@ -40,10 +40,10 @@ def _pairs(fields: Optional[list[FreeFieldInput]]) -> Optional[list[tuple[str, s
     return None if fields is None else [(field.name, field.value) for field in fields]
 
 
-@strawberry.input(description="A new client's dossier (D1).")
+@strawberry.input(description="A new client's dossier.")
 class CreateDossierInput:
     client_name: str = strawberry.field(description=(
-        "The client's name: one line of at most 200 characters a person can read (I6: no invisible "
+        "The client's name: one line of at most 200 characters a person can read (no invisible "
         "characters, direction overrides or words mixing scripts)."))
     reference: Optional[str] = strawberry.field(default=None, description="The practice's own reference for the "
                                                                           "client, at most 100 characters.")
@@ -98,20 +98,20 @@ class UnassignTeammateInput:
                                                               "user's).")
 
 
-@strawberry.input(description="A new entry in a dossier (D1).")
+@strawberry.input(description="A new entry in a dossier.")
 class AddEntryInput:
     dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
     kind: EntryKind = strawberry.field(description="What the entry is.")
     body: str = strawberry.field(description="Its text, at most 100000 characters.")
 
 
-@strawberry.input(description="A new version of an entry (D5).")
+@strawberry.input(description="A new version of an entry.")
 class ReviseEntryInput:
     entry_id: strawberry.ID = strawberry.field(description="The entry's global id.")
     body: str = strawberry.field(description="The text of the new version, at most 100000 characters.")
 
 
-@strawberry.input(description="A measurement to record in a dossier (D1).")
+@strawberry.input(description="A measurement to record in a dossier.")
 class RecordMeasurementInput:
     dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
     metric: str = strawberry.field(description="What was measured, e.g. \"weight\"; at most 100 characters.")
@@ -173,10 +173,10 @@ def _entry(written: entries.WrittenEntry) -> dict[str, Any]:
 @strawberry.type
 class DossierMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Create a client's dossier in the account the token acts in (D1); a member who creates one is assigned to "
-        "it (D2). A content write: the dossier is active this month (A1), within the tier's cap (A3, A5). "
+        "Create a client's dossier in the account the token acts in; a member who creates one is assigned to "
+        "it. A content write: the dossier is active this month, within the tier's cap. "
         "Teammates and the account's machine credentials (dossiers:write); else FORBIDDEN. userErrors: "
-        "INVALID_INPUT, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+        "INVALID_INPUT, ACTIVE_CLIENT_LIMIT_REACHED with a quote, ACCOUNT_READ_ONLY."))
     async def create_dossier(self, info: Info, input: Annotated[CreateDossierInput, strawberry.argument(
             description="The client's profile.")]) -> DossierPayload:
         ctx = info.context
@@ -186,9 +186,9 @@ class DossierMutation:
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Edit the client's profile; only the fields sent change. A content write when something changes (A1, "
-        "A3); sending the values already stored changes nothing. " + WRITERS + " userErrors: NOT_FOUND "
-        "(dossierId), INVALID_INPUT, DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), "
+        "Edit the client's profile; only the fields sent change. A content write when something changes "
+        "(it makes the dossier active this month); sending the values already stored changes nothing. " + WRITERS + " userErrors: NOT_FOUND "
+        "(dossierId), INVALID_INPUT, DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote, "
         "ACCOUNT_READ_ONLY."))
     async def update_dossier(self, info: Info, input: Annotated[UpdateDossierInput, strawberry.argument(
             description="The dossier and the changes.")]) -> DossierPayload:
@@ -200,8 +200,8 @@ class DossierMutation:
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Archive a dossier: hidden from default lists and read-only; nothing is deleted (D6). Not a content write "
-        "(A1). Teammates who may write it, not share holders (else FORBIDDEN). userErrors: NOT_FOUND (dossierId), "
+        "Archive a dossier: hidden from default lists and read-only; nothing is deleted. Not a content write "
+        ". Teammates who may write it, not share holders (else FORBIDDEN). userErrors: NOT_FOUND (dossierId), "
         "DOSSIER_ARCHIVED (archived already), ACCOUNT_READ_ONLY."))
     async def archive_dossier(self, info: Info, input: Annotated[ArchiveDossierInput, strawberry.argument(
             description="The dossier.")]) -> DossierPayload:
@@ -210,9 +210,9 @@ class DossierMutation:
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Bring an archived dossier back into the lists and open it to writes again (D6). Not a content write "
-        "(A1); a dossier that is not archived is left as it is. Owners and admins of its account (else "
-        "FORBIDDEN). Audited (P1). userErrors: NOT_FOUND (dossierId), ACCOUNT_READ_ONLY."))
+        "Bring an archived dossier back into the lists and open it to writes again. Not a content write "
+        "; a dossier that is not archived is left as it is. Owners and admins of its account (else "
+        "FORBIDDEN). Audited. userErrors: NOT_FOUND (dossierId), ACCOUNT_READ_ONLY."))
     async def unarchive_dossier(self, info: Info, input: Annotated[UnarchiveDossierInput, strawberry.argument(
             description="The dossier.")]) -> DossierPayload:
         ctx = info.context
@@ -220,9 +220,9 @@ class DossierMutation:
             ctx.actor, _dossier_id(input.dossier_id), now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Erase a dossier and all its content: the client's right to erasure (D6). Its shares end. The access log "
-        "(P2) and the month's active-client count stay: they hold no content. Also when archived, and after "
-        "cancellation. Owners of its account (else FORBIDDEN). Audited with the dossier's id only (P1). "
+        "Erase a dossier and all its content: the client's right to erasure. Its shares end. The access log "
+        " and the month's active-client count stay: they hold no content. Also when archived, and after "
+        "cancellation. Owners of its account (else FORBIDDEN). Audited with the dossier's id only. "
         "userErrors: NOT_FOUND (dossierId)."))
     async def delete_dossier(self, info: Info, input: Annotated[DeleteDossierInput, strawberry.argument(
             description="The dossier.")]) -> DeleteDossierPayload:
@@ -232,8 +232,8 @@ class DossierMutation:
             lambda pk: {"deleted_dossier_id": strawberry.ID(to_global_id("Dossier", pk))})
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE), description=(
-        "Let a teammate of the dossier's account work on it (D2); assigning twice is harmless. Not a content "
-        "write (A1). Owners and admins (dossiers:write, teammates:manage). userErrors: NOT_FOUND (dossierId, "
+        "Let a teammate of the dossier's account work on it; assigning twice is harmless. Not a content "
+        "write. Owners and admins (dossiers:write, teammates:manage). userErrors: NOT_FOUND (dossierId, "
         "teammateId), DOSSIER_ARCHIVED, ACCOUNT_READ_ONLY."))
     async def assign_teammate(self, info: Info, input: Annotated[AssignTeammateInput, strawberry.argument(
             description="The dossier and the teammate.")]) -> DossierPayload:
@@ -244,7 +244,7 @@ class DossierMutation:
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE, Scope.TEAMMATES_MANAGE), description=(
-        "Take a teammate off a dossier: a member no longer sees it from their next request (D2, G6). Owners and "
+        "Take a teammate off a dossier: a member no longer sees it from their next request. Owners and "
         "admins (dossiers:write, teammates:manage). userErrors: NOT_FOUND (dossierId, teammateId), "
         "DOSSIER_ARCHIVED, ACCOUNT_READ_ONLY."))
     async def unassign_teammate(self, info: Info, input: Annotated[UnassignTeammateInput, strawberry.argument(
@@ -256,9 +256,9 @@ class DossierMutation:
             now=ctx.now, catalog=ctx.catalog), _dossier)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Add a note, report, recommendation or meal plan (D1) as version 1, with its author and time (D5). A "
-        "content write (A1, A3). " + WRITERS + " userErrors: NOT_FOUND (dossierId), INVALID_INPUT, "
-        "DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+        "Add a note, report, recommendation or meal plan as version 1, with its author and time. A "
+        "content write. " + WRITERS + " userErrors: NOT_FOUND (dossierId), INVALID_INPUT, "
+        "DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote, ACCOUNT_READ_ONLY."))
     async def add_entry(self, info: Info, input: Annotated[AddEntryInput, strawberry.argument(
             description="The dossier, the kind and the text.")]) -> EntryPayload:
         ctx = info.context
@@ -267,9 +267,9 @@ class DossierMutation:
             now=ctx.now, catalog=ctx.catalog), _entry)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Write a new version of an entry, with its author and time; every earlier version stays as it was (D5). "
-        "A content write (A1, A3). " + WRITERS + " userErrors: NOT_FOUND (entryId), INVALID_INPUT, "
-        "DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+        "Write a new version of an entry, with its author and time; every earlier version stays as it was. "
+        "A content write. " + WRITERS + " userErrors: NOT_FOUND (entryId), INVALID_INPUT, "
+        "DOSSIER_ARCHIVED, ACTIVE_CLIENT_LIMIT_REACHED with a quote, ACCOUNT_READ_ONLY."))
     async def revise_entry(self, info: Info, input: Annotated[ReviseEntryInput, strawberry.argument(
             description="The entry and its new text.")]) -> EntryPayload:
         ctx = info.context
@@ -278,9 +278,9 @@ class DossierMutation:
             now=ctx.now, catalog=ctx.catalog), _entry)
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_WRITE), description=(
-        "Record a measurement (D1) with its author (D5). A content write (A1, A3). " + WRITERS + " userErrors: "
+        "Record a measurement with its author. A content write. " + WRITERS + " userErrors: "
         "NOT_FOUND (dossierId), INVALID_INPUT (metric, value, unit, measuredAt), DOSSIER_ARCHIVED, "
-        "ACTIVE_CLIENT_LIMIT_REACHED with a quote (Q5), ACCOUNT_READ_ONLY."))
+        "ACTIVE_CLIENT_LIMIT_REACHED with a quote, ACCOUNT_READ_ONLY."))
     async def record_measurement(self, info: Info, input: Annotated[RecordMeasurementInput, strawberry.argument(
             description="The dossier and the measurement.")]) -> MeasurementPayload:
         ctx = info.context

@@ -10,7 +10,7 @@ from auth import policy
 from auth.permissions import requires
 from auth.scopes import Scope
 from domain.dossiers import queries
-from domain.dossiers.access import accesses, visible_dossiers
+from domain.dossiers.access import accesses, count_visible_dossiers, visible_dossiers
 from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.finding import finding_of
@@ -18,7 +18,7 @@ from schema.dossiers.types import Dossier
 from schema.nodes import register_node
 from domain.core.validation import MAX_NAME
 from schema.relay import (
-    After, Connection, First, decode_cursor, encode_cursor, invalid_cursor, page_size, parse_global_id, parse_pk,
+    After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_global_id, parse_pk,
 )
 
 
@@ -69,33 +69,40 @@ def _after(cursor: list[str] | None) -> tuple[str, int] | None:
 class DossierQuery:
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ), description=(
         "The dossiers the principal may see, by client name: all of the account's for owners and admins, the "
-        "assigned ones for members, plus those shared with them (D2, D3). The filters narrow it and combine (D7). "
+        "assigned ones for members, plus those shared with them. The filters narrow it and combine. "
         "A bad search, cursor or page size is a top-level INVALID_INPUT."))
-    async def dossiers(self, info: Info, first: First = None, after: After = None,
+    async def dossiers(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                       before: Before = None,
                        include_archived: Annotated[Optional[bool], strawberry.argument(
-                           description="Also list archived dossiers (D6).")] = False,
+                           description="Also list archived dossiers.")] = False,
                        search: Annotated[Optional[str], strawberry.argument(
-                           description="Part of the client's name or reference, in any case, accents or not (D7): "
+                           description="Part of the client's name or reference, in any case, accents or not: "
                                        "at most 200 characters, with a letter or digit among them.")] = None,
                        assigned_to_me: Annotated[Optional[bool], strawberry.argument(
                            description="true: only the dossiers the viewer is assigned to; false: only their "
                                        "account's dossiers they are not assigned to, and those shared with them; "
                                        "left out: either.")] = None,
                        active_this_month: Annotated[Optional[bool], strawberry.argument(
-                           description="true: only dossiers active this month in their account's time zone (A1); "
+                           description="true: only dossiers active this month in their account's time zone; "
                                        "false: only the others; left out: either.")] = None,
                        archived_only: Annotated[Optional[bool], strawberry.argument(
-                           description="Only archived dossiers (D6).")] = False) -> Connection[Dossier]:
-        page, has_next = await visible_dossiers(info.context.actor, include_archived=bool(include_archived),
-                                                first=page_size(first), after=_after(decode_cursor(after)),
-                                                finding=finding_of(search, assigned_to_me, active_this_month,
-                                                                   archived_only),
-                                                now=info.context.now)
-        return Connection.build([Dossier.from_access(access) for access in page],
-                                [encode_cursor(a.row.id, a.row.client_name) for a in page], has_next)
+                           description="Only archived dossiers.")] = False) -> Connection[Dossier]:
+        wanted = page_slice(first, after, last, before, key=_after)
+        finding = finding_of(search, assigned_to_me, active_this_month, archived_only)
+        actor, now = info.context.actor, info.context.now
+        page, more = await visible_dossiers(actor, include_archived=bool(include_archived), first=wanted.size,
+                                            after=wanted.after, before=wanted.before, from_end=wanted.from_end,
+                                            finding=finding, now=now)
+
+        async def count() -> int:
+            return await count_visible_dossiers(actor, include_archived=bool(include_archived), finding=finding,
+                                                now=now)
+
+        return Connection.of([Dossier.from_access(access) for access in page],
+                             [encode_cursor(a.row.id, a.row.client_name) for a in page], wanted, more, count)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ),
-                      description="A dossier; null when it does not exist or the principal may not see it (D4).")
+                      description="A dossier; null when it does not exist or the principal may not see it.")
     async def dossier(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The dossier's global id.")]) -> Optional[Dossier]:
         parsed = parse_global_id(id)

@@ -23,27 +23,30 @@ from domain.core.errors import Forbidden
 from domain.dossiers import queries
 from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import Dossier as DossierRow
-from domain.dossiers.reads import access_log_pages
+from domain.dossiers.history import measurement_counts, measurement_pages
+from domain.dossiers.reads import access_log_counts, access_log_pages
 from domain.shares import queries as share_queries
 from domain.shares.models import Share as ShareRow
 from schema.accounts.people import Teammate
 from schema.context import Info
 from schema.dossiers.content import Entry, Measurement
 from schema.nodes import Node, register_node
-from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.relay import (
+    After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_pk, to_global_id,
+)
 from schema.rules import CONTENT, batched, rules
 from schema.viewer_can import DossierCapabilities, dossier_capabilities
 
 
 @rules(audience=Audience.CONTENT)
-@strawberry.type(description="A named free field of the client's profile (D1), such as \"GP\" or \"Allergies\".")
+@strawberry.type(description="A named free field of the client's profile, such as \"GP\" or \"Allergies\".")
 class FreeField:
     name: str = strawberry.field(description="The field's name, unique in the dossier regardless of case.")
     value: str = strawberry.field(description="Its text.")
 
 
 @rules(audience=Audience.TEAM)
-@strawberry.type(description="One read of a dossier's content (P2: the right of access under GDPR).")
+@strawberry.type(description="One read of a dossier's content (the right of access under GDPR).")
 class AccessLogEntry:
     user_id: strawberry.ID = strawberry.field(description="The reader's user id (a global id).")
     email: Optional[str] = strawberry.field(description="The reader's current email address; null once the "
@@ -52,25 +55,25 @@ class AccessLogEntry:
     account_id: strawberry.Private[int]
 
 
-@strawberry.enum(description="What a share allows (D3).")
+@strawberry.enum(description="What a share allows.")
 class ShareAccess(Enum):
     VIEWER = strawberry.enum_value("VIEWER", description="Read the dossier.")
     CONTRIBUTOR = strawberry.enum_value("CONTRIBUTOR", description="Read and write the dossier; only for paid "
-                                                                   "users (G3), never for guests.")
+                                                                   "users, never for guests.")
 
 
-@strawberry.enum(description="Where a share stands (G2, G5, I1).")
+@strawberry.enum(description="Where a share stands.")
 class ShareStatus(Enum):
     PENDING = strawberry.enum_value("PENDING", description="Waiting for the person to take it up through the "
                                                            "mailed invitation; no access yet.")
     ACTIVE = strawberry.enum_value("ACTIVE", description="The person has access.")
     SUSPENDED = strawberry.enum_value("SUSPENDED", description="Kept from the person while they are not a paid "
-                                                               "user and hold more than three shares (G5); it "
+                                                               "user and hold more than three shares; it "
                                                                "comes back by itself.")
 
 
 @strawberry.type(description="Free access to one dossier for an email address from outside the dossier's account "
-                             "(SPEC §4). Seen by its holder and by whoever manages the dossier's shares.")
+                             ". Seen by its holder and by whoever manages the dossier's shares.")
 class Share(Node):
     id: strawberry.ID = strawberry.field(description="The share's global id.")
     email: str = strawberry.field(description="The address the share was given to.")
@@ -106,11 +109,33 @@ async def _accesses_of(dossiers: list["Dossier"], info: Info) -> list[Optional[D
 # completed in parts still reads each relation once. Each gives what the resolver gives.
 
 async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int] = None,
-                      after: Optional[str] = None) -> list[Connection[Entry]]:
-    size, before = page_size(first), cursor_id(decode_cursor(after))
-    pages = await info.context.loader(queries.entry_pages).load_many([(d.pk, size, before) for d in dossiers])
-    return [Connection.build([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows], more)
-            for rows, more in pages]
+                      after: Optional[str] = None, last: Optional[int] = None,
+                      before: Optional[str] = None) -> list[Connection[Entry]]:
+    page = page_slice(first, after, last, before)
+    pages = await info.context.loader(queries.entry_pages).load_many([(d.pk, page) for d in dossiers])
+    return [_entry_connection(info, dossier.pk, page, rows, more) for dossier, (rows, more) in zip(dossiers, pages)]
+
+
+def _entry_connection(info: Info, dossier_id: int, page, rows, more: bool) -> Connection[Entry]:  # noqa: ANN001
+    async def count() -> int:
+        return await info.context.loader(queries.entry_counts).load(dossier_id)
+
+    return Connection.of([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows], page,
+                         more, count)
+
+
+def _history_key(cursor: list[str] | None) -> tuple[datetime, int] | None:
+    """A measurement history cursor is (id, when measured)."""
+    if cursor is None:
+        return None
+    pk = parse_pk(cursor[0]) if len(cursor) == 2 else None
+    try:
+        at = datetime.fromisoformat(cursor[1]) if pk is not None else None
+    except ValueError:
+        at = None
+    if pk is None or at is None or at.tzinfo is None:
+        raise invalid_cursor()
+    return at, pk
 
 
 async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"]]:
@@ -130,17 +155,18 @@ async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Team
 
 
 @rules(audience=Audience.CONTENT, reads=("pk", "account_id"))
-@strawberry.type(description="A client's file (D1): the profile, entries, measurements; who may see it follows "
-                             "D2–D4, and a dossier one may not see is answered as if it did not exist.")
+@strawberry.type(description="A client's file: the profile, entries, measurements; the account's owners and admins "
+                             "see it, its assigned members and those it is shared with; a dossier one may not see is "
+                             "answered as if it did not exist.")
 class Dossier(Node):
     id: strawberry.ID = strawberry.field(description="The dossier's global id.")
     client_name: str = strawberry.field(description="The client's name.", metadata=CONTENT)
     reference: Optional[str] = strawberry.field(description="The practice's own reference for the client.",
                                                 metadata=CONTENT)
     date_of_birth: Optional[date] = strawberry.field(description="The client's date of birth.", metadata=CONTENT)
-    free_fields: list[FreeField] = strawberry.field(description="The profile's named free fields (D1), in the "
+    free_fields: list[FreeField] = strawberry.field(description="The profile's named free fields, in the "
                                                                 "order they were given.", metadata=CONTENT)
-    archived: bool = strawberry.field(description="Archived: hidden from default lists, read-only (D6).")
+    archived: bool = strawberry.field(description="Archived: hidden from default lists, read-only.")
     pk: strawberry.Private[int]
     account_id: strawberry.Private[int]
     # What the viewer may do with it, when the loading query computed it already.
@@ -151,13 +177,13 @@ class Dossier(Node):
             self.access = await info.context.loader(accesses).load((info.context.actor, self.pk))
         return self.access
 
-    @strawberry.field(description="What the viewer may do with this dossier (API.md \"Who may\"): answered by the "
+    @strawberry.field(description="What the viewer may do with this dossier : answered by the "
                                   "same rules that guard the operations.")
     async def viewer_can(self, info: Info) -> DossierCapabilities:
         return await dossier_capabilities(info.context, await self._access(info), self.account_id)
 
     @strawberry.field(description="Whether the dossier is active in the current calendar month of its account "
-                                  "(A1): created or changed this month.")
+                                  ": created or changed this month.")
     async def active_this_month(self, info: Info) -> bool:
         from domain.accounts import queries as account_queries
 
@@ -167,19 +193,33 @@ class Dossier(Node):
 
     @strawberry.field(description="The entries, newest first (a Relay connection).", metadata=CONTENT)
     @batched(_entries_of)
-    async def entries(self, info: Info,
-                      first: First = None,
-                      after: After = None) -> Connection[Entry]:
-        key = (self.pk, page_size(first), cursor_id(decode_cursor(after)))
-        rows, has_next = await info.context.loader(queries.entry_pages).load(key)
-        return Connection.build([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows],
-                                has_next)
+    async def entries(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None) -> Connection[Entry]:
+        page = page_slice(first, after, last, before)
+        rows, more = await info.context.loader(queries.entry_pages).load((self.pk, page))
+        return _entry_connection(info, self.pk, page, rows, more)
 
     @strawberry.field(description="The measurements, oldest first, so a series reads like a chart.",
-                      metadata=CONTENT)
+                      metadata=CONTENT, deprecation_reason="Use `measurementHistory`, which pages and can "
+                                                           "keep to one metric.")
     async def measurements(self, info: Info) -> list[Measurement]:
         rows = await info.context.loader(queries.measurements_by_dossier).load(self.pk)
         return [Measurement.from_model(row) for row in rows]
+
+    @strawberry.field(description="The measurements as a series, oldest first by when they were measured (a "
+                                  "Relay connection), of one metric or of all.", metadata=CONTENT)
+    async def measurement_history(self, info: Info, metric: Annotated[Optional[str], strawberry.argument(
+            description="Only measurements of this metric, e.g. \"weight\"; left out: every metric.")] = None,
+                                  first: First = None, after: After = None, last: Last = None,
+                                  before: Before = None) -> Connection[Measurement]:
+        page = page_slice(first, after, last, before, key=_history_key)
+        rows, more = await info.context.loader(measurement_pages).load((self.pk, metric, page))
+
+        async def count() -> int:
+            return await info.context.loader(measurement_counts).load((self.pk, metric))
+
+        return Connection.of([Measurement.from_model(row) for row in rows],
+                             [encode_cursor(row.id, row.measured_at.isoformat()) for row in rows], page, more, count)
 
     @strawberry.field(description="The live shares of the dossier, for those who manage its shares (the account's "
                                   "owners and admins, and assigned members); empty for everyone else.")
@@ -191,7 +231,7 @@ class Dossier(Node):
         rows = await info.context.loader(share_queries.shares_by_dossier).load(self.pk)
         return [Share.from_model(row) for row in rows]
 
-    @strawberry.field(description="The teammates assigned to the dossier (D2), for people of its own account; "
+    @strawberry.field(description="The teammates assigned to the dossier, for people of its own account; "
                                   "empty for share holders from outside.")
     @batched(_assignees_of)
     async def assignees(self, info: Info) -> list[Teammate]:
@@ -201,21 +241,24 @@ class Dossier(Node):
         rows = await info.context.loader(queries.assignees_by_dossier).load(self.pk)
         return [Teammate.from_model(row) for row in rows]
 
-    @strawberry.field(description="Who read this dossier's content, newest first (P2). Owners and admins of its "
+    @strawberry.field(description="Who read this dossier's content, newest first. Owners and admins of its "
                                   "account.")
-    async def access_log(self, info: Info,
-                         first: First = None,
-                         after: After = None
-                         ) -> Connection[AccessLogEntry]:
+    async def access_log(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                         before: Before = None) -> Connection[AccessLogEntry]:
         access = await self._access(info)
         if access is None or not access.reads_access_log:
             raise Forbidden("Only owners and admins of the dossier's account may read its access log.")
-        key = (self.pk, self.account_id, page_size(first), cursor_id(decode_cursor(after)))
-        rows, has_next = await info.context.loader(access_log_pages).load(key)
-        return Connection.build([AccessLogEntry(user_id=strawberry.ID(to_global_id("User", row["user_id"])),
-                                                email=row["email"], read_at=row["read_at"],
-                                                account_id=row["account_id"]) for row in rows],
-                                [encode_cursor(row["id"]) for row in rows], has_next)
+        page = page_slice(first, after, last, before)
+        rows, more = await info.context.loader(access_log_pages).load((self.pk, self.account_id, page))
+        key = (self.pk, self.account_id)
+
+        async def count() -> int:
+            return await info.context.loader(access_log_counts).load(key)
+
+        return Connection.of([AccessLogEntry(user_id=strawberry.ID(to_global_id("User", row["user_id"])),
+                                             email=row["email"], read_at=row["read_at"],
+                                             account_id=row["account_id"]) for row in rows],
+                             [encode_cursor(row["id"]) for row in rows], page, more, count)
 
     @classmethod
     def from_model(cls, row: DossierRow, access: Optional[DossierAccess] = None) -> "Dossier":

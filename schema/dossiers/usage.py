@@ -19,15 +19,15 @@ from schema.rules import rules
 
 
 @rules(audience=Audience.BILLING)
-@strawberry.type(description="An account's active clients in one calendar month of its time zone (A1–A6).")
+@strawberry.type(description="An account's active clients in one calendar month of its time zone.")
 class ActiveClientUsage:
     month: str = strawberry.field(description="The month, \"YYYY-MM\".")
-    count: int = strawberry.field(description="How many different dossiers were active in it (A2).")
-    limit: Optional[int] = strawberry.field(description="The cap of the active-client tier (A3) the month had: at "
-                                                        "its end for a past month, today's for this one (A6); "
+    count: int = strawberry.field(description="How many different dossiers were active in it.")
+    limit: Optional[int] = strawberry.field(description="The cap of the active-client tier the month had: at "
+                                                        "its end for a past month, today's for this one; "
                                                         "null: unlimited.")
     resets_on: date = strawberry.field(description="The first day of the next month, when the count starts again "
-                                                   "at zero (A2).")
+                                                   "at zero.")
     account_id: strawberry.Private[int]
 
     @strawberry.field(description="The dossiers active in the month that the viewer may see, by client name.")

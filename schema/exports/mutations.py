@@ -43,8 +43,8 @@ class ExportMutation:
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_READ),
                          description="Export one dossier whole — profile, every version of every entry with its "
                                      "author and time, measurements, shares, and its access log for those who may "
-                                     "read that — as JSON or PDF, built in the background (D8). Anyone who may read "
-                                     "it. Recorded in its access log (P2) and audited (P1). userErrors: NOT_FOUND "
+                                     "read that — as JSON or PDF, built in the background. Anyone who may read "
+                                     "it. Recorded in its access log and audited. userErrors: NOT_FOUND "
                                      "(dossierId), INVALID_INPUT (a format other than JSON or PDF, or 10 of the "
                                      "caller's exports still being prepared). Asking again while the same export "
                                      "is being prepared answers that one.")
@@ -57,9 +57,9 @@ class ExportMutation:
 
     @strawberry.mutation(extensions=requires(Scope.DOSSIERS_READ),
                          description="Export every dossier of the account and its ledger as one ZIP archive, "
-                                     "built in the background (D8). Owners, also after cancellation (S9); not "
+                                     "built in the background. Owners, also after cancellation; not "
                                      "machine credentials (else FORBIDDEN). Every dossier in it is recorded as read "
-                                     "(P2); audited (P1). userErrors: INVALID_INPUT (a format other than ZIP, or "
+                                     "; audited. userErrors: INVALID_INPUT (a format other than ZIP, or "
                                      "10 of the caller's exports still being prepared).")
     async def export_account(self, info: Info, input: Annotated[ExportAccountInput, strawberry.argument(
             description="The format.")]) -> ExportPayload:

@@ -28,7 +28,7 @@ register_node("Export", _export_node)
 @strawberry.type
 class ExportQuery:
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ),
-                      description="An export the principal asked for; null for any other (D4).")
+                      description="An export the principal asked for; null for any other.")
     async def export(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The export's global id.")]) -> Optional[Export]:
         parsed = parse_global_id(id)

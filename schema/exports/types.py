@@ -37,7 +37,7 @@ class ExportStatus(Enum):
 
 
 @rules(audience=Audience.CONTENT)
-@strawberry.type(description="A file of one dossier or a whole account, built in the background (D8). Only the "
+@strawberry.type(description="A file of one dossier or a whole account, built in the background. Only the "
                              "person (or machine credential) who asked for it sees it.")
 class Export(Node):
     row: strawberry.Private[ExportRow]

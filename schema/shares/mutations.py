@@ -14,12 +14,12 @@ from schema.relay import from_global_id, to_global_id
 from schema.dossiers.types import Share, ShareAccess
 
 
-@strawberry.input(description="Who to give free access to one dossier, and what access (SPEC §4).")
+@strawberry.input(description="Who to give free access to one dossier, and what access.")
 class ShareDossierInput:
     dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
     email: str = strawberry.field(description="The address to share with: not the caller's own, and not a teammate "
                                               "of the dossier's account (they have access already).")
-    access: ShareAccess = strawberry.field(description="VIEWER for anyone; CONTRIBUTOR only for a paid user (G3).")
+    access: ShareAccess = strawberry.field(description="VIEWER for anyone; CONTRIBUTOR only for a paid user.")
 
 
 @strawberry.input(description="The share to end.")
@@ -27,7 +27,7 @@ class RevokeShareInput:
     share_id: strawberry.ID = strawberry.field(description="The share's global id.")
 
 
-@strawberry.type(description="The share given, or why not, with the quote that lifts a guest's limit (G2, Q5).")
+@strawberry.type(description="The share given, or why not, with the quote that lifts a guest's limit.")
 class ShareDossierPayload:
     share: Optional[Share] = strawberry.field(default=None, description="The share: ACTIVE at once for an address "
                                                                         "with a login, else PENDING until the mailed "
@@ -36,7 +36,7 @@ class ShareDossierPayload:
                                                     description="What the caller can fix; empty on success.")
     quote: Optional[Annotated["Quote", strawberry.lazy("schema.billing.types")]] = strawberry.field(
         default=None, description="On GUEST_DOSSIER_LIMIT_REACHED: the quote for one more seat, to add the person as "
-                                  "a paid teammate instead (G2, Q5); for the account's people acting in it; null "
+                                  "a paid teammate instead; for the account's people acting in it; null "
                                   "otherwise.")
 
 
@@ -51,13 +51,13 @@ class RevokeSharePayload:
 @strawberry.type
 class ShareMutation:
     @strawberry.mutation(extensions=requires(Scope.SHARES_MANAGE), description=(
-        "Give an email address from outside the account free access to one dossier (SPEC §4): VIEWER, or "
-        "CONTRIBUTOR for a paid user (D3, G3). A person with a login has it at once; anyone else is mailed an "
+        "Give an email address from outside the account free access to one dossier: VIEWER, or "
+        "CONTRIBUTOR for a paid user. A person with a login has it at once; anyone else is mailed an "
         "invitation and the share waits, PENDING. Those who manage the dossier's shares: owners and admins of its "
-        "account, its assigned members, the account's machine credentials (shares:manage). Audited (P1). "
+        "account, its assigned members, the account's machine credentials (shares:manage). Audited. "
         "userErrors: NOT_FOUND (dossierId), INVALID_INPUT (email; CONTRIBUTOR for someone who is not a paid user), "
         "ALREADY_EXISTS (shared with them already, or a teammate of the account), DOSSIER_ARCHIVED, "
-        "DOSSIER_SHARE_LIMIT_REACHED (G1), GUEST_DOSSIER_LIMIT_REACHED with a quote for a seat (G2, Q5), "
+        "DOSSIER_SHARE_LIMIT_REACHED, GUEST_DOSSIER_LIMIT_REACHED with a quote for a seat, "
         "ACCOUNT_READ_ONLY."))
     async def share_dossier(self, info: Info, input: Annotated[ShareDossierInput, strawberry.argument(
             description="The dossier, the address and the access.")]) -> ShareDossierPayload:
@@ -71,9 +71,9 @@ class ShareMutation:
         return await mutate(info, ShareDossierPayload, call, lambda row: {"share": Share.from_model(row)})
 
     @strawberry.mutation(extensions=requires(Scope.SHARES_MANAGE), description=(
-        "End a share: the holder's very next request no longer sees the dossier (G6), and a suspended share of "
-        "theirs elsewhere may come back (G5). Those who manage the dossier's shares, as for shareDossier; also "
-        "after cancellation. Audited (P1). userErrors: NOT_FOUND (shareId)."))
+        "End a share: the holder's very next request no longer sees the dossier, and a suspended share of "
+        "theirs elsewhere may come back. Those who manage the dossier's shares, as for shareDossier; also "
+        "after cancellation. Audited. userErrors: NOT_FOUND (shareId)."))
     async def revoke_share(self, info: Info, input: Annotated[RevokeShareInput, strawberry.argument(
             description="The share.")]) -> RevokeSharePayload:
         ctx = info.context

@@ -19,7 +19,7 @@ from schema.relay import from_global_id
 from schema.webhooks.types import WebhookDeliveryStatus, WebhookEndpoint
 
 # Who may call every mutation here (T5), as their descriptions say it.
-MANAGERS = "Owners and admins, and machine credentials holding webhooks:manage (T5). Audited (P1)."
+MANAGERS = "Owners and admins, and machine credentials holding webhooks:manage. Audited."
 
 
 @strawberry.input(description="A new endpoint.")
@@ -28,7 +28,7 @@ class CreateWebhookEndpointInput:
                                             "private, loopback or internal one), no user name, password or "
                                             "#fragment.")
     events: list[str] = strawberry.field(description="Event names to receive (dossier.created, entry.added, "
-                                                     "share.revoked…, see API.md), or [\"*\"] for every event, also "
+                                                     "share.revoked…, as listed in the webhooks documentation), or [\"*\"] for every event, also "
                                                      "those added later.")
 
 
@@ -91,7 +91,7 @@ def _with_secret(issued: endpoints.EndpointWithSecret) -> dict:
 @strawberry.type
 class WebhookMutation:
     @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
-        "Subscribe a URL to the account's events (T5); the payload shows its signing secret once. Deliveries are "
+        "Subscribe a URL to the account's events; the payload shows its signing secret once. Deliveries are "
         "signed per Standard Webhooks, carry ids but never dossier content, and are retried for at least a day. "
         "At most 20 endpoints an account. " + MANAGERS + " userErrors: INVALID_INPUT (url, events)."))
     async def create_webhook_endpoint(self, info: Info, input: Annotated[
@@ -177,7 +177,7 @@ class WebhookMutation:
         return await mutate(info, ReplayPayload, call, lambda count: {"count": count})
 
     @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
-        "Send a delivery that succeeded or failed again (T5): a new delivery with the same webhook-id and body, "
+        "Send a delivery that succeeded or failed again: a new delivery with the same webhook-id and body, "
         "signed afresh. " + MANAGERS + " userErrors: NOT_FOUND (deliveryId), INVALID_INPUT (the endpoint is "
         "disabled, or the delivery is still under way)."))
     async def replay_webhook_delivery(self, info: Info, input: Annotated[

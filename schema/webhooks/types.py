@@ -18,7 +18,7 @@ from domain.webhooks.models import WebhookDelivery as DeliveryRow
 from domain.webhooks.models import WebhookEndpoint as EndpointRow
 from schema.context import Info
 from schema.nodes import Node
-from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.relay import After, Before, Connection, First, Last, encode_cursor, page_slice, to_global_id
 
 
 @strawberry.enum(description="Where a delivery stands.")
@@ -86,11 +86,16 @@ class WebhookEndpoint(Node):
     account_id: strawberry.Private[int]
 
     @strawberry.field(extensions=requires(Scope.WEBHOOKS_MANAGE), description="Its deliveries, newest first.")
-    async def deliveries(self, info: Info, first: First = None, after: After = None) -> Connection[WebhookDelivery]:
-        key = (self.pk, page_size(first), cursor_id(decode_cursor(after)))
-        rows, has_next = await info.context.loader(delivery_queries.delivery_pages).load(key)
-        return Connection.build([WebhookDelivery.from_model(row) for row in rows],
-                                [encode_cursor(row.id) for row in rows], has_next)
+    async def deliveries(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                         before: Before = None) -> Connection[WebhookDelivery]:
+        page = page_slice(first, after, last, before)
+        rows, more = await info.context.loader(delivery_queries.delivery_pages).load((self.pk, page))
+
+        async def count() -> int:
+            return await info.context.loader(delivery_queries.delivery_counts).load(self.pk)
+
+        return Connection.of([WebhookDelivery.from_model(row) for row in rows],
+                             [encode_cursor(row.id) for row in rows], page, more, count)
 
     @classmethod
     def from_model(cls, row: EndpointRow) -> "WebhookEndpoint":

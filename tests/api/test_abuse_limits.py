@@ -128,7 +128,7 @@ def test_a_mutation_costs_a_base_plus_its_payload():
 
 async def test_every_response_reports_its_cost_and_the_limit(api):
     body = await api("{ me { user { id } } }")
-    assert body["extensions"]["cost"] == {"requested": 2, "limit": 5000}
+    assert body["extensions"]["cost"] == {"requested": 2, "limit": 5000}  # no budget set (tests/conftest.py)
 
 
 async def test_a_query_over_the_budget_is_refused_with_query_too_complex_and_does_not_run(make_api):

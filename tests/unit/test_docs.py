@@ -18,9 +18,12 @@ def test_docs_copy_of_the_contract_matches_shared(name):
         f"docs/{name} differs from {SHARED / name}: copy it (cp {SHARED / name} docs/)")
 
 
-@pytest.mark.parametrize("readme", ["README.md", "api/README.md", "bench/README.md", "docs/README.md",
-                                    "examples/README.md"])
-def test_every_relative_link_of_the_readmes_resolves_in_the_repository(readme):
+DOCUMENTS = sorted({"README.md", "CHANGELOG.md", "api/README.md", "bench/README.md", "examples/README.md",
+                    *(str(path.relative_to(ROOT)) for path in (ROOT / "docs").glob("*.md"))})
+
+
+@pytest.mark.parametrize("readme", DOCUMENTS)
+def test_every_relative_link_of_the_readmes_and_docs_resolves_in_the_repository(readme):
     path = ROOT / readme
     if not path.is_file():
         pytest.skip(f"no {readme}")

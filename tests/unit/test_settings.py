@@ -92,3 +92,50 @@ def test_environment_wins_over_dotenv_and_lists_are_split(tmp_path):
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert settings.public_app_url == "https://app.example"
     assert settings.database_url.startswith("sqlite://") and not settings.is_postgres
+
+
+def test_production_names_every_missing_secret_at_once():
+    with pytest.raises(SettingsError) as refused:
+        settings_from(CASEBOOK_ENV="production")
+    message = str(refused.value)
+    assert all(name in message for name in ("JWT_SECRET", "WEBHOOK_SECRET_KEY", "TWO_FACTOR_ENCRYPTION_KEY"))
+    with pytest.raises(SettingsError) as refused:
+        settings_from(CASEBOOK_ENV="production", JWT_SECRET=GOOD_SECRET)
+    assert "WEBHOOK_SECRET_KEY" in str(refused.value) and "TWO_FACTOR_ENCRYPTION_KEY" in str(refused.value)
+
+
+def test_cors_allow_headers_default_to_apollo_client_s_and_can_be_set():
+    assert "apollographql-client-name" in settings_from(JWT_SECRET=GOOD_SECRET).cors_allow_headers
+    chosen = settings_from(JWT_SECRET=GOOD_SECRET, CORS_ALLOW_HEADERS="content-type, x-custom")
+    assert chosen.cors_allow_headers == ("content-type", "x-custom")
+
+
+def test_every_setting_is_in_env_example():
+    """One place per number: every setting the code reads is listed (and commented) in
+    .env.example, with the default the code has."""
+    import re
+    from pathlib import Path
+
+    from domain.core import settings as module
+
+    source = Path(module.__file__).read_text()
+    names = {a or b for a, b in re.findall(r'source\.get\("([A-Z0-9_]+)"|\(source, "([A-Z0-9_]+)"', source)}
+    assert len(names) > 50
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
+    assert names - listed == set()
+
+
+def test_the_readme_s_settings_table_names_only_settings_the_code_reads():
+    import re
+    from pathlib import Path
+
+    from domain.core import settings as module
+
+    root = Path(__file__).resolve().parents[2]
+    source = Path(module.__file__).read_text()
+    read = {a or b for a, b in re.findall(r'source\.get\("([A-Z0-9_]+)"|\(source, "([A-Z0-9_]+)"', source)}
+    table = (root / "README.md").read_text().split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    named = {name for row in table.splitlines() if row.startswith("| `")
+             for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+    assert named and named - read == set()
