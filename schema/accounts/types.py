@@ -42,7 +42,7 @@ class PrincipalKind(Enum):
 
 @strawberry.type(description="An organisation (tenant): its dossiers, teammates and subscription.")
 class Account(AccountBasics, Node):
-    @strawberry.field(description="What the viewer may do in this account (API.md \"Who may\"): answered by the "
+    @strawberry.field(description="What the viewer may do in this account: answered by the "
                                   "same rules that guard the operations; all false for an account the token does "
                                   "not act in.")
     async def viewer_can(self, info: Info) -> AccountCapabilities:

@@ -146,4 +146,5 @@ async def test_spending_is_one_statement_where_no_redis_holds_the_budget(budgete
     owner = await practice(api, now=NOW)
     api.differential = False
     sent = await statements_of(api, "{ __typename }", token=owner.token)
-    assert [s.split()[0:3] for s in sent if "cost_budget" in s] == [["INSERT", "INTO", "cost_budget"]]
+    spent = [s.split()[0:3] for s in sent if "cost_budget" in s and not s.startswith("DELETE")]  # an occasional prune aside
+    assert spent == [["INSERT", "INTO", "cost_budget"]]
