@@ -8,7 +8,8 @@ from starlette.requests import Request
 from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from domain.core.clock import utc_now
-from domain.core.errors import Unauthenticated
+from api.view import exchange_var
+from domain.core.errors import AccessTokenExpired, Unauthenticated
 from domain.core.settings import Settings
 from domain.core.tracing import request_id_var
 from schema.context import Context
@@ -27,8 +28,11 @@ async def build_context(request: Request, settings: Settings, tokens: TokenServi
     if scheme.lower() == "bearer" and token.strip():
         try:
             principal = await principal_from_token(tokens, token.strip(), security_now)
-        except Unauthenticated:
+        except Unauthenticated as error:
             principal = None  # public operations still work; the rest answer UNAUTHENTICATED
+            exchange = exchange_var.get()
+            if isinstance(error, AccessTokenExpired) and exchange is not None:
+                exchange.token_expired = True  # … or TOKEN_EXPIRED (api/http.py)
     return Context(
         request=request,
         settings=settings,

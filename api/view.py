@@ -20,9 +20,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from api import graphiql
 from api.documents import DocumentStore, resolve_document
 from api.http import (
-    BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, VALIDATION_FAILED, Exchange, RequestRefused, answer, negotiate,
-    parse_json_body, query_parameters, refusal, request_parameters,
+    BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, SERVICE_UNAVAILABLE, VALIDATION_FAILED, Exchange,
+    RequestRefused, answer, negotiate, parse_json_body, query_parameters, refusal, request_parameters,
 )
+from domain.core.outages import outage_of
 
 log = logging.getLogger("casebook.api")
 exchange_var: ContextVar[Exchange | None] = ContextVar("casebook_exchange", default=None)
@@ -54,6 +55,16 @@ class GraphQLOverHTTP:
                                media_type=exchange.media_type, headers=refused.headers)
         except HTTPException as error:  # what strawberry itself still refuses (e.g. other methods)
             response = refusal(error.status_code, BAD_REQUEST, error.reason, media_type=exchange.media_type)
+        except Exception as error:
+            # The database or Redis down before execution (reading the principal or a
+            # persisted document): retryable, never an internal error (O6).
+            outage = outage_of(error)
+            if outage is None:
+                raise
+            log.warning("a dependency is unavailable: %s: %s", type(error).__name__, error)
+            response = refusal(503, SERVICE_UNAVAILABLE, outage.message, media_type=exchange.media_type,
+                               headers={"Retry-After": str(outage.retry_after)},
+                               extra={"retryAfter": outage.retry_after})
         finally:
             exchange_var.reset(token)
         await response(scope, receive, send)
@@ -114,6 +125,8 @@ class GraphQLOverHTTP:
                             status_code=exchange.status or sub_response.status_code or 200,
                             media_type=exchange.media_type)
         response.headers.raw.extend(sub_response.headers.raw)
+        for name, value in exchange.headers.items():
+            response.headers[name] = value
         if sub_response.background:
             response.background = sub_response.background
         return response

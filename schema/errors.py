@@ -54,7 +54,12 @@ ERROR_CODE_DESCRIPTIONS = {
                            "teammate has not enrolled yet (I5).",
     "TWO_FACTOR_INVALID": "The one-time code or recovery code is not right, or was used already (I5).",
     "RATE_LIMITED": "Too many attempts in a short time (I7): wait and try again. Elsewhere the same code comes as a "
-                    "top-level error with `extensions.retryAfterSeconds`.",
+                    "top-level error with `extensions.retryAfter` (seconds; also as `retryAfterSeconds`).",
+    # API.md, third release: retries, expiry and outages (SPEC O6).
+    "TOKEN_EXPIRED": "The access token has expired (a top-level error): refresh the session with refreshSession "
+                     "and send the request again. A forged, malformed or revoked token is UNAUTHENTICATED instead.",
+    "SERVICE_UNAVAILABLE": "A service Casebook depends on (its database or cache) is briefly down and nothing was "
+                           "changed (a top-level error): retry after `extensions.retryAfter` seconds.",
 }
 
 ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode",

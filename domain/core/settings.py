@@ -56,6 +56,9 @@ class Settings:
     jwt_audience: str = "casebook-api"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # O6: a refresh token used again within this many seconds of its first use (two tabs,
+    # parallel requests) still answers a working pair; later, reuse revokes the chain (T1).
+    refresh_grace_seconds: int = 10
     invitation_ttl_seconds: int = 7 * 24 * 3600
     cors_origins: tuple[str, ...] = ()
     catalog_path: str = ""
@@ -197,6 +200,8 @@ class Settings:
             raise SettingsError(f"JWT_ALGORITHM {self.jwt_algorithm!r} is not supported")
         if self.access_token_ttl_seconds <= 0 or self.refresh_token_ttl_seconds <= 0:
             raise SettingsError("token lifetimes must be positive")
+        if not 0 <= self.refresh_grace_seconds <= 300:
+            raise SettingsError("REFRESH_GRACE_SECONDS must be between 0 and 300")
         if self.database_pool_size < 1:
             raise SettingsError("DATABASE_POOL_SIZE must be at least 1")
         self._check_deployment()
@@ -383,6 +388,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         jwt_audience=source.get("JWT_AUDIENCE") or "casebook-api",
         access_token_ttl_seconds=_int(source, "ACCESS_TOKEN_TTL_SECONDS", 900),
         refresh_token_ttl_seconds=_int(source, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        refresh_grace_seconds=_int(source, "REFRESH_GRACE_SECONDS", 10),
         invitation_ttl_seconds=_int(source, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
         cors_origins=_split(source.get("CORS_ORIGINS", "")),
         catalog_path=source.get("CATALOG_PATH", ""),
