@@ -10,12 +10,22 @@ What follows the person, and what stays with the old address (docs/identity.md):
 * shares and invitations still waiting under the old address stay with that address:
   they were given to whoever reads its mail, and the person has just said that is no
   longer them. A share of the same dossier already given to the new address keeps its
-  place, and the person's old one stays under the old address."""
+  place, and the person's old one stays under the old address;
+* shares still waiting under the new address stay PENDING: they were given before this
+  login held the address, and each is taken up only through its own invitation mail
+  (acceptInvitation), which proves the address for that share (issue 28). Shares given
+  to the address after the change reach the login at once, as for any proven address.
+
+Confirming needs the requester's own signed-in session and their password or a second
+factor (issue 28): the link opens the app, which sends the token with that person's
+access token. A click by anyone else — the owner of the new mailbox signed in as
+themselves, or no one — answers TOKEN_INVALID and changes nothing, so a mail tricked into
+someone's mailbox cannot move a login there."""
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Callable
+from typing import Awaitable, Callable
 
 from tortoise.exceptions import IntegrityError
 
@@ -30,7 +40,6 @@ from domain.core.links import app_link
 from domain.core.settings import Settings
 from domain.core.validation import normalize_email
 from domain.outbox.mail import queue_mail
-from domain.shares.invitations import take_up_shares
 
 
 class WrongPassword(DomainError):
@@ -80,9 +89,11 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
                                       security_now=security_now, ttl_seconds=settings.email_change_ttl_seconds)
             hours = settings.email_change_ttl_seconds // 3600
             await queue_mail(address, "Confirm your new email address for Casebook", (
-                "Hello,\n\nSomeone signed in to Casebook asked to move their login to this address. "
-                f"If that was you, confirm it by opening this link:\n\n{app_link(settings, 'confirm-email', token)}\n\n"
-                f"The link works for {hours} hours and only once. If it was not you, ignore this mail.\n"))
+                f"Hello,\n\nThe Casebook login {user.email} asked to move to this address. If that is your "
+                f"login, open this link while signed in to it:\n\n{app_link(settings, 'confirm-email', token)}\n\n"
+                "The app asks for that login's password (or a two-factor code) before anything changes. "
+                f"The link works for {hours} hours and only once.\nIf {user.email} is not yours, ignore this "
+                "mail: nothing changes, whoever opens the link.\n"))
         await queue_mail(user.email, "Your Casebook address is about to change", (
             f"Hello,\n\nSomeone signed in to your Casebook login asked to move it to {address}. Nothing "
             "changes until the new address is confirmed from its own mailbox.\nIf this was not you, "
@@ -90,9 +101,17 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
         await record_for_person(AuditAction.EMAIL_CHANGE_REQUESTED, user.id, now=now, detail={"to": address})
 
 
-async def confirm_email_change(token: str, *, now: datetime, security_now: datetime) -> User:
-    """The new address is proven: the login moves to it (uniqueness checked again here)."""
+async def confirm_email_change(token: str, *, user_id: int, password: str | None, two_factor_code: str | None,
+                               now: datetime, security_now: datetime,
+                               verify_password: Callable[[str | None, str], bool],
+                               verify_second_factor: Callable[..., Awaitable[bool]]) -> User:
+    """The new address is proven: the login moves to it (uniqueness checked again here).
+    Only the requester, signed in (`user_id`), giving their password or a second factor."""
     found = await find_token(token, EMAIL_CHANGE, security_now=security_now)
+    if found.user_id != user_id:
+        raise TokenInvalid()  # someone else's link: answered like an unknown one, nothing claimed
+    await _check_second_proof(found.user_id, password, two_factor_code, now=now, security_now=security_now,
+                              verify_password=verify_password, verify_second_factor=verify_second_factor)
     try:
         async with transaction() as conn:
             user = await User.get(id=found.user_id)
@@ -107,7 +126,7 @@ async def confirm_email_change(token: str, *, now: datetime, security_now: datet
             await user.save(update_fields=["email", "email_verified_at"])
             await _move_taken_up_shares(conn, user.id, old, new, now=now)
             await end_identity_tokens(user.id, security_now=security_now)
-            await take_up_shares(user, now)
+            # Shares waiting under the new address stay PENDING (module docstring).
             await record_for_person(AuditAction.EMAIL_CHANGED, user.id, now=now, detail={"from": old, "to": new})
             await queue_mail(old, "Your Casebook address was changed", (
                 f"Hello,\n\nYour Casebook login now uses {new}; mail about it goes there from now on.\n"
@@ -115,6 +134,21 @@ async def confirm_email_change(token: str, *, now: datetime, security_now: datet
     except IntegrityError:
         raise AddressTaken() from None
     return user
+
+
+async def _check_second_proof(user_id: int, password: str | None, two_factor_code: str | None, *,
+                              now: datetime, security_now: datetime,
+                              verify_password: Callable[[str | None, str], bool],
+                              verify_second_factor: Callable[..., Awaitable[bool]]) -> None:
+    """The password, or a second factor of a login that has two-factor on."""
+    user = await User.get(id=user_id)
+    if (two_factor_code or "").strip() and not password:
+        if not await verify_second_factor(user, two_factor_code, now=now, security_now=security_now):
+            raise DomainError("This code is not right, or it was used already.", code=ErrorCode.TWO_FACTOR_INVALID,
+                              field=("twoFactorCode",))
+        return
+    if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
+        raise WrongPassword()
 
 
 async def _move_taken_up_shares(conn, user_id: int, old: str, new: str, *, now: datetime) -> None:
