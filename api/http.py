@@ -92,6 +92,8 @@ class Exchange:
     register: tuple[str, str] | None = None
     # The bearer token verified but had expired (O6): UNAUTHENTICATED answers TOKEN_EXPIRED.
     token_expired: bool = False
+    # The client's address, as the rate limits see it (persisted-query registrations).
+    client: str = "unknown"
 
 
 def negotiate(accept: str | None) -> str:

@@ -46,7 +46,8 @@ class GraphQLOverHTTP:
         if scope["type"] != "http":  # the route is HTTP only; no subscriptions
             return
         request = Request(scope, receive=receive)
-        exchange = Exchange(media_type=negotiate(request.headers.get("accept")))
+        exchange = Exchange(media_type=negotiate(request.headers.get("accept")),
+                            client=request.client.host if request.client else "unknown")
         token = exchange_var.set(exchange)
         try:
             response = await self.run(request)  # type: ignore[attr-defined]
@@ -107,7 +108,7 @@ class GraphQLOverHTTP:
             raise
         exchange = exchange_var.get()
         if exchange is not None and exchange.register is not None and _document_was_valid(result):
-            await self.documents.remember(*exchange.register)
+            await self.documents.remember(*exchange.register, client=exchange.client)
         return result
 
     async def process_result(self, request: Request, result: Any) -> GraphQLHTTPResponse:

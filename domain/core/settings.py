@@ -123,6 +123,8 @@ class Settings:
     webhook_concurrency: int = 8
     # "only": run registered documents alone (api/documents.py); "" runs any document.
     trusted_documents: str = ""
+    # Automatic persisted queries one client may register an hour (api/documents.py).
+    persisted_queries_per_client: int = 100
     # `casebook create-operator`: the new operator's password (else one is generated).
     operator_password: str = ""
     # Proxies whose X-Forwarded-For uvicorn trusts (`casebook serve`); "" = uvicorn's default.
@@ -427,6 +429,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         webhook_timeout_seconds=_float(source, "WEBHOOK_TIMEOUT_SECONDS", 10.0),
         webhook_concurrency=_int(source, "WEBHOOK_CONCURRENCY", 8),
         trusted_documents=(source.get("CASEBOOK_TRUSTED_DOCUMENTS") or "").strip().lower(),
+        persisted_queries_per_client=_int(source, "PERSISTED_QUERIES_PER_CLIENT", 100),
         operator_password=source.get("CASEBOOK_OPERATOR_PASSWORD", ""),
         forwarded_allow_ips=source.get("FORWARDED_ALLOW_IPS", ""),
         export_dir=source.get("EXPORT_DIR") or "./exports",
