@@ -80,7 +80,7 @@ async def change_password(tokens: TokenService, user_id: int, session_id: int | 
         await record_for_person(AuditAction.PASSWORD_CHANGED, user.id, now=now)
         await queue_mail(user.email, "Your Casebook password was changed", (
             "Hello,\n\nThe password of your Casebook login was just changed, and every other session "
-            "was signed out.\nIf you did not do this, reset your password at once.\n"))
+            "was signed out.\nIf you did not do this, reset your password at once.\n"), own_security_notice=True)
     return session
 
 

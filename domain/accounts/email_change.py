@@ -97,7 +97,7 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
         await queue_mail(user.email, "Your Casebook address is about to change", (
             f"Hello,\n\nSomeone signed in to your Casebook login asked to move it to {address}. Nothing "
             "changes until the new address is confirmed from its own mailbox.\nIf this was not you, "
-            "reset your password now: that also cancels the change.\n"))
+            "reset your password now: that also cancels the change.\n"), own_security_notice=True)
         await record_for_person(AuditAction.EMAIL_CHANGE_REQUESTED, user.id, now=now, detail={"to": address})
 
 
@@ -130,7 +130,8 @@ async def confirm_email_change(token: str, *, user_id: int, password: str | None
             await record_for_person(AuditAction.EMAIL_CHANGED, user.id, now=now, detail={"from": old, "to": new})
             await queue_mail(old, "Your Casebook address was changed", (
                 f"Hello,\n\nYour Casebook login now uses {new}; mail about it goes there from now on.\n"
-                "If you did not do this, contact the practice that invited you or our support at once.\n"))
+                "If you did not do this, contact the practice that invited you or our support at once.\n"),
+                own_security_notice=True)
     except IntegrityError:
         raise AddressTaken() from None
     return user
