@@ -48,12 +48,17 @@ async def _in_db(settings: Settings, work):  # noqa: ANN001, ANN202 - work: () -
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from migrations.roles import application_role
     from migrations.runner import migrate
 
     # DDL and the migration lock belong on a direct connection (DATABASE_MIGRATION_URL)
-    # when the app itself goes through PgBouncer.
-    applied = run_in_database(settings.for_migrations(), migrate)
+    # when the app itself goes through PgBouncer; run as the owner role, which then grants
+    # DATABASE_URL's role only what the application needs (migrations/roles.py).
+    role = application_role(settings.database_url, settings.database_migration_url)
+    applied = run_in_database(settings.for_migrations(), lambda: migrate(role))
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    if role:
+        print(f"granted the application role {role} what it needs")
     return 0
 
 

@@ -10,7 +10,8 @@ from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from domain.core import account_clock
 from domain.core.clock import utc_now
-from domain.core.errors import Unauthenticated
+from api.view import exchange_var
+from domain.core.errors import AccessTokenExpired, Unauthenticated
 from domain.core.settings import Settings
 from domain.core.tracing import request_id_var
 from schema.context import Context
@@ -50,8 +51,11 @@ async def build_context(request: Request, settings: Settings, tokens: TokenServi
     if scheme.lower() == "bearer" and token.strip():
         try:
             principal = await principal_from_token(tokens, token.strip(), security_now)
-        except Unauthenticated:
+        except Unauthenticated as error:
             principal = None  # public operations still work; the rest answer UNAUTHENTICATED
+            exchange = exchange_var.get()
+            if isinstance(error, AccessTokenExpired) and exchange is not None:
+                exchange.token_expired = True  # … or TOKEN_EXPIRED (api/http.py)
     if settings.honours_test_clock and principal is not None:
         business_now = await settle_test_clock(request, principal, business_now, security_now)
     return Context(

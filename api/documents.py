@@ -5,10 +5,18 @@ query; a server that knows the hash runs the document, else it answers
 `PERSISTED_QUERY_NOT_FOUND` (HTTP 404, message "PersistedQueryNotFound") and the client
 sends the query with the hash once; the server checks that the hash is the query's
 SHA-256, runs it, and remembers it once it parsed and validated (junk is never stored).
-Remembered documents are shared by every server process: in Redis when `REDIS_URL` is
-set (expiring after `APQ_TTL_SECONDS`), else in the database table
-`persisted_document` (migration 0012; expired rows pruned on write and at most
-`MAX_APQ_ROWS` kept). Each process keeps a small in-memory cache in front.
+Remembered documents are shared by every server process through the database table
+`persisted_document` (migration 0012): expired rows (`APQ_TTL_SECONDS`) are pruned on
+write and at most `MAX_APQ_ROWS` are kept, the oldest going first. Each process keeps a
+small in-memory cache in front.
+
+Shared state cannot be exhausted (issue 28): registering is limited per client
+(`PERSISTED_QUERIES_PER_CLIENT` an hour, counted where the rate limits count) and in
+total (`MAX_APQ_ROWS`); past the per-client limit a document still runs, it is only not
+remembered. Documents never go to Redis, even when REDIS_URL is set: Redis holds the
+sign-in throttling counters, and an anonymous client filling it with documents would
+make those counters' writes fail and every sign-in refused (a `maxmemory` Redis with
+`noeviction`). Redis keeps small, expiring counters alone.
 
 Trusted documents. `casebook documents add FILE…` registers documents as trusted (in the
 database, whatever REDIS_URL says). With `CASEBOOK_TRUSTED_DOCUMENTS=only` the server runs
@@ -38,7 +46,11 @@ log = logging.getLogger("casebook.documents")
 
 APQ_TTL_SECONDS = 7 * 24 * 3600
 MAX_DOCUMENT_BYTES = 32 * 1024
-MAX_APQ_ROWS = 10_000
+# 2,000 documents of at most 32 KiB: at most 64 MiB, and far more operations than a client
+# application has.
+MAX_APQ_ROWS = 2_000
+# The per-client registration window (the limit is PERSISTED_QUERIES_PER_CLIENT).
+REGISTRATION_WINDOW_SECONDS = 3600
 LOCAL_CACHE_BYTES = 8 * 1024 * 1024
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
@@ -96,7 +108,7 @@ async def resolve_document(store: "DocumentStore", query: str | None, extensions
 
 class DocumentStore:
     def __init__(self, settings: Any) -> None:
-        self.redis_url: str = settings.redis_url
+        self.settings = settings
         self.trusted_only = getattr(settings, "trusted_documents", "") == "only"
         self._local: OrderedDict[str, tuple[str, bool]] = OrderedDict()
         self._local_bytes = 0
@@ -107,15 +119,6 @@ class DocumentStore:
         if cached is not None and (cached[1] or not trusted):
             self._local.move_to_end(digest)
             return cached[0]
-        if not trusted and self.redis_url:
-            try:
-                value = await _redis(self.redis_url).get(_redis_key(digest))
-                if value is not None:
-                    document = value.decode("utf-8")
-                    self._cache(digest, document, False)
-                    return document
-            except Exception as error:  # noqa: BLE001 - Redis down: the database answers meanwhile
-                log.warning("persisted queries: Redis unavailable (%s); reading the database", type(error).__name__)
         sql = 'SELECT "document", "trusted" FROM "persisted_document" WHERE "sha256" = $1'
         _, rows = await execute(connections.get("default"), sql, [digest])
         if not rows:
@@ -126,19 +129,16 @@ class DocumentStore:
         self._cache(digest, document, is_trusted)
         return document
 
-    async def remember(self, digest: str, document: str) -> None:
+    async def remember(self, digest: str, document: str, client: str = "unknown") -> None:
         """APQ: keep a document that proved valid, for every server process. One this
-        process already holds was stored before: clients resending it cost no write."""
+        process already holds was stored before: clients resending it cost no write. A
+        client past its registrations this hour is not remembered (its document ran)."""
         if self.trusted_only or digest in self._local:
             return
-        self._cache(digest, document, False)
-        if self.redis_url:
-            try:
-                await _redis(self.redis_url).set(_redis_key(digest), document.encode("utf-8"), ex=APQ_TTL_SECONDS)
-                return
-            except Exception as error:  # noqa: BLE001
-                log.warning("persisted queries: Redis unavailable (%s); writing the database", type(error).__name__)
         now = datetime.now(timezone.utc)
+        if not await self._client_may_register(client, now):
+            return
+        self._cache(digest, document, False)
         async with transaction() as conn:
             await execute(conn, 'INSERT INTO "persisted_document" ("sha256", "document", "trusted", "created_at") '
                                 'VALUES ($1, $2, FALSE, $3) ON CONFLICT ("sha256") DO NOTHING', [digest, document, now])
@@ -150,6 +150,20 @@ class DocumentStore:
                 await execute(conn, 'DELETE FROM "persisted_document" WHERE "sha256" IN (SELECT "sha256" FROM '
                                     '"persisted_document" WHERE "trusted" = FALSE ORDER BY "created_at" LIMIT $1)',
                               [surplus])
+
+    async def _client_may_register(self, client: str, now: datetime) -> bool:
+        from auth.rate_limit import CounterUnavailable, Window, bucket_key, take
+
+        window = Window.at(now, REGISTRATION_WINDOW_SECONDS)
+        try:
+            count = await take(self.settings, bucket_key("persistedQuery.register", "client", client), window)
+        except CounterUnavailable:
+            return False  # uncounted, so not remembered; the document ran all the same
+        if count > self.settings.persisted_queries_per_client:
+            log.info("persisted queries: a client is past its %d registrations this hour; not remembered",
+                     self.settings.persisted_queries_per_client)
+            return False
+        return True
 
     def _cache(self, digest: str, document: str, trusted: bool) -> None:
         previous = self._local.pop(digest, None)
@@ -185,23 +199,3 @@ async def trusted_documents() -> list[tuple[str, str]]:
     _, rows = await execute(connections.get("default"), 'SELECT "sha256", "document" FROM "persisted_document" '
                                                          'WHERE "trusted" = TRUE ORDER BY "sha256"')
     return [(row["sha256"], row["document"]) for row in rows]
-
-
-def _redis_key(digest: str) -> str:
-    return f"casebook:apq:{digest}"
-
-
-_redis_clients: dict[tuple[str, int], Any] = {}
-
-
-def _redis(url: str) -> Any:
-    """One client per URL and event loop (a client is bound to the loop it was made on)."""
-    import asyncio
-
-    import redis.asyncio as redis
-
-    key = (url, id(asyncio.get_running_loop()))
-    client = _redis_clients.get(key)
-    if client is None:
-        client = _redis_clients[key] = redis.from_url(url)
-    return client

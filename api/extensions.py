@@ -12,6 +12,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 
 from api.http import BAD_USER_INPUT, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, VALIDATION_FAILED, pre_execution
 from domain.core import errors as domain_errors
+from domain.core.outages import outage_of
 from domain.core.tracing import request_id_var
 
 log = logging.getLogger("casebook.api")
@@ -20,7 +21,8 @@ log = logging.getLogger("casebook.api")
 # Masked errors carry INTERNAL_SERVER_ERROR (the code Apollo and tools such as schemathesis know).
 PUBLIC_CODES = frozenset({*domain_errors.TOP_LEVEL_CODES.values(), "RATE_LIMITED", "QUERY_TOO_COMPLEX",
                           "INVALID_INPUT", "NOT_FOUND", BAD_USER_INPUT, PARSE_FAILED, VALIDATION_FAILED,
-                          OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED"})
+                          OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED", "TOKEN_EXPIRED",
+                          "SERVICE_UNAVAILABLE"})
 INTERNAL_MESSAGE = "Internal error; quote the requestId when reporting it."
 
 
@@ -38,6 +40,10 @@ def should_mask(error: GraphQLError) -> bool:
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in PUBLIC_CODES:
         return False
     if _expected_code(original) is not None:
+        return False
+    if outage_of(original) is not None:
+        log.warning("a dependency is unavailable in %s: %s", ".".join(str(p) for p in (error.path or [])) or
+                    "the request", original, extra={"fields": {"request_id": request_id_var.get()}})
         return False
     # The client sees only the request id: this line, with the same id, is where it leads.
     log.error("unexpected error in %s", ".".join(str(p) for p in (error.path or [])) or "the request",
@@ -97,7 +103,11 @@ class CasebookMaskErrors(MaskErrors):
         for error in super()._process_errors(errors):
             original = error.original_error
             code = _expected_code(original) if original is not None else None
-            if code is not None:
+            outage = outage_of(original) if original is not None and code is None else None
+            if outage is not None:
+                error = GraphQLError(outage.message, nodes=error.nodes, path=error.path,
+                                     extensions={"code": "SERVICE_UNAVAILABLE", "retryAfter": outage.retry_after})
+            elif code is not None:
                 message = getattr(original, "message", None) or str(original) or code
                 error = GraphQLError(message, nodes=error.nodes, path=error.path,
                                      extensions={"code": code})

@@ -16,6 +16,13 @@ with the status codes clients have always seen.
 | a request that is not well-formed: bad JSON, not an object, parameters of the wrong type, batching, over-deep nesting, bad `X-Casebook-Now` | 400 | 400 |
 | a persisted query the server does not know | 404 | 404 |
 | a mutation over GET | 405 (`Allow: POST`) | 405 |
+| no data, refused for its token: `UNAUTHENTICATED`, `TOKEN_EXPIRED` | 200 | 401, `WWW-Authenticate: Bearer error="invalid_token"` |
+| no data, over a rate limit: `RATE_LIMITED` | 200 | 429, `Retry-After` |
+| no data, a dependency is down (database, Redis): `SERVICE_UNAVAILABLE` | 200, `Retry-After` | 503, `Retry-After` |
+
+"No data" means every root field came back null (API.md "Retries, expiry and outages";
+the GraphQL over HTTP specification wants 2xx whenever data is there). An expired but
+genuine access token answers `TOKEN_EXPIRED` instead of `UNAUTHENTICATED` (O6).
 
 Every refusal is a GraphQL response body, `{"errors": [{"message", "extensions": {"code"}}],
 "extensions": {"requestId"}}`, never text/plain.
@@ -51,7 +58,15 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 # Failures without data that are the server's, not the request's (graphql-response+json).
-SERVER_STATUS = {INTERNAL: 500, "DEADLINE_EXCEEDED": 503, "RATE_LIMITED": 429}
+UNAUTHENTICATED = "UNAUTHENTICATED"
+TOKEN_EXPIRED = "TOKEN_EXPIRED"
+RATE_LIMITED = "RATE_LIMITED"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+TOKEN_EXPIRED_MESSAGE = "The access token has expired: refresh the session (refreshSession) and send the request again."
+# Status of an answer without data by its errors' codes (graphql-response+json), most telling first.
+REFUSAL_STATUS = ((SERVICE_UNAVAILABLE, 503), (RATE_LIMITED, 429), (TOKEN_EXPIRED, 401), (UNAUTHENTICATED, 401))
+WWW_AUTHENTICATE = 'Bearer error="invalid_token"'
+SERVER_STATUS = {INTERNAL: 500, "DEADLINE_EXCEEDED": 503, RATE_LIMITED: 429, SERVICE_UNAVAILABLE: 503}
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
@@ -76,6 +91,10 @@ class Exchange:
     headers: dict[str, str] = field(default_factory=dict)
     # A persisted query to remember once the document proved valid: (sha256, document).
     register: tuple[str, str] | None = None
+    # The bearer token verified but had expired (O6): UNAUTHENTICATED answers TOKEN_EXPIRED.
+    token_expired: bool = False
+    # The client's address, as the rate limits see it (persisted-query registrations).
+    client: str = "unknown"
 
 
 def negotiate(accept: str | None) -> str:
@@ -101,14 +120,14 @@ def negotiate(accept: str | None) -> str:
     return GRAPHQL_RESPONSE_JSON if graphql_q > 0 and graphql_q >= json_q else JSON
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code}}],
+def error_body(code: str, message: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code, **(extra or {})}}],
             "extensions": {"requestId": request_id_var.get() or "-"}}
 
 
 def refusal(status: int, code: str, message: str, *, media_type: str = JSON,
-            headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
+            headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> Response:
+    body = json.dumps(error_body(code, message, extra), separators=(",", ":")).encode()
     return Response(body, status_code=status, media_type=media_type, headers=headers)
 
 
@@ -192,6 +211,7 @@ def answer(exchange: Exchange, result: Any, response_data: dict[str, Any]) -> di
             formatted["message"] = strip_suggestions(formatted["message"])
         if isinstance(error, GraphQLSyntaxError) and not (formatted.get("extensions") or {}).get("code"):
             formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": PARSE_FAILED}
+    _refusal_status(exchange, response_data)
     if not pre_execution(result):
         return response_data
     if exchange.media_type == GRAPHQL_RESPONSE_JSON:
@@ -199,6 +219,34 @@ def answer(exchange: Exchange, result: Any, response_data: dict[str, Any]) -> di
         codes = {(error.extensions or {}).get("code") for error in errors}
         exchange.status = max((SERVER_STATUS.get(code, 400) for code in codes), default=400)
     return response_data
+
+
+def _refusal_status(exchange: Exchange, response_data: dict[str, Any]) -> None:
+    """TOKEN_EXPIRED for an expired token; 401, 429 or 503 with their headers for an
+    answer without data (API.md "Retries, expiry and outages")."""
+    formatted = [error for error in response_data.get("errors") or () if isinstance(error, dict)]
+    codes: set[str] = set()
+    retry_after = 0
+    for error in formatted:
+        extensions = error.get("extensions") or {}
+        if exchange.token_expired and extensions.get("code") == UNAUTHENTICATED:
+            extensions = error["extensions"] = {**extensions, "code": TOKEN_EXPIRED}
+            error["message"] = TOKEN_EXPIRED_MESSAGE
+        codes.add(extensions.get("code"))
+        wait = extensions.get("retryAfter")
+        if isinstance(wait, int):
+            retry_after = max(retry_after, wait)
+    if retry_after and codes & {RATE_LIMITED, SERVICE_UNAVAILABLE}:
+        exchange.headers["Retry-After"] = str(retry_after)
+    data = response_data.get("data")
+    if data is not None and any(value is not None for value in data.values()):
+        return
+    status = next((status for code, status in REFUSAL_STATUS if code in codes), None)
+    if status is None or exchange.media_type != GRAPHQL_RESPONSE_JSON:
+        return
+    exchange.status = status
+    if status == 401:
+        exchange.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
 
 
 class InternalErrorMiddleware:

@@ -20,9 +20,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from api import graphiql
 from api.documents import DocumentStore, resolve_document
 from api.http import (
-    BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, VALIDATION_FAILED, Exchange, RequestRefused, answer, negotiate,
-    parse_json_body, query_parameters, refusal, request_parameters,
+    BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, SERVICE_UNAVAILABLE, VALIDATION_FAILED, Exchange,
+    RequestRefused, answer, negotiate, parse_json_body, query_parameters, refusal, request_parameters,
 )
+from domain.core.outages import outage_of
 
 log = logging.getLogger("casebook.api")
 exchange_var: ContextVar[Exchange | None] = ContextVar("casebook_exchange", default=None)
@@ -45,7 +46,8 @@ class GraphQLOverHTTP:
         if scope["type"] != "http":  # the route is HTTP only; no subscriptions
             return
         request = Request(scope, receive=receive)
-        exchange = Exchange(media_type=negotiate(request.headers.get("accept")))
+        exchange = Exchange(media_type=negotiate(request.headers.get("accept")),
+                            client=request.client.host if request.client else "unknown")
         token = exchange_var.set(exchange)
         try:
             response = await self.run(request)  # type: ignore[attr-defined]
@@ -54,6 +56,16 @@ class GraphQLOverHTTP:
                                media_type=exchange.media_type, headers=refused.headers)
         except HTTPException as error:  # what strawberry itself still refuses (e.g. other methods)
             response = refusal(error.status_code, BAD_REQUEST, error.reason, media_type=exchange.media_type)
+        except Exception as error:
+            # The database or Redis down before execution (reading the principal or a
+            # persisted document): retryable, never an internal error (O6).
+            outage = outage_of(error)
+            if outage is None:
+                raise
+            log.warning("a dependency is unavailable: %s: %s", type(error).__name__, error)
+            response = refusal(503, SERVICE_UNAVAILABLE, outage.message, media_type=exchange.media_type,
+                               headers={"Retry-After": str(outage.retry_after)},
+                               extra={"retryAfter": outage.retry_after})
         finally:
             exchange_var.reset(token)
         await response(scope, receive, send)
@@ -96,7 +108,7 @@ class GraphQLOverHTTP:
             raise
         exchange = exchange_var.get()
         if exchange is not None and exchange.register is not None and _document_was_valid(result):
-            await self.documents.remember(*exchange.register)
+            await self.documents.remember(*exchange.register, client=exchange.client)
         return result
 
     async def process_result(self, request: Request, result: Any) -> GraphQLHTTPResponse:

@@ -80,7 +80,8 @@ async def change_password(tokens: TokenService, user_id: int, session_id: int | 
         # A reset link or an address change asked for before the change dies with the old password.
         await end_identity_tokens(user.id, security_now=security_now, purposes=(RESET, EMAIL_CHANGE))
         await record_for_person(AuditAction.PASSWORD_CHANGED, user.id, now=now)
-        await post(user.email, letters.password_changed(await person_locale(user.id)))
+        await post(user.email, letters.password_changed(await person_locale(user.id)),
+                   own_security_notice=True)
     return session
 
 

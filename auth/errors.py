@@ -24,3 +24,19 @@ class TwoFactorInvalid(DomainError):
 
     def __init__(self, field: str = "twoFactorCode") -> None:
         super().__init__("This code is not right, or it was used already.", field=(field,))
+
+
+class RefreshRefused(InvalidCredentials):
+    """A refresh token that cannot be traded, saying what happened (O6): the holder of a
+    refresh token learns nothing about anyone's password or address from it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+        self.args = (message,)
+
+
+REFRESH_UNKNOWN = "This refresh token is not known: sign in again."
+REFRESH_REUSED = ("This refresh token was used already, after the grace interval for parallel refreshes; the "
+                  "session was ended in case the token leaked. Sign in again.")
+REFRESH_ENDED = "This session has ended (signed out, expired, or ended after a password change): sign in again."

@@ -10,11 +10,11 @@ from tortoise import connections
 from auth import policy
 from auth.machines import MACHINE, MACHINE_SCOPES, active_credential_for
 from auth.scopes import Scope, parse_scopes, scopes_for
-from auth.tokens import ACCESS, TokenInvalid, TokenService
+from auth.tokens import ACCESS, TokenExpired, TokenInvalid, TokenService
 from domain.accounts.models import User
 from domain.core.actor import Actor, ActorKind, Role
 from domain.core.db import aware_datetime, execute
-from domain.core.errors import Unauthenticated
+from domain.core.errors import AccessTokenExpired, Unauthenticated
 
 # One statement per request for a person (I4): the membership, the user, the account's
 # two-factor policy and the session, so an ended session, a bumped `ver`, a removed
@@ -28,6 +28,19 @@ _PAID = ('SELECT m.id AS membership_id, m.role, u.email, u.token_version, '
 _PERSON = ('SELECT u.email, u.token_version, u.is_operator, (u.email_verified_at IS NOT NULL) AS proven '
            'FROM "user" u '
            'JOIN user_session s ON s.user_id = u.id AND s.ended_at IS NULL WHERE u.id = $1 AND s.id = $2')
+
+
+# Ids are BIGINT: a signed claim beyond that range names no one (and must not reach SQL).
+MAX_ID = 2 ** 63 - 1
+
+
+def claim_id(claims: dict, name: str) -> int:
+    """A numeric id claim, or ValueError: tokens are ours, but a key can leak and a
+    claim is never trusted to fit a column."""
+    value = int(claims.get(name))
+    if not 0 < value <= MAX_ID:
+        raise ValueError(f"{name} out of range")
+    return value
 
 
 @dataclass(frozen=True)
@@ -53,8 +66,10 @@ async def _machine_principal(claims: dict, user_id: int) -> Principal:
     """A partner system (T4) acts in its one account like an admin for dossiers, limited
     to the scopes its credential was given; revoked or rotated credentials fail here."""
     try:
-        account_id = int(claims.get("acc"))
+        account_id = claim_id(claims, "acc")
         version = int(claims.get("ver"))
+        if abs(version) > MAX_ID:
+            raise ValueError("ver out of range")
     except (TypeError, ValueError) as error:
         raise Unauthenticated("invalid token") from error
     credential = await active_credential_for(user_id, account_id)
@@ -76,13 +91,17 @@ async def principal_from_token(tokens: TokenService, token: str, now: datetime) 
     """
     try:
         claims = tokens.decode(token, ACCESS, now)
-        user_id = int(claims["sub"])
+        user_id = claim_id(claims, "sub")
         if claims.get("kind") == MACHINE:
             return await _machine_principal(claims, user_id)
         kind = ActorKind(claims.get("kind"))
         version = int(claims.get("ver"))
+        if abs(version) > MAX_ID:
+            raise ValueError("ver out of range")
         # Tokens from before sessions existed carry no `sid`: refused, the client refreshes.
-        session_id = int(claims["sid"])
+        session_id = claim_id(claims, "sid")
+    except TokenExpired as error:
+        raise AccessTokenExpired("access token expired") from error
     except (TokenInvalid, KeyError, TypeError, ValueError) as error:
         raise Unauthenticated("invalid token") from error
     claimed = parse_scopes(claims.get("scope", ""))
@@ -90,7 +109,7 @@ async def principal_from_token(tokens: TokenService, token: str, now: datetime) 
 
     if kind is ActorKind.PAID:
         try:
-            account_id = int(claims.get("acc"))
+            account_id = claim_id(claims, "acc")
         except (TypeError, ValueError) as error:
             raise Unauthenticated("invalid token") from error
         _, rows = await execute(conn, _PAID, [account_id, user_id, session_id])

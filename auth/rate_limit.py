@@ -37,6 +37,8 @@ from graphql import GraphQLError
 from strawberry.extensions.field_extension import FieldExtension
 
 from domain.core.db import execute, returning, transaction
+from domain.core.errors import ServiceUnavailable
+from domain.core.outages import RETRY_AFTER_SECONDS
 from domain.core.validation import MAX_EMAIL, canonical_email
 
 _UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "window_end", "count") VALUES ($1, $2, $3, 1) '
@@ -278,9 +280,12 @@ async def admit(settings: Any, operation: str, policy: Policy, *, address: str |
         window = Window.at(now, getattr(settings, bucket.window))
         try:
             count = await take(settings, key, window)
-        except CounterUnavailable:
+        except CounterUnavailable as error:
             await _give_back_all(settings, taken)
-            raise RateLimited(5, "Sign-in is briefly unavailable; try again in a few seconds.") from None
+            # Not RATE_LIMITED: the client did nothing wrong and may retry soon (O6).
+            raise ServiceUnavailable("Sign-in is briefly unavailable (its counter cannot be reached); nothing was "
+                                     "changed. Retry after the time given in retryAfter.",
+                                     retry_after=RETRY_AFTER_SECONDS) from error
         taken.append(Taken(key, window))
         if count > getattr(settings, bucket.limit):
             await _give_back_all(settings, taken)

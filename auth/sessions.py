@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from auth import two_factor
-from auth.errors import InvalidCredentials, TwoFactorInvalid, TwoFactorRequired  # noqa: F401 (re-exported)
+from auth.errors import (  # noqa: F401 (re-exported)
+    REFRESH_ENDED, REFRESH_REUSED, REFRESH_UNKNOWN, InvalidCredentials, RefreshRefused, TwoFactorInvalid,
+    TwoFactorRequired,
+)
 from auth.models import RefreshToken, UserSession
 from auth.passwords import hash_password_off_loop, needs_rehash, verify_password_off_loop
 from auth.scopes import format_scopes, scopes_for
@@ -174,31 +177,38 @@ async def _record_failed_sign_in(user: User | None, address: str, *, now: dateti
 async def refresh(tokens: TokenService, refresh_token: str, *, now: datetime,
                   security_now: datetime) -> Session:
     """Rotate: the presented token is used up and a new one of the same session issued.
-    Presenting a used token again means it leaked: the whole session ends, its access
-    tokens with it (T1, I4)."""
+    Presenting a used token again within `refresh_grace_seconds` of its first use (two
+    tabs refreshing at once, O6) answers another working pair of the same session; later,
+    it means the token leaked: the whole session ends, its access tokens with it (T1, I4)."""
     if not refresh_token or len(refresh_token) > MAX_TOKEN_LENGTH:
-        raise InvalidCredentials()
+        raise RefreshRefused(REFRESH_UNKNOWN)
+    refused = REFRESH_ENDED
     async with transaction():
         stored = await RefreshToken.get_or_none(token_hash=token_hash(refresh_token))
         if stored is None:
-            raise InvalidCredentials()
+            raise RefreshRefused(REFRESH_UNKNOWN)
         claimed = await RefreshToken.filter(id=stored.id, used_at__isnull=True, revoked_at__isnull=True).update(used_at=security_now)
         session = await UserSession.get_or_none(family=stored.family, ended_at__isnull=True)
+        usable = session is not None and stored.expires_at > security_now
         if claimed != 1:
-            reused = stored.revoked_at is None or stored.used_at is not None
-            if reused:
+            # Read again: a parallel refresh may have used it after our first read (it
+            # waited for that one's commit on the row lock).
+            stored = await RefreshToken.get(id=stored.id)
+            grace = timedelta(seconds=tokens.settings.refresh_grace_seconds)
+            within_grace = (stored.revoked_at is None and stored.used_at is not None
+                            and security_now - stored.used_at <= grace)
+            if not within_grace and stored.revoked_at is None:
                 await _end_families([stored.family], security_now)
                 await record(AuditAction.REFRESH_REUSE, now=now, account_id=stored.account_id,
                              actor_user_id=stored.user_id, subject=f"family:{stored.family}")
-            usable = False
-        else:
-            usable = session is not None and stored.expires_at > security_now
+                refused, usable = REFRESH_REUSED, False
+            usable = usable and within_grace
         if usable:
             user = await User.get(id=stored.user_id)
             return await issue_session(tokens, user, security_now=security_now,
                                        preferred_account_id=stored.account_id, session=session)
     # Outside the transaction, so the session's end above is committed.
-    raise InvalidCredentials()
+    raise RefreshRefused(refused)
 
 
 async def start_session(tokens: TokenService, user: User, *, security_now: datetime,

@@ -24,6 +24,11 @@ class TokenInvalid(Exception):
     """Any reason a token is not accepted; callers answer UNAUTHENTICATED without detail."""
 
 
+class TokenExpired(TokenInvalid):
+    """A token that verified (our key, our issuer and audience) but whose time is over:
+    told apart so a client knows to refresh (O6)."""
+
+
 @dataclass(frozen=True)
 class KeyRing:
     algorithm: str
@@ -91,7 +96,7 @@ class TokenService:
         claims = dict(self._verified(token, typ))
         # pyjwt checks exp/nbf against the wall clock; `now` is real (security) time too.
         if claims["exp"] < now.timestamp() - 5:
-            raise TokenInvalid("expired")
+            raise TokenExpired("expired")
         return claims
 
     def _verify(self, token: str, typ: str) -> dict[str, Any]:
@@ -109,6 +114,9 @@ class TokenService:
                 options={"require": REQUIRED_CLAIMS},
                 leeway=5,
             )
+        except jwt.ExpiredSignatureError as error:
+            # pyjwt checks the signature, issuer and audience before the expiry.
+            raise TokenExpired(str(error)) from error
         except jwt.InvalidTokenError as error:
             raise TokenInvalid(str(error)) from error
         if claims.get("typ") != typ:

@@ -68,6 +68,11 @@ def data_step(migration: Migration):  # noqa: ANN201 - async def run(conn) or No
 
 async def _ensure_table() -> None:
     conn = connections.get("default")
+    if dialect(conn) == "postgres":
+        # The application role may not create tables (migrations/roles.py): look first.
+        _, rows = await execute(conn, "SELECT to_regclass('public.casebook_migration') IS NOT NULL AS present")
+        if rows and rows[0]["present"]:
+            return
     stamp = "TIMESTAMPTZ" if dialect(conn) == "postgres" else "TIMESTAMP"
     await conn.execute_script(
         'CREATE TABLE IF NOT EXISTS "casebook_migration" ('
@@ -87,8 +92,9 @@ async def pending() -> list[Migration]:
     return [m for m in available(dialect(connections.get("default"))) if m.version not in done]
 
 
-async def migrate() -> list[str]:
-    """Apply every pending migration; return the names applied."""
+async def migrate(application_role: str | None = None) -> list[str]:
+    """Apply every pending migration; return the names applied. On PostgreSQL, then grant
+    `application_role` what the application needs (migrations/roles.py)."""
     await _ensure_table()
     applied: list[str] = []
     for migration in available(dialect(connections.get("default"))):
@@ -117,4 +123,10 @@ async def migrate() -> list[str]:
                 [migration.version, migration.name, datetime.now(timezone.utc)],
             )
             applied.append(f"{migration.version:04d}_{migration.name}")
+    if application_role and dialect(connections.get("default")) == "postgres":
+        from migrations.roles import grant_application_role
+
+        async with transaction() as conn:
+            await execute(conn, "SELECT pg_advisory_xact_lock($1)", [_LOCK_KEY])
+            await grant_application_role(conn, application_role)
     return applied

@@ -57,6 +57,11 @@ ERROR_CODE_DESCRIPTIONS = {
                     "nothing was done; wait and try again (the message and the `Retry-After` header say when). "
                     "Where no payload carries it, the same code comes as a top-level error with "
                     "`extensions.retryAfter` (seconds).",
+    # API.md, third release: retries, expiry and outages.
+    "TOKEN_EXPIRED": "The access token has expired (a top-level error): refresh the session with refreshSession "
+                     "and send the request again. A forged, malformed or revoked token is UNAUTHENTICATED instead.",
+    "SERVICE_UNAVAILABLE": "A service Casebook depends on (its database or cache) is briefly down and nothing was "
+                           "changed (a top-level error): retry after `extensions.retryAfter` seconds.",
 }
 
 ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode",

@@ -2,7 +2,11 @@
 
 SQLite (default): a new in-memory database per test, migrated. PostgreSQL (when
 DATABASE_URL=postgres://…): one database per test session, created and migrated once,
-emptied before every test, dropped at the end."""
+emptied before every test, dropped at the end. On PostgreSQL the harness is the owner
+(DATABASE_URL's user, a superuser: it creates, migrates and empties the database) and
+the application under test connects as the restricted application role `casebook_app`,
+granted by the migration runner as `casebook migrate` grants it in production
+(migrations/roles.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -35,11 +39,45 @@ wire()
 # expected ones too, with a traceback; unexpected errors are logged by api/extensions.py.
 logging.getLogger("strawberry.execution").disabled = True
 ON_POSTGRES = BASE_URL.startswith(("postgres://", "postgresql://"))
+# The application's role on PostgreSQL: no superuser, owns nothing (issue 28, P1).
+APP_ROLE = "casebook_app"
+APP_PASSWORD = "casebook_app"
+# The owner's URL of this session's database (PostgreSQL), for harness-only statements.
+OWNER = {"url": ""}
 
 
 def _server_url(url: str, database: str) -> str:
     head, _, _ = url.rpartition("/")
     return f"{head}/{database}"
+
+
+def _as_role(url: str, role: str, password: str) -> str:
+    """The same server and database, as another role."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{role}:{password}@{rest.rpartition('@')[2]}"
+
+
+async def _ensure_app_role(conn) -> None:
+    # Roles are per cluster and parallel test sessions share it: created once, raced safely.
+    await conn.execute(f"""DO $$ BEGIN
+        CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{APP_PASSWORD}';
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
+
+
+async def as_owner(sql: str) -> list[dict]:
+    """Run harness-only SQL (renaming tables, changing migration records) as the
+    database's owner: on PostgreSQL the harness's superuser, on SQLite the one connection."""
+    if not ON_POSTGRES:
+        _, rows = await connections.get("default").execute_query(sql)
+        return [dict(row) for row in rows]
+    conn = await asyncpg.connect(OWNER["url"].replace("postgres://", "postgresql://", 1))
+    try:
+        if ";" in sql.strip().rstrip(";"):  # a script: the simple protocol, no rows
+            await conn.execute(sql)
+            return []
+        return [dict(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +91,10 @@ def database_url() -> str:
     async def create() -> None:
         conn = await asyncpg.connect(admin_url)
         await conn.execute(f'CREATE DATABASE "{name}"')
+        await _ensure_app_role(conn)
         await conn.close()
         await init_db(_settings(), db_url=_server_url(BASE_URL, name))
-        await migrate()
+        await migrate(APP_ROLE)  # as `casebook migrate` does with two roles
         await close_db()
 
     async def drop() -> None:
@@ -64,7 +103,8 @@ def database_url() -> str:
         await conn.close()
 
     asyncio.run(create())
-    yield _server_url(BASE_URL, name)
+    OWNER["url"] = _server_url(BASE_URL, name)
+    yield _as_role(_server_url(BASE_URL, name), APP_ROLE, APP_PASSWORD)
     asyncio.run(drop())
 
 
@@ -97,16 +137,14 @@ async def db(database_url, settings):
     await init_db(settings, db_url=database_url)
     try:
         if ON_POSTGRES:
-            conn = connections.get("default")
-            _, rows = await conn.execute_query(
+            rows = await as_owner(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'casebook_migration'")
             tables = ", ".join(f'"{row["tablename"]}"' for row in rows)
             if tables:
                 # Append-only tables refuse TRUNCATE (migration 0009) unless the session is in
                 # replica mode, which only a superuser (this harness, never the app) may set.
-                await conn.execute_script(
-                    "BEGIN; SET LOCAL session_replication_role = replica; "
-                    f"TRUNCATE {tables} RESTART IDENTITY CASCADE; COMMIT;")
+                await as_owner("BEGIN; SET LOCAL session_replication_role = replica; "
+                               f"TRUNCATE {tables} RESTART IDENTITY CASCADE; COMMIT;")
         else:
             await migrate()
         yield

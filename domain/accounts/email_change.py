@@ -10,12 +10,22 @@ What follows the person, and what stays with the old address (docs/identity.md):
 * shares and invitations still waiting under the old address stay with that address:
   they were given to whoever reads its mail, and the person has just said that is no
   longer them. A share of the same dossier already given to the new address keeps its
-  place, and the person's old one stays under the old address."""
+  place, and the person's old one stays under the old address;
+* shares still waiting under the new address stay PENDING: they were given before this
+  login held the address, and each is taken up only through its own invitation mail
+  (acceptInvitation), which proves the address for that share (issue 28). Shares given
+  to the address after the change reach the login at once, as for any proven address.
+
+Confirming needs the requester's own signed-in session and their password or a second
+factor (issue 28): the link opens the app, which sends the token with that person's
+access token. A click by anyone else — the owner of the new mailbox signed in as
+themselves, or no one — answers TOKEN_INVALID and changes nothing, so a mail tricked into
+someone's mailbox cannot move a login there."""
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Callable
+from typing import Awaitable, Callable
 
 from tortoise.exceptions import IntegrityError
 
@@ -32,7 +42,6 @@ from domain.core.validation import normalize_email
 from domain.mails import identity as letters
 from domain.mails.letter import post
 from domain.mails.language import person_locale
-from domain.shares.invitations import take_up_shares
 
 
 class WrongPassword(DomainError):
@@ -80,15 +89,23 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
             token = await issue_token(user, EMAIL_CHANGE, address, previous_email=user.email,
                                       security_now=security_now, ttl_seconds=settings.email_change_ttl_seconds)
             await post(address, letters.email_change_confirm(
-                locale, link=app_link(settings, 'confirm-email', token),
+                locale, link=app_link(settings, 'confirm-email', token), requester=user.email,
                 hours=settings.email_change_ttl_seconds // 3600))
-        await post(user.email, letters.email_change_requested(locale, new_email=address))
+        await post(user.email, letters.email_change_requested(locale, new_email=address), own_security_notice=True)
         await record_for_person(AuditAction.EMAIL_CHANGE_REQUESTED, user.id, now=now, detail={"to": address})
 
 
-async def confirm_email_change(token: str, *, now: datetime, security_now: datetime) -> User:
-    """The new address is proven: the login moves to it (uniqueness checked again here)."""
+async def confirm_email_change(token: str, *, user_id: int, password: str | None, two_factor_code: str | None,
+                               now: datetime, security_now: datetime,
+                               verify_password: Callable[[str | None, str], bool],
+                               verify_second_factor: Callable[..., Awaitable[bool]]) -> User:
+    """The new address is proven: the login moves to it (uniqueness checked again here).
+    Only the requester, signed in (`user_id`), giving their password or a second factor."""
     found = await find_token(token, EMAIL_CHANGE, security_now=security_now)
+    if found.user_id != user_id:
+        raise TokenInvalid()  # someone else's link: answered like an unknown one, nothing claimed
+    await _check_second_proof(found.user_id, password, two_factor_code, now=now, security_now=security_now,
+                              verify_password=verify_password, verify_second_factor=verify_second_factor)
     try:
         async with transaction() as conn:
             user = await User.get(id=found.user_id)
@@ -103,12 +120,28 @@ async def confirm_email_change(token: str, *, now: datetime, security_now: datet
             await user.save(update_fields=["email", "email_verified_at"])
             await _move_taken_up_shares(conn, user.id, old, new, now=now)
             await end_identity_tokens(user.id, security_now=security_now)
-            await take_up_shares(user, now)
+            # Shares waiting under the new address stay PENDING (module docstring).
             await record_for_person(AuditAction.EMAIL_CHANGED, user.id, now=now, detail={"from": old, "to": new})
-            await post(old, letters.email_changed(await person_locale(user.id), new_email=new))
+            await post(old, letters.email_changed(await person_locale(user.id), new_email=new),
+                       own_security_notice=True)
     except IntegrityError:
         raise AddressTaken() from None
     return user
+
+
+async def _check_second_proof(user_id: int, password: str | None, two_factor_code: str | None, *,
+                              now: datetime, security_now: datetime,
+                              verify_password: Callable[[str | None, str], bool],
+                              verify_second_factor: Callable[..., Awaitable[bool]]) -> None:
+    """The password, or a second factor of a login that has two-factor on."""
+    user = await User.get(id=user_id)
+    if (two_factor_code or "").strip() and not password:
+        if not await verify_second_factor(user, two_factor_code, now=now, security_now=security_now):
+            raise DomainError("This code is not right, or it was used already.", code=ErrorCode.TWO_FACTOR_INVALID,
+                              field=("twoFactorCode",))
+        return
+    if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
+        raise WrongPassword()
 
 
 async def _move_taken_up_shares(conn, user_id: int, old: str, new: str, *, now: datetime) -> None:

@@ -31,6 +31,8 @@ class ErrorCode(str, Enum):
     TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
     TWO_FACTOR_INVALID = "TWO_FACTOR_INVALID"
     RATE_LIMITED = "RATE_LIMITED"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 class DomainError(Exception):
@@ -95,6 +97,22 @@ def top_level_code(error: BaseException) -> str | None:
         if isinstance(error, kind):
             return code
     return None
+
+
+class AccessTokenExpired(Unauthenticated):
+    """A genuine access token whose time is over: the client refreshes and retries (O6)."""
+
+
+class ServiceUnavailable(Exception):
+    """A dependency (the database, Redis) cannot be reached: the request may be retried
+    after `retry_after` seconds (O6). A top-level SERVICE_UNAVAILABLE."""
+
+    def __init__(self, message: str = "A service Casebook depends on is briefly unavailable; nothing was "
+                                      "changed. Retry after the time given in retryAfter.",
+                 retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,9 @@ class Settings:
     jwt_audience: str = "casebook-api"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # O6: a refresh token used again within this many seconds of its first use (two tabs,
+    # parallel requests) still answers a working pair; later, reuse revokes the chain (T1).
+    refresh_grace_seconds: int = 10
     invitation_ttl_seconds: int = 7 * 24 * 3600
     cors_origins: tuple[str, ...] = ()
     cors_allow_headers: tuple[str, ...] = DEFAULT_CORS_ALLOW_HEADERS
@@ -130,6 +133,8 @@ class Settings:
     webhook_concurrency: int = 8
     # "only": run registered documents alone (api/documents.py); "" runs any document.
     trusted_documents: str = ""
+    # Automatic persisted queries one client may register an hour (api/documents.py).
+    persisted_queries_per_client: int = 100
     # `casebook create-operator`: the new operator's password (else one is generated).
     operator_password: str = ""
     # Proxies whose X-Forwarded-For uvicorn trusts (`casebook serve`); "" = uvicorn's default.
@@ -226,6 +231,8 @@ class Settings:
             raise SettingsError(f"JWT_ALGORITHM {self.jwt_algorithm!r} is not supported")
         if self.access_token_ttl_seconds <= 0 or self.refresh_token_ttl_seconds <= 0:
             raise SettingsError("token lifetimes must be positive")
+        if not 0 <= self.refresh_grace_seconds <= 300:
+            raise SettingsError("REFRESH_GRACE_SECONDS must be between 0 and 300")
         if self.database_pool_size < 1:
             raise SettingsError("DATABASE_POOL_SIZE must be at least 1")
         self._check_deployment()
@@ -416,6 +423,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         jwt_audience=source.get("JWT_AUDIENCE") or "casebook-api",
         access_token_ttl_seconds=_int(source, "ACCESS_TOKEN_TTL_SECONDS", 900),
         refresh_token_ttl_seconds=_int(source, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        refresh_grace_seconds=_int(source, "REFRESH_GRACE_SECONDS", 10),
         invitation_ttl_seconds=_int(source, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
         cors_origins=_split(source.get("CORS_ORIGINS", "")),
         cors_allow_headers=_split(source.get("CORS_ALLOW_HEADERS", ",".join(DEFAULT_CORS_ALLOW_HEADERS))),
@@ -459,6 +467,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         webhook_timeout_seconds=_float(source, "WEBHOOK_TIMEOUT_SECONDS", 10.0),
         webhook_concurrency=_int(source, "WEBHOOK_CONCURRENCY", 8),
         trusted_documents=(source.get("CASEBOOK_TRUSTED_DOCUMENTS") or "").strip().lower(),
+        persisted_queries_per_client=_int(source, "PERSISTED_QUERIES_PER_CLIENT", 100),
         operator_password=source.get("CASEBOOK_OPERATOR_PASSWORD", ""),
         forwarded_allow_ips=source.get("FORWARDED_ALLOW_IPS", ""),
         export_dir=source.get("EXPORT_DIR") or "./exports",

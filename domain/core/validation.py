@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import idna
 from fontTools.unicodedata import script_extension
+from precis_i18n import get_profile
 
 from domain.core.errors import InvalidInput
 
@@ -92,6 +93,24 @@ def _skeleton(domain: str) -> str:
 # Bopomofo (Chinese), so those count as one script with it.
 _AUGMENTED = {"Hani": ("Hanb", "Jpan", "Kore"), "Hira": ("Jpan",), "Kana": ("Jpan",),
               "Hang": ("Kore",), "Bopo": ("Hanb",)}
+
+
+# PRECIS (RFC 8264) profiles, from precis-i18n: the local part of an address is an
+# identifier (RFC 8265 UsernameCaseMapped: letters, digits and ASCII punctuation; no
+# spaces, symbols or default-ignorable code points, the bidi rule); a name is free-form
+# text (RFC 8266 NicknameCasePreserved: spaces mapped and collapsed, NFKC, no controls or
+# default-ignorable code points). Our own checks (mixed scripts, invisible "letters",
+# the reserved domain) come on top: PRECIS does not cover look-alikes (UTS #39 does).
+_ADDRESS_LOCAL = get_profile("UsernameCaseMapped:ToLower")
+_NAME = get_profile("NicknameCasePreserved")
+
+
+def _precis(profile, text: str) -> str | None:  # noqa: ANN001 - a precis_i18n profile
+    """The profile's enforced form of the text, or None when the profile refuses it."""
+    try:
+        return profile.enforce(text)
+    except UnicodeError:
+        return None
 
 
 def _unreadable(text: str) -> str | None:
@@ -190,6 +209,17 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
     local, _, domain = email.rpartition("@")
     if is_reserved_domain(domain):
         raise InvalidInput("This address is reserved for Casebook's own use.", field=(field,))
+    if unicodedata.normalize("NFKC", email) != email:
+        # Full-width, styled (mathematical bold…) or other compatibility forms: they look
+        # like another address and are stored as typed, so refused rather than mapped.
+        raise InvalidInput("This address holds full-width or styled characters; type it in plain letters.",
+                           field=(field,))
+    enforced = _precis(_ADDRESS_LOCAL, local)
+    if enforced is None:
+        raise InvalidInput("This address holds characters a person cannot see or read as written.",
+                           field=(field,))
+    if enforced != local:
+        raise InvalidInput("Enter a valid email address.", field=(field,))
     if not _EMAIL.match(email) or domain.endswith(".") or ".." in domain or not _is_host_name(domain):
         raise InvalidInput("Enter a valid email address.", field=(field,))
     labels = _domain_labels(domain)
@@ -200,8 +230,10 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
 
 
 def clean_name(raw: str | None, *, field: str = "name", max_length: int = MAX_NAME) -> str:
-    """A person's, an account's or a client's name (I6): NFC, trimmed, one line,
-    readable, not made of invisible characters only, and no word mixing scripts."""
+    """A person's, an account's or a client's name (I6): one line, readable, not made of
+    invisible characters only, no word mixing scripts, and stored in the form of RFC 8266
+    (PRECIS NicknameCasePreserved: NFKC, so full-width and styled letters become plain
+    ones; spaces mapped, trimmed and collapsed; default-ignorable code points refused)."""
     text = unicodedata.normalize("NFC", raw or "").strip()
     if not text:
         raise InvalidInput(f"{field} must not be empty.", field=(field,))
@@ -212,6 +244,11 @@ def clean_name(raw: str | None, *, field: str = "name", max_length: int = MAX_NA
     reason = _unreadable(text)
     if reason:
         raise InvalidInput(f"{field} holds {reason}.", field=(field,))
+    enforced = _precis(_NAME, text)
+    if enforced is None:
+        raise InvalidInput(f"{field} holds a character a person cannot see or read as written "
+                           "(for example a joiner or variation selector).", field=(field,))
+    text = enforced
     if not any(_visible(ch) for ch in text):
         raise InvalidInput(f"{field} has nothing a person can see.", field=(field,))
     # Word by word, as an address is label by label: "Ελένη Smith" is two readable words.

@@ -44,16 +44,18 @@ def password_reset(locale: str, *, link: str, minutes: int) -> Mail:
 
 
 @letter("email_change_confirm")
-def email_change_confirm(locale: str, *, link: str, hours: int) -> Mail:
+def email_change_confirm(locale: str, *, link: str, hours: int, requester: str) -> Mail:
     _ = Text(locale)
     return _.mail(
         "email_change_confirm",
         _("Confirm your new email address for Casebook"),
-        _("Someone signed in to Casebook asked to move their login to this address. If that was you, confirm "
-          "it by opening this link:"),
+        _("The Casebook login %(login)s asked to move to this address. If that is your login, open this link "
+          "while signed in to it:", login=requester),
         link,
-        _.plural("The link works for %(n)s hour and only once.", "The link works for %(n)s hours and only once.",
-                 hours) + " " + _("If it was not you, ignore this mail."))
+        _("The app asks for that login's password (or a two-factor code) before anything changes.") + " "
+        + _.plural("The link works for %(n)s hour and only once.", "The link works for %(n)s hours and only once.",
+                   hours),
+        _("If %(login)s is not yours, ignore this mail: nothing changes, whoever opens the link.", login=requester))
 
 
 @letter("email_change_taken")

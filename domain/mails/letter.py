@@ -53,7 +53,10 @@ class Text:
         return Mail(kind=kind, locale=self.locale, subject=subject, body=body)
 
 
-async def post(to: str, mail: Mail, *, account_id: int | None = None) -> int:
-    """Queue the mail in the current transaction (O1)."""
-    return await queue_mail(to, mail.subject, mail.body, account_id=account_id)
+async def post(to: str, mail: Mail, *, account_id: int | None = None,
+               own_security_notice: bool = False) -> int | None:
+    """Queue the mail in the current transaction (O1); None when the recipient's ceiling
+    stops it (`own_security_notice`: a login's own security notices go out all the same)."""
+    return await queue_mail(to, mail.subject, mail.body, account_id=account_id,
+                            own_security_notice=own_security_notice)
 

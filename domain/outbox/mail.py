@@ -21,6 +21,7 @@ import aiosmtplib
 
 from domain.core.clock import utc_now
 from domain.core.settings import Settings
+from domain.outbox import ceiling
 from domain.outbox.queue import Claimed, enqueue
 
 MAIL = "mail"
@@ -31,8 +32,13 @@ class MailNotSent(Exception):
     """The transport refused or could not be reached; the worker tries again later."""
 
 
-async def queue_mail(to: str, subject: str, body: str, *, account_id: int | None = None) -> int:
-    """Queue one plain-text message. Call inside the transaction of the write it announces."""
+async def queue_mail(to: str, subject: str, body: str, *, account_id: int | None = None,
+                     own_security_notice: bool = False) -> int | None:
+    """Queue one plain-text message. Call inside the transaction of the write it announces.
+    None when the recipient's ceiling is reached (domain/outbox/ceiling.py):
+    `own_security_notice` marks the few notices that go out all the same."""
+    if not await ceiling.admit(to, always=own_security_notice):
+        return None
     payload = {"to": to, "subject": subject, "body": body,
                "message_id": make_msgid(domain="casebook.invalid"), "date": format_datetime(utc_now())}
     return await enqueue(MAIL, payload, account_id=account_id)

@@ -107,6 +107,12 @@ async def is_paid_email(email: str) -> bool:
     return await Membership.filter(user__email=email, user__email_verified_at__isnull=False).exists()
 
 
+async def has_paid_login(email: str) -> bool:
+    """A login with this email is a teammate of some account, proven or not: enough to be
+    given CONTRIBUTOR access, which waits (PENDING) until the address is proven (I1)."""
+    return await Membership.filter(user__email=email).exists()
+
+
 async def rebalance(conn, email: str, *, now: datetime, actor_user_id: int | None = None) -> None:
     """Bring one email's shares and quota in line with G5. Call with the quota row locked.
     Nothing is deleted: shares only move between usable and SUSPENDED."""

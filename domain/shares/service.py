@@ -33,7 +33,7 @@ class AlreadyShared(DomainError):
 
 def contributor_needs_paid_user(email: str) -> InvalidInput:
     return InvalidInput(
-        f"{email} is not a paid user (or has not proven this address yet), so they can only be given "
+        f"{email} is not a paid user, so they can only be given "
         "VIEWER access. CONTRIBUTOR (read and write) is for teammates of a Casebook account.", field=("access",))
 
 
@@ -72,7 +72,9 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
             # Read under the quota lock: a paid-status change of this person waits for us,
             # or we see its result.
             if not await limits.is_paid_email(address):
-                if access == CONTRIBUTOR:
+                # A paid user who has not proven this address yet (I1) counts as a guest
+                # until they do; a CONTRIBUTOR share to them waits (PENDING) meanwhile.
+                if access == CONTRIBUTOR and not await limits.has_paid_login(address):
                     raise contributor_needs_paid_user(address)
                 if not await limits.take_guest_slot(conn, address):
                     raise limits.guest_dossier_limit_reached(address, dossier.account_id)
@@ -106,7 +108,7 @@ async def _refuse_needless(dossier: Dossier, address: str, access: str) -> None:
                           code=ErrorCode.ALREADY_EXISTS, field=("email",))
     if await Share.exists(dossier_id=dossier.id, email=address, revoked_at__isnull=True):
         raise AlreadyShared(address)
-    if access == CONTRIBUTOR and not await limits.is_paid_email(address):
+    if access == CONTRIBUTOR and not await limits.has_paid_login(address):
         raise contributor_needs_paid_user(address)
 
 

@@ -58,6 +58,11 @@ class RequestEmailChangeInput:
 @strawberry.input(description="The token of an email-change link.")
 class ConfirmEmailChangeInput:
     token: str = strawberry.field(description="The `token` query parameter of the link mailed to the new address.")
+    password: str | None = strawberry.field(default=None, description=(
+        "The password of the login that asked for the change. Give it or `twoFactorCode`."))
+    two_factor_code: str | None = strawberry.field(default=None, description=(
+        "Instead of the password, for a login with two-factor sign-in on: a code of the authenticator app or "
+        "an unused recovery code."))
 
 
 @strawberry.input(description="Which of your sessions to end.")
@@ -191,15 +196,20 @@ class IdentityMutation:
                 ctx.actor.user_id, input.new_email, input.password, now=ctx.now, security_now=ctx.security_now,
                 settings=ctx.settings, verify_password=verify_password)), _ok)
 
-    @strawberry.mutation(extensions=public() + rate_limited("confirmEmailChange"),
+    @strawberry.mutation(extensions=requires() + rate_limited("confirmEmailChange", policy="password",
+                                                              address_from="principal",
+                                                              two_factor_from="two_factor_code"),
                          description=(
-        "Move the login to the new address, proven by the mailed token; uniqueness is checked again now. Authorship already written keeps the address at the time. Public (the token is the proof; the viewer comes back only to a caller signed in as that person). Audited. userErrors: TOKEN_INVALID, ALREADY_EXISTS."))
+        "Move the login to the new address, proven by the mailed token; uniqueness is checked again now. Only the login that asked, signed in, giving its password or a second factor: the link opens the app, which sends the token with that person's access token. Anyone else's click changes nothing (TOKEN_INVALID). Shares waiting under the new address stay pending until their own invitation is accepted. Authorship already written keeps the address at the time. Audited. Throttled like logIn. userErrors: TOKEN_INVALID (unknown, used, expired, or another login's), INVALID_CREDENTIALS (password), TWO_FACTOR_INVALID, ALREADY_EXISTS."))
     async def confirm_email_change(self, info: Info, input: Annotated[ConfirmEmailChangeInput, strawberry.argument(
             description="The token from the mail sent to the new address.")]) -> AuthPayload:
         ctx = info.context
 
         async def call():
-            user = await email_change.confirm_email_change(input.token, now=ctx.now, security_now=ctx.security_now)
+            user = await email_change.confirm_email_change(
+                input.token, user_id=ctx.actor.user_id, password=input.password,
+                two_factor_code=input.two_factor_code, now=ctx.now, security_now=ctx.security_now,
+                verify_password=verify_password, verify_second_factor=two_factor.verify_second_factor)
             return await _viewer_if_signed_in_as(info, user)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)

@@ -52,8 +52,9 @@ class RevokeSharePayload:
 class ShareMutation:
     @strawberry.mutation(extensions=requires(Scope.SHARES_MANAGE), description=(
         "Give an email address from outside the account free access to one dossier: VIEWER, or "
-        "CONTRIBUTOR for a paid user. A person with a login has it at once; anyone else is mailed an "
-        "invitation and the share waits, PENDING. Those who manage the dossier's shares: owners and admins of its "
+        "CONTRIBUTOR for a paid user. A person whose login has proven the address has it at once; anyone "
+        "else (a paid user who has not proven it yet included) is mailed an invitation and the share waits, PENDING, "
+        "until the address is proven. Those who manage the dossier's shares: owners and admins of its "
         "account, its assigned members, the account's machine credentials (shares:manage). Audited. "
         "userErrors: NOT_FOUND (dossierId), INVALID_INPUT (email; CONTRIBUTOR for someone who is not a paid user), "
         "ALREADY_EXISTS (shared with them already, or a teammate of the account), DOSSIER_ARCHIVED, "

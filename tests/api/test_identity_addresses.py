@@ -89,15 +89,29 @@ async def test_a_share_to_a_proven_login_is_active_at_once(api):
     assert (await share(api, owner, "proven@example.org"))["share"]["status"] == "ACTIVE"
 
 
-async def test_an_unproven_teammate_is_no_paid_user_for_g2_and_g3(api):
-    """G3 trusts a paid status only for a proven address: CONTRIBUTOR is refused and the
-    guest limit of three applies."""
+async def test_a_contributor_share_to_an_unproven_paid_user_waits_until_the_address_is_proven(api, settings):
+    """I1 (issue 28): G3 trusts a paid status only for a proven address, but a CONTRIBUTOR
+    share to an unproven paid user is no longer refused: it is created PENDING, the
+    unproven login cannot use it, and proving the address makes it usable."""
     owner = await owner_with_dossier(api, "practice3@example.org")
-    await sign_up(api, "squat-paid@example.org", verified=False)  # owner of a fresh account
-    refused = await share(api, owner, "squat-paid@example.org", "CONTRIBUTOR")
+    unproven = await sign_up(api, "squat-paid@example.org", verified=False)  # owner of a fresh account
+    given = await share(api, owner, "squat-paid@example.org", "CONTRIBUTOR")
+    assert given["userErrors"] == []
+    assert (given["share"]["access"], given["share"]["status"]) == ("CONTRIBUTOR", "PENDING")
+    hidden = await api(DOSSIER, {"id": owner["dossier_id"]}, token=unproven["accessToken"])
+    assert hidden["data"]["dossier"] is None, hidden
+    proved = (await api.data(VERIFY, {"t": link_token(settings, "squat-paid@example.org", "verify-email")}))
+    assert proved["verifyEmail"]["userErrors"] == []
+    assert (await Share.get(email="squat-paid@example.org")).status == "ACTIVE"
+    session = await log_in(api, "squat-paid@example.org")
+    seen = (await api.data(DOSSIER, {"id": owner["dossier_id"]}, token=session["accessToken"]))["dossier"]
+    assert seen == {"id": owner["dossier_id"], "clientName": "Anna Client"}
+
+
+async def test_contributor_access_still_needs_a_paid_user(api):
+    owner = await owner_with_dossier(api, "practice4@example.org")
+    refused = await share(api, owner, "nobody-paid@example.org", "CONTRIBUTOR")
     assert codes(refused) == ["INVALID_INPUT"] and refused["share"] is None
-    await User.filter(email="squat-paid@example.org").update(email_verified_at=datetime.now(timezone.utc))
-    assert (await share(api, owner, "squat-paid@example.org", "CONTRIBUTOR"))["share"]["status"] == "ACTIVE"
 
 
 async def test_squatting_someone_else_s_address_gets_the_squatter_nothing(api, settings):

@@ -39,7 +39,9 @@ async def test_the_new_address_is_proven_before_the_change_and_the_old_one_is_to
     assert any("was changed" in m["Subject"] for m in mails_to(settings, "old-address@example.org"))
     assert (await log_in(api, "new-address@example.org"))["userErrors"] == []
     assert codes(await log_in(api, "old-address@example.org")) == ["INVALID_CREDENTIALS"]
-    assert codes((await api.data(CONFIRM_EMAIL_CHANGE, {"t": token}))["confirmEmailChange"]) == ["TOKEN_INVALID"]
+    fresh = await log_in(api, "new-address@example.org")
+    again = (await api.data(CONFIRM_EMAIL_CHANGE, {"t": token}, token=fresh["accessToken"]))["confirmEmailChange"]
+    assert codes(again) == ["TOKEN_INVALID"]
     assert await AuditEvent.filter(action="auth.email_changed").count() == 1
 
 
@@ -117,7 +119,8 @@ async def test_asking_for_a_taken_address_ends_the_pending_change_as_a_free_one_
     await _request(api, me["accessToken"], "first-choice@example.org")
     first = link_token(settings, "first-choice@example.org", "confirm-email")
     await _request(api, me["accessToken"], "owned@example.org")
-    assert codes((await api.data(CONFIRM_EMAIL_CHANGE, {"t": first}))["confirmEmailChange"]) == ["TOKEN_INVALID"]
+    refused = (await api.data(CONFIRM_EMAIL_CHANGE, {"t": first}, token=me["accessToken"]))["confirmEmailChange"]
+    assert codes(refused) == ["TOKEN_INVALID"]
     assert (await User.get(id=parse_global_id(me["viewer"]["user"]["id"])[1])).email == "wavering@example.org"
 
 
@@ -126,7 +129,7 @@ async def test_uniqueness_is_checked_again_at_confirmation(api, settings):
     await _request(api, me["accessToken"], "contested@example.org")
     token = link_token(settings, "contested@example.org", "confirm-email")
     await sign_up(api, "contested@example.org")  # someone else took it meanwhile
-    refused = (await api.data(CONFIRM_EMAIL_CHANGE, {"t": token}))["confirmEmailChange"]
+    refused = (await api.data(CONFIRM_EMAIL_CHANGE, {"t": token}, token=me["accessToken"]))["confirmEmailChange"]
     assert codes(refused) == ["ALREADY_EXISTS"]
     assert await User.filter(email="slowmover@example.org").exists()
 
@@ -136,7 +139,8 @@ async def test_a_reset_link_mailed_to_the_old_address_dies_with_the_change(api, 
     await api.data(REQUEST_RESET, {"e": "moving@example.org"})
     reset_token = link_token(settings, "moving@example.org", "reset-password")
     await _request(api, me["accessToken"], "moved@example.org")
-    await api.data(CONFIRM_EMAIL_CHANGE, {"t": link_token(settings, "moved@example.org", "confirm-email")})
+    await api.data(CONFIRM_EMAIL_CHANGE, {"t": link_token(settings, "moved@example.org", "confirm-email")},
+                   token=me["accessToken"])
     from tests.support.identity import RESET
 
     assert codes((await api.data(RESET, {"t": reset_token, "p": "new pass 4242"}))["resetPassword"]) == ["TOKEN_INVALID"]
@@ -149,7 +153,8 @@ async def test_history_keeps_the_address_at_the_time(api, settings):
     dossier = await Dossier.create(account_id=account_id, client_name="C", created_at=_now(), updated_at=_now())
     written = (await api.data(ADD_ENTRY, {"d": to_global_id("Dossier", dossier.id)}, token=me["accessToken"]))["addEntry"]
     await _request(api, me["accessToken"], "writer-new@example.org")
-    await api.data(CONFIRM_EMAIL_CHANGE, {"t": link_token(settings, "writer-new@example.org", "confirm-email")})
+    await api.data(CONFIRM_EMAIL_CHANGE, {"t": link_token(settings, "writer-new@example.org", "confirm-email")},
+                   token=me["accessToken"])
     fresh = await log_in(api, "writer-new@example.org")
     entry = (await api.data(ENTRY, {"id": written["entry"]["id"]}, token=fresh["accessToken"]))["node"]
     assert entry["author"]["email"] == "writer-old@example.org"
@@ -163,7 +168,8 @@ async def test_taken_up_shares_follow_the_person_and_waiting_ones_stay_with_the_
     me = await sign_up(api, "holder-old@example.org")
     await share(api, practice, "holder-old@example.org")  # ACTIVE at once: proven login
     await api.data(REQUEST_EMAIL_CHANGE, {"e": "holder-new@example.org", "p": PASSWORD}, token=me["accessToken"])
-    await api.data(CONFIRM_EMAIL_CHANGE, {"t": link_token(settings, "holder-new@example.org", "confirm-email")})
+    await api.data(CONFIRM_EMAIL_CHANGE, {"t": link_token(settings, "holder-new@example.org", "confirm-email")},
+                   token=me["accessToken"])
     await share(api, other, "holder-old@example.org")  # given to the old address after the change
     user = await User.get(email="holder-new@example.org")
     held = await Share.filter(user_id=user.id, revoked_at__isnull=True)

@@ -6,9 +6,10 @@ from schema.schema import Mutation, Query
 # API.md Transport: the only operations that work without a token, plus the exchange of
 # a partner system's client credentials for a token (T4), which is a sign-in too.
 PUBLIC = {"signUp", "logIn", "refreshSession", "acceptInvitation", "catalog", "issueMachineToken",
-          # I1–I3: a mailed token is the credential (a forgotten password has no session);
+          # I1–I2: a mailed token is the credential (a forgotten password has no session);
           # none of these signs anyone in without the password (and second factor).
-          "verifyEmail", "requestPasswordReset", "resetPassword", "confirmEmailChange"}
+          # confirmEmailChange needs the requester's own session since issue 28.
+          "verifyEmail", "requestPasswordReset", "resetPassword"}
 
 
 def _root_fields():

@@ -126,7 +126,9 @@ async def test_an_unreachable_redis_fails_closed_and_counts_nowhere_else(client_
     api = client_at(rate_limit_per_email=1, rate_limit_per_client=100, redis_url="redis://127.0.0.1:1/0",
                     redis_pool_timeout_seconds=0.5)
     body = await log_in(api, "fallback@example.org", "wrong")
-    assert codes(body) == ["RATE_LIMITED"] and body["data"]["logIn"]["accessToken"] is None
+    # Retryable, not the client's fault (O6).
+    assert codes(body) == ["SERVICE_UNAVAILABLE"] and body["data"] is None
+    assert body["errors"][0]["extensions"]["retryAfter"] == 5
     from tortoise import connections
 
     _, rows = await connections.get("default").execute_query('SELECT COUNT(*) AS n FROM "rate_limit"')

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from tortoise import connections
 
 from domain.core.settings import Environment
-from tests.conftest import Api
+from tests.conftest import Api, as_owner
 
 
 async def test_readyz_is_ready_when_the_database_answers_and_every_migration_is_applied(api):
@@ -23,24 +23,24 @@ async def test_readyz_answers_503_while_a_migration_is_pending(api):
     _, rows = await conn.execute_query('SELECT "version", "name", "applied_at" FROM "casebook_migration" '
                                        'ORDER BY "version" DESC LIMIT 1')
     latest = dict(rows[0])
-    await conn.execute_query(f'DELETE FROM "casebook_migration" WHERE "version" = {int(latest["version"])}')
+    # The application's role may only read the migration records: changed as the owner.
+    await as_owner(f'DELETE FROM "casebook_migration" WHERE "version" = {int(latest["version"])}')
     try:
         response = await api.http.get("/readyz")
     finally:
-        await conn.execute_query('INSERT INTO "casebook_migration" ("version", "name", "applied_at") VALUES '
-                                 f"({int(latest['version'])}, '{latest['name']}', "
-                                 f"'{datetime.now(timezone.utc).isoformat()}')")
+        await as_owner('INSERT INTO "casebook_migration" ("version", "name", "applied_at") VALUES '
+                       f"({int(latest['version'])}, '{latest['name']}', "
+                       f"'{datetime.now(timezone.utc).isoformat()}')")
     assert response.status_code == 503
     assert response.json()["migrations"] == {"pending": [f"{latest['version']:04d}_{latest['name']}"]}
 
 
 async def test_readyz_answers_503_on_a_database_never_migrated(api):
-    conn = connections.get("default")
-    await conn.execute_query('ALTER TABLE "casebook_migration" RENAME TO "casebook_migration_away"')
+    await as_owner('ALTER TABLE "casebook_migration" RENAME TO "casebook_migration_away"')
     try:
         response = await api.http.get("/readyz")
     finally:
-        await conn.execute_query('ALTER TABLE "casebook_migration_away" RENAME TO "casebook_migration"')
+        await as_owner('ALTER TABLE "casebook_migration_away" RENAME TO "casebook_migration"')
     assert response.status_code == 503 and "0001_foundation" in response.json()["migrations"]["pending"]
 
 

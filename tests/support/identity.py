@@ -17,7 +17,8 @@ RESET = """mutation($t: String!, $p: String!, $c: String) { resetPassword(input:
   accessToken refreshToken viewer { user { email emailVerified } } userErrors { code message field } } }"""
 REQUEST_EMAIL_CHANGE = """mutation($e: String!, $p: String!) { requestEmailChange(input: {newEmail: $e, password: $p}) {
   ok userErrors { code message field } } }"""
-CONFIRM_EMAIL_CHANGE = """mutation($t: String!) { confirmEmailChange(input: {token: $t}) {
+CONFIRM_EMAIL_CHANGE = """mutation($t: String!, $p: String = "correct horse 42", $c: String) {
+  confirmEmailChange(input: {token: $t, password: $p, twoFactorCode: $c}) {
   viewer { user { email emailVerified } } userErrors { code message field } } }"""
 LOG_IN_2FA = """mutation($e: String!, $p: String!, $c: String) { logIn(input: {email: $e, password: $p, twoFactorCode: $c}) {
   accessToken refreshToken viewer { kind } userErrors { code message field } } }"""

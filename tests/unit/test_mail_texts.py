@@ -25,7 +25,7 @@ SAMPLES = {
     "verification": {"link": LINK, "hours": 48},
     "password_changed": {},
     "password_reset": {"link": LINK, "minutes": 60},
-    "email_change_confirm": {"link": LINK, "hours": 24},
+    "email_change_confirm": {"link": LINK, "hours": 24, "requester": "old@example.org"},
     "email_change_taken": {},
     "email_change_requested": {"new_email": "new@example.org"},
     "email_changed": {"new_email": "new@example.org"},
