@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -78,7 +77,7 @@ def _settings(**overrides: Any):
         # CI runs the suite again through a transaction-pooling PgBouncer (.ci/run).
         "DATABASE_POOLER": os.environ.get("DATABASE_POOLER", ""),
     }, env_file=None)
-    return replace(base, **overrides)
+    return base.replace(**overrides)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 
 from api.logging import JsonFormatter, configure_logging
 from api.metrics import Metrics
@@ -79,7 +78,7 @@ async def test_unknown_root_fields_do_not_become_metric_labels(api):
 async def test_metrics_can_require_a_token(db, settings):
     from api.app import create_app
 
-    api = Api(create_app(replace(settings, metrics_token="scrape-token-123"), manage_db=False))
+    api = Api(create_app(settings.replace(metrics_token="scrape-token-123"), manage_db=False))
     assert (await api.http.get("/metrics")).status_code == 401
     ok = await api.http.get("/metrics", headers={"authorization": "Bearer scrape-token-123"})
     assert ok.status_code == 200

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ def make_api(db, settings):
     from api.app import create_app
 
     def make(**overrides):
-        return Api(create_app(replace(settings, **overrides), manage_db=False))
+        return Api(create_app(settings.replace(**overrides), manage_db=False))
 
     return make
 

@@ -4,7 +4,6 @@ Standard Webhooks library."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -151,7 +150,7 @@ async def test_one_dossier_s_events_arrive_in_order_while_another_s_are_not_held
     await quiet_api.data(UPDATE_DOSSIER, {"id": first, "name": "Anna"}, token=token)
     await quiet_api.data(UPDATE_DOSSIER, {"id": first, "name": "Annabel"}, token=token)
     second = (await quiet_api.data(CREATE_DOSSIER, {"name": "Bob"}, token=token))["createDossier"]["dossier"]["id"]
-    settings = replace(settings, webhook_concurrency=1)  # one at a time, so the receiver's script is deterministic
+    settings = settings.replace(webhook_concurrency=1)  # one at a time, so the receiver's script is deterministic
 
     await send_due(settings)
     sent = [(json.loads(r.body)["type"], json.loads(r.body)["data"]["dossierId"]) for r in receiver.received]
@@ -174,7 +173,7 @@ async def test_a_write_does_not_wait_for_a_slow_endpoint_and_a_slow_answer_ends_
     assert time.monotonic() - started < 1.0
 
     started = time.monotonic()
-    await send_due(replace(settings, webhook_timeout_seconds=1.0))
+    await send_due(settings.replace(webhook_timeout_seconds=1.0))
     assert time.monotonic() - started < 2.5
     [delivery] = await deliveries(quiet_api, owner["accessToken"])
     assert (delivery["status"], delivery["responseStatus"]) == ("FAILING", None)

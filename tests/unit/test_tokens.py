@@ -4,7 +4,6 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -21,7 +20,7 @@ BASE = Settings(jwt_secret=SECRET)
 
 
 def service(**overrides) -> TokenService:
-    return TokenService(replace(BASE, **overrides))
+    return TokenService(BASE.replace(**overrides))
 
 
 def access_token(tokens: TokenService, *, now: datetime = NOW, ttl: int = 900, typ: str = ACCESS) -> str:
