@@ -71,8 +71,8 @@ def build_worker(settings: Settings, catalog: Catalog, *, observer: Observer | N
                                                   Periodic("expired exports", settings.export_sweep_seconds,
                                                            expired_exports)],
                     poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.worker_lease_seconds)
-    # A separate `casebook worker` process leaves its figures in METRICS_DIR, where the
-    # server's /metrics adds them up (same host); in-process, the server's own registry.
+    # A separate `casebook worker` process counts in METRICS_DIR's files, which the
+    # server's /metrics adds up (same host); in-process, the server's own registry.
     webhooks = Dispatcher(settings, name=outbox.name, observer=observer or Metrics(settings.metrics_dir))
     return Workers(outbox, webhooks)
 
