@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     # requests get this long to finish before they are cancelled.
     shutdown_drain_seconds: float = 5.0
     shutdown_timeout_seconds: float = 20.0
+    # Tracing (api/tracing.py): the OpenTelemetry collector's OTLP/HTTP base address;
+    # empty: no tracing at all. The service name the spans carry.
+    otel_exporter_otlp_endpoint: str = ""
+    otel_service_name: str = "casebook"
     extra: dict[str, str] = {}
 
     @property
@@ -321,6 +325,8 @@ class Settings(BaseSettings):
             problems.append("PUBLIC_APP_URL must be an http:// or https:// address")
         if self.trusted_documents not in ("", "only"):
             problems.append(f"CASEBOOK_TRUSTED_DOCUMENTS must be 'only' or empty, not {self.trusted_documents!r}")
+        if self.otel_exporter_otlp_endpoint and not self.otel_exporter_otlp_endpoint.startswith(("http://", "https://")):
+            problems.append("OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's http:// or https:// address, or empty")
         if self.max_request_bytes < 1024:
             problems.append("MAX_REQUEST_BYTES must be at least 1024")
         if self.is_production and self.metrics_token and len(self.metrics_token) < 16:
