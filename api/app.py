@@ -37,7 +37,7 @@ from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
 from domain.core.settings import Settings, load_settings
-from schema.schema import build_schema
+from schema.schema import schema_with
 
 log = logging.getLogger("casebook.api")
 
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
     tracer_provider = tracer_provider or tracing.provider_from(settings)
     tracing.trace_outgoing(tracer_provider)
     extensions = [*tracing.graphql_extensions(tracer_provider), *graphql_extensions(settings)]
-    schema = with_deadline(build_schema(extensions=extensions, compiled=compiled), settings.execution_timeout_seconds)
+    schema = with_deadline(schema_with(extensions, compiled=compiled), settings.execution_timeout_seconds)
     graphql = CasebookGraphQL(
         settings,
         schema=schema,

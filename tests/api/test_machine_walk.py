@@ -63,6 +63,7 @@ async def test_t4_no_path_of_the_schema_gives_a_machine_the_team_or_prices(api, 
     # The walk is not blind: as the owner it reaches people and prices.
     seen: set[str] = set()
     api.differential = False  # the operator walk compares the executors on the same documents
+    api.deliver = False  # nothing here is about mail; delivering after each of the walk's requests doubles its time
     for _, document, variables in walker.operations(list(ids.values()), mutations=False):
         seen |= _typenames(await api(document, variables, token=owner["accessToken"], now=NOW))
     assert {"Teammate", "User", "Money", "Subscription", "Quote"} <= seen, seen
