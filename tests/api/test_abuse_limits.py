@@ -1,4 +1,4 @@
-"""GraphQL abuse limits (OWASP GraphQL cheat sheet; issue 6): depth, aliases, tokens,
+"""GraphQL abuse limits (OWASP GraphQL cheat sheet): depth, aliases, tokens,
 directives, query cost, page size, body size, batching, introspection, suggestions,
 error masking, CSRF and CORS."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""GraphiQL served by the service itself (issue 15): its pinned files with their
+"""GraphiQL served by the service itself: its pinned files with their
 licences, under a Content-Security-Policy that allows the service's own origin alone,
 the headers editor prefilled with how to send the bearer token; never in production.
 (tests/api/test_graphiql_browser.py loads the page in a real headless browser.)"""

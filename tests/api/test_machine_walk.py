@@ -1,4 +1,4 @@
-"""T4 by type, not by root field (issue 10 item 2): a machine credential holding every
+"""T4 by type, not by root field: a machine credential holding every
 scope a machine can hold walks the whole schema — every root query and mutation, with
 every known id wherever an ID goes, every field a few levels deep — and no object that
 shows the team or prices ever comes back: not through `node`, payloads or nested fields.

@@ -1,7 +1,7 @@
 """RATE_LIMITED on logIn (per address and client, per client, and a looser per-address
 ceiling), refreshSession and acceptInvitation (per client address), the identity doors
 and two-factor codes, counted where every server process sees it: the database, or Redis
-when REDIS_URL is set (issue 6, SPEC I7)."""
+when REDIS_URL is set (SPEC I7)."""
 from __future__ import annotations
 
 import uuid

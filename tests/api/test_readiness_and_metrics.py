@@ -1,5 +1,5 @@
-"""`/readyz` tells a load balancer the truth about migrations (issue 15), and `/metrics`
-is never open in production (issue 10, item 9): without METRICS_TOKEN it does not exist
+"""`/readyz` tells a load balancer the truth about migrations, and `/metrics`
+is never open in production: without METRICS_TOKEN it does not exist
 there (404); with it, only a bearer of the token reads it."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The outside probe of issue 10, replayed: what it found is refused.
+"""An outside probe, replayed: what it found is refused.
 
 Item 1 (SPEC O3): documents that describe exponentially more than their text, and
 requests that run too long. Item 6: ids and cursors that are not ours. Item 8:

@@ -181,7 +181,7 @@ def test_kid_rotation_keeps_old_tokens_valid_until_the_old_secret_is_dropped():
 
 
 def test_a_token_verified_once_is_still_refused_once_it_has_expired():
-    """Verification is remembered per token (issue 16); expiry is not: it is checked on
+    """Verification is remembered per token; expiry is not: it is checked on
     every use against the security clock."""
     tokens = service()
     token = access_token(tokens, ttl=3600)

@@ -215,7 +215,7 @@ async def test_a_worker_killed_mid_delivery_leaves_the_message_for_another(db, s
 
 @pytest.mark.postgres_only
 async def test_sigterm_lets_the_delivery_under_way_finish_and_hands_back_the_rest(db, settings, database_url, inbox):
-    """Issue 14, rolling deploys: `casebook worker` gets SIGTERM while the mail server
+    """Rolling deploys: `casebook worker` gets SIGTERM while the mail server
     holds the first of three claimed messages. That one is delivered; the two not begun
     are handed back at once (due again, the attempt not counted), not left leased until
     WORKER_LEASE_SECONDS run out, nor sent by a worker that was told to stop."""

@@ -53,7 +53,7 @@ async def test_sharing_with_a_person_without_login_is_pending_and_mails_an_invit
 
 
 async def test_a_person_with_a_login_has_access_at_once(db, settings):
-    """Issue 4: a person with a login finds the dossier at once (ACTIVE, no token)."""
+    """A person with a login finds the dossier at once (ACTIVE, no token)."""
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
     friend = await person("friend@example.net")
