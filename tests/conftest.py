@@ -16,10 +16,11 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher, profiles
 from tortoise import connections
 
 from api.wiring import wire
-from auth.passwords import use_cheap_hashing_for_tests
+from auth.passwords import use_hasher
 from domain.core.db import close_db, init_db
 from domain.core.settings import load_settings
 from migrations.runner import migrate
@@ -27,7 +28,8 @@ from migrations.runner import migrate
 BASE_URL = os.environ.get("DATABASE_URL", "")
 # argon2 at full cost was half of the suite's run time; production keeps the recommended cost
 # (tests/unit/test_passwords.py pins it).
-use_cheap_hashing_for_tests()
+# The suite hashes hundreds of passwords: argon2's cheapest parameters, in tests only.
+use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 # Domain services called directly announce to the same subscribers as the app's.
 wire()
 # As in production (api/logging.py): strawberry's own log prints every GraphQL error,
