@@ -1,13 +1,16 @@
-"""Composition of the program's parts: who listens to domain events and to what happens
-to people. The domain announces without knowing its listeners (domain/events.py,
-domain/accounts/person_hooks.py); this is the one place that names them. The ASGI app,
+"""Composition of the program's parts: who listens to domain events, to what happens to
+people and to dossiers being erased. The domain announces without knowing its listeners
+(domain/events.py, domain/accounts/person_hooks.py, domain/dossiers/erasure_hooks.py);
+this is the one place that names them. The ASGI app,
 `casebook worker` and the tests call `wire()` at start."""
 from __future__ import annotations
 
 from domain import events
 from domain.accounts import person_hooks
+from domain.dossiers import erasure_hooks
 from domain.shares import invitations as share_invitations
 from domain.shares.paid_status import paid_status_changed
+from domain.shares.service import ending_with_dossier
 from domain.webhooks import fanout
 
 
@@ -21,3 +24,5 @@ def wire() -> None:
                         address_changed=share_invitations.follow_address_change,
                         paid_status_may_have_changed=paid_status_changed,
                         invitation_kinds={share_invitations.SHARE: share_invitations.accept_share_invitation})
+    # Erasing a dossier ends its shares (D6, G2, G5).
+    erasure_hooks.listen(ending_with_dossier)

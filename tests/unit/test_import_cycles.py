@@ -19,8 +19,6 @@ KNOWN_ARROWS_UP = {
     ("accounts", "billing"),
     # The operator console (in billing) refuses to make a share holder an operator.
     ("billing", "shares"),
-    # Erasing a dossier ends its shares under the shares area's lock order (D6, G2).
-    ("dossiers", "shares"),
 }
 
 
