@@ -6,6 +6,7 @@ emptied before every test, dropped at the end."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -69,8 +70,10 @@ def database_url() -> str:
     asyncio.run(drop())
 
 
-def _settings(**overrides: Any):
-    base = load_settings({
+@functools.cache
+def _base_settings():
+    """Read once: every test's settings are these with a few changes (`_settings`)."""
+    return load_settings({
         "CASEBOOK_ENV": "test",
         "JWT_SECRET": "test-secret-0123456789abcdef0123456789abcdef",
         "MAIL_URL": "file://./mail-test",
@@ -79,7 +82,10 @@ def _settings(**overrides: Any):
         # CI runs the suite again through a transaction-pooling PgBouncer (.ci/run).
         "DATABASE_POOLER": os.environ.get("DATABASE_POOLER", ""),
     }, env_file=None)
-    return base.replace(**overrides)
+
+
+def _settings(**overrides: Any):
+    return _base_settings().replace(**overrides)
 
 
 @pytest.fixture
