@@ -10,20 +10,16 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings, DotEnvSettingsSource, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
-)
+from pydantic import BaseModel, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.core.settings_env import SettingsError, read_settings
 
 
 class Environment(str, Enum):
     PRODUCTION = "production"
     DEVELOPMENT = "development"
     TEST = "test"
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it (one line per problem)."""
 
 
 # Secrets that ship in `.env.example` or docs. Production refuses them.
@@ -37,10 +33,9 @@ DEFAULT_SQLITE_URL = "sqlite://./casebook.sqlite3"
 
 class Settings(BaseSettings):
     """Each field is read from the environment variable of its name in capitals (or the
-    one `ENV_NAMES` gives); `load_settings` reads them, `Settings(...)` takes only what
-    it is given, and `replace` returns a changed copy (tests)."""
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, enable_decoding=False,
-                                      populate_by_name=True)
+    one settings_env.ENV_NAMES gives); `load_settings` reads them, `Settings(...)` takes
+    only what it is given, and `replace` returns a changed copy (tests)."""
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, enable_decoding=False)
 
     env: Environment = Environment.DEVELOPMENT
     database_url: str = DEFAULT_SQLITE_URL
@@ -194,11 +189,6 @@ class Settings(BaseSettings):
         pydantic-settings' own sources here makes building one a hundred times cheaper:
         the tests build one per test.)"""
         BaseModel.__init__(self, **values)
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
     @field_validator("env", mode="before")
     @classmethod
@@ -410,85 +400,7 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
 
 
-# Settings whose environment variable is not the field's name in capitals.
-ENV_NAMES = {
-    "env": "CASEBOOK_ENV",
-    "two_factor_window_seconds": "RATE_LIMIT_TWO_FACTOR_WINDOW_SECONDS",
-    "two_factor_per_email_client": "RATE_LIMIT_TWO_FACTOR_PER_EMAIL_CLIENT",
-    "two_factor_per_email": "RATE_LIMIT_TWO_FACTOR_PER_EMAIL",
-    "mail_window_seconds": "RATE_LIMIT_MAIL_WINDOW_SECONDS",
-    "mail_per_email_client": "RATE_LIMIT_MAIL_PER_EMAIL_CLIENT",
-    "mail_per_email": "RATE_LIMIT_MAIL_PER_EMAIL",
-    "trusted_documents": "CASEBOOK_TRUSTED_DOCUMENTS",
-    "operator_password": "CASEBOOK_OPERATOR_PASSWORD",
-}
-# Fields no variable sets.
-NOT_FROM_ENVIRONMENT = ("extra",)
-
-
-def env_name(field: str) -> str:
-    return ENV_NAMES.get(field, field.upper())
-
-
-def _by_field_name(variables: Mapping[str, str | None]) -> dict[str, str | None]:
-    """The variables under the names pydantic-settings looks for (the fields' own, lower
-    case): a renamed setting is read from its documented variable only."""
-    found = {key.lower(): value for key, value in variables.items()}
-    for field in (*ENV_NAMES, *NOT_FROM_ENVIRONMENT):
-        found.pop(field, None)
-    for field, name in ENV_NAMES.items():
-        if name.lower() in found:
-            found[field] = found.pop(name.lower())
-    return found
-
-
-class _Environment(EnvSettingsSource):
-    """The process environment, or the mapping a caller gives instead."""
-
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return _by_field_name({key: value for key, value in self._environ.items() if value != ""})
-
-
-class _EnvFile(DotEnvSettingsSource):
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return _by_field_name(super()._load_env_vars())
-
-
-def _problem(error: dict[str, Any]) -> str:
-    field = str(error["loc"][0]) if error["loc"] else ""
-    name, given = env_name(field), error.get("input")
-    if error["type"] == "value_error":
-        return str(error["ctx"]["error"])
-    if error["type"] == "int_parsing":
-        return f"{name} must be a whole number, not {given!r}"
-    if error["type"] == "float_parsing":
-        return f"{name} must be a number, not {given!r}"
-    return f"{name}: {error['msg']}"
-
-
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
-    """Environment variables win over `.env`; `.env` wins over defaults. Every problem is
-    reported at once, in one SettingsError."""
-    import os
-
-    values: dict[str, Any] = {}
-    if env_file and Path(env_file).is_file():
-        values.update(_EnvFile(Settings, env_file=env_file)())
-    values.update(_Environment(Settings, os.environ if environ is None else environ)())
-    try:
-        settings = Settings(**values)
-    except ValidationError as error:
-        problems = [_problem(item) for item in error.errors()]
-        wrong = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
-        try:
-            Settings(**{key: value for key, value in values.items() if key not in wrong}).check()
-        except (SettingsError, ValidationError) as more:
-            if isinstance(more, SettingsError):
-                problems += [line for line in str(more).splitlines() if line not in problems]
-        raise SettingsError("\n".join(problems)) from None
-    settings.check()
-    return settings
+    """The settings from `environ` (default: the process environment) over `.env` over the
+    defaults, checked; every problem named at once (domain/core/settings_env.py)."""
+    return read_settings(Settings, environ, env_file)
