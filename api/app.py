@@ -15,7 +15,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache
 
-from api import graphiql
+from api import graphiql, tracing
 from api.clock import BusinessClockMiddleware
 from api.context import build_context
 from api.downloads import download_endpoint
@@ -38,7 +38,7 @@ from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
 from domain.core.settings import Settings, load_settings
-from schema.schema import build_schema
+from schema.schema import schema_with
 
 log = logging.getLogger("casebook.api")
 
@@ -81,17 +81,21 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, manage_db: bool = True, compiled: bool | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, manage_db: bool = True, compiled: bool | None = None,
+               tracer_provider: Any = None) -> Starlette:
     """`manage_db=False` lets tests own the database connection; `compiled=False` serves
     through the standard completion only (the differential test's reference; default:
-    the GRAPHQL_EXECUTOR setting)."""
+    the GRAPHQL_EXECUTOR setting); `tracer_provider` receives the spans (default: the
+    collector the settings name, or no tracing)."""
     settings = settings or load_settings()
     wire()
     if compiled is None:
         compiled = settings.graphql_executor == "compiled"
     two_factor.configure(settings)
-    schema = with_deadline(build_schema(extensions=graphql_extensions(settings), compiled=compiled),
-                           settings.execution_timeout_seconds)
+    tracer_provider = tracer_provider or tracing.provider_from(settings)
+    tracing.trace_outgoing(tracer_provider)
+    extensions = [*tracing.graphql_extensions(tracer_provider), *graphql_extensions(settings)]
+    schema = with_deadline(schema_with(extensions, compiled=compiled), settings.execution_timeout_seconds)
     graphql = CasebookGraphQL(
         settings,
         schema=schema,
@@ -153,6 +157,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         middleware=middleware,
         lifespan=lifespan,
     )
+    tracing.trace_app(app, tracer_provider)
     app.state.settings = settings
     app.state.graphql = graphql
     app.state.metrics = metrics

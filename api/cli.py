@@ -117,6 +117,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
+    from api import tracing
     from api.logging import configure_logging
     from api.worker import build_worker
     from domain.billing.catalog import load_catalog
@@ -125,6 +126,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     check_catalog(settings)
     configure_logging(settings)
     catalog = load_catalog(settings.catalog_path or None)
+    # Deliveries' SQL and HTTP calls traced when a collector is configured (api/tracing.py).
+    tracer_provider = tracing.provider_from(settings)
+    tracing.trace_outgoing(tracer_provider)
 
     async def work() -> None:
         await init_db(settings)
@@ -142,7 +146,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await close_db()
 
-    database_call(settings, work)
+    try:
+        database_call(settings, work)
+    finally:
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # the last batch of spans leaves before the process ends
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Graceful shutdown for rolling deploys (issue 14).
+"""Graceful shutdown, so a rolling deploy drops no request.
 
 On SIGTERM a server process does not stop at once. For SHUTDOWN_DRAIN_SECONDS `/readyz`
 answers 503 `draining` while every request is still served as before, so the load

@@ -1,5 +1,6 @@
 """Structured logs: one JSON object per line, with the request id of the request being
-served. Callers pass structured fields as `extra={"fields": {...}}`; nothing here logs
+served and, when tracing is on (api/tracing.py), its trace id, so a log line leads to the
+trace. Callers pass structured fields as `extra={"fields": {...}}`; nothing here logs
 request bodies, variables, tokens or passwords."""
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import sys
 from datetime import datetime, timezone
 
+from api.tracing import current_trace_id
 from domain.core.settings import Settings
 from domain.core.tracing import request_id_var
 
@@ -23,6 +25,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             data["request_id"] = request_id
+        trace_id = current_trace_id()
+        if trace_id:
+            data["trace_id"] = trace_id
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             data.update(fields)

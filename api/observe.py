@@ -17,6 +17,7 @@ from strawberry.extensions import SchemaExtension
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import Metrics
+from api.tracing import current_trace_id
 from domain.core.tracing import request_id_var
 
 log = logging.getLogger("casebook.request")
@@ -69,7 +70,8 @@ class ObserveMiddleware:
         operation = record.operation or f"{record.method} {record.path}"
         self.metrics.observe(operation, status, seconds, record.error_codes, record.user_error_codes)
         log.info("request", extra={"fields": {
-            "request_id": request_id_var.get(), "method": record.method, "path": record.path, "status": status,
+            "request_id": request_id_var.get(), "trace_id": current_trace_id(), "method": record.method,
+            "path": record.path, "status": status,
             "duration_ms": round(seconds * 1000, 2), "operation": record.operation,
             "operation_name": record.operation_name, "user_id": record.user_id,
             "principal_kind": record.principal_kind, "account_id": record.account_id,

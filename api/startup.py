@@ -1,6 +1,6 @@
 """Checks `casebook` runs before it serves or touches the database, so that a wrong
-setting answers one line naming the setting and what it expects, never a traceback
-(issue 15): the catalog, the signing keys, the database and its migrations."""
+setting answers one line naming the setting and what it expects, never a traceback an
+operator has to read code to understand: the catalog, the signing keys, the database and its migrations."""
 from __future__ import annotations
 
 import asyncio

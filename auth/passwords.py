@@ -13,11 +13,11 @@ _hasher = PasswordHasher.from_parameters(PRODUCTION_PROFILE)
 _DUMMY_HASH = _hasher.hash("casebook-timing-equaliser")
 
 
-def use_cheap_hashing_for_tests() -> None:
-    """The test suite hashes hundreds of passwords; full cost would be half its run time.
-    Only tests/conftest.py calls this; nothing in the service does."""
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash and verify with `hasher` from now on (the test suite hands in argon2's cheapest
+    parameters: it hashes hundreds of passwords). The service never calls this."""
     global _hasher, _DUMMY_HASH
-    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    _hasher = hasher
     _DUMMY_HASH = _hasher.hash("casebook-timing-equaliser")
 
 

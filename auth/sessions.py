@@ -45,10 +45,6 @@ class Session:
     session_id: int
 
 
-def hash_token(token: str) -> str:
-    return token_hash(token)
-
-
 def summarize_client(user_agent: str | None) -> str | None:
     """A short, readable name for the client that signed in ("Firefox 126 on Windows",
     "curl 8.5"), from the User-Agent. Only a summary is kept: the full string is a

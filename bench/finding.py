@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from dataclasses import replace
 from datetime import datetime, timezone
 
 import httpx
@@ -152,8 +151,8 @@ async def archive_figures(database_url: str, owners: list[tuple[str, dict]]) -> 
     from domain.exports.models import Export
 
     directory = tempfile.mkdtemp(prefix="casebook-exports-")
-    settings = replace(load_settings({"DATABASE_URL": database_url, "JWT_SECRET": "x" * 40}, env_file=None),
-                       export_dir=directory)
+    settings = load_settings({"DATABASE_URL": database_url, "JWT_SECRET": "x" * 40},
+                             env_file=None).replace(export_dir=directory)
     await init_db(settings)
     lines = []
     try:

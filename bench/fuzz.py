@@ -1,4 +1,4 @@
-"""Bounded GraphQL fuzzing with schemathesis against the real server (issue 6).
+"""Bounded GraphQL fuzzing with schemathesis against the real server, so what a hostile client can send is tried, not imagined.
 
 `python -m bench.fuzz [--examples 8] [--workers 2] [--variables]`: a fresh PostgreSQL database,
 `casebook migrate`, `casebook serve` in production mode (introspection off, so the

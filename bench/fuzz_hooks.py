@@ -48,7 +48,7 @@ def casebook_no_server_error(ctx, response, case):  # noqa: ANN001, ANN201 - sch
     return None
 
 
-# --- variables (issue 10 item 4: the inline-only fuzz never exercised variable coercion) ----
+# --- variables (an inline-only fuzz never exercises variable coercion) ----
 
 # The kinds of wrong value a client sends for a variable, by the type it declares.
 WRONG_VALUES: dict[str, list[Any]] = {

@@ -1,4 +1,4 @@
-"""The stall probe of issue 10 against a real server (SPEC O3).
+"""The stall probe against a real server (SPEC O3): a slow request must not hold up the others.
 
 `python -m bench.probe [--workers 2] [--rounds 5] [--budget-ms 50]`: a fresh PostgreSQL
 database, `casebook serve --workers N` in production mode, then fragment fan-outs (10

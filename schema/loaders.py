@@ -6,7 +6,7 @@ in one turn of the event loop go to the batch function together; each key is loa
 once per request; a failed batch fails each of its keys) but waits with one future per
 call instead of one per key plus a `gather`: a dossier page asks for 3 relations of 20
 dossiers, and the 60 futures, their callbacks and gathers were a tenth of the page's CPU
-(issue 16, bench/README.md)."""
+(measured: bench/README.md)."""
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,7 @@
 """The schema, composed from one Query and one Mutation class per area."""
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Optional
 
 import strawberry
@@ -74,3 +75,17 @@ def build_schema(*, extensions: list | None = None, compiled: bool = True) -> st
 
 
 schema = build_schema()
+_standard = None
+
+
+def schema_with(extensions: list, *, compiled: bool = True) -> strawberry.Schema:
+    """The schema with these extensions, for one app. Converting the types to GraphQL is
+    most of the cost of building a schema (about 0.1 s) and the same for every app of a
+    process, so it is done once per executor; each app gets a shallow copy that carries
+    its own extensions (and, api/deadline.py, its own executor class)."""
+    global _standard
+    if not compiled and _standard is None:
+        _standard = build_schema(compiled=False)
+    own = copy.copy(schema if compiled else _standard)
+    own.extensions = tuple(extensions)
+    return own

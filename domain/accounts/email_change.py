@@ -32,9 +32,10 @@ from tortoise.exceptions import IntegrityError
 from domain.accounts.identity import (
     EMAIL_CHANGE, TokenInvalid, claim_token, end_identity_tokens, find_token, issue_token, record_for_person,
 )
+from domain.accounts import person_hooks
 from domain.accounts.models import User
 from domain.audit.service import AuditAction
-from domain.core.db import execute, transaction
+from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.links import app_link
 from domain.core.settings import Settings
@@ -118,7 +119,7 @@ async def confirm_email_change(token: str, *, user_id: int, password: str | None
             # The token came through the new address's mail: it is proven (I1).
             user.email, user.email_verified_at = new, now
             await user.save(update_fields=["email", "email_verified_at"])
-            await _move_taken_up_shares(conn, user.id, old, new, now=now)
+            await person_hooks.address_changed(conn, user.id, old, new, now)
             await end_identity_tokens(user.id, security_now=security_now)
             # Shares waiting under the new address stay PENDING (module docstring).
             await record_for_person(AuditAction.EMAIL_CHANGED, user.id, now=now, detail={"from": old, "to": new})
@@ -142,17 +143,3 @@ async def _check_second_proof(user_id: int, password: str | None, two_factor_cod
         return
     if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
         raise WrongPassword()
-
-
-async def _move_taken_up_shares(conn, user_id: int, old: str, new: str, *, now: datetime) -> None:
-    """Shares held by the login follow it; G2 is re-counted for both addresses. Quota rows
-    are locked in address order, the same everywhere, so two changes cannot deadlock."""
-    from domain.shares.limits import lock_quota, rebalance
-
-    for email in sorted((old, new)):
-        await lock_quota(conn, email)
-    await execute(conn, "UPDATE share SET email = $1 WHERE user_id = $2 AND email = $3 AND revoked_at IS NULL "
-                        "AND dossier_id NOT IN (SELECT dossier_id FROM share WHERE email = $4 AND revoked_at IS NULL)",
-                  [new, user_id, old, new])
-    for email in sorted((old, new)):
-        await rebalance(conn, email, now=now)

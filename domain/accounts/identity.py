@@ -5,12 +5,13 @@ once even when two requests race, and it expires on security time (never the tes
 
 Proving an address (following the sign-up mail, accepting an invitation, a password
 reset, confirming a new address) releases what waits for the address: shares still
-PENDING under it become the person's (domain.shares.invitations.take_up_shares), and
+PENDING under it become the person's (`person_hooks.address_proven`: the shares area), and
 their paid status now counts for G2/G3."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from domain.accounts import person_hooks
 from domain.accounts.models import IdentityToken, Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.db import transaction
@@ -86,9 +87,7 @@ async def prove_address(user: User, *, now: datetime) -> None:
         return
     user.email_verified_at = now
     await User.filter(id=user.id).update(email_verified_at=now)
-    from domain.shares.invitations import take_up_shares
-
-    await take_up_shares(user, now)
+    await person_hooks.address_proven(user, now)
     await record_for_person(AuditAction.EMAIL_VERIFIED, user.id, now=now)
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 from tortoise.exceptions import IntegrityError
 
 from auth import policy
+from domain.accounts import person_hooks
 from domain.accounts.identity import prove_address
 from domain.accounts.models import Account, Invitation, Membership, User
 from domain.accounts.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
@@ -27,7 +28,6 @@ from domain.core.settings import Settings
 from domain.core.validation import MAX_NAME, check_password, clean_name, normalize_email
 from domain.mails import sharing as letters
 from domain.mails.letter import Mail, post
-from domain.shares.paid_status import paid_status_changed
 
 SHARE = "share"
 
@@ -135,10 +135,7 @@ async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash
                 await prove_address(user, now=now)
                 await _join_team(found, user, terms.seats, now)
                 return AcceptedInvitation(user, TEAMMATE, found.account_id)
-            # Imported here: the shares area builds on this module (invitation links).
-            from domain.shares.invitations import accept_share_invitation
-
-            await accept_share_invitation(found, user, now)
+            await person_hooks.take_up_invitation(found, user, now)
             await prove_address(user, now=now)
             return AcceptedInvitation(user, SHARE, None)
     except IntegrityError:
@@ -210,5 +207,5 @@ async def _join_team(invitation: Invitation, user: User, seats: int, now: dateti
     await events.announce(events.TEAMMATE_ADDED, account_id=account_id, now=now,
                           teammateId=("Teammate", membership.id))
     # They may just have become a paid user (G5): suspended shares come back.
-    await paid_status_changed(user.id, now=now)
+    await person_hooks.paid_status_may_have_changed(user.id, now)
 

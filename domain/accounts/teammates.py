@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from auth import policy
+from domain.accounts import person_hooks
 from domain.accounts.models import Invitation, Membership
 from domain import events
 from domain.audit.service import AuditAction, record
@@ -19,7 +20,6 @@ from domain.core.db import execute, transaction
 from domain.core.errors import (
     DomainError, ErrorCode, LiftRequest, LimitReached, NotFound,
 )
-from domain.shares.paid_status import paid_status_changed
 
 TEAMMATE = "teammate"
 
@@ -116,5 +116,5 @@ async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime, ca
         await events.announce(events.TEAMMATE_REMOVED, account_id=account_id, now=now,
                               teammateId=("Teammate", membership.id))
         # They may have stopped being a paid user (G5).
-        await paid_status_changed(user_id, now=now)
+        await person_hooks.paid_status_may_have_changed(user_id, now)
         return membership.id

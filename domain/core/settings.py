@@ -1,25 +1,25 @@
-"""Every setting of Casebook in one typed object, read from the environment and `.env`.
+"""Every setting of Casebook in one typed object, read from the environment and `.env`
+by pydantic-settings.
 
-Secrets have no usable default: production refuses to start without real ones.
+Secrets have no usable default: production refuses to start without real ones, and
+refuses the ones published in `.env.example` and docs.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any, Mapping
 
-from dotenv import dotenv_values
+from pydantic import BaseModel, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.core.settings_env import SettingsError, read_settings
 
 
 class Environment(str, Enum):
     PRODUCTION = "production"
     DEVELOPMENT = "development"
     TEST = "test"
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it."""
 
 
 # Secrets that ship in `.env.example` or docs. Production refuses them.
@@ -35,8 +35,12 @@ DEFAULT_CORS_ALLOW_HEADERS = ("authorization", "content-type", "accept", "x-requ
                               "apollographql-client-name", "apollographql-client-version")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
+    """Each field is read from the environment variable of its name in capitals (or the
+    one settings_env.ENV_NAMES gives); `load_settings` reads them, `Settings(...)` takes
+    only what it is given, and `replace` returns a changed copy (tests)."""
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, enable_decoding=False)
+
     env: Environment = Environment.DEVELOPMENT
     database_url: str = DEFAULT_SQLITE_URL
     database_pool_size: int = 10
@@ -150,7 +154,11 @@ class Settings:
     # requests get this long to finish before they are cancelled.
     shutdown_drain_seconds: float = 5.0
     shutdown_timeout_seconds: float = 20.0
-    extra: dict[str, str] = field(default_factory=dict)
+    # Tracing (api/tracing.py): the OpenTelemetry collector's OTLP/HTTP base address;
+    # empty: no tracing at all. The service name the spans carry.
+    otel_exporter_otlp_endpoint: str = ""
+    otel_service_name: str = "casebook"
+    extra: dict[str, str] = {}
 
     @property
     def is_production(self) -> bool:
@@ -183,127 +191,166 @@ class Settings:
         set, a direct connection, so no pooler applies."""
         if not self.database_migration_url:
             return self
-        from dataclasses import replace
+        return self.replace(database_url=self.database_migration_url, database_pooler="")
 
-        return replace(self, database_url=self.database_migration_url, database_pooler="")
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some settings changed, normalised like the originals and, like
+        them, not checked: `check` is `load_settings`'s."""
+        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
 
-    def missing_in_production(self) -> list[str]:
-        """The secrets production cannot run without that are missing, too short or a
-        published default: start-up names all of them at once, not one per run."""
-        if not self.is_production:
-            return []
-        missing = []
-        if self.jwt_algorithm in HMAC_ALGORITHMS and (self.jwt_secret in KNOWN_DEFAULT_SECRETS
-                                                      or len(self.jwt_secret) < 32):
-            missing.append("JWT_SECRET (a random value of at least 32 characters)")
-        if self.webhook_secret_key in KNOWN_DEFAULT_SECRETS or len(self.webhook_secret_key) < 32:
-            missing.append("WEBHOOK_SECRET_KEY (a random value of at least 32 characters)")
-        if not self.two_factor_encryption_key:
-            missing.append("TWO_FACTOR_ENCRYPTION_KEY (32 random bytes, base64)")
-        return missing
+    def __init__(self, **values: Any) -> None:
+        """`Settings(...)` takes only its arguments, validated; the environment and `.env`
+        are read by `load_settings`, which can be given another environment. (Skipping
+        pydantic-settings' own sources here makes building one a hundred times cheaper:
+        the tests build one per test.)"""
+        BaseModel.__init__(self, **values)
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _environment(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return Environment(value.strip().lower())
+            except ValueError:
+                raise ValueError("CASEBOOK_ENV must be production, development or test") from None
+        return value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: Any) -> Any:
+        return database_url(value)
+
+    @field_validator("database_migration_url", mode="before")
+    @classmethod
+    def _database_migration_url(cls, value: Any) -> Any:
+        return _migration_url(value)
+
+    @field_validator("public_app_url", mode="before")
+    @classmethod
+    def _without_trailing_slash(cls, value: Any) -> Any:
+        return value.rstrip("/") if isinstance(value, str) else value
+
+    @field_validator("database_pooler", "log_format", "graphql_executor", "worker_in_process", "trusted_documents",
+                     mode="before")
+    @classmethod
+    def _keyword(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("jwt_previous_secrets", "jwt_public_key_files", "cors_origins", "cors_allow_headers",
+                     "webhook_previous_secret_keys", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        """Lists are written `a,b` (or `a;b`) in the environment."""
+        return _split(value) if isinstance(value, str) else value
 
     def check(self) -> None:
-        """Refuse settings that would run insecurely or not at all."""
-        missing = self.missing_in_production()
-        if len(missing) > 1:
-            raise SettingsError("production needs these settings (missing, too short or a published default): "
-                                + "; ".join(missing))
+        """Refuse settings that would run insecurely or not at all, naming every problem
+        at once, so an operator fixes them in one round."""
+        problems: list[str] = []
+        self._check_security(problems)
+        self._check_deployment(problems)
+        self._check_identity(problems)
+        self._check_transport(problems)
+        if problems:
+            raise SettingsError("\n".join(problems))
+
+    def _check_security(self, problems: list[str]) -> None:
         if self.jwt_algorithm in HMAC_ALGORITHMS:
             if self.is_production and (
                 self.jwt_secret in KNOWN_DEFAULT_SECRETS or len(self.jwt_secret) < 32
             ):
-                raise SettingsError(
+                problems.append(
                     "JWT_SECRET must be set to a random value of at least 32 characters "
                     "in production (it is missing, too short or a published default)"
                 )
-            if not self.jwt_secret:
-                raise SettingsError("JWT_SECRET is required for " + self.jwt_algorithm)
+            elif not self.jwt_secret:
+                problems.append("JWT_SECRET is required for " + self.jwt_algorithm)
             for pair in self.jwt_previous_secrets:
                 kid, _, secret = pair.partition(":")
                 if not kid or kid == self.jwt_key_id or len(secret) < 32:
-                    raise SettingsError(
+                    problems.append(
                         "JWT_PREVIOUS_SECRETS takes kid:secret pairs, each with a kid other than "
                         "JWT_KEY_ID and a secret of at least 32 characters")
+                    break
         elif self.jwt_algorithm in KEY_FILE_ALGORITHMS:
             if not self.jwt_private_key_file or not Path(self.jwt_private_key_file).is_file():
-                raise SettingsError("JWT_PRIVATE_KEY_FILE must name a readable key file")
+                problems.append("JWT_PRIVATE_KEY_FILE must name a readable key file")
         else:
-            raise SettingsError(f"JWT_ALGORITHM {self.jwt_algorithm!r} is not supported")
+            problems.append(f"JWT_ALGORITHM {self.jwt_algorithm!r} is not supported")
         if self.access_token_ttl_seconds <= 0 or self.refresh_token_ttl_seconds <= 0:
-            raise SettingsError("token lifetimes must be positive")
+            problems.append("token lifetimes must be positive")
         if not 0 <= self.refresh_grace_seconds <= 300:
-            raise SettingsError("REFRESH_GRACE_SECONDS must be between 0 and 300")
+            problems.append("REFRESH_GRACE_SECONDS must be between 0 and 300")
         if self.database_pool_size < 1:
-            raise SettingsError("DATABASE_POOL_SIZE must be at least 1")
-        self._check_deployment()
+            problems.append("DATABASE_POOL_SIZE must be at least 1")
         if min(self.query_cost_limit, self.rate_limit_window_seconds, self.rate_limit_per_email,
                self.rate_limit_per_client) < 1:
-            raise SettingsError("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
+            problems.append("QUERY_COST_LIMIT, RATE_LIMIT_WINDOW_SECONDS, RATE_LIMIT_PER_EMAIL and "
                                 "RATE_LIMIT_PER_CLIENT must be at least 1")
         if self.graphql_executor not in ("compiled", "standard"):
-            raise SettingsError("GRAPHQL_EXECUTOR must be compiled or standard")
-        self._check_identity()
+            problems.append("GRAPHQL_EXECUTOR must be compiled or standard")
         if not 0 < self.execution_timeout_seconds <= 600:
-            raise SettingsError("EXECUTION_TIMEOUT_SECONDS must be a number of seconds above 0, at most 600")
+            problems.append("EXECUTION_TIMEOUT_SECONDS must be a number of seconds above 0, at most 600")
         if self.worker_in_process not in ("auto", "on", "off"):
-            raise SettingsError("WORKER_IN_PROCESS must be auto, on or off")
+            problems.append("WORKER_IN_PROCESS must be auto, on or off")
         if min(self.worker_poll_seconds, self.renewal_check_seconds, self.worker_lease_seconds) <= 0:
-            raise SettingsError("WORKER_POLL_SECONDS, WORKER_LEASE_SECONDS and RENEWAL_CHECK_SECONDS must be positive")
+            problems.append("WORKER_POLL_SECONDS, WORKER_LEASE_SECONDS and RENEWAL_CHECK_SECONDS must be positive")
         if self.is_production and (self.webhook_secret_key in KNOWN_DEFAULT_SECRETS
                                    or len(self.webhook_secret_key) < 32):
-            raise SettingsError("WEBHOOK_SECRET_KEY must be set to a random value of at least 32 characters "
+            problems.append("WEBHOOK_SECRET_KEY must be set to a random value of at least 32 characters "
                                 "in production (it encrypts webhook signing secrets at rest)")
         if any(len(key) < 32 for key in self.webhook_previous_secret_keys):
-            raise SettingsError("WEBHOOK_PREVIOUS_SECRET_KEYS takes keys of at least 32 characters")
+            problems.append("WEBHOOK_PREVIOUS_SECRET_KEYS takes keys of at least 32 characters")
         if not 1 <= self.webhook_timeout_seconds <= 60 or self.webhook_concurrency < 1:
-            raise SettingsError("WEBHOOK_TIMEOUT_SECONDS must be between 1 and 60, WEBHOOK_CONCURRENCY at least 1")
+            problems.append("WEBHOOK_TIMEOUT_SECONDS must be between 1 and 60, WEBHOOK_CONCURRENCY at least 1")
         if self.export_ttl_seconds < 60 or min(self.export_sweep_seconds, self.export_build_timeout_seconds) <= 0:
-            raise SettingsError("EXPORT_TTL_SECONDS must be at least 60; EXPORT_SWEEP_SECONDS and "
+            problems.append("EXPORT_TTL_SECONDS must be at least 60; EXPORT_SWEEP_SECONDS and "
                                 "EXPORT_BUILD_TIMEOUT_SECONDS must be positive")
         if self.log_format not in ("json", "text"):
-            raise SettingsError("LOG_FORMAT must be json or text")
+            problems.append("LOG_FORMAT must be json or text")
         if not self.mail_url.startswith(("smtp://", "file://")):
-            raise SettingsError("MAIL_URL must be smtp://host:port or file:///dir")
-        self._check_transport()
+            problems.append("MAIL_URL must be smtp://host:port or file:///dir")
 
-    def _check_deployment(self) -> None:
+    def _check_deployment(self, problems: list[str]) -> None:
         if self.database_pooler not in ("", "transaction"):
-            raise SettingsError(f"DATABASE_POOLER must be 'transaction' (DATABASE_URL points at a "
+            problems.append(f"DATABASE_POOLER must be 'transaction' (DATABASE_URL points at a "
                                 f"transaction-pooling PgBouncer) or empty, not {self.database_pooler!r}")
         if self.transaction_pooled and not self.is_postgres:
-            raise SettingsError("DATABASE_POOLER=transaction needs DATABASE_URL to be PostgreSQL (through "
+            problems.append("DATABASE_POOLER=transaction needs DATABASE_URL to be PostgreSQL (through "
                                 "PgBouncer); SQLite has no pooler")
         migration_postgres = self.migration_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
         if migration_postgres != self.is_postgres:
-            raise SettingsError("DATABASE_MIGRATION_URL must name the same kind of database as DATABASE_URL "
+            problems.append("DATABASE_MIGRATION_URL must name the same kind of database as DATABASE_URL "
                                 "(PostgreSQL, reached directly rather than through PgBouncer)")
         if not 0 <= self.shutdown_drain_seconds <= 300 or not 0 < self.shutdown_timeout_seconds <= 600:
-            raise SettingsError("SHUTDOWN_DRAIN_SECONDS must be 0-300 and SHUTDOWN_TIMEOUT_SECONDS above 0, "
+            problems.append("SHUTDOWN_DRAIN_SECONDS must be 0-300 and SHUTDOWN_TIMEOUT_SECONDS above 0, "
                                 "at most 600")
 
-    def _check_transport(self) -> None:
-        """Settings the command line and the HTTP transport depend on (issue 15): each
-        refusal names the setting and what it takes, in one line."""
+    def _check_transport(self, problems: list[str]) -> None:
+        """Settings the command line and the HTTP transport depend on: each refusal names
+        the setting and what it takes, in one line, so a typo is fixed without reading code."""
         if self.log_level.upper() not in LOG_LEVELS:
-            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+            problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
         if min(self.cost_budget_points, self.cost_budget_anonymous_points) < 0 or min(
                 self.cost_budget_restore_per_second, self.cost_budget_anonymous_restore_per_second) < 1:
-            raise SettingsError("COST_BUDGET_*_POINTS must be 0 (no budget) or more, COST_BUDGET_*RESTORE_PER_SECOND "
-                                "at least 1")
+            problems.append("COST_BUDGET_*_POINTS must be 0 (no budget) or more, COST_BUDGET_*RESTORE_PER_SECOND "
+                            "at least 1")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise SettingsError("REDIS_URL must be redis://host:6379/0 (or rediss://, unix://), or empty")
+            problems.append("REDIS_URL must be redis://host:6379/0 (or rediss://, unix://), or empty")
         if not self.public_app_url.startswith(("http://", "https://")):
-            raise SettingsError("PUBLIC_APP_URL must be an http:// or https:// address")
+            problems.append("PUBLIC_APP_URL must be an http:// or https:// address")
         if self.trusted_documents not in ("", "only"):
-            raise SettingsError(f"CASEBOOK_TRUSTED_DOCUMENTS must be 'only' or empty, not {self.trusted_documents!r}")
+            problems.append(f"CASEBOOK_TRUSTED_DOCUMENTS must be 'only' or empty, not {self.trusted_documents!r}")
+        if self.otel_exporter_otlp_endpoint and not self.otel_exporter_otlp_endpoint.startswith(("http://", "https://")):
+            problems.append("OTEL_EXPORTER_OTLP_ENDPOINT must be the collector's http:// or https:// address, or empty")
         if self.max_request_bytes < 1024:
-            raise SettingsError("MAX_REQUEST_BYTES must be at least 1024")
+            problems.append("MAX_REQUEST_BYTES must be at least 1024")
         if self.is_production and self.metrics_token and len(self.metrics_token) < 16:
-            raise SettingsError("METRICS_TOKEN must be at least 16 random characters in production")
+            problems.append("METRICS_TOKEN must be at least 16 random characters in production")
 
-    def _check_identity(self) -> None:
+    def _check_identity(self, problems: list[str]) -> None:
         if self.is_production and not self.two_factor_encryption_key:
-            raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be set in production (32 random bytes, "
+            problems.append("TWO_FACTOR_ENCRYPTION_KEY must be set in production (32 random bytes, "
                                 "base64): it encrypts two-factor secrets at rest")
         if self.two_factor_encryption_key:
             import base64
@@ -314,16 +361,16 @@ class Settings:
             except (binascii.Error, ValueError):
                 raw = b""
             if len(raw) != 32:
-                raise SettingsError("TWO_FACTOR_ENCRYPTION_KEY must be 32 bytes in base64 "
+                problems.append("TWO_FACTOR_ENCRYPTION_KEY must be 32 bytes in base64 "
                                     "(python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')")
         if not 0 < self.password_reset_ttl_seconds <= 3600:
-            raise SettingsError("PASSWORD_RESET_TTL_SECONDS must be between 1 and 3600 (I2: within an hour)")
+            problems.append("PASSWORD_RESET_TTL_SECONDS must be between 1 and 3600 (I2: within an hour)")
         if min(self.email_verification_ttl_seconds, self.email_change_ttl_seconds, self.rate_limit_per_email_client,
                self.two_factor_window_seconds, self.two_factor_per_email_client, self.two_factor_per_email,
                self.mail_window_seconds, self.mail_per_email_client, self.mail_per_email,
                self.redis_pool_size) < 1 or self.redis_pool_timeout_seconds <= 0 \
                 or self.identity_response_floor_seconds < 0:
-            raise SettingsError("identity lifetimes, rate limits and the Redis pool must be positive")
+            problems.append("identity lifetimes, rate limits and the Redis pool must be positive")
 
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -374,108 +421,7 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
 
 
-def _int(source: dict[str, str], key: str, default: int) -> int:
-    raw = source.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError as error:
-        raise SettingsError(f"{key} must be a whole number, not {raw!r}") from error
-
-
-def _float(source: dict[str, str], key: str, default: float) -> float:
-    raw = source.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        return float(raw)
-    except ValueError as error:
-        raise SettingsError(f"{key} must be a number, not {raw!r}") from error
-
-
-def load_settings(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Settings:
-    """Environment variables win over `.env`; `.env` wins over defaults."""
-    source: dict[str, str] = {}
-    if env_file and Path(env_file).is_file():
-        source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    source.update(os.environ if environ is None else environ)
-    try:
-        env = Environment(source.get("CASEBOOK_ENV", "development").strip().lower())
-    except ValueError as error:
-        raise SettingsError("CASEBOOK_ENV must be production, development or test") from error
-    settings = Settings(
-        env=env,
-        database_url=database_url(source.get("DATABASE_URL")),
-        database_pool_size=_int(source, "DATABASE_POOL_SIZE", 10),
-        database_pooler=(source.get("DATABASE_POOLER") or "").strip().lower(),
-        database_migration_url=_migration_url(source.get("DATABASE_MIGRATION_URL")),
-        mail_url=source.get("MAIL_URL") or "file://./mail",
-        mail_from=source.get("MAIL_FROM") or Settings.mail_from,
-        public_app_url=(source.get("PUBLIC_APP_URL") or Settings.public_app_url).rstrip("/"),
-        jwt_algorithm=source.get("JWT_ALGORITHM") or "HS256",
-        jwt_secret=source.get("JWT_SECRET", ""),
-        jwt_previous_secrets=_split(source.get("JWT_PREVIOUS_SECRETS", "")),
-        jwt_private_key_file=source.get("JWT_PRIVATE_KEY_FILE", ""),
-        jwt_public_key_files=_split(source.get("JWT_PUBLIC_KEY_FILES", "")),
-        jwt_key_id=source.get("JWT_KEY_ID") or "k1",
-        jwt_issuer=source.get("JWT_ISSUER") or "casebook",
-        jwt_audience=source.get("JWT_AUDIENCE") or "casebook-api",
-        access_token_ttl_seconds=_int(source, "ACCESS_TOKEN_TTL_SECONDS", 900),
-        refresh_token_ttl_seconds=_int(source, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
-        refresh_grace_seconds=_int(source, "REFRESH_GRACE_SECONDS", 10),
-        invitation_ttl_seconds=_int(source, "INVITATION_TTL_SECONDS", 7 * 24 * 3600),
-        cors_origins=_split(source.get("CORS_ORIGINS", "")),
-        cors_allow_headers=_split(source.get("CORS_ALLOW_HEADERS", ",".join(DEFAULT_CORS_ALLOW_HEADERS))),
-        catalog_path=source.get("CATALOG_PATH", ""),
-        redis_url=source.get("REDIS_URL", ""),
-        max_request_bytes=_int(source, "MAX_REQUEST_BYTES", 256 * 1024),
-        log_level=source.get("LOG_LEVEL") or "INFO",
-        query_cost_limit=_int(source, "QUERY_COST_LIMIT", 5000),
-        cost_budget_points=_int(source, "COST_BUDGET_POINTS", 20000),
-        cost_budget_restore_per_second=_int(source, "COST_BUDGET_RESTORE_PER_SECOND", 100),
-        cost_budget_anonymous_points=_int(source, "COST_BUDGET_ANONYMOUS_POINTS", 10000),
-        cost_budget_anonymous_restore_per_second=_int(source, "COST_BUDGET_ANONYMOUS_RESTORE_PER_SECOND", 50),
-        rate_limit_window_seconds=_int(source, "RATE_LIMIT_WINDOW_SECONDS", 60),
-        rate_limit_per_email=_int(source, "RATE_LIMIT_PER_EMAIL", 50),
-        rate_limit_per_client=_int(source, "RATE_LIMIT_PER_CLIENT", 30),
-        log_format=(source.get("LOG_FORMAT") or "json").strip().lower(),
-        metrics_token=source.get("METRICS_TOKEN", ""),
-        metrics_dir=source.get("METRICS_DIR", ""),
-        execution_timeout_seconds=_float(source, "EXECUTION_TIMEOUT_SECONDS", 5.0),
-        graphql_executor=(source.get("GRAPHQL_EXECUTOR") or "compiled").strip().lower(),
-        worker_in_process=(source.get("WORKER_IN_PROCESS") or "auto").strip().lower(),
-        worker_poll_seconds=_float(source, "WORKER_POLL_SECONDS", 1.0),
-        worker_lease_seconds=_float(source, "WORKER_LEASE_SECONDS", 120.0),
-        renewal_check_seconds=_float(source, "RENEWAL_CHECK_SECONDS", 60.0),
-        email_verification_ttl_seconds=_int(source, "EMAIL_VERIFICATION_TTL_SECONDS", 48 * 3600),
-        password_reset_ttl_seconds=_int(source, "PASSWORD_RESET_TTL_SECONDS", 30 * 60),
-        email_change_ttl_seconds=_int(source, "EMAIL_CHANGE_TTL_SECONDS", 24 * 3600),
-        identity_response_floor_seconds=_float(source, "IDENTITY_RESPONSE_FLOOR_SECONDS", 0.25),
-        two_factor_encryption_key=source.get("TWO_FACTOR_ENCRYPTION_KEY", ""),
-        rate_limit_per_email_client=_int(source, "RATE_LIMIT_PER_EMAIL_CLIENT", 5),
-        two_factor_window_seconds=_int(source, "RATE_LIMIT_TWO_FACTOR_WINDOW_SECONDS", 900),
-        two_factor_per_email_client=_int(source, "RATE_LIMIT_TWO_FACTOR_PER_EMAIL_CLIENT", 5),
-        two_factor_per_email=_int(source, "RATE_LIMIT_TWO_FACTOR_PER_EMAIL", 10),
-        mail_window_seconds=_int(source, "RATE_LIMIT_MAIL_WINDOW_SECONDS", 3600),
-        mail_per_email_client=_int(source, "RATE_LIMIT_MAIL_PER_EMAIL_CLIENT", 3),
-        mail_per_email=_int(source, "RATE_LIMIT_MAIL_PER_EMAIL", 5),
-        redis_pool_size=_int(source, "REDIS_POOL_SIZE", 20),
-        redis_pool_timeout_seconds=_float(source, "REDIS_POOL_TIMEOUT_SECONDS", 5.0),
-        webhook_secret_key=source.get("WEBHOOK_SECRET_KEY", ""),
-        webhook_previous_secret_keys=_split(source.get("WEBHOOK_PREVIOUS_SECRET_KEYS", "")),
-        webhook_timeout_seconds=_float(source, "WEBHOOK_TIMEOUT_SECONDS", 10.0),
-        webhook_concurrency=_int(source, "WEBHOOK_CONCURRENCY", 8),
-        trusted_documents=(source.get("CASEBOOK_TRUSTED_DOCUMENTS") or "").strip().lower(),
-        persisted_queries_per_client=_int(source, "PERSISTED_QUERIES_PER_CLIENT", 100),
-        operator_password=source.get("CASEBOOK_OPERATOR_PASSWORD", ""),
-        forwarded_allow_ips=source.get("FORWARDED_ALLOW_IPS", ""),
-        export_dir=source.get("EXPORT_DIR") or "./exports",
-        export_ttl_seconds=_int(source, "EXPORT_TTL_SECONDS", 24 * 3600),
-        export_sweep_seconds=_float(source, "EXPORT_SWEEP_SECONDS", 300.0),
-        export_build_timeout_seconds=_float(source, "EXPORT_BUILD_TIMEOUT_SECONDS", 3600.0),
-        shutdown_drain_seconds=_float(source, "SHUTDOWN_DRAIN_SECONDS", 5.0),
-        shutdown_timeout_seconds=_float(source, "SHUTDOWN_TIMEOUT_SECONDS", 20.0),
-    )
-    settings.check()
-    return settings
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+    """The settings from `environ` (default: the process environment) over `.env` over the
+    defaults, checked; every problem named at once (domain/core/settings_env.py)."""
+    return read_settings(Settings, environ, env_file)

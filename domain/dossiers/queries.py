@@ -12,25 +12,17 @@ from typing import Sequence
 
 from tortoise import connections
 
-from domain.accounts.models import Account, Membership
+from domain.accounts.models import Account
 from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
 from domain.core.clock import month_key, months_back, next_month_start, parse_month
-from domain.core.db import Row, execute, fetch_rows
+from domain.core.db import Row, fetch_rows
 from domain.core.errors import InvalidInput
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.dossiers.access import DossierAccess, accesses
-from domain.dossiers.models import ActiveDossier, ActiveMonth, Dossier, DossierAssignment, Entry, EntryRevision, Measurement
+from domain.dossiers.models import ActiveDossier, ActiveMonth, EntryRevision, Measurement
 
 MAX_HISTORY = 36
-
-
-async def dossiers_by_id(ids: Sequence[int]) -> list[Dossier | None]:
-    return by_key(await Dossier.filter(id__in=list(ids)), ids)
-
-
-async def entries_by_id(ids: Sequence[int]) -> list[Entry | None]:
-    return by_key(await Entry.filter(id__in=list(ids)), ids)
 
 
 async def measurements_by_id(ids: Sequence[int]) -> list[Measurement | None]:
@@ -106,14 +98,6 @@ async def revisions_by_entry(entry_ids: Sequence[int]) -> list[list[EntryRevisio
     """Every version of each entry, oldest first (D5)."""
     rows = await EntryRevision.filter(entry_id__in=list(entry_ids)).order_by("entry_id", "version")
     return grouped(rows, entry_ids, lambda row: row.entry_id)
-
-
-async def revisions_by_version(keys: Sequence[tuple[int, int]]) -> list[EntryRevision | None]:
-    """(entry id, version) → that revision; used for an entry's current version."""
-    entry_ids = {entry_id for entry_id, _ in keys}
-    versions = {version for _, version in keys}
-    rows = await EntryRevision.filter(entry_id__in=list(entry_ids), version__in=list(versions))
-    return by_key(rows, keys, lambda row: (row.entry_id, row.version))
 
 
 async def measurements_by_dossier(dossier_ids: Sequence[int]) -> list[list[Measurement]]:

@@ -3,6 +3,7 @@ assigning teammates (D1, D2, D6). Each call is one transaction; content writes a
 mark the dossier active this month (A1) in that same transaction."""
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from typing import Any
 
@@ -17,12 +18,10 @@ from domain.core.errors import Forbidden, InvalidInput, NotFound
 from domain.core.validation import MAX_NAME, clean_name, clean_text
 from domain.dossiers.access import guard, managed_dossier, visible_dossier, writable_dossier
 from domain import events
+from domain.dossiers import erasure_hooks
 from domain.dossiers.activity import activate, writing_account
 from domain.dossiers.finding import search_text
 from domain.dossiers.models import Dossier, DossierAssignment
-from domain.shares import limits as share_limits
-from domain.shares.invitations import withdraw_share_invitation
-from domain.shares.models import Share
 
 MAX_REFERENCE = 100
 EARLIEST_BIRTH = date(1880, 1, 1)
@@ -180,21 +179,15 @@ async def delete_dossier(actor: Actor, dossier_id: int, *, now: datetime) -> int
     of a month must not drop by erasing."""
     async with transaction() as conn:
         dossier = guard(await visible_dossier(actor, dossier_id), "dossier", "delete").dossier
-        # The shares area's lock order: dossier row, then the holders' quota rows, then shares.
+        # The dossier row is locked first: the lock order of every write to its shares.
         await Dossier.filter(id=dossier.id).select_for_update().first()
-        shares = await Share.filter(dossier_id=dossier.id, revoked_at__isnull=True)
-        emails = sorted({share.email for share in shares})
-        for email in emails:
-            await share_limits.lock_quota(conn, email)
-        for share in shares:
-            await withdraw_share_invitation(share.id, now)
-        await dossier.delete()  # entries, revisions, measurements, assignments, shares cascade
-        for email in emails:
-            # Their free-access count drops; a suspended share elsewhere may come back (G2, G5).
-            await share_limits.rebalance(conn, email, now=now, actor_user_id=actor.user_id)
+        detail: dict[str, Any] = {}
+        async with contextlib.AsyncExitStack() as around:
+            for listener in erasure_hooks.listeners():
+                detail.update(await around.enter_async_context(listener(conn, dossier.id, now, actor.user_id)))
+            await dossier.delete()  # entries, revisions, measurements, assignments, shares cascade
         await record(AuditAction.DOSSIER_DELETED, now=now, account_id=dossier.account_id,
-                     actor_user_id=actor.user_id, subject=f"dossier:{dossier.id}",
-                     detail={"sharesEnded": len(shares)})
+                     actor_user_id=actor.user_id, subject=f"dossier:{dossier.id}", detail=detail)
         await events.announce(events.DOSSIER_DELETED, account_id=dossier.account_id, now=now,
                               dossierId=("Dossier", dossier.id))
         return dossier.id

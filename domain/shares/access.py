@@ -1,11 +1,8 @@
-"""What shares give a person: read (VIEWER) or read and write (CONTRIBUTOR) access to a
-dossier of another account (D3). Only ACTIVE, unrevoked shares count, read fresh on
-every request, so a revocation or suspension bites on the next request (G6)."""
+"""A share's access levels and statuses: read (VIEWER) or read and write (CONTRIBUTOR)
+access to a dossier of another account (D3). Which shares count is decided where every
+request reads access (domain/dossiers/access.py): ACTIVE, unrevoked ones, read fresh, so
+a revocation or suspension bites on the next request (G6)."""
 from __future__ import annotations
-
-from typing import Iterable
-
-from domain.shares.models import Share
 
 VIEWER = "VIEWER"
 CONTRIBUTOR = "CONTRIBUTOR"
@@ -17,12 +14,3 @@ PENDING = "PENDING"
 ACTIVE = "ACTIVE"
 SUSPENDED = "SUSPENDED"
 USABLE = (PENDING, ACTIVE)
-
-
-async def shared_access(user_id: int, dossier_ids: Iterable[int] | None = None) -> dict[int, str]:
-    """dossier id → access level, for the live shares held by this user."""
-    query = Share.filter(user_id=user_id, status=ACTIVE, revoked_at__isnull=True)
-    if dossier_ids is not None:
-        query = query.filter(dossier_id__in=list(dossier_ids))
-    rows = await query.values_list("dossier_id", "access")
-    return {dossier_id: access for dossier_id, access in rows}

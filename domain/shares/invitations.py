@@ -1,5 +1,6 @@
-"""Share invitations: the mail that tells a person about a share, and taking the share
-up through `acceptInvitation` (the accounts area claims the token, then calls here)."""
+"""Share invitations: the mail that tells a person about a share, taking the share up
+through `acceptInvitation` (the accounts area claims the token, then hands it here through
+its person hooks), and shares following their holder's address."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -90,3 +91,17 @@ async def take_up_shares(user: User, now: datetime) -> None:
             await Invitation.filter(kind=SHARE, share_id__in=[share.id for share in waiting],
                                     accepted_at__isnull=True, revoked_at__isnull=True).update(accepted_at=now)
         await rebalance(conn, user.email, now=now)
+
+
+async def follow_address_change(conn, user_id: int, old: str, new: str, now: datetime) -> None:
+    """Shares held by the login follow it to the new address; G2 is re-counted for both
+    addresses. Quota rows are locked in address order, the same everywhere, so two changes
+    cannot deadlock. A share of the same dossier already given to the new address keeps
+    its place, and the person's old one stays under the old address."""
+    for email in sorted((old, new)):
+        await lock_quota(conn, email)
+    await execute(conn, "UPDATE share SET email = $1 WHERE user_id = $2 AND email = $3 AND revoked_at IS NULL "
+                        "AND dossier_id NOT IN (SELECT dossier_id FROM share WHERE email = $4 AND revoked_at IS NULL)",
+                  [new, user_id, old, new])
+    for email in sorted((old, new)):
+        await rebalance(conn, email, now=now)

@@ -9,7 +9,7 @@ from domain.core.db import transaction
 from domain.shares.limits import lock_quota, rebalance
 
 
-async def paid_status_changed(user_id: int, *, now: datetime) -> None:
+async def paid_status_changed(user_id: int, now: datetime) -> None:
     """Re-balance the person's shares: all usable while paid; else the three oldest stay
     usable and the rest are SUSPENDED, until they are paid again or older shares end.
 

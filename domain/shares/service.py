@@ -2,7 +2,9 @@
 admins of the dossier's account and the members assigned to it; guests never."""
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
+from typing import Any, AsyncIterator
 
 from tortoise.exceptions import IntegrityError
 
@@ -134,3 +136,21 @@ async def revoke_share(actor: Actor, share_id: int, *, now: datetime) -> int:
         await events.announce(events.SHARE_REVOKED, account_id=dossier.account_id, now=now,
                               dossierId=("Dossier", dossier.id), shareId=("Share", share.id))
         return share.id
+
+
+@contextlib.asynccontextmanager
+async def ending_with_dossier(conn, dossier_id: int, now: datetime,
+                              actor_user_id: int | None) -> AsyncIterator[dict[str, Any]]:
+    """Around erasing a dossier (D6): its live shares end — their holders' quota rows
+    locked in address order, their invitations withdrawn — and, once the dossier is gone,
+    each holder's free access is re-counted, so a suspended share elsewhere may come back
+    (G2, G5). Yields what the erasure's audit event says about shares."""
+    shares = await Share.filter(dossier_id=dossier_id, revoked_at__isnull=True)
+    emails = sorted({share.email for share in shares})
+    for email in emails:
+        await limits.lock_quota(conn, email)
+    for share in shares:
+        await withdraw_share_invitation(share.id, now)
+    yield {"sharesEnded": len(shares)}
+    for email in emails:
+        await limits.rebalance(conn, email, now=now, actor_user_id=actor_user_id)

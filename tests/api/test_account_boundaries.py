@@ -22,7 +22,7 @@ async def test_another_accounts_billing_and_audit_stay_hidden_through_membership
     names = await api.data(THROUGH_MEMBERSHIPS % "", token=owner_a["accessToken"])
     assert sorted(m["account"]["name"] for m in names["me"]["memberships"]) == [
         "Practice a-owner", "Practice b-owner"]
-    # Account data needs acting in that account (issue 10 item 3): name and role only.
+    # Account data needs acting in that account: name and role only.
     for field in ("ledger { id }", "auditLog { edges { cursor } }", "machineCredentials { clientId }",
                   "subscription { seats }", "usage { count }", "usageHistory { count }",
                   "teammates { user { email } }"):

@@ -1,7 +1,6 @@
 """`catalog` is public and served from the data file; a bad file stops the start (S1)."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 
@@ -34,5 +33,5 @@ def test_s1_the_app_refuses_to_start_with_a_bad_catalog(settings, tmp_path, old,
     path = tmp_path / "catalog.toml"
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(CatalogError, match=message) as refused:
-        create_app(replace(settings, catalog_path=str(path)), manage_db=False)
+        create_app(settings.replace(catalog_path=str(path)), manage_db=False)
     assert str(path) in str(refused.value)

@@ -1,4 +1,4 @@
-"""Billing's one face (issue 11): terms as of now without a cron (O2, S5), prices only
+"""Billing's one face: terms as of now without a cron (O2, S5), prices only
 for the account's own people (Q5, T4), and an error boundary that only maps."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def _create(api, token: str, name: str, now: str) -> dict:
 
 
 async def test_o2_s5_a_scheduled_tier_cut_caps_from_the_renewal_date_with_no_cron_at_all(api):
-    """The S5 scenario of issue 11: a cut from 25 to 10 scheduled for the 15 May renewal,
+    """The S5 scenario: a cut from 25 to 10 scheduled for the 15 May renewal,
     and no `casebook renew` or worker since. On 20 May the 11th new client is refused."""
     token = (await sign_up(api, now=APRIL_15, activeClientTier="UP_TO_25"))["accessToken"]
     cut = await quote_ok(api, token, APRIL_20, activeClientTier="UP_TO_10")
@@ -148,7 +148,7 @@ def _billing_reads(statements: list[str]) -> list[str]:
 
 
 async def test_a_dossier_write_reads_subscription_and_account_once(api):
-    """Issue 11, item 3: one read of the subscription with its account per write (it was
+    """One read of the subscription with its account per write (it was
     three: the S9 check, the account, the subscription); a write refused by the cap reads
     nothing more at the error boundary when no quote is due to anyone."""
     token = (await sign_up(api, now=APRIL_15))["accessToken"]

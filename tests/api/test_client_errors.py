@@ -1,4 +1,4 @@
-"""Client mistakes are client errors (issue 10, items 4 and 5; API.md "Transport and
+"""Client mistakes are client errors (API.md "Transport and
 errors"): variables that do not fit their type are BAD_USER_INPUT, odd bodies are a coded
 400, neither is logged as a server fault; and every masked internal error is logged with
 its traceback under the request id the client was given."""

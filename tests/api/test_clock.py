@@ -1,6 +1,5 @@
 """One clock: X-Casebook-Now moves business time outside production only (API.md
 Transport), and never security time (token expiry)."""
-from dataclasses import replace
 from datetime import date
 
 from domain.core.settings import Environment
@@ -22,7 +21,7 @@ async def test_the_test_clock_sets_business_time_outside_production(api):
 async def test_production_ignores_the_test_clock(db, settings):
     from api.app import create_app
 
-    production = Api(create_app(replace(settings, env=Environment.PRODUCTION), manage_db=False))
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False))
     try:
         payload = await sign_up(production, now="2020-02-29T12:00:00+01:00")
         me = await production.data(SUBSCRIPTION, token=payload["accessToken"])
@@ -89,7 +88,7 @@ async def test_the_echo_is_the_time_the_request_used(api):
 async def test_production_neither_checks_nor_echoes_the_test_clock(db, settings):
     from api.app import create_app
 
-    production = Api(create_app(replace(settings, env=Environment.PRODUCTION), manage_db=False))
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False))
     try:
         response = await production.http.post("/graphql", json={"query": "{ __typename }"},
                                               headers={"x-casebook-now": "garbage"})

@@ -43,9 +43,8 @@ async def test_cors_allow_headers_decides_which_headers_pass(make_api):
 
 @pytest.fixture
 def make_api(db, settings):
-    from dataclasses import replace
-
+    
     from api.app import create_app
     from tests.conftest import Api
 
-    return lambda **overrides: Api(create_app(replace(settings, **overrides), manage_db=False))
+    return lambda **overrides: Api(create_app(settings.replace(**overrides), manage_db=False))

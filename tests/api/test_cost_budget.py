@@ -5,7 +5,6 @@ RateLimit header fields; a request the budget cannot cover is refused before it 
 with RATE_LIMITED and when to retry — a mutation in its payload's userErrors."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -31,7 +30,7 @@ def budgeted(db, settings):
     def make(address: str = "10.9.9.9", **overrides) -> Api:
         overrides = {"cost_budget_points": 50, "cost_budget_restore_per_second": 1,
                      "cost_budget_anonymous_points": 30, "cost_budget_anonymous_restore_per_second": 1, **overrides}
-        client = Api(create_app(replace(settings, **overrides), manage_db=False))
+        client = Api(create_app(settings.replace(**overrides), manage_db=False))
         client.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app, client=(address, 40000)),
                                         base_url="http://test")
         clients.append(client)

@@ -1,4 +1,4 @@
-"""D4 by timing (issue 10 item 7): a dossier that exists but is not the caller's costs
+"""D4 by timing: a dossier that exists but is not the caller's costs
 exactly what a missing one costs — the same statements, for queries and mutations."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The example client (examples/client.py, a stock `gql` client) runs its whole flow —
 sign-up, dossier, share, quote, apply — against the app, as CI would see a client
-developer run it (issue 15)."""
+developer run it."""
 from __future__ import annotations
 
 import importlib.util

@@ -1,11 +1,10 @@
-"""GraphiQL served by the service itself (issue 15): its pinned files with their
+"""GraphiQL served by the service itself: its pinned files with their
 licences, under a Content-Security-Policy that allows the service's own origin alone,
 the headers editor prefilled with how to send the bearer token; never in production.
 (tests/api/test_graphiql_browser.py loads the page in a real headless browser.)"""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 
@@ -73,7 +72,7 @@ async def test_versioned_files_are_cached_for_good_and_ours_revalidated(api):
 async def test_production_serves_no_graphiql(db, settings):
     from api.app import create_app
 
-    production = Api(create_app(replace(settings, env=Environment.PRODUCTION), manage_db=False))
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False))
     try:
         page = await production.http.get("/graphql", headers=BROWSER)
         asset = await production.http.get("/graphiql/graphiql-3.8.3.min.js")

@@ -1,4 +1,4 @@
-"""GraphiQL works in a real browser with the network to the outside cut (issue 15): a
+"""GraphiQL works in a real browser with the network to the outside cut: a
 headless Chromium, whose name resolution reaches 127.0.0.1 alone, loads the page from a
 real `casebook serve`, runs the prefilled query with the prefilled (comment-only)
 headers, then signs up and sends the bearer token; no Content-Security-Policy violation

@@ -5,7 +5,6 @@ SHOULD (warnings) and MAY (notices) alike. Ids and names are the audit's own."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -175,7 +174,7 @@ INTROSPECTION_AUDITS = {"BF61", "2EA1", "28B9", "D6D5", "6A70"}  # they ask `__t
 async def test_graphql_http_audit_in_production(db, settings, audit):
     from api.app import create_app
 
-    production = Api(create_app(replace(settings, env=Environment.PRODUCTION), manage_db=False))
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False))
     try:
         await run_audit(production, audit)
     finally:
@@ -281,7 +280,7 @@ async def test_a_request_stopped_by_the_deadline_is_a_503_under_graphql_response
     async def stuck(*args, **kwargs):
         await asyncio.sleep(60)
 
-    api = Api(create_app(replace(settings, execution_timeout_seconds=0.3), manage_db=False))
+    api = Api(create_app(settings.replace(execution_timeout_seconds=0.3), manage_db=False))
     try:
         owner = await sign_up(api)
         monkeypatch.setattr("schema.dossiers.queries.visible_dossiers", stuck)

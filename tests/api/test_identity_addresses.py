@@ -1,6 +1,6 @@
 """Proven addresses (SPEC I1): the sign-up mail, verifyEmail, resendEmailVerification,
-shares that wait for the proof, G2/G3 trusting only proven addresses, and the squatting
-scenario of issue 9 end to end."""
+shares that wait for the proof, G2/G3 trusting only proven addresses, and squatting on
+someone else's address, end to end."""
 from datetime import datetime, timedelta, timezone
 
 from domain.accounts.models import IdentityToken, User
@@ -115,7 +115,7 @@ async def test_contributor_access_still_needs_a_paid_user(api):
 
 
 async def test_squatting_someone_else_s_address_gets_the_squatter_nothing(api, settings):
-    """Issue 9, end to end over HTTP: a stranger signs up with the victim's address; a
+    """A stranger signs up with the victim's address; a
     practice shares a dossier with that address; the squatter sees nothing of it. The
     owner of the address resets the password through the mail, which proves the address,
     ends the squatter's sessions, and the share reaches its real owner."""

@@ -127,13 +127,12 @@ async def test_a_rate_limited_sign_in_answers_429_with_retry_after(api, settings
 
 
 async def test_an_unreachable_redis_answers_service_unavailable_with_retry_after(api, settings):
-    from dataclasses import replace
-
+    
     import httpx
 
     from api.app import create_app
 
-    app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0", redis_pool_timeout_seconds=0.5),
+    app = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0", redis_pool_timeout_seconds=0.5),
                      manage_db=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         response = await http.post("/graphql", headers={"accept": GRAPHQL_RESPONSE}, json={

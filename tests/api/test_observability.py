@@ -1,16 +1,17 @@
-"""Observability (issue 6): one structured JSON log line per request — request id,
+"""Observability: one structured JSON log line per request — request id,
 principal, operation, status, duration, never secrets or content — and /metrics in the
 Prometheus text format."""
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
+from pathlib import Path
 
 from api.logging import JsonFormatter, configure_logging
-from api.metrics import Metrics
 from tests.conftest import Api
 from tests.support.flows import LOG_IN, PASSWORD, sign_up
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def request_lines(caplog) -> list[dict]:
@@ -64,7 +65,7 @@ async def test_metrics_count_requests_latency_errors_and_limit_refusals(api):
     text = response.text
     assert 'casebook_requests_total{operation="mutation logIn",status="200"} 1' in text
     assert 'casebook_requests_total{operation="GET /healthz",status="200"} 1' in text
-    assert 'casebook_request_duration_seconds_bucket{operation="query me",le="+Inf"} 1' in text
+    assert 'casebook_request_duration_seconds_bucket{le="+Inf",operation="query me"} 1' in text
     assert 'casebook_request_duration_seconds_count{operation="query me"} 1' in text
     assert 'casebook_graphql_errors_total{code="UNAUTHENTICATED"} 1' in text
     assert 'casebook_user_errors_total{code="INVALID_CREDENTIALS"} 1' in text
@@ -79,23 +80,40 @@ async def test_unknown_root_fields_do_not_become_metric_labels(api):
 async def test_metrics_can_require_a_token(db, settings):
     from api.app import create_app
 
-    api = Api(create_app(replace(settings, metrics_token="scrape-token-123"), manage_db=False))
+    api = Api(create_app(settings.replace(metrics_token="scrape-token-123"), manage_db=False))
     assert (await api.http.get("/metrics")).status_code == 401
     ok = await api.http.get("/metrics", headers={"authorization": "Bearer scrape-token-123"})
     assert ok.status_code == 200
 
 
+_WORKER = """
+import sys
+from api.metrics import Metrics
+metrics = Metrics(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    metrics.observe("query me", 200, 0.02, ["RATE_LIMITED"], ["SEAT_LIMIT_REACHED"])
+metrics.webhook_attempt("succeeded", 0.1)
+print(metrics.render())
+"""
+
+
 def test_metrics_of_several_worker_processes_add_up(tmp_path):
-    worker = Metrics(str(tmp_path))
-    worker.observe("query me", 200, 0.02, [], [])
-    (tmp_path / "metrics-999999.json").write_text(json.dumps({
-        "requests": {"query me\t200": 2.0}, "durations": {"query me": [0.0] * 4 + [2.0] * 7 + [0.5, 2.0]},
-        "graphql_errors": {"RATE_LIMITED": 1.0}, "user_errors": {"SEAT_LIMIT_REACHED": 3.0}}))
-    text = worker.render()
-    assert 'casebook_requests_total{operation="query me",status="200"} 3' in text
-    assert 'casebook_request_duration_seconds_count{operation="query me"} 3' in text
-    assert 'casebook_graphql_errors_total{code="RATE_LIMITED"} 1' in text
-    assert 'casebook_user_errors_total{code="SEAT_LIMIT_REACHED"} 3' in text
+    """Each worker process counts in the shared directory; a scrape on any of them sees
+    the sum at once (prometheus-client's multiprocess mode)."""
+    import subprocess
+    import sys
+
+    def worker(requests: int) -> str:
+        return subprocess.run([sys.executable, "-c", _WORKER, str(tmp_path), str(requests)], check=True,
+                              capture_output=True, text=True, env={"PATH": "", "PYTHONPATH": str(ROOT)}).stdout
+
+    worker(2)
+    text = worker(1)  # the second process renders both
+    assert 'casebook_requests_total{operation="query me",status="200"} 3.0' in text
+    assert 'casebook_request_duration_seconds_count{operation="query me"} 3.0' in text
+    assert 'casebook_graphql_errors_total{code="RATE_LIMITED"} 3.0' in text
+    assert 'casebook_user_errors_total{code="SEAT_LIMIT_REACHED"} 3.0' in text
+    assert 'casebook_webhook_attempts_total{result="succeeded"} 2.0' in text
 
 
 def test_configured_logging_writes_json_lines(settings, capsys):

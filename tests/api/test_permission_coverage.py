@@ -1,4 +1,4 @@
-"""Every root field goes through the one permission mechanism (issue 2, item 6)."""
+"""Every root field goes through the one permission mechanism."""
 from strawberry.permission import PermissionExtension
 
 from schema.schema import Mutation, Query

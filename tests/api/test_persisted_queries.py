@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import replace
 
 import pytest
 import pytest_asyncio
@@ -37,7 +36,7 @@ async def make_api(db, settings):
     made: list[Api] = []
 
     def make(**overrides) -> Api:
-        client = Api(create_app(replace(settings, **overrides), manage_db=False))
+        client = Api(create_app(settings.replace(**overrides), manage_db=False))
         made.append(client)
         return client
 

@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import time
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -58,7 +57,7 @@ async def client_for(db, settings):
     made = []
 
     def make(address: str, **overrides) -> httpx.AsyncClient:
-        app = create_app(replace(settings, **overrides), manage_db=False)
+        app = create_app(settings.replace(**overrides), manage_db=False)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)),
                                    base_url="http://test")
         made.append(client)

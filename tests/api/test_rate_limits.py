@@ -1,11 +1,10 @@
 """RATE_LIMITED on logIn (per address and client, per client, and a looser per-address
 ceiling), refreshSession and acceptInvitation (per client address), the identity doors
 and two-factor codes, counted where every server process sees it: the database, or Redis
-when REDIS_URL is set (issue 6, SPEC I7)."""
+when REDIS_URL is set (SPEC I7)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import datetime, timezone
 
 import httpx
@@ -28,7 +27,7 @@ def client_at(db, settings):
     def make(address: str | None = None, **overrides) -> Api:
         # A window of decades: a fixed window's boundary never falls inside a test.
         overrides.setdefault("rate_limit_window_seconds", 10**9)
-        client = Api(create_app(replace(settings, **overrides), manage_db=False))
+        client = Api(create_app(settings.replace(**overrides), manage_db=False))
         address = address or f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
         client.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=client.app, client=(address, 40000)), base_url="http://test")
@@ -238,7 +237,7 @@ async def test_a_burst_admits_exactly_the_limit_in_the_database(db, settings):
 
     from auth.rate_limit import POLICIES, RateLimited, admit
 
-    limited = replace(settings, rate_limit_per_email_client=10, rate_limit_per_client=1000,
+    limited = settings.replace(rate_limit_per_email_client=10, rate_limit_per_client=1000,
                       rate_limit_per_email=1000, rate_limit_window_seconds=10**9)
     now = datetime.now(timezone.utc)
 
@@ -272,7 +271,7 @@ async def test_counting_a_short_window_never_prunes_a_longer_window_still_runnin
     from auth import rate_limit
 
     monkeypatch.setattr(rate_limit, "_PRUNE_CHANCE", 1.0)  # prune on every count
-    plain = replace(settings, redis_url="")
+    plain = settings.replace(redis_url="")
     start = datetime(2026, 5, 10, 9, 0, tzinfo=timezone.utc)
     hour = Window.at(start, 3600)
     for _ in range(3):
@@ -327,7 +326,7 @@ async def test_a_recognised_client_stays_recognised_across_a_period_boundary(db,
 
     if backend == "redis" and not redis_up():
         pytest.skip("needs Redis at 127.0.0.1:6379")
-    chosen = replace(settings, redis_url="redis://127.0.0.1:6379/0" if backend == "redis" else "")
+    chosen = settings.replace(redis_url="redis://127.0.0.1:6379/0" if backend == "redis" else "")
     period = rate_limit.RECOGNISED_DAYS * 86400
     now = datetime.now(timezone.utc)
     end = rate_limit.Window.at(now, period).start + period  # the current period's end

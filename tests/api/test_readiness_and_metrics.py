@@ -1,9 +1,8 @@
-"""`/readyz` tells a load balancer the truth about migrations (issue 15), and `/metrics`
-is never open in production (issue 10, item 9): without METRICS_TOKEN it does not exist
+"""`/readyz` tells a load balancer the truth about migrations, and `/metrics`
+is never open in production: without METRICS_TOKEN it does not exist
 there (404); with it, only a bearer of the token reads it."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from tortoise import connections
@@ -47,7 +46,7 @@ async def test_readyz_answers_503_on_a_database_never_migrated(api):
 async def _metrics_status(settings, headers=None, **overrides) -> int:
     from api.app import create_app
 
-    client = Api(create_app(replace(settings, **overrides), manage_db=False))
+    client = Api(create_app(settings.replace(**overrides), manage_db=False))
     try:
         return (await client.http.get("/metrics", headers=headers or {})).status_code
     finally:

@@ -5,7 +5,6 @@ where introspection is off; CHANGELOG.md keeps its history."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from schema.evolution import CURRENT, RELEASED, ROOT, unannounced_breaking_changes
 
@@ -56,7 +55,7 @@ async def test_the_schema_is_served_in_every_mode_also_without_introspection(db,
     from api.app import create_app
     from domain.core.settings import Environment
 
-    production = replace(settings, env=Environment.PRODUCTION, jwt_secret="p" * 48, webhook_secret_key="w" * 48,
+    production = settings.replace(env=Environment.PRODUCTION, jwt_secret="p" * 48, webhook_secret_key="w" * 48,
                          two_factor_encryption_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
     for served in (settings, production):
         app = create_app(served, manage_db=False)

@@ -1,4 +1,4 @@
-"""The outside probe of issue 10, replayed: what it found is refused.
+"""An outside probe, replayed: what it found is refused.
 
 Item 1 (SPEC O3): documents that describe exponentially more than their text, and
 requests that run too long. Item 6: ids and cursors that are not ours. Item 8:
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ def make_api(db, settings):
     from api.app import create_app
 
     def make(**overrides):
-        return Api(create_app(replace(settings, **overrides), manage_db=False))
+        return Api(create_app(settings.replace(**overrides), manage_db=False))
 
     return make
 

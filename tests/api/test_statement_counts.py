@@ -1,4 +1,4 @@
-"""No N+1 (issue 6): a list query sends a fixed number of SQL statements, the same for 5
+"""No N+1: a list query sends a fixed number of SQL statements, the same for 5
 items as for 50 — every relation a list can reach goes through a DataLoader."""
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ async def test_a_dossier_page_needs_few_statements_in_absolute_terms(api, n):
 
 
 async def test_the_benchmark_s_dossier_page_sends_six_statements_like_the_plain_endpoint(api):
-    """Issue 16: the page of `make bench` (bench/queries.py) needs what bench/plain_app.py
+    """The page of `make bench` (bench/queries.py) needs what bench/plain_app.py
     sends by hand: the principal, the page, entries, shares, assignees and the P2 insert."""
     from bench.queries import GRAPHQL_PAGE
 

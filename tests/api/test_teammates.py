@@ -1,6 +1,5 @@
 """Teammates: invitations by mail, accepting, roles, removal (SPEC §1, D2, S6, G6, P1)."""
 import asyncio
-from dataclasses import replace
 
 import pytest
 
@@ -270,7 +269,7 @@ async def test_invitation_is_delivered_over_smtp(api, settings):
     server = await asyncio.start_server(lambda r, w: _fake_smtp(r, w, received), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     owner = await owner_with_seats(api)
-    smtp_api = Api(create_app(replace(settings, mail_url=f"smtp://127.0.0.1:{port}"), manage_db=False))
+    smtp_api = Api(create_app(settings.replace(mail_url=f"smtp://127.0.0.1:{port}"), manage_db=False))
     try:
         sent = await invite(smtp_api, owner, "smtp@example.org")
     finally:

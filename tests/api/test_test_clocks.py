@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -40,7 +39,7 @@ class _Quiet:
 
 def fast(settings):
     """The worker polling and checking renewals every 50 ms: minutes of worker in a second."""
-    return replace(settings, worker_poll_seconds=0.05, renewal_check_seconds=0.05, export_sweep_seconds=0.05)
+    return settings.replace(worker_poll_seconds=0.05, renewal_check_seconds=0.05, export_sweep_seconds=0.05)
 
 
 async def eventually(check, seconds: float = 10.0):
@@ -135,7 +134,7 @@ async def test_o4_advancing_one_account_leaves_every_other_account_alone(api):
 async def test_o4_production_has_no_test_clock(db, settings):
     from api.app import create_app
 
-    production = Api(create_app(replace(settings, env=Environment.PRODUCTION), manage_db=False))
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False))
     try:
         owner = await sign_up(production, now=APRIL_15)
         token = owner["accessToken"]

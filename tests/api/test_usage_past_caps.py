@@ -1,4 +1,4 @@
-"""A6: a past month's usage shows the cap that month had, not today's (issue 11, item 6).
+"""A6: a past month's usage shows the cap that month had, not today's.
 The cap of a past month is the tier in force at its end; this month's is today's."""
 from domain.billing.models import TierChange
 from tests.support.billing import apply, new_key, quote_ok

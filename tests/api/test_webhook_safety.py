@@ -6,7 +6,6 @@ No test here connects anywhere but 127.0.0.1: names resolve through a fake DNS, 
 delivery that must be refused goes through a transport that fails the test if used."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -31,7 +30,7 @@ def receiver():
 
 @pytest.fixture
 def production_settings(settings):
-    return replace(settings, env=Environment.PRODUCTION, webhook_secret_key="k" * 40)
+    return settings.replace(env=Environment.PRODUCTION, webhook_secret_key="k" * 40)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Standard Webhooks library."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -153,7 +152,7 @@ async def test_o5_a_failed_delivery_holds_back_nothing_and_sequence_orders_what_
     owner, _ = await _practice_with_endpoint(quiet_api, receiver)
     token = owner["accessToken"]
     receiver.script = [500]
-    settings = replace(settings, webhook_concurrency=1)  # one at a time, so the receiver's script is deterministic
+    settings = settings.replace(webhook_concurrency=1)  # one at a time, so the receiver's script is deterministic
     first = (await quiet_api.data(CREATE_DOSSIER, {"name": "Ann"}, token=token))["createDossier"]["dossier"]["id"]
     await send_due(settings)
     [failed] = await deliveries(quiet_api, token)
@@ -188,7 +187,7 @@ async def test_a_write_does_not_wait_for_a_slow_endpoint_and_a_slow_answer_ends_
     assert time.monotonic() - started < 1.0
 
     started = time.monotonic()
-    await send_due(replace(settings, webhook_timeout_seconds=1.0))
+    await send_due(settings.replace(webhook_timeout_seconds=1.0))
     assert time.monotonic() - started < 2.5
     [delivery] = await deliveries(quiet_api, owner["accessToken"])
     assert (delivery["status"], delivery["responseStatus"]) == ("FAILING", None)

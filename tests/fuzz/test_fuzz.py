@@ -1,4 +1,4 @@
-"""Bounded fuzzing (issue 6): schemathesis in GraphQL mode against the real server, a few
+"""Bounded fuzzing: schemathesis in GraphQL mode against the real server, a few
 hundred examples, no 5xx and no masked internal error. Skipped where schemathesis is not
 installed (it is a dev dependency); `python -m bench.fuzz` runs the same by hand."""
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_a_bounded_fuzz_run_finds_no_server_error():
 
 @needs_schemathesis
 @pytest.mark.postgres_only
-@pytest.mark.xfail(strict=False, reason="issue 10 item 4: a variable that does not coerce is masked as "
+@pytest.mark.xfail(strict=False, reason="a variable that does not coerce is masked as "
                    "INTERNAL_SERVER_ERROR until it is answered BAD_USER_INPUT; remove this mark then")
 def test_a_bounded_fuzz_run_with_variables_finds_no_server_error():
     code, errors, output = asyncio.run(fuzz(examples=8, workers=2, seed=2026, schemathesis=find_schemathesis(),

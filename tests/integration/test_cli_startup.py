@@ -1,5 +1,5 @@
 """Start-up and command-line mistakes answer one line naming the setting and what it
-expects, never a traceback (issue 15). Each case runs the real `casebook` command in a
+expects, never a traceback. Each case runs the real `casebook` command in a
 subprocess, as an operator would, with its own settings (and, once, its own `.env`)."""
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def test_renew_refuses_a_test_clock_without_a_time_of_day(tmp_path):
 
 
 def test_migrate_applies_to_the_migration_url_not_the_app_url(tmp_path):
-    """Issue 14: behind PgBouncer the app's DATABASE_URL is the pooler; `casebook migrate`
+    """Behind PgBouncer the app's DATABASE_URL is the pooler; `casebook migrate`
     connects to DATABASE_MIGRATION_URL (here two SQLite files stand for the two routes)."""
     import sqlite3
 

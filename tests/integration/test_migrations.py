@@ -1,5 +1,5 @@
 """The migrations build exactly the tables and columns the models describe, and running
-them again changes nothing (issue 2: real migrations, not generate_schemas)."""
+them again changes nothing (real migrations, not generate_schemas)."""
 from tortoise import Tortoise, connections
 
 from domain.core.db import dialect
@@ -37,7 +37,7 @@ def test_statement_splitter_keeps_triggers_whole():
 
 
 async def test_every_table_holding_account_data_carries_account_id(db):
-    """Row-level security and sharding by account stay open (issue 2)."""
+    """Row-level security and sharding by account stay open."""
     # A person's own sign-in data (I1–I5) belongs to the person, not to any one account.
     not_account_data = {"user", "account", "guest_quota", "casebook_migration", "rate_limit",
                         "identity_token", "user_session", "recovery_code"}

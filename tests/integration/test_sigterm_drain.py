@@ -1,4 +1,4 @@
-"""Rolling deploys (issue 14, api/drain.py): the real `casebook serve` in a subprocess
+"""Rolling deploys (api/drain.py): the real `casebook serve` in a subprocess
 gets SIGTERM while a request is in flight. /readyz answers 503 first while requests are
 still served; the request in flight finishes; then the process exits — and one that takes
 longer than SHUTDOWN_TIMEOUT_SECONDS does not keep it alive.

@@ -1,4 +1,4 @@
-"""Issue 14: the suite's PgBouncer pass (.ci/run, DATABASE_POOLER=transaction) really
+"""The suite's PgBouncer pass (.ci/run, DATABASE_POOLER=transaction) really
 goes through transaction pooling — the failure the issue reports happens there with
 asyncpg's defaults — and the app's pool settings are what make it work."""
 from __future__ import annotations

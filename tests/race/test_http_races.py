@@ -1,4 +1,4 @@
-"""Race proof over HTTP (issue 6; SPEC A5, G4, S6, Q3): the real server with 4 worker
+"""Race proof over HTTP (SPEC A5, G4, S6, Q3): the real server with 4 worker
 processes on PostgreSQL, a fresh database migrated by `casebook migrate`, concurrent
 limit-hitting mutations; every limit holds, every key is charged once, nothing is
 half-written. The same proofs at larger scale: `python -m bench.race`."""

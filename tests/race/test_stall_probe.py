@@ -1,4 +1,4 @@
-"""The stall probe of issue 10 (SPEC O3) against the real server with 2 workers on
+"""The stall probe (SPEC O3) against the real server with 2 workers on
 PostgreSQL: fragment fan-outs of 7, 8 and 12 levels over POST and GET without a token,
 alone and in bursts, while /healthz is polled. `python -m bench.probe` holds them to
 50 ms; here the bound is looser, for a CI machine running other work."""

@@ -1,4 +1,4 @@
-"""Two hosts, one database, one Redis (issue 14; SPEC A5, G4, S6, Q3, I7): two
+"""Two hosts, one database, one Redis (SPEC A5, G4, S6, Q3, I7): two
 `casebook serve --workers 2` on different ports stand for two machines behind a load
 balancer. Every racing request alternates between them, and still every limit holds,
 one idempotency key charges once, a rate limit counts attempts on both hosts together,

@@ -1,4 +1,4 @@
-"""The per-request batch loader keeps strawberry's DataLoader contract (issue 16): keys
+"""The per-request batch loader keeps strawberry's DataLoader contract: keys
 asked for in one turn go to the batch function together, each key once per request, and
 a failure reaches every caller waiting for it and no one else."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The contract travels with the code (issue 15): docs/ holds SPEC.md and API.md, and a
+"""The contract travels with the code: docs/ holds SPEC.md and API.md, and a
 test fails when they drift from the steering copies in ../shared/ (where that folder
 exists, as on developers' machines and in CI); README links resolve in a fresh clone."""
 import re

@@ -57,7 +57,7 @@ def test_d1_measurement_values_are_exact_decimals(raw, value):
 
 @pytest.mark.parametrize("raw", ["NaN", "sNaN", "Infinity", "-Infinity", "1e12", "-1000000000000",
                                  "0.0000001", "1.1234567", "abc", "",
-                                 # beyond the decimal context: refused, not an overflow (issue 10)
+                                 # beyond the decimal context: refused, not an overflow
                                  "1e999999999", "-1e999999999", "1E-999999999", "1e1000000"])
 def test_d1_absurd_or_non_numeric_values_are_refused(raw):
     with pytest.raises(InvalidInput):

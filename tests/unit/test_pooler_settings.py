@@ -1,4 +1,4 @@
-"""Issue 14: the settings for running through a transaction-pooling PgBouncer and for
+"""The settings for running through a transaction-pooling PgBouncer and for
 rolling deploys, each refused with a message naming it."""
 import pytest
 

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,7 @@ async def _make_due() -> None:
 
 
 async def test_mail_queued_during_an_outage_arrives_exactly_once_afterwards(db, settings, inbox):
-    settings = replace(settings, mail_url=f"smtp://127.0.0.1:{inbox.port}")
+    settings = settings.replace(mail_url=f"smtp://127.0.0.1:{inbox.port}")
     worker = _worker(settings)
     inbox.down = True
     async with transaction():
@@ -100,7 +99,7 @@ async def test_mail_queued_during_an_outage_arrives_exactly_once_afterwards(db, 
 
 async def test_every_retry_carries_the_same_message_id(db, settings, inbox):
     """At least once, recognisably: a repeat has the Message-ID of the first try."""
-    settings = replace(settings, mail_url=f"smtp://127.0.0.1:{inbox.port}")
+    settings = settings.replace(mail_url=f"smtp://127.0.0.1:{inbox.port}")
     async with transaction():
         await queue_mail("someone@example.org", "Hello", "A body")
     stored_id = (await OutboxMessage.get()).payload["message_id"]
@@ -109,7 +108,7 @@ async def test_every_retry_carries_the_same_message_id(db, settings, inbox):
 
 
 async def test_a_rolled_back_write_sends_nothing(db, settings, inbox):
-    settings = replace(settings, mail_url=f"smtp://127.0.0.1:{inbox.port}")
+    settings = settings.replace(mail_url=f"smtp://127.0.0.1:{inbox.port}")
     with pytest.raises(RuntimeError):
         async with transaction():
             await queue_mail("someone@example.org", "Hello", "A body")
@@ -134,7 +133,7 @@ async def test_retries_back_off_to_at_most_fifteen_minutes_and_give_up_after_a_d
 
 
 async def test_a_message_that_keeps_failing_is_marked_failed_visibly(db, settings):
-    settings = replace(settings, mail_url="smtp://127.0.0.1:1")
+    settings = settings.replace(mail_url="smtp://127.0.0.1:1")
     async with transaction():
         await queue_mail("someone@example.org", "Hello", "A body")
     from datetime import timedelta
@@ -208,7 +207,7 @@ async def test_a_worker_killed_mid_delivery_leaves_the_message_for_another(db, s
     inbox.stall.set()
     inbox.received.clear()  # the dead worker's half-sent message never completed
 
-    settings = replace(settings, mail_url=f"smtp://127.0.0.1:{inbox.port}")
+    settings = settings.replace(mail_url=f"smtp://127.0.0.1:{inbox.port}")
     await _worker(settings).drain()
     assert inbox.received == []  # still leased by the dead worker
     await asyncio.sleep(2.1)
@@ -219,7 +218,7 @@ async def test_a_worker_killed_mid_delivery_leaves_the_message_for_another(db, s
 
 @pytest.mark.postgres_only
 async def test_sigterm_lets_the_delivery_under_way_finish_and_hands_back_the_rest(db, settings, database_url, inbox):
-    """Issue 14, rolling deploys: `casebook worker` gets SIGTERM while the mail server
+    """Rolling deploys: `casebook worker` gets SIGTERM while the mail server
     holds the first of three claimed messages. That one is delivered; the two not begun
     are handed back at once (due again, the attempt not counted), not left leased until
     WORKER_LEASE_SECONDS run out, nor sent by a worker that was told to stop."""

@@ -1,4 +1,4 @@
-"""A share racing an erasure or an archiving (issue 11, item 4; D4, D6, G1): the outcome
+"""A share racing an erasure or an archiving (D4, D6, G1): the outcome
 is decided on the dossier row read under its lock, not on the row read before it. A
 dossier erased meanwhile is NOT_FOUND — never DOSSIER_SHARE_LIMIT_REACHED — and one
 archived meanwhile is DOSSIER_ARCHIVED; either way nothing is written."""

@@ -8,7 +8,7 @@ from domain.accounts.models import Invitation
 from domain.audit.models import AuditEvent
 from domain.core.errors import DomainError, ErrorCode
 from domain.dossiers.models import Dossier, DossierAssignment
-from domain.shares.access import shared_access
+from domain.dossiers.access import dossier_access
 from domain.shares.models import GuestQuota, Share
 from domain.shares.service import revoke_share, share_dossier
 from tests.support.billing import CATALOG
@@ -53,7 +53,7 @@ async def test_sharing_with_a_person_without_login_is_pending_and_mails_an_invit
 
 
 async def test_a_person_with_a_login_has_access_at_once(db, settings):
-    """Issue 4: a person with a login finds the dossier at once (ACTIVE, no token)."""
+    """A person with a login finds the dossier at once (ACTIVE, no token)."""
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
     friend = await person("friend@example.net")
@@ -61,7 +61,7 @@ async def test_a_person_with_a_login_has_access_at_once(db, settings):
     share = await share_dossier(owner, row.id, "friend@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
 
     assert (share.status, share.user_id) == ("ACTIVE", friend.id)
-    assert await shared_access(friend.id) == {row.id: "VIEWER"}
+    assert (await dossier_access(guest_actor(friend), row.id)).level == "READ"
     assert await Invitation.filter(kind="share").count() == 0
     await deliver_outbox(settings)
     [mail] = mails(settings)
@@ -167,16 +167,16 @@ async def test_an_archived_dossier_cannot_be_shared(db, settings):
 
 
 async def test_revoking_ends_access_and_keeps_the_row(db, settings):
-    """G6 (shared_access reads fresh), P1 (audited), nothing deleted."""
+    """G6 (the access every request reads is fresh), P1 (audited), nothing deleted."""
     owner = await account_with_owner()
     row = await dossier(owner.account_id)
     holder = await person("holder@example.net")
     share = await share_dossier(owner, row.id, "holder@example.net", "VIEWER", now=NOW, catalog=CATALOG, settings=settings)
-    assert await shared_access(holder.id) == {row.id: "VIEWER"}
+    assert (await dossier_access(guest_actor(holder), row.id)).level == "READ"
 
     assert await revoke_share(owner, share.id, now=NOW) == share.id
 
-    assert await shared_access(holder.id) == {}
+    assert await dossier_access(guest_actor(holder), row.id) is None
     kept = await Share.get(id=share.id)
     assert kept.revoked_at is not None
     assert (await Dossier.get(id=row.id)).share_count == 0

@@ -4,7 +4,6 @@ owners told; several workers never send one delivery twice at once."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -67,7 +66,7 @@ async def test_an_endpoint_failing_past_the_threshold_is_disabled_and_its_owners
     await WebhookEndpoint.all().update(consecutive_failures=retries.DISABLE_AFTER_FAILURES - 1,
                                        failing_since=utc_now() - retries.DISABLE_AFTER - timedelta(minutes=1))
     await make_due((await WebhookDelivery.first()).id)
-    await send_due(replace(settings, webhook_concurrency=1))
+    await send_due(settings.replace(webhook_concurrency=1))
 
     endpoint = await WebhookEndpoint.get()
     assert (endpoint.enabled, endpoint.disabled_reason) == (False, "failing") and endpoint.disabled_at

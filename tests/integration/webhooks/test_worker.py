@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
 
 import pytest
 
@@ -39,7 +38,7 @@ async def test_a_running_worker_sends_what_writes_announce_and_a_slow_endpoint_h
     owner = await sign_up(api)
     await subscribe(api, owner["accessToken"], slow.url)
     await subscribe(api, owner["accessToken"], fast.url)
-    worker = build_worker(replace(settings, worker_poll_seconds=0.05), load_catalog(None))
+    worker = build_worker(settings.replace(worker_poll_seconds=0.05), load_catalog(None))
 
     async with running_worker(worker):
         await api.data(CREATE_DOSSIER, {"name": "Ann"}, token=owner["accessToken"])
