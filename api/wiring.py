@@ -4,9 +4,11 @@ names them. The ASGI app, `casebook worker` and the tests call `wire()` at start
 from __future__ import annotations
 
 from domain import events
+from domain.live import publish as live
 from domain.webhooks import fanout
 
 
 def wire() -> None:
     """Subscribe every consumer of domain events; safe to call more than once."""
     events.subscribe(fanout.on_event)
+    events.subscribe(live.on_event)  # live updates to open streams, after commit (T7)

@@ -42,6 +42,7 @@ class Event:
     account_id: int
     at: datetime
     ids: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    sequence: int = 0
 
     @property
     def dossier_key(self) -> int | None:

@@ -135,6 +135,20 @@ class Settings:
     # requests get this long to finish before they are cancelled.
     shutdown_drain_seconds: float = 5.0
     shutdown_timeout_seconds: float = 20.0
+    # Live updates (T7, api/live): the broker ("" = redis with REDIS_URL, else postgres on
+    # PostgreSQL, else memory), a direct PostgreSQL URL for LISTEN (not a transaction
+    # pooler; "" = DATABASE_MIGRATION_URL, else DATABASE_URL), and the bounds of streams.
+    live_broker: str = ""
+    live_listen_url: str = ""
+    live_connections_per_principal: int = 8
+    live_connections_per_address: int = 64
+    live_subscriptions_per_connection: int = 16
+    live_max_message_bytes: int = 16384
+    live_connection_init_seconds: float = 10.0
+    live_ping_seconds: float = 30.0
+    live_idle_timeout_seconds: float = 90.0
+    live_queue_size: int = 64
+    live_recheck_seconds: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -254,6 +268,17 @@ class Settings:
             raise SettingsError("REDIS_URL must be redis://host:6379/0 (or rediss://, unix://), or empty")
         if not self.public_app_url.startswith(("http://", "https://")):
             raise SettingsError("PUBLIC_APP_URL must be an http:// or https:// address")
+        if self.live_broker not in ("", "memory", "postgres", "redis"):
+            raise SettingsError(f"LIVE_BROKER must be memory, postgres, redis or empty, not {self.live_broker!r}")
+        if self.live_broker == "redis" and not self.redis_url:
+            raise SettingsError("LIVE_BROKER=redis needs REDIS_URL")
+        if self.live_broker == "postgres" and not self.is_postgres:
+            raise SettingsError("LIVE_BROKER=postgres needs DATABASE_URL to be PostgreSQL")
+        if min(self.live_connections_per_principal, self.live_connections_per_address,
+               self.live_subscriptions_per_connection, self.live_max_message_bytes, self.live_queue_size) < 1 or min(
+                self.live_connection_init_seconds, self.live_ping_seconds, self.live_idle_timeout_seconds,
+                self.live_recheck_seconds) <= 0:
+            raise SettingsError("the LIVE_* limits and intervals must be positive")
         if self.trusted_documents not in ("", "only"):
             raise SettingsError(f"CASEBOOK_TRUSTED_DOCUMENTS must be 'only' or empty, not {self.trusted_documents!r}")
         if self.max_request_bytes < 1024:
@@ -429,6 +454,17 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         export_build_timeout_seconds=_float(source, "EXPORT_BUILD_TIMEOUT_SECONDS", 3600.0),
         shutdown_drain_seconds=_float(source, "SHUTDOWN_DRAIN_SECONDS", 5.0),
         shutdown_timeout_seconds=_float(source, "SHUTDOWN_TIMEOUT_SECONDS", 20.0),
+        live_broker=(source.get("LIVE_BROKER") or "").strip().lower(),
+        live_listen_url=_migration_url(source.get("LIVE_LISTEN_URL")),
+        live_connections_per_principal=_int(source, "LIVE_CONNECTIONS_PER_PRINCIPAL", 8),
+        live_connections_per_address=_int(source, "LIVE_CONNECTIONS_PER_ADDRESS", 64),
+        live_subscriptions_per_connection=_int(source, "LIVE_SUBSCRIPTIONS_PER_CONNECTION", 16),
+        live_max_message_bytes=_int(source, "LIVE_MAX_MESSAGE_BYTES", 16384),
+        live_connection_init_seconds=_float(source, "LIVE_CONNECTION_INIT_SECONDS", 10.0),
+        live_ping_seconds=_float(source, "LIVE_PING_SECONDS", 30.0),
+        live_idle_timeout_seconds=_float(source, "LIVE_IDLE_TIMEOUT_SECONDS", 90.0),
+        live_queue_size=_int(source, "LIVE_QUEUE_SIZE", 64),
+        live_recheck_seconds=_float(source, "LIVE_RECHECK_SECONDS", 60.0),
     )
     settings.check()
     return settings

@@ -1,0 +1,28 @@
+"""The context of a WebSocket connection: the request context plus what the connection
+was opened with. Each delivery refreshes the principal, clocks and loaders, so an update
+is resolved exactly as a query by that principal would be at that moment."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auth.principal import Principal
+from domain.core.clock import utc_now
+from schema.context import Context
+from schema.loaders import Loaders
+
+
+@dataclass
+class LiveContext(Context):
+    # `connection_init`'s payload (strawberry fills it in).
+    connection_params: dict[str, Any] = field(default_factory=dict)
+    # The bearer token the connection was authenticated with; None before connection_init.
+    live_token: str | None = None
+
+    def begin_delivery(self, principal: Principal) -> None:
+        self.principal = principal
+        self.security_now = utc_now()
+        self.now = self.security_now
+        self.loaders = Loaders()  # nothing cached from an earlier delivery
+        self.reads = set()
+        self.__dict__.pop("sees_content", None)

@@ -1,0 +1,113 @@
+"""Live updates (SPEC T7, API.md "Live updates") through the stock `gql` client over
+graphql-transport-ws, against a real server in the test's loop (SQLite: one process;
+PostgreSQL: NOTIFY at commit and LISTEN). Cross-process and cross-host delivery:
+tests/race/test_live_across_processes.py."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from gql.transport.exceptions import TransportQueryError
+
+from domain.accounts.models import Account
+from tests.support.dossiers import add_entry, create_ok, guest, practice, share, teammate
+from tests.support.live import DOSSIER_UPDATES, VIEWER_UPDATES, Subscriber, serving
+
+REVOKE = "mutation($input: RevokeShareInput!) { revokeShare(input: $input) { userErrors { code } } }"
+ASSIGN = "mutation($d: ID!, $m: ID!) { assignDossier(input: {dossierId: $d, membershipId: $m}) { userErrors { code } } }"
+
+
+def _code(result) -> str | None:
+    if isinstance(result, TransportQueryError):
+        return (result.errors[0].get("extensions") or {}).get("code")
+    return None
+
+
+async def _ended_with(subscriber: Subscriber) -> str | None:
+    assert await subscriber.next() is None, "the stream goes on"
+    return _code(subscriber.ended)
+
+
+async def test_t7_a_carer_receives_the_entry_a_colleague_adds(api):
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    carer, _ = await teammate(api, owner.account_id, "ADMIN")
+    async with serving(api.app) as url, Subscriber(url, carer, DOSSIER_UPDATES, {"id": dossier}) as carer_stream:
+        added = await add_entry(api, owner.token, dossier, "Slept well.")
+        update = (await carer_stream.next())["dossierUpdates"]
+        assert update["event"] == "entry.added"
+        assert update["entry"] == {"id": added["entry"]["id"], "body": "Slept well.",
+                                   "author": {"email": owner.owner_email}}
+        assert update["dossier"] == {"id": dossier, "clientName": "Ada"}
+
+
+async def test_t7_a_guest_whose_share_is_revoked_stops_receiving_with_the_reason(api):
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    guest_token, person = await guest(api)
+    given = await share(dossier, person)
+    async with serving(api.app) as url, Subscriber(url, guest_token, DOSSIER_UPDATES, {"id": dossier}) as stream:
+        await add_entry(api, owner.token, dossier, "Visible to the guest.")
+        seen = (await stream.next())["dossierUpdates"]
+        assert seen["entry"]["body"] == "Visible to the guest."
+        assert seen["share"] is None  # a holder does not manage shares: as `node` answers them
+        from tests.support.dossiers import global_id
+        await api.data(REVOKE, {"input": {"shareId": global_id("Share", given.id)}}, token=owner.token)
+        assert await _ended_with(stream) == "FORBIDDEN"
+
+
+async def test_t7_a_member_is_cut_off_when_the_account_requires_two_factor(api):
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    member, _ = await teammate(api, owner.account_id, "ADMIN")
+    async with serving(api.app) as url, Subscriber(url, member, DOSSIER_UPDATES, {"id": dossier}) as stream:
+        from domain.accounts.models import User
+        from domain.core.clock import utc_now
+
+        await User.filter(email=owner.owner_email).update(totp_enabled_at=utc_now())  # the owner has enrolled
+        await Account.filter(id=owner.account_id).update(require_two_factor=True)
+        await add_entry(api, owner.token, dossier, "After the policy.")
+        assert await _ended_with(stream) == "TWO_FACTOR_REQUIRED"
+
+
+async def test_t7_an_update_carries_no_field_the_subscriber_could_not_query(api):
+    """A guest's update leaves out what a query by the guest leaves out (D2: no assignees,
+    no shares), and content is resolved with their permissions, not the writer's."""
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    guest_token, person = await guest(api)
+    await share(dossier, person)
+    document = ("subscription($id: ID!) { dossierUpdates(dossierId: $id) { event "
+                "dossier { id assignees { email } shares { totalCount } } } }")
+    query = "query($id: ID!) { dossier(id: $id) { id assignees { email } shares { totalCount } } }"
+    expected = await api(query, {"id": dossier}, token=guest_token)
+    async with serving(api.app) as url, Subscriber(url, guest_token, document, {"id": dossier}) as stream:
+        await add_entry(api, owner.token, dossier, "x")
+        result = await stream.next()
+    got = result if not isinstance(result, BaseException) else None
+    assert got is not None or stream.ended is not None
+    if isinstance(stream.ended, TransportQueryError):  # a refused field fails the update as it fails the query
+        assert expected.get("errors")
+    else:
+        assert got["dossierUpdates"]["dossier"] == expected["data"]["dossier"]
+
+
+async def test_t7_a_rolled_back_write_announces_nothing(api):
+    from domain import events
+    from domain.core.clock import utc_now
+    from domain.core.db import transaction
+    from tests.support.dossiers import pk
+
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    async with serving(api.app) as url, Subscriber(url, owner.token, DOSSIER_UPDATES, {"id": dossier}) as stream:
+        with pytest.raises(RuntimeError):
+            async with transaction():
+                await events.announce(events.DOSSIER_UPDATED, account_id=owner.account_id, now=utc_now(),
+                                      dossierId=("Dossier", pk(dossier)))
+                raise RuntimeError("rolled back")
+        assert await stream.nothing_within(0.5)
+        async with transaction():
+            await events.announce(events.DOSSIER_UPDATED, account_id=owner.account_id, now=utc_now(),
+                                  dossierId=("Dossier", pk(dossier)))
+        assert (await stream.next())["dossierUpdates"]["event"] == "dossier.updated"
