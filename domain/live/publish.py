@@ -38,11 +38,15 @@ def configure(settings: Settings) -> None:
 
 
 async def _addressed_to(event: events.Event) -> tuple[int, ...]:
-    """The share's holder, for the events their viewer stream shows."""
+    """The share's holder, for the events their viewer stream shows: its login, or before
+    one is linked the login that proved the address (I1: never an unproven one)."""
     share = event.ids.get("shareId")
     if event.name not in VIEWER_SHARE_EVENTS or share is None:
         return ()
-    _, rows = await execute(connections.get("default"), "SELECT user_id FROM share WHERE id = $1", [share[1]])
+    _, rows = await execute(connections.get("default"),
+                            'SELECT COALESCE(s.user_id, u.id) AS user_id FROM share s LEFT JOIN "user" u '
+                            'ON s.user_id IS NULL AND u.email = s.email AND u.email_verified_at IS NOT NULL '
+                            'WHERE s.id = $1', [share[1]])
     return tuple(row["user_id"] for row in rows if row["user_id"] is not None)
 
 

@@ -1,0 +1,164 @@
+"""Live updates refuse what requests refuse (SPEC T7, T4, P3, G6, I5): a raw
+graphql-transport-ws client, to see close codes and reasons exactly."""
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+import websockets
+
+from auth.tokens import ACCESS, TokenService
+from domain.core.clock import utc_now
+from tests.support.dossiers import add_entry, create_ok, guest, practice, teammate
+from tests.support.live import VIEWER_UPDATES, serving
+
+SUBSCRIBE = "subscription($id: ID!) { dossierUpdates(dossierId: $id) { event entry { id } } }"
+
+
+@pytest_asyncio.fixture
+async def live(db, settings, database_url):
+    """(api, ws URL) with small bounds, to reach them in a test."""
+    from api.app import create_app
+    from tests.conftest import ON_POSTGRES, Api
+
+    tight = replace(settings, live_listen_url=database_url if ON_POSTGRES else "", live_connections_per_principal=2,
+                    live_subscriptions_per_connection=2, live_max_message_bytes=2000,
+                    live_idle_timeout_seconds=8)
+    client = Api(create_app(tight, manage_db=False))
+    async with serving(client.app) as url:
+        yield client, url
+    await client.aclose()
+
+
+async def _open(url: str, token: str | None):
+    ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"])
+    await ws.send(json.dumps({"type": "connection_init",
+                              "payload": {"Authorization": f"Bearer {token}"} if token else {}}))
+    return ws
+
+
+async def _acked(url: str, token: str):
+    ws = await _open(url, token)
+    assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+    return ws
+
+
+async def _closed(ws) -> tuple[int, str]:
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            await ws.recv()
+    return ws.close_code, ws.close_reason
+
+
+async def _subscribe(ws, document: str, variables: dict | None = None, op: str = "1") -> None:
+    await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": document, "variables": variables or {}}}))
+    await asyncio.sleep(0.2)  # the stream opens on the server before the test writes
+
+
+async def _next(ws) -> dict:
+    while True:
+        message = json.loads(await ws.recv())
+        if message["type"] != "ping":
+            return message
+
+
+async def test_no_token_or_a_forged_one_closes_the_connection_4401(live):
+    _, url = live
+    assert await _closed(await _open(url, None)) == (4401, "UNAUTHENTICATED")
+    assert await _closed(await _open(url, "not.a.token")) == (4401, "UNAUTHENTICATED")
+
+
+async def test_an_expired_token_closes_with_token_expired(live):
+    api, url = live
+    owner = await practice(api)
+    claims = TokenService(api.app.state.settings).decode(owner.token, ACCESS, utc_now())
+    stale, _ = TokenService(api.app.state.settings).encode(
+        ACCESS, claims["sub"], {k: claims[k] for k in ("kind", "ver", "sid", "acc", "scope") if k in claims},
+        utc_now() - timedelta(hours=2), 60)
+    assert await _closed(await _open(url, stale)) == (4401, "TOKEN_EXPIRED")
+
+
+async def test_another_accounts_dossier_is_refused_like_a_missing_one(live):
+    api, url = live
+    owner, stranger = await practice(api), await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    answers = []
+    for target in (dossier, "RG9zc2llcjo5OTk5OTk="):  # foreign, and one that does not exist
+        ws = await _acked(url, stranger.token)
+        await _subscribe(ws, SUBSCRIBE, {"id": target})
+        answers.append(await _next(ws))
+        await ws.close()
+    assert answers[0]["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert [a["payload"] for a in answers[0:1]] == [a["payload"] for a in answers[1:2]]
+
+
+async def test_only_subscriptions_run_over_the_websocket(live):
+    api, url = live
+    owner = await practice(api)
+    ws = await _acked(url, owner.token)
+    await _subscribe(ws, "mutation { logOut(input: {}) { userErrors { code } } }")
+    answer = await _next(ws)
+    assert answer["type"] == "error" and answer["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+    await _subscribe(ws, "query { me { user { email } } }", op="2")
+    assert (await _next(ws))["type"] == "error"
+    await ws.close()
+
+
+async def test_bounds_subscriptions_per_connection_message_size_connections_per_principal(live):
+    api, url = live
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    ws = await _acked(url, owner.token)
+    for op in ("1", "2"):
+        await _subscribe(ws, SUBSCRIBE, {"id": dossier}, op=op)
+    await _subscribe(ws, SUBSCRIBE, {"id": dossier}, op="3")
+    assert (await _next(ws))["payload"][0]["message"] == "Subscription limit reached"
+    second = await _acked(url, owner.token)
+    third = await _open(url, owner.token)
+    assert await _closed(third) == (4429, "Too many connections for this principal")
+    await second.send(json.dumps({"id": "9", "type": "subscribe", "payload": {"query": "#" * 3000}}))
+    assert (await _closed(second))[0] == 1009
+    await ws.close()
+
+
+async def test_a_teammate_removed_from_the_team_stops_receiving(live):
+    from domain.accounts.models import Membership
+
+    api, url = live
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    mate, membership = await teammate(api, owner.account_id, "ADMIN")
+    ws = await _acked(url, mate)
+    await _subscribe(ws, SUBSCRIBE, {"id": dossier})
+    await add_entry(api, owner.token, dossier, "first")
+    assert (await _next(ws))["payload"]["data"]["dossierUpdates"]["event"] == "entry.added"
+    await Membership.filter(id=membership).delete()
+    await add_entry(api, owner.token, dossier, "second")
+    ended = await _next(ws)
+    assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (await _next(ws))["type"] == "complete"
+
+
+async def test_log_out_ends_the_viewer_stream_and_a_guest_hears_of_a_share(live):
+    api, url = live
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    guest_token, person = await guest(api)
+    from domain.accounts.models import User
+    await User.filter(id=person.id).update(email_verified_at=utc_now())  # I1: a proven address
+    ws = await _acked(url, guest_token)
+    await _subscribe(ws, VIEWER_UPDATES)
+    shared = await api.data("mutation($input: ShareDossierInput!) { shareDossier(input: $input) { share { id } "
+                            "userErrors { code } } }", {"input": {"dossierId": dossier, "email": person.email,
+                                                                   "access": "VIEWER"}}, token=owner.token)
+    update = (await _next(ws))["payload"]["data"]["viewerUpdates"]
+    assert update["event"] == "share.created" and update["share"] == {"id": shared["shareDossier"]["share"]["id"]}
+    await api.data("mutation { logOut(input: {}) { userErrors { code } } }", token=guest_token)
+    await api.data("mutation($input: RevokeShareInput!) { revokeShare(input: $input) { userErrors { code } } }",
+                   {"input": {"shareId": shared["shareDossier"]["share"]["id"]}}, token=owner.token)
+    ended = await _next(ws)
+    assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
