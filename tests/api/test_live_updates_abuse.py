@@ -162,3 +162,54 @@ async def test_log_out_ends_the_viewer_stream_and_a_guest_hears_of_a_share(live)
                    {"input": {"shareId": shared["shareDossier"]["share"]["id"]}}, token=owner.token)
     ended = await _next(ws)
     assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest_asyncio.fixture
+async def make_live(db, settings, database_url):
+    """A factory of (api, ws URL) with settings changed as given."""
+    from contextlib import AsyncExitStack
+
+    from api.app import create_app
+    from tests.conftest import ON_POSTGRES, Api
+
+    async with AsyncExitStack() as stack:
+        async def make(**overrides):
+            client = Api(create_app(replace(settings, live_listen_url=database_url if ON_POSTGRES else "",
+                                            **overrides), manage_db=False))
+            stack.push_async_callback(client.aclose)
+            return client, await stack.enter_async_context(serving(client.app))
+        yield make
+
+
+async def test_production_refuses_introspection_in_a_subscription_document(make_live):
+    from domain.core.settings import Environment
+
+    api, url = await make_live(env=Environment.PRODUCTION)
+    owner = await practice(api)
+    ws = await _acked(url, owner.token)
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription S { viewerUpdates { event } } query Q { __schema { types { name } } }",
+        "operationName": "S"}}))
+    answer = await _next(ws)
+    assert answer["type"] == "error", answer
+    assert "introspection" in json.dumps(answer).lower()
+
+
+async def test_trusted_documents_only_applies_to_subscriptions(make_live):
+    from api.documents import add_trusted
+    from tests.api.test_persisted_queries import sha
+
+    api, _ = await make_live()  # the writes, over an open server
+    _, url = await make_live(trusted_documents="only")
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    ws = await _acked(url, owner.token)
+    await _subscribe(ws, SUBSCRIBE, {"id": dossier})
+    refused = await _next(ws)
+    assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+    await add_trusted({sha(SUBSCRIBE): SUBSCRIBE})
+    await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {
+        "variables": {"id": dossier}, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha(SUBSCRIBE)}}}}))
+    await asyncio.sleep(0.2)
+    await add_entry(api, owner.token, dossier, "trusted")
+    assert (await _next(ws))["payload"]["data"]["dossierUpdates"]["event"] == "entry.added"
