@@ -13,7 +13,7 @@ import websockets
 
 from auth.tokens import ACCESS, TokenService
 from domain.core.clock import utc_now
-from tests.support.dossiers import add_entry, create_ok, guest, practice, teammate
+from tests.support.dossiers import add_entry, global_id, create_ok, guest, practice, teammate
 from tests.support.live import VIEWER_UPDATES, serving
 
 SUBSCRIBE = "subscription($id: ID!) { dossierUpdates(dossierId: $id) { event entry { id } } }"
@@ -213,3 +213,39 @@ async def test_trusted_documents_only_applies_to_subscriptions(make_live):
     await asyncio.sleep(0.2)
     await add_entry(api, owner.token, dossier, "trusted")
     assert (await _next(ws))["payload"]["data"]["dossierUpdates"]["event"] == "entry.added"
+
+
+async def test_every_principal_kind_gets_what_its_queries_would(live):
+    """T4, P3: a partner credential (every one holds dossiers:read) follows its account's
+    dossiers but never billing; an operator no dossier at all; another account's owner
+    nothing."""
+    from tests.api.test_machine_credentials import _credential, _token
+    from tests.support.billing import operator_token
+
+    api, url = live
+    owner, stranger = await practice(api), await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    reader, reader_secret = await _credential(api, owner.token, scopes=("dossiers:read",))
+    reading = (await _token(api, reader["clientId"], reader_secret))["accessToken"]
+    operator = await operator_token(api)
+    codes = {}
+    for name, token in (("operator", operator), ("stranger", stranger.token)):
+        ws = await _acked(url, token)
+        await _subscribe(ws, SUBSCRIBE, {"id": dossier})
+        codes[name] = (await _next(ws))["payload"]["errors"][0]["extensions"]["code"]
+        await ws.close()
+    assert codes == {"operator": "FORBIDDEN", "stranger": "FORBIDDEN"}
+    machine = await _acked(url, reading)
+    await _subscribe(machine, SUBSCRIBE, {"id": dossier})
+    await _subscribe(machine, "subscription { viewerUpdates { event account { id } } }", op="2")
+    from api.live.connections import connections  # noqa: F401 - the process's registry is shared
+    await add_entry(api, owner.token, dossier, "for the partner")
+    assert (await _next(machine))["payload"]["data"]["dossierUpdates"]["event"] == "entry.added"
+    from domain import events
+    from domain.core.db import transaction
+    async with transaction():
+        await events.announce(events.SUBSCRIPTION_CHANGED, account_id=owner.account_id, now=utc_now())
+    billing = (await _next(machine))["payload"]
+    as_query = await api("query($id: ID!) { node(id: $id) { id } }", {"id": global_id("Account", owner.account_id)},
+                         token=reading)
+    assert billing["data"]["viewerUpdates"]["account"] == as_query["data"]["node"]
