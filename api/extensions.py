@@ -20,7 +20,8 @@ log = logging.getLogger("casebook.api")
 # Masked errors carry INTERNAL_SERVER_ERROR (the code Apollo and tools such as schemathesis know).
 PUBLIC_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED", "QUERY_TOO_COMPLEX",
                           "INVALID_INPUT", "NOT_FOUND", BAD_USER_INPUT, PARSE_FAILED, VALIDATION_FAILED,
-                          OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED"})
+                          OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED",
+                          "SLOW_CONSUMER", "TOKEN_EXPIRED"})  # how a live-updates stream ends
 INTERNAL_MESSAGE = "Internal error; quote the requestId when reporting it."
 
 

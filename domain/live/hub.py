@@ -59,9 +59,12 @@ class Stream:
             raise SlowConsumer()
         try:
             async with asyncio.timeout(timeout):
-                return await self.queue.get()
+                item = await self.queue.get()
         except TimeoutError:
             return None
+        if self.dropped:  # it overflowed while this read waited to run
+            raise SlowConsumer()
+        return item
 
 
 class Hub:

@@ -249,3 +249,43 @@ async def test_every_principal_kind_gets_what_its_queries_would(live):
     as_query = await api("query($id: ID!) { node(id: $id) { id } }", {"id": global_id("Account", owner.account_id)},
                          token=reading)
     assert billing["data"]["viewerUpdates"]["account"] == as_query["data"]["node"]
+
+
+async def test_a_subscriber_that_falls_behind_is_dropped_with_slow_consumer(make_live):
+    from domain import events
+    from domain.core.db import transaction
+    from tests.support.dossiers import pk
+
+    api, url = await make_live(live_queue_size=2)
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    ws = await _acked(url, owner.token)
+    await _subscribe(ws, SUBSCRIBE, {"id": dossier})
+    async with transaction():  # five updates at once, more than the queue holds
+        for _ in range(5):
+            await events.announce(events.DOSSIER_UPDATED, account_id=owner.account_id, now=utc_now(),
+                                  dossierId=("Dossier", pk(dossier)))
+    ended = await _next(ws)
+    assert ended["payload"]["errors"][0]["extensions"]["code"] == "SLOW_CONSUMER"
+    assert (await _next(ws))["type"] == "complete"
+
+
+async def test_connections_per_client_address_are_bounded(make_live):
+    api, url = await make_live(live_connections_per_address=2)
+    owner = await practice(api)
+    first, second = await _acked(url, owner.token), await _acked(url, owner.token)
+    third = await websockets.connect(url, subprotocols=["graphql-transport-ws"])
+    assert await _closed(third) == (4429, "Too many connections from this address")
+    await first.close()
+    await asyncio.sleep(0.1)
+    await (await _acked(url, owner.token)).close()  # a closed connection frees its place
+    await second.close()
+
+
+async def test_a_client_that_never_sends_connection_init_or_goes_quiet_is_closed(make_live):
+    api, url = await make_live(live_connection_init_seconds=0.3, live_ping_seconds=0.2, live_idle_timeout_seconds=0.6)
+    owner = await practice(api)
+    silent = await websockets.connect(url, subprotocols=["graphql-transport-ws"])
+    assert (await _closed(silent))[0] == 4408
+    quiet = await _acked(url, owner.token)
+    assert await _closed(quiet) == (4408, "Idle timeout")  # it never answered the pings
