@@ -3,9 +3,11 @@
 Each stream has a bounded queue: a subscriber that does not keep up is dropped (its
 stream is told so once) instead of buffering without bound. What an event concerns:
 * a dossier stream: the events of its dossier; and, to re-check access at once, the
-  team changes of the dossier's account;
+  team changes and access-rule changes of the dossier's account and ended sessions of
+  its person;
 * a viewer stream: share events addressed to its person, subscription changes of the
-  account it acts in; and team changes of that account, again only to re-check.
+  account it acts in, its person's ended sessions; and team and access-rule changes of
+  that account, again only to re-check.
 A re-check delivers nothing when access still holds."""
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from domain.live.messages import Announced
 # Events a viewer stream delivers (API.md: shares given or revoked, the subscription).
 VIEWER_SHARE_EVENTS = frozenset({events.SHARE_CREATED, events.SHARE_ACCEPTED, events.SHARE_REVOKED})
 TEAM_EVENTS = frozenset({events.TEAMMATE_ADDED, events.TEAMMATE_REMOVED})
+# Live-only signals (no webhook): a person's sessions ended; an account's access rules changed.
+SESSION_ENDED = "session.ended"
+ACCESS_CHANGED = "account.access_changed"
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,14 @@ class Hub:
     def __init__(self) -> None:
         self._by_dossier: dict[int, set[Stream]] = defaultdict(set)
         self._dossier_streams_of_account: dict[int, set[Stream]] = defaultdict(set)
+        self._dossier_streams_of_user: dict[int, set[Stream]] = defaultdict(set)
         self._viewers_by_user: dict[int, set[Stream]] = defaultdict(set)
         self._viewers_by_account: dict[int, set[Stream]] = defaultdict(set)
 
     def open(self, stream: Stream, *, dossier_account_id: int | None = None) -> Stream:
         if stream.dossier_id is not None:
             self._by_dossier[stream.dossier_id].add(stream)
+            self._dossier_streams_of_user[stream.user_id].add(stream)
             if dossier_account_id is not None:
                 self._dossier_streams_of_account[dossier_account_id].add(stream)
         else:
@@ -86,8 +93,8 @@ class Hub:
         return stream
 
     def close(self, stream: Stream) -> None:
-        for index in (self._by_dossier, self._dossier_streams_of_account, self._viewers_by_user,
-                      self._viewers_by_account):
+        for index in (self._by_dossier, self._dossier_streams_of_account, self._dossier_streams_of_user,
+                      self._viewers_by_user, self._viewers_by_account):
             for key in [key for key, streams in index.items() if stream in streams]:
                 index[key].discard(stream)
                 if not index[key]:
@@ -109,9 +116,15 @@ class Hub:
         elif event.name == events.SUBSCRIPTION_CHANGED:
             for stream in tuple(self._viewers_by_account.get(event.account_id, ())):
                 stream.offer(Delivery(event))
-        elif event.name in TEAM_EVENTS:
+        elif event.name in TEAM_EVENTS or event.name == ACCESS_CHANGED:
             for index in (self._viewers_by_account, self._dossier_streams_of_account):
                 for stream in tuple(index.get(event.account_id, ())):
+                    stream.offer(Delivery(event, deliver=False))
+        elif event.name == SESSION_ENDED:
+            for user_id in event.user_ids:
+                for stream in tuple(self._viewers_by_user.get(user_id, ())):
+                    stream.offer(Delivery(event))
+                for stream in tuple(self._dossier_streams_of_user.get(user_id, ())):
                     stream.offer(Delivery(event, deliver=False))
 
     def end_all(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any, AsyncIterator
 
 from tortoise import connections
@@ -14,7 +15,7 @@ from domain.core.db import after_commit, dialect, execute
 from domain.core.settings import Settings
 from domain.live.brokers import MEMORY, POSTGRES, REDIS, broker_kind, listen_postgres, listen_redis, listen_url, \
     redis_client
-from domain.live.hub import VIEWER_SHARE_EVENTS, hub
+from domain.live.hub import ACCESS_CHANGED, SESSION_ENDED, VIEWER_SHARE_EVENTS, hub
 from domain.live.messages import CHANNEL, decode, encode
 
 log = logging.getLogger("casebook.live")
@@ -72,7 +73,23 @@ def _dispatch_here(text: str) -> None:
 
 async def on_event(event: events.Event) -> None:
     """Runs inside the announcing write's transaction."""
-    text = encode(event, await _addressed_to(event))
+    await _send(encode(event, await _addressed_to(event)))
+
+
+async def sessions_ended(user_ids: tuple[int, ...], now: datetime) -> None:
+    """Sessions of these people ended (logOut, endSession, a new password): their streams
+    re-decide access at once, and their other sessions' viewer streams hear of it. Inside
+    the ending transaction."""
+    if user_ids:
+        await _send(encode(events.Event(SESSION_ENDED, 0, now), tuple(sorted(set(user_ids)))))
+
+
+async def account_access_changed(account_id: int, now: datetime) -> None:
+    """The account's access rules changed (requireTwoFactor): its streams re-decide at once."""
+    await _send(encode(events.Event(ACCESS_CHANGED, account_id, now)))
+
+
+async def _send(text: str) -> None:
     conn = connections.get("default")
     kind = _broker.kind or (POSTGRES if dialect(conn) == "postgres" else MEMORY)
     if kind == POSTGRES:

@@ -64,20 +64,21 @@ class DossierUpdate:
         return await _node(info, self.share_id)
 
 
-@strawberry.type(description="Something that happened to the subscriber: a share given to them or revoked, or a "
-                             "change of the subscription of the account they act in.")
+@strawberry.type(description="Something that happened to the subscriber: a share given to them or revoked, one of "
+                             "their other sessions ended (`session.ended`), or a change of the subscription of the "
+                             "account they act in.")
 class ViewerUpdate:
     event: str = strawberry.field(description="What happened, by the webhook event name (`share.created`, "
-                                              "`subscription.changed`, …).")
+                                              "`subscription.changed`, …), or `session.ended`.")
     sequence: int = strawberry.field(description="The account's event counter (0 when not known).")
     at: datetime = strawberry.field(description="When it happened.")
     share_id: strawberry.Private[Optional[str]]
-    account_id: strawberry.Private[str]
+    account_id: strawberry.Private[Optional[str]]
 
     @classmethod
     def of(cls, event: Announced) -> "ViewerUpdate":
         return cls(event=event.name, sequence=event.sequence, at=event.at, share_id=_id(event, "shareId"),
-                   account_id=global_id("Account", event.account_id))
+                   account_id=global_id("Account", event.account_id) if event.account_id else None)
 
     @strawberry.field(description="The share given to the subscriber or revoked; null once they may not see it.")
     async def share(self, info: Info) -> Optional[Share]:
@@ -104,8 +105,9 @@ class LiveUpdates:
         async for update in follow(info.context, DossierUpdate.of, dossier_id=key):
             yield update
 
-    @strawberry.subscription(description="Shares given to the subscriber or revoked, and subscription changes of "
-                                         "the account they act in.")
+    @strawberry.subscription(description="Shares given to the subscriber or revoked, their sessions ended, and "
+                                         "subscription changes of the account they act in. Ends with UNAUTHENTICATED "
+                                         "when this very session ends.")
     async def viewer_updates(self, info: Info) -> AsyncGenerator[ViewerUpdate, None]:
         async for update in follow(info.context, ViewerUpdate.of):
             yield update

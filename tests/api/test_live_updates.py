@@ -75,9 +75,10 @@ async def test_t7_a_member_is_cut_off_when_the_account_requires_two_factor(api):
         from domain.core.clock import utc_now
 
         await User.filter(email=owner.owner_email).update(totp_enabled_at=utc_now())  # the owner has enrolled
-        await Account.filter(id=owner.account_id).update(require_two_factor=True)
-        await add_entry(api, owner.token, dossier, "After the policy.")
-        assert await _ended_with(stream) == "TWO_FACTOR_REQUIRED"
+        turned_on = await api.data("mutation { updateAccount(input: {requireTwoFactor: true}) { userErrors { code } } }",
+                                   token=owner.token)
+        assert turned_on["updateAccount"]["userErrors"] == []
+        assert await _ended_with(stream) == "TWO_FACTOR_REQUIRED"  # at once, before any other event
 
 
 async def test_t7_an_update_carries_no_field_the_subscriber_could_not_query(api):

@@ -13,7 +13,7 @@ import websockets
 
 from auth.tokens import ACCESS, TokenService
 from domain.core.clock import utc_now
-from tests.support.dossiers import add_entry, global_id, create_ok, guest, practice, teammate
+from tests.support.dossiers import add_entry, global_id, token_for, create_ok, guest, practice, teammate
 from tests.support.live import VIEWER_UPDATES, serving
 
 SUBSCRIBE = "subscription($id: ID!) { dossierUpdates(dossierId: $id) { event entry { id } } }"
@@ -157,11 +157,13 @@ async def test_log_out_ends_the_viewer_stream_and_a_guest_hears_of_a_share(live)
                                                                    "access": "VIEWER"}}, token=owner.token)
     update = (await _next(ws))["payload"]["data"]["viewerUpdates"]
     assert update["event"] == "share.created" and update["share"] == {"id": shared["shareDossier"]["share"]["id"]}
+    other_device = await _acked(url, await token_for(api, person))
+    await _subscribe(other_device, VIEWER_UPDATES)
     await api.data("mutation { logOut(input: {}) { userErrors { code } } }", token=guest_token)
-    await api.data("mutation($input: RevokeShareInput!) { revokeShare(input: $input) { userErrors { code } } }",
-                   {"input": {"shareId": shared["shareDossier"]["share"]["id"]}}, token=owner.token)
-    ended = await _next(ws)
+    ended = await _next(ws)  # at once: no other event needed
     assert ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    heard = (await _next(other_device))["payload"]["data"]["viewerUpdates"]  # the person's other session goes on
+    assert heard == {"event": "session.ended", "at": heard["at"], "share": None, "account": None}
 
 
 @pytest_asyncio.fixture
