@@ -17,12 +17,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
+from json import JSONDecodeError
 from typing import Any
 
+import jwt
 from graphql import OperationType, parse
 from graphql.error import GraphQLError, GraphQLSyntaxError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived, WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from api.documents import resolve_document
@@ -44,20 +48,12 @@ class LiveWebSocketAdapter(ASGIWebSocketAdapter):
     message over LIVE_MAX_MESSAGE_BYTES refused before it is parsed."""
 
     async def send_json(self, message: Any) -> None:
-        from starlette.websockets import WebSocketDisconnect
-        from strawberry.http.exceptions import WebSocketDisconnected
-
         try:
             await self.ws.send_text(self.view.encode_json(message).decode())
         except (WebSocketDisconnect, RuntimeError) as error:
             raise WebSocketDisconnected from error
 
     async def iter_json(self, *, ignore_parsing_errors: bool = False):  # noqa: ANN201
-        from json import JSONDecodeError
-
-        from starlette.websockets import WebSocketDisconnect, WebSocketState
-        from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
-
         limit = self.view.settings.live_max_message_bytes
         try:
             while self.ws.application_state != WebSocketState.DISCONNECTED:
@@ -158,10 +154,9 @@ class LiveHandler(BaseGraphQLTransportWSHandler):
         self.context.connection_params = payload
         self.context.live_token = token
         self.context.principal = access.principal
-        expires = self.context.tokens.decode(token, "access", utc_now()).get("exp")
-        if expires:
-            self._timers.append(asyncio.create_task(
-                self._expire_at(datetime.fromtimestamp(expires, utc_now().tzinfo))))
+        expires = _expiry(token)  # verified by live_access just now
+        if expires is not None:
+            self._timers.append(asyncio.create_task(self._expire_at(expires)))
         await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
 
@@ -196,6 +191,14 @@ class LiveHandler(BaseGraphQLTransportWSHandler):
         operations = [d for d in document.definitions if getattr(d, "operation", None) is not None]
         chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
         return all(o.operation is OperationType.SUBSCRIPTION for o in chosen)
+
+
+def _expiry(token: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(jwt.decode(token, options={"verify_signature": False})["exp"]),
+                                      timezone.utc)
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
 
 
 _closing: set[asyncio.Task] = set()

@@ -127,3 +127,17 @@ async def test_t7_a_rolled_back_write_announces_nothing(api):
             await events.announce(events.DOSSIER_UPDATED, account_id=owner.account_id, now=utc_now(),
                                   dossierId=("Dossier", pk(dossier)))
         assert (await stream.next())["dossierUpdates"]["event"] == "dossier.updated"
+
+
+async def test_p2_content_a_subscriber_receives_is_on_the_access_log(api):
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    guest_token, person = await guest(api)
+    await share(dossier, person)
+    async with serving(api.app) as url, Subscriber(url, guest_token, DOSSIER_UPDATES, {"id": dossier}) as stream:
+        await add_entry(api, owner.token, dossier, "Read by the guest.")
+        assert (await stream.next())["dossierUpdates"]["entry"]["body"] == "Read by the guest."
+    log = await api.data("query($id: ID!) { dossier(id: $id) { accessLog(first: 10) { edges { node { email } } } } }",
+                         {"id": dossier}, token=owner.token)
+    readers = {edge["node"]["email"] for edge in log["dossier"]["accessLog"]["edges"]}
+    assert person.email in readers

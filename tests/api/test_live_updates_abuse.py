@@ -72,14 +72,21 @@ async def test_no_token_or_a_forged_one_closes_the_connection_4401(live):
     assert await _closed(await _open(url, "not.a.token")) == (4401, "UNAUTHENTICATED")
 
 
+def _reissued(api, token: str, issued, ttl: int) -> str:
+    tokens = TokenService(api.app.state.settings)
+    claims = tokens.decode(token, ACCESS, utc_now())
+    return tokens.encode(ACCESS, claims["sub"], {k: claims[k] for k in ("kind", "ver", "sid", "acc", "scope")
+                                                 if k in claims}, issued, ttl)[0]
+
+
 async def test_an_expired_token_closes_with_token_expired(live):
     api, url = live
     owner = await practice(api)
-    claims = TokenService(api.app.state.settings).decode(owner.token, ACCESS, utc_now())
-    stale, _ = TokenService(api.app.state.settings).encode(
-        ACCESS, claims["sub"], {k: claims[k] for k in ("kind", "ver", "sid", "acc", "scope") if k in claims},
-        utc_now() - timedelta(hours=2), 60)
+    stale = _reissued(api, owner.token, utc_now() - timedelta(hours=2), 60)
     assert await _closed(await _open(url, stale)) == (4401, "TOKEN_EXPIRED")
+    expiring = _reissued(api, owner.token, utc_now(), 1)
+    ws = await _acked(url, expiring)
+    assert await _closed(ws) == (4401, "TOKEN_EXPIRED")  # when it expires, without any event
 
 
 async def test_another_accounts_dossier_is_refused_like_a_missing_one(live):
