@@ -298,3 +298,13 @@ async def test_a_client_that_never_sends_connection_init_or_goes_quiet_is_closed
     assert (await _closed(silent))[0] == 4408
     quiet = await _acked(url, owner.token)
     assert await _closed(quiet) == (4408, "Idle timeout")  # it never answered the pings
+
+
+async def test_a_page_on_a_foreign_origin_cannot_open_a_socket(make_live):
+    """Cross-site WebSocket hijacking: browsers send Origin; only CORS_ORIGINS may connect."""
+    _, url = await make_live(cors_origins=("https://app.example.org",))
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(url, subprotocols=["graphql-transport-ws"], origin="https://evil.example")
+    assert refused.value.response.status_code == 403
+    allowed = await websockets.connect(url, subprotocols=["graphql-transport-ws"], origin="https://app.example.org")
+    await allowed.close()
