@@ -5,8 +5,8 @@ stream is told so once) instead of buffering without bound. What an event concer
 * a dossier stream: the events of its dossier; and, to re-check access at once, the
   team changes and access-rule changes of the dossier's account and ended sessions of
   its person;
-* a viewer stream: share events addressed to its person, subscription changes of the
-  account it acts in, its person's ended sessions; and team and access-rule changes of
+* a viewer stream: share events addressed to its person, subscription changes and usage
+  near the cap of the account it acts in, its person's ended sessions; and team and access-rule changes of
   that account, again only to re-check.
 A re-check delivers nothing when access still holds."""
 from __future__ import annotations
@@ -24,6 +24,7 @@ TEAM_EVENTS = frozenset({events.TEAMMATE_ADDED, events.TEAMMATE_REMOVED})
 # Live-only signals (no webhook): a person's sessions ended; an account's access rules changed.
 SESSION_ENDED = "session.ended"
 ACCESS_CHANGED = "account.access_changed"
+USAGE_NEAR_CAP = "usage.near_cap"
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Hub:
             for user_id in event.user_ids:
                 for stream in tuple(self._viewers_by_user.get(user_id, ())):
                     stream.offer(Delivery(event))
-        elif event.name == events.SUBSCRIPTION_CHANGED:
+        elif event.name in (events.SUBSCRIPTION_CHANGED, USAGE_NEAR_CAP):
             for stream in tuple(self._viewers_by_account.get(event.account_id, ())):
                 stream.offer(Delivery(event))
         elif event.name in TEAM_EVENTS or event.name == ACCESS_CHANGED:

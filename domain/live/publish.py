@@ -15,7 +15,7 @@ from domain.core.db import after_commit, dialect, execute
 from domain.core.settings import Settings
 from domain.live.brokers import MEMORY, POSTGRES, REDIS, broker_kind, listen_postgres, listen_redis, listen_url, \
     redis_client
-from domain.live.hub import ACCESS_CHANGED, SESSION_ENDED, VIEWER_SHARE_EVENTS, hub
+from domain.live.hub import ACCESS_CHANGED, SESSION_ENDED, USAGE_NEAR_CAP, VIEWER_SHARE_EVENTS, hub
 from domain.live.messages import CHANNEL, decode, encode
 
 log = logging.getLogger("casebook.live")
@@ -87,6 +87,11 @@ async def sessions_ended(user_ids: tuple[int, ...], now: datetime) -> None:
 async def account_access_changed(account_id: int, now: datetime) -> None:
     """The account's access rules changed (requireTwoFactor): its streams re-decide at once."""
     await _send(encode(events.Event(ACCESS_CHANGED, account_id, now)))
+
+
+async def usage_near_cap(account_id: int, now: datetime) -> None:
+    """The account's active clients this month reached NEAR_CAP of its tier's cap (A3)."""
+    await _send(encode(events.Event(USAGE_NEAR_CAP, account_id, now)))
 
 
 async def _send(text: str) -> None:

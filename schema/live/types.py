@@ -65,11 +65,12 @@ class DossierUpdate:
 
 
 @strawberry.type(description="Something that happened to the subscriber: a share given to them or revoked, one of "
-                             "their other sessions ended (`session.ended`), or a change of the subscription of the "
-                             "account they act in.")
+                             "their other sessions ended (`session.ended`), a change of the subscription of the "
+                             "account they act in, or its active clients this month reaching 80% of the plan's cap "
+                             "and more (`usage.near_cap`: refetch the account's usage).")
 class ViewerUpdate:
     event: str = strawberry.field(description="What happened, by the webhook event name (`share.created`, "
-                                              "`subscription.changed`, …), or `session.ended`.")
+                                              "`subscription.changed`, …), or `session.ended`, `usage.near_cap`.")
     sequence: int = strawberry.field(description="The account's event counter (0 when not known).")
     at: datetime = strawberry.field(description="When it happened.")
     share_id: strawberry.Private[Optional[str]]
@@ -84,7 +85,8 @@ class ViewerUpdate:
     async def share(self, info: Info) -> Optional[Share]:
         return await _node(info, self.share_id)
 
-    @strawberry.field(description="The account whose subscription changed, for people who may see its billing.")
+    @strawberry.field(description="The account the update is about, as the subscriber may see it (null when they "
+                                  "may not).")
     async def account(self, info: Info) -> Optional[Account]:
         return await _node(info, self.account_id)
 
@@ -106,8 +108,8 @@ class LiveUpdates:
             yield update
 
     @strawberry.subscription(description="Shares given to the subscriber or revoked, their sessions ended, and "
-                                         "subscription changes of the account they act in. Ends with UNAUTHENTICATED "
-                                         "when this very session ends.")
+                                         "the subscription and usage near the cap of the account they act in. Ends "
+                                         "with UNAUTHENTICATED when this very session ends.")
     async def viewer_updates(self, info: Info) -> AsyncGenerator[ViewerUpdate, None]:
         async for update in follow(info.context, ViewerUpdate.of):
             yield update

@@ -141,3 +141,14 @@ async def test_p2_content_a_subscriber_receives_is_on_the_access_log(api):
                          {"id": dossier}, token=owner.token)
     readers = {edge["node"]["email"] for edge in log["dossier"]["accessLog"]["edges"]}
     assert person.email in readers
+
+
+async def test_a3_viewers_hear_when_the_active_clients_near_the_cap(api):
+    owner = await practice(api, tier="UP_TO_10")
+    dossiers = [await create_ok(api, owner.token, f"Client {n}") for n in range(7)]  # a new dossier is active (A1)
+    async with serving(api.app) as url, Subscriber(url, owner.token, VIEWER_UPDATES) as viewer:
+        await add_entry(api, owner.token, dossiers[0], "already active")  # still 7 of 10 (A4)
+        assert await viewer.nothing_within(0.3)
+        await create_ok(api, owner.token, "Client 8")  # 8 of 10: 80%
+        update = (await viewer.next())["viewerUpdates"]
+        assert update["event"] == "usage.near_cap" and update["account"] == {"id": global_id("Account", owner.account_id)}
