@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import jwt
 
@@ -39,8 +40,13 @@ class LiveAccess:
     """The principal as of now, or the reason the stream ends (one of MESSAGES)."""
     principal: Principal | None
     refusal: str | None = None
-    # The dossier's account, for a dossier stream (its team changes trigger a re-check).
-    dossier_account_id: int | None = None
+    # For a dossier stream: the dossier as this principal may use it (DossierAccess).
+    dossier: Any = None
+
+    @property
+    def dossier_account_id(self) -> int | None:
+        """The dossier's account (its team changes trigger a re-check)."""
+        return self.dossier.row.account_id if self.dossier is not None else None
 
     @property
     def message(self) -> str:
@@ -73,5 +79,5 @@ async def live_access(tokens: TokenService, token: str, now: datetime, *,
         access = await dossier_access(principal.actor, dossier_id)
         if access is None:
             return LiveAccess(None, FORBIDDEN)  # missing and not visible alike (D4)
-        return LiveAccess(principal, dossier_account_id=access.row.account_id)
+        return LiveAccess(principal, dossier=access)
     return LiveAccess(principal)

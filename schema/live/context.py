@@ -8,6 +8,7 @@ from typing import Any
 
 from auth.principal import Principal
 from domain.core.clock import utc_now
+from domain.dossiers.access import accesses
 from schema.context import Context
 from schema.loaders import Loaders
 
@@ -19,10 +20,14 @@ class LiveContext(Context):
     # The bearer token the connection was authenticated with; None before connection_init.
     live_token: str | None = None
 
-    def begin_delivery(self, principal: Principal) -> None:
+    def begin_delivery(self, principal: Principal, dossier: Any = None) -> None:
+        """`dossier`: the DossierAccess just decided for this principal, so resolving
+        the update does not read it again."""
         self.principal = principal
         self.security_now = utc_now()
         self.now = self.security_now
         self.loaders = Loaders()  # nothing cached from an earlier delivery
+        if dossier is not None:
+            self.loaders(accesses).prime((principal.actor, dossier.row.id), dossier)
         self.reads = set()
         self.__dict__.pop("sees_content", None)

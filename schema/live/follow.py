@@ -52,7 +52,7 @@ async def follow(context: Any, build: Callable[[Announced], Any], *,
                 return
             if item is None or not item.deliver:
                 continue  # only a re-check
-            context.begin_delivery(access.principal)
+            context.begin_delivery(access.principal, access.dossier)
             yield build(item.event)
     finally:
         hub.close(stream)
