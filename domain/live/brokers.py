@@ -26,12 +26,17 @@ _RETRY_SECONDS = 1.0
 
 
 def broker_kind(settings: Settings) -> str:
-    """LIVE_BROKER, or by default Redis where REDIS_URL is set, else the database's own."""
-    if settings.live_broker:
-        return settings.live_broker
-    if settings.redis_url:
-        return REDIS
-    return POSTGRES if settings.is_postgres else MEMORY
+    """LIVE_BROKER, or by default Redis where REDIS_URL is set, else the database's own —
+    unless LISTEN could only go through a transaction-pooling PgBouncer, where it would
+    silently hear nothing: then each process serves its own streams (README)."""
+    kind = settings.live_broker or (REDIS if settings.redis_url else POSTGRES if settings.is_postgres else MEMORY)
+    if kind == POSTGRES and settings.transaction_pooled and not (settings.live_listen_url
+                                                                 or settings.database_migration_url):
+        log.warning("live updates: LISTEN needs a direct PostgreSQL connection and DATABASE_POOLER=transaction "
+                    "names none: set LIVE_LISTEN_URL (or DATABASE_MIGRATION_URL, or REDIS_URL); until then "
+                    "each server process delivers only the writes it made itself")
+        return MEMORY
+    return kind
 
 
 def listen_url(settings: Settings) -> str:
