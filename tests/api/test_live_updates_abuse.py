@@ -308,3 +308,15 @@ async def test_a_page_on_a_foreign_origin_cannot_open_a_socket(make_live):
     assert refused.value.response.status_code == 403
     allowed = await websockets.connect(url, subprotocols=["graphql-transport-ws"], origin="https://app.example.org")
     await allowed.close()
+
+
+async def test_a_stream_outlives_the_execution_deadline_which_bounds_each_delivery(make_live):
+    """O3's deadline is per execution: a subscription lasts, each update's resolution is bounded."""
+    api, url = await make_live(execution_timeout_seconds=0.5)
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Ada")
+    ws = await _acked(url, owner.token)
+    await _subscribe(ws, SUBSCRIBE, {"id": dossier})
+    await asyncio.sleep(1.0)
+    await add_entry(api, owner.token, dossier, "later")
+    assert (await _next(ws))["payload"]["data"]["dossierUpdates"]["event"] == "entry.added"
