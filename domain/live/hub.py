@@ -50,7 +50,7 @@ class Stream:
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
-    def offer(self, item: Delivery | None) -> None:
+    def offer(self, item: Delivery) -> None:
         if self.dropped:
             return
         try:
@@ -59,8 +59,7 @@ class Stream:
             self.dropped = True  # told once, on its next read (`next`)
 
     async def next(self, timeout: float) -> Delivery | None:
-        """The next item; None when `timeout` passed without one (time to re-check) or
-        the stream was asked to end (`Hub.end_all`)."""
+        """The next item; None when `timeout` passed without one (time to re-check)."""
         if self.dropped:
             raise SlowConsumer()
         try:
@@ -127,13 +126,6 @@ class Hub:
                     stream.offer(Delivery(event))
                 for stream in tuple(self._dossier_streams_of_user.get(user_id, ())):
                     stream.offer(Delivery(event, deliver=False))
-
-    def end_all(self) -> None:
-        """Wake every stream with nothing to deliver (the server is draining)."""
-        for index in (self._by_dossier, self._viewers_by_user):
-            for streams in tuple(index.values()):
-                for stream in tuple(streams):
-                    stream.offer(None)
 
 
 hub = Hub()  # one per process: the broker's listener feeds it

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from domain import events
-from domain.live.hub import Hub, SlowConsumer, Stream
+from domain.live.hub import Delivery, Hub, SlowConsumer, Stream
 from domain.live.messages import decode, encode
 
 AT = datetime(2026, 4, 30, 12, 0, tzinfo=timezone.utc)
@@ -56,7 +56,7 @@ async def test_events_reach_the_streams_they_concern_and_no_other():
 async def test_a_subscriber_that_falls_behind_is_dropped_not_buffered():
     stream = Stream(5, 1, dossier_id=3, queue_size=2)
     for _ in range(5):
-        stream.offer(None)
+        stream.offer(Delivery(_announced(events.ENTRY_ADDED, dossierId=("Dossier", 3))))
     assert stream.queue.qsize() == 2
     with pytest.raises(SlowConsumer):
         await stream.next(1)
