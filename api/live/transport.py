@@ -22,7 +22,7 @@ from json import JSONDecodeError
 from typing import Any
 
 import jwt
-from graphql import OperationType, parse
+from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError, GraphQLSyntaxError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
@@ -30,7 +30,8 @@ from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageRec
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from api.documents import resolve_document
-from api.http import Exchange, RequestRefused
+from api.http import OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, Exchange, RequestRefused
+from api.limits import MAX_TOKENS
 from api.live.connections import connections
 from auth.live import TOKEN_EXPIRED, UNAUTHENTICATED, live_access
 from domain.core.clock import utc_now
@@ -170,9 +171,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler):
                                            Exchange())
             if query is None:
                 raise RequestRefused(400, "BAD_REQUEST", "Send the GraphQL document as `query`.")
-            if not self._only_subscriptions(query, payload.get("operationName")):
-                raise RequestRefused(400, "BAD_REQUEST", "Over the WebSocket only subscriptions run; send queries "
-                                                         "and mutations over HTTP.")
+            _check_operation(query, payload.get("operationName"))
         except RequestRefused as refused:
             if message.get("id") in self.operations:
                 await super().handle_subscribe(message)  # a duplicate id: closes 4409
@@ -182,15 +181,25 @@ class LiveHandler(BaseGraphQLTransportWSHandler):
             return
         await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
 
-    @staticmethod
-    def _only_subscriptions(query: str, operation_name: str | None) -> bool:
-        try:
-            document = parse(query, max_tokens=5000)
-        except GraphQLSyntaxError:
-            return True  # strawberry answers the syntax error itself
-        operations = [d for d in document.definitions if getattr(d, "operation", None) is not None]
-        chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-        return all(o.operation is OperationType.SUBSCRIPTION for o in chosen)
+
+def _check_operation(query: str, operation_name: Any) -> None:
+    """The operation to run must exist and be a subscription: queries and mutations go
+    over HTTP, where their limits apply."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)  # as requests (api/limits.py)
+    except GraphQLSyntaxError as error:
+        raise RequestRefused(400, PARSE_FAILED, error.message) from None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        chosen = operations if len(operations) == 1 else []
+    else:
+        chosen = [o for o in operations if o.name is not None and o.name.value == operation_name]
+    if len(chosen) != 1:
+        raise RequestRefused(400, OPERATION_RESOLUTION_FAILURE, "Name the operation to run with operationName: "
+                                                                "one the document defines.")
+    if chosen[0].operation is not OperationType.SUBSCRIPTION:
+        raise RequestRefused(400, "BAD_REQUEST", "Over the WebSocket only subscriptions run; send queries and "
+                                                 "mutations over HTTP.")
 
 
 def _expiry(token: str) -> datetime | None:

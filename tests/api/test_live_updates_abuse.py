@@ -320,3 +320,19 @@ async def test_a_stream_outlives_the_execution_deadline_which_bounds_each_delive
     await asyncio.sleep(1.0)
     await add_entry(api, owner.token, dossier, "later")
     assert (await _next(ws))["payload"]["data"]["dossierUpdates"]["event"] == "entry.added"
+
+
+async def test_an_unknown_operation_or_a_malformed_document_is_refused(live):
+    api, url = live
+    owner = await practice(api)
+    ws = await _acked(url, owner.token)
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription A { viewerUpdates { event } }", "operationName": "Nope"}}))
+    refused = await _next(ws)
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "OPERATION_RESOLUTION_FAILURE"  # as over HTTP
+    await ws.close()
+    ws = await _acked(url, owner.token)
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription {"}}))
+    malformed = await _next(ws)
+    assert malformed["type"] == "error" and malformed["payload"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
