@@ -99,6 +99,13 @@ class CasebookMaskErrors(MaskErrors):
         return GraphQLError(message=INTERNAL_MESSAGE, nodes=error.nodes, path=error.path,
                             extensions={"code": "INTERNAL_SERVER_ERROR"})
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # A subscription whose variables do not coerce answers before running anything,
+        # past RequestErrorCodes' hooks: coded here, before masking, as for requests.
+        if pre_execution(result):
+            _code(result.errors, BAD_USER_INPUT)
+        yield from super().on_stream_result(result)
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = []
         for error in super()._process_errors(errors):

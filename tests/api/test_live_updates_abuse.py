@@ -336,3 +336,25 @@ async def test_an_unknown_operation_or_a_malformed_document_is_refused(live):
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription {"}}))
     malformed = await _next(ws)
     assert malformed["type"] == "error" and malformed["payload"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+@pytest.mark.parametrize("payload, code", [
+    ({"query": SUBSCRIBE}, "BAD_USER_INPUT"),  # a required variable left out
+    ({"query": SUBSCRIBE, "variables": {"id": {"not": "an id"}}}, "BAD_USER_INPUT"),
+    ({"query": "subscription { viewerUpdates { nope } }"}, "GRAPHQL_VALIDATION_FAILED"),
+    ({"query": SUBSCRIBE, "variables": "not an object"}, None),
+])
+async def test_a_clients_mistake_is_never_an_internal_error(live, payload, code):
+    api, url = live
+    owner = await practice(api)
+    ws = await _acked(url, owner.token)
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+    try:
+        answer = await _next(ws)
+    except websockets.ConnectionClosed:
+        assert ws.close_code == 4400  # a malformed message closes the connection (the protocol's rule)
+        return
+    errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+    assert "INTERNAL_SERVER_ERROR" not in json.dumps(errors)
+    if code is not None:
+        assert errors[0]["extensions"]["code"] == code, errors
