@@ -26,8 +26,9 @@ class LiveContext(Context):
         self.principal = principal
         self.security_now = utc_now()
         self.now = self.security_now
-        self.loaders = Loaders()  # nothing cached from an earlier delivery
+        # Nothing cached from an earlier delivery. (`reads` is left alone: another
+        # subscription of this connection may be resolving; each execution flushes its own.)
+        self.loaders = Loaders()
         if dossier is not None:
             self.loaders(accesses).prime((principal.actor, dossier.row.id), dossier)
-        self.reads = set()
         self.__dict__.pop("sees_content", None)
