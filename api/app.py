@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
+from datetime import timedelta
 import logging
 from typing import Any, AsyncIterator
 
@@ -11,9 +13,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import graphiql, tracing
 from api.clock import BusinessClockMiddleware
@@ -25,6 +28,7 @@ from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtens
 from api.http import InternalErrorMiddleware
 from api.limits import abuse_limit_extensions
 from api.refusals import DoorRefusalsInPayloads
+from api.live.transport import LiveHandler, LiveWebSocketAdapter, close_all_for_restart
 from api.logging import configure_logging
 from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
@@ -38,20 +42,29 @@ from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.core.db import close_db, init_db
 from domain.core.settings import Settings, load_settings
+from domain.live.publish import listening
+from schema.live.context import LiveContext
 from schema.schema import schema_with
 
 log = logging.getLogger("casebook.api")
 
 
 class CasebookGraphQL(GraphQLOverHTTP, GraphQL):
+    graphql_transport_ws_handler_class = LiveHandler
+    websocket_adapter_class = LiveWebSocketAdapter  # type: ignore[assignment]
+
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.tokens = TokenService(settings)
         self.catalog = load_catalog(settings.catalog_path or None)
+        self.drain: Drain | None = None
 
     async def get_context(self, request: Request, response: Any) -> Any:
-        return await build_context(request, self.settings, self.tokens, self.catalog)
+        context = await build_context(request, self.settings, self.tokens, self.catalog)
+        if request.scope["type"] == "websocket":
+            return LiveContext(**{f.name: getattr(context, f.name) for f in dataclasses.fields(context)})
+        return context
 
 
 def graphql_extensions(settings: Settings) -> list:
@@ -101,9 +114,15 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         schema=schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=True,  # queries only: the view refuses mutations over GET
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        connection_init_wait_timeout=timedelta(seconds=settings.live_connection_init_seconds),
+        max_subscriptions_per_connection=settings.live_subscriptions_per_connection,
+        allowed_origins=list(settings.cors_origins),
     )
     metrics = Metrics(settings.metrics_dir)
     drain = Drain(settings.shutdown_drain_seconds)
+    drain.on_start.append(close_all_for_restart)
+    graphql.drain = drain
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -115,12 +134,13 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
         gc.collect()
         gc.freeze()
         try:
-            if settings.runs_worker_in_process:
-                # The embedded default is one process: it delivers its own outbox (O1).
-                async with running_worker(build_worker(settings, graphql.catalog, observer=metrics)):
+            async with listening(settings):  # live updates from every process (T7)
+                if settings.runs_worker_in_process:
+                    # The embedded default is one process: it delivers its own outbox (O1).
+                    async with running_worker(build_worker(settings, graphql.catalog, observer=metrics)):
+                        yield
+                else:
                     yield
-            else:
-                yield
         finally:
             drain.uninstall()
             if manage_db:
@@ -145,6 +165,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             # The schema's SDL in every mode, also where introspection is off: code
             # generators and IDEs load it instead (the same text as schema.graphql).

@@ -15,6 +15,7 @@ from api.startup import (
     StartupError, check_catalog, check_database, check_signing_keys, database_call, run_in_database,
 )
 from domain.core.settings import Settings, SettingsError, load_settings
+from domain.live import publish as live
 
 
 def _version() -> str:
@@ -86,6 +87,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 forwarded_allow_ips=settings.forwarded_allow_ips or None,
                 # After the drain (api/drain.py): how long in-flight requests may still take.
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+                # Live updates: a client frame over the limit is refused before it is buffered.
+                ws_max_size=settings.live_max_message_bytes,
                 log_config=None, access_log=False)
     return 0
 
@@ -267,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     wire()  # the worker and `casebook renew` announce events too
     try:
         settings = load_settings()
+        live.configure(settings)  # its events reach live updates through the servers' broker (T7)
         return args.run(settings, args)
     except (SettingsError, StartupError) as error:
         print(f"casebook: {error}", file=sys.stderr)

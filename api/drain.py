@@ -31,6 +31,8 @@ class Drain:
         self.seconds = seconds
         self.draining = False
         self._server_handler: Callable[[int, FrameType | None], Any] | None = None
+        # Called in the event loop as the drain begins (live updates close their streams).
+        self.on_start: list[Callable[[], Any]] = []
 
     def install(self) -> bool:
         """Put the drain in front of the server's SIGTERM handler; False when there is
@@ -51,6 +53,8 @@ class Drain:
             self.draining = True
             log.warning("SIGTERM: /readyz answers 503 for %gs, then in-flight requests get to finish",
                         self.seconds)
+            for callback in self.on_start:
+                loop.call_soon_threadsafe(callback)
             loop.call_soon_threadsafe(loop.call_later, self.seconds, server_handler, signum, None)
 
         self._server_handler = server_handler

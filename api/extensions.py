@@ -21,7 +21,7 @@ log = logging.getLogger("casebook.api")
 # Masked errors carry INTERNAL_SERVER_ERROR (the code Apollo and tools such as schemathesis know).
 PUBLIC_CODES = frozenset({*domain_errors.TOP_LEVEL_CODES.values(), "RATE_LIMITED", "QUERY_TOO_COMPLEX",
                           "INVALID_INPUT", "NOT_FOUND", BAD_USER_INPUT, PARSE_FAILED, VALIDATION_FAILED,
-                          OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED", "TOKEN_EXPIRED",
+                          OPERATION_RESOLUTION_FAILURE, "TWO_FACTOR_REQUIRED", "TOKEN_EXPIRED", "SLOW_CONSUMER",
                           "SERVICE_UNAVAILABLE"})
 INTERNAL_MESSAGE = "Internal error; quote the requestId when reporting it."
 
@@ -97,6 +97,13 @@ class CasebookMaskErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         return GraphQLError(message=INTERNAL_MESSAGE, nodes=error.nodes, path=error.path,
                             extensions={"code": "INTERNAL_SERVER_ERROR"})
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # A subscription whose variables do not coerce answers before running anything,
+        # past RequestErrorCodes' hooks: coded here, before masking, as for requests.
+        if pre_execution(result):
+            _code(result.errors, BAD_USER_INPUT)
+        yield from super().on_stream_result(result)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = []

@@ -43,7 +43,10 @@ class GraphQLOverHTTP:
         return self._documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # the route is HTTP only; no subscriptions
+        if scope["type"] == "websocket":  # live updates (api/live/transport.py)
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+            return
+        if scope["type"] != "http":
             return
         request = Request(scope, receive=receive)
         exchange = Exchange(media_type=negotiate(request.headers.get("accept")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from domain import events
 from domain.accounts import person_hooks
 from domain.dossiers import erasure_hooks
+from domain.live import publish as live
 from domain.shares import invitations as share_invitations
 from domain.shares.paid_status import paid_status_changed
 from domain.shares.service import ending_with_dossier
@@ -26,3 +27,4 @@ def wire() -> None:
                         invitation_kinds={share_invitations.SHARE: share_invitations.accept_share_invitation})
     # Erasing a dossier ends its shares (D6, G2, G5).
     erasure_hooks.listen(ending_with_dossier)
+    events.subscribe(live.on_event)  # live updates to open streams, after commit (T7)

@@ -28,6 +28,7 @@ from domain.core.db import transaction
 from domain.core.errors import NotFound
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email
+from domain.live import publish as live
 
 CLIENT_SUMMARY_LENGTH = 120
 
@@ -217,6 +218,8 @@ async def start_session(tokens: TokenService, user: User, *, security_now: datet
 async def _end_families(families: list[str], security_now: datetime) -> None:
     if not families:
         return
+    people = await UserSession.filter(family__in=families, ended_at__isnull=True).values_list("user_id", flat=True)
+    await live.sessions_ended(tuple(people), security_now)  # their live streams end at once (T7)
     await UserSession.filter(family__in=families, ended_at__isnull=True).update(ended_at=security_now)
     await RefreshToken.filter(family__in=families, revoked_at__isnull=True).update(revoked_at=security_now)
 

@@ -56,6 +56,10 @@ class BatchLoader:
     def load(self, key: Any) -> Awaitable[Any]:
         return self._wait([key], single=True)
 
+    def prime(self, key: Any, value: Any) -> None:
+        """Remember `value` for `key`, read by the caller just now (not over a failure)."""
+        self._outcomes.setdefault(key, value)
+
     def load_many(self, keys: Iterable[Any]) -> Awaitable[list[Any]]:
         return self._wait(list(keys), single=False)
 

@@ -25,6 +25,7 @@ from schema.dossiers.types import Dossier, Share
 from schema.compiled import executor_class
 from schema.exports.mutations import ExportMutation
 from schema.exports.queries import ExportQuery
+from schema.live.types import LiveUpdates
 from schema.nodes import resolve_node
 from schema.scalars import SCALARS
 from schema.shares.mutations import ShareMutation
@@ -66,6 +67,7 @@ def build_schema(*, extensions: list | None = None, compiled: bool = True) -> st
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=LiveUpdates,
         extensions=extensions or [],
         types=[Dossier, Entry, Measurement, Share],  # also reachable through `node` alone
         config=StrawberryConfig(disable_field_suggestions=True),

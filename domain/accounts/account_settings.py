@@ -26,6 +26,7 @@ from domain.core.actor import Actor
 from domain.core.db import execute, transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.validation import MAX_NAME, check_time_zone, clean_name
+from domain.live import publish as live
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ async def update_account(actor: Actor, change: AccountChange, *, now: datetime, 
         if change.require_two_factor is not None and change.require_two_factor != account.require_two_factor:
             account.require_two_factor = change.require_two_factor
             await account.save(update_fields=["require_two_factor"])
+            await live.account_access_changed(account.id, now)  # live streams re-decide at once (T7)
             await record(AuditAction.TWO_FACTOR_POLICY_CHANGED, now=now, account_id=account.id,
                          actor_user_id=actor.user_id, subject=f"account:{account.id}",
                          detail={"requireTwoFactor": change.require_two_factor})

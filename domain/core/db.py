@@ -3,6 +3,7 @@ inside the caller's transaction on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import re
 from datetime import date, datetime, timezone
@@ -94,6 +95,22 @@ def transaction() -> Any:
     return _Transaction()
 
 
+# What the outermost open transaction runs once it has committed (nothing when it rolls
+# back): announcements to other processes that must never tell of a write that did not
+# happen (SPEC O1, T7). None outside any transaction.
+_after_commit: contextvars.ContextVar[list | None] = contextvars.ContextVar("casebook_after_commit", default=None)
+
+
+def after_commit(callback: Any) -> bool:
+    """Run `callback()` (sync, no I/O: it may schedule some) once the enclosing
+    transaction has committed; False, and nothing scheduled, outside a transaction."""
+    pending = _after_commit.get()
+    if pending is None:
+        return False
+    pending.append(callback)
+    return True
+
+
 class _Transaction:
     """tortoise's `in_transaction`, safe to cancel at any await (a request's deadline
     cancels its work: SPEC O3). Cancelled while the transaction begins, tortoise would
@@ -101,23 +118,44 @@ class _Transaction:
     every later transaction of the process would then wait forever); here it is rolled
     back and given back. Once begun, tortoise's own exit rolls back and releases."""
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "_pending", "_mark", "_token")
 
     def __init__(self) -> None:
         self._inner = in_transaction("default")
+        self._token: Any = None
 
     async def __aenter__(self) -> Any:
         try:
-            return await self._inner.__aenter__()
+            entered = await self._inner.__aenter__()
         except BaseException as error:
             # `token` is set once the connection or lock is taken, before BEGIN is sent.
             if hasattr(self._inner, "token"):
                 with contextlib.suppress(Exception):
                     await self._inner.__aexit__(type(error), error, error.__traceback__)
             raise
+        self._pending = _after_commit.get()
+        if self._pending is None:  # the outermost: it owns the after-commit list
+            self._pending = []
+            self._token = _after_commit.set(self._pending)
+        self._mark = len(self._pending)
+        return entered
 
     async def __aexit__(self, *exc_info: Any) -> Any:
-        return await self._inner.__aexit__(*exc_info)
+        try:
+            result = await self._inner.__aexit__(*exc_info)
+        except BaseException:
+            del self._pending[self._mark:]
+            raise
+        finally:
+            if self._token is not None:
+                _after_commit.reset(self._token)
+        if exc_info[0] is not None and not result:
+            del self._pending[self._mark:]  # rolled back (a nested one: to its savepoint)
+        elif self._token is not None:
+            for callback in self._pending:
+                with contextlib.suppress(Exception):
+                    callback()
+        return result
 
 
 def dialect(conn: BaseDBAsyncClient) -> str:

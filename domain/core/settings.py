@@ -158,6 +158,20 @@ class Settings(BaseSettings):
     # empty: no tracing at all. The service name the spans carry.
     otel_exporter_otlp_endpoint: str = ""
     otel_service_name: str = "casebook"
+    # Live updates (T7, api/live): the broker ("" = redis with REDIS_URL, else postgres on
+    # PostgreSQL, else memory), a direct PostgreSQL URL for LISTEN (not a transaction
+    # pooler; "" = DATABASE_MIGRATION_URL, else DATABASE_URL), and the bounds of streams.
+    live_broker: str = ""
+    live_listen_url: str = ""
+    live_connections_per_principal: int = 8
+    live_connections_per_address: int = 64
+    live_subscriptions_per_connection: int = 16
+    live_max_message_bytes: int = 16384
+    live_connection_init_seconds: float = 10.0
+    live_ping_seconds: float = 30.0
+    live_idle_timeout_seconds: float = 90.0
+    live_queue_size: int = 64
+    live_recheck_seconds: float = 60.0
     extra: dict[str, str] = {}
 
     @property
@@ -220,7 +234,7 @@ class Settings(BaseSettings):
     def _database_url(cls, value: Any) -> Any:
         return database_url(value)
 
-    @field_validator("database_migration_url", mode="before")
+    @field_validator("database_migration_url", "live_listen_url", mode="before")
     @classmethod
     def _database_migration_url(cls, value: Any) -> Any:
         return _migration_url(value)
@@ -231,7 +245,7 @@ class Settings(BaseSettings):
         return value.rstrip("/") if isinstance(value, str) else value
 
     @field_validator("database_pooler", "log_format", "graphql_executor", "worker_in_process", "trusted_documents",
-                     mode="before")
+                     "live_broker", mode="before")
     @classmethod
     def _keyword(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -339,6 +353,17 @@ class Settings(BaseSettings):
             problems.append("REDIS_URL must be redis://host:6379/0 (or rediss://, unix://), or empty")
         if not self.public_app_url.startswith(("http://", "https://")):
             problems.append("PUBLIC_APP_URL must be an http:// or https:// address")
+        if self.live_broker not in ("", "memory", "postgres", "redis"):
+            problems.append(f"LIVE_BROKER must be memory, postgres, redis or empty, not {self.live_broker!r}")
+        if self.live_broker == "redis" and not self.redis_url:
+            problems.append("LIVE_BROKER=redis needs REDIS_URL")
+        if self.live_broker == "postgres" and not self.is_postgres:
+            problems.append("LIVE_BROKER=postgres needs DATABASE_URL to be PostgreSQL")
+        if min(self.live_connections_per_principal, self.live_connections_per_address,
+               self.live_subscriptions_per_connection, self.live_max_message_bytes, self.live_queue_size) < 1 or min(
+                self.live_connection_init_seconds, self.live_ping_seconds, self.live_idle_timeout_seconds,
+                self.live_recheck_seconds) <= 0:
+            problems.append("the LIVE_* limits and intervals must be positive")
         if self.trusted_documents not in ("", "only"):
             problems.append(f"CASEBOOK_TRUSTED_DOCUMENTS must be 'only' or empty, not {self.trusted_documents!r}")
         if self.otel_exporter_otlp_endpoint and not self.otel_exporter_otlp_endpoint.startswith(("http://", "https://")):

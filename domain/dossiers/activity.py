@@ -29,6 +29,10 @@ from domain.billing.terms import Terms, writable_terms
 from domain.core.clock import month_key
 from domain.core.db import dialect, execute
 from domain.core.errors import ErrorCode, LiftRequest, LimitReached
+from domain.live import publish as live
+
+# The share of the cap from which live viewers hear of each new active client.
+NEAR_CAP = 0.8
 
 
 async def writing_account(account_id: int, *, now: datetime, catalog: Catalog) -> Terms:
@@ -69,7 +73,19 @@ async def activate(conn: Any, writing: Terms, dossier_id: int, *, now: datetime,
             f"to {wanted.name} to add another.",
             lift=LiftRequest(account_id, tier=wanted.name),
         )
+    await _tell_if_near_cap(conn, account_id, month, cap, now)
     return True
+
+
+async def _tell_if_near_cap(conn: Any, account_id: int, month: str, cap: int, now: datetime) -> None:
+    """From NEAR_CAP of the cap on, each new active client is told to the account's live
+    viewers (T7), after commit, so apps can show the usage before a write is refused."""
+    if cap <= 0:
+        return
+    _, rows = await execute(conn, "SELECT count FROM active_month WHERE account_id = $1 AND month = $2",
+                            [account_id, month])
+    if rows and rows[0]["count"] >= cap * NEAR_CAP:
+        await live.usage_near_cap(account_id, now)
 
 
 async def _mark_active(conn: Any, account_id: int, month: str, dossier_id: int, now: datetime) -> bool:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import ON_POSTGRES
-from tests.support.live import serving
+from tests.support.live_server import serving
 
 ORIGIN = "https://app.example.org"
 # What Chromium sends before Apollo Client's POST with clientAwareness.

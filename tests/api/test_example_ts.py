@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from tests.conftest import ON_POSTGRES
-from tests.support.live import ROOT, serving
+from tests.support.live_server import ROOT, serving
 
 EXAMPLE = ROOT / "examples" / "ts"
 NPM = shutil.which("npm")

@@ -1,50 +1,106 @@
-"""A real `casebook serve` on SQLite for tests that speak HTTP from outside the process
-(a preflight as a browser sends it, the TypeScript example client)."""
+"""Live updates in tests: the app served by a real uvicorn in the test's own event loop
+(so it shares the test's database), and stock clients subscribing to it."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-from typing import Iterator
+from typing import Any, AsyncIterator
 
-ROOT = Path(__file__).resolve().parents[2]
+import uvicorn
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
+
+DOSSIER_UPDATES = """
+subscription($id: ID!) {
+  dossierUpdates(dossierId: $id) {
+    event sequence at
+    dossier { id clientName }
+    entry { id body author { email } }
+    share { id }
+  }
+}"""
+
+VIEWER_UPDATES = "subscription { viewerUpdates { event at share { id } account { id } } }"
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(url)
-
-
-@contextlib.contextmanager
-def serving(directory: Path, **settings: str) -> Iterator[str]:
-    """The base URL of a development server over a fresh SQLite file in `directory`."""
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """`app` on a loopback port; yields its ws:// URL for /graphql."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "CASEBOOK_"))}
-    env.update({"CASEBOOK_ENV": "development", "JWT_SECRET": "x" * 40,
-                "DATABASE_URL": str(directory / "db.sqlite3"), "MAIL_URL": f"file://{directory / 'mail'}",
-                "PYTHONPATH": str(ROOT), **settings})
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=directory,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           ws="websockets-sansio"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+        if task.done():
+            task.result()
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
+        yield f"ws://127.0.0.1:{port}/graphql"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5):
+                await task
+
+
+def transport(url: str, token: str, **kwargs: Any) -> WebsocketsTransport:
+    return WebsocketsTransport(url=url, init_payload={"Authorization": f"Bearer {token}"},
+                               subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL], **kwargs)
+
+
+class Subscriber:
+    """One stock `gql` client subscribed to one operation; updates gathered in a queue."""
+
+    def __init__(self, url: str, token: str, document: str, variables: dict | None = None) -> None:
+        self.client = Client(transport=transport(url, token))
+        self.document, self.variables = gql(document), variables
+        self.updates: asyncio.Queue = asyncio.Queue()
+        self.ended: BaseException | None = None
+        self._task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> "Subscriber":
+        self.session = await self.client.connect_async()
+        started = asyncio.Event()
+
+        async def run() -> None:
+            try:
+                started.set()
+                async for result in self.session.subscribe(self.document, variable_values=self.variables):
+                    await self.updates.put(result)
+            except BaseException as error:  # noqa: BLE001 - the test reads how it ended
+                self.ended = error
+            finally:
+                await self.updates.put(None)
+
+        self._task = asyncio.create_task(run())
+        await started.wait()
+        await asyncio.sleep(0.2)  # the subscribe message reaches the server
+        return self
+
+    async def next(self, timeout: float = 5.0) -> Any:
+        async with asyncio.timeout(timeout):
+            return await self.updates.get()
+
+    async def nothing_within(self, seconds: float) -> bool:
+        try:
+            async with asyncio.timeout(seconds):
+                await self.updates.get()
+            return False
+        except TimeoutError:
+            return True
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self.client.close_async()
