@@ -3,10 +3,9 @@ every stream asks — when it opens, at every delivery, and at least every
 LIVE_RECHECK_SECONDS — so a revoked share, a removed teammate, an ended session or
 `logOut`, and an account's new two-factor policy end the stream with their reason.
 
-It decides through the same functions requests use: the token and the principal as the
-database has it now (auth.principal), then the dossier's access for that principal
-(domain.dossiers.access). When the single access policy lands, only this function
-changes."""
+It decides as requests do: the token and the principal as the database has it now
+(auth.principal), the dossier's relation to that principal (domain.dossiers.access), and
+the one policy's `dossier: read` rule on both (auth.policy, T6)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +14,8 @@ from typing import Any
 
 import jwt
 
+from auth import policy
 from auth.principal import Principal, principal_from_token
-from auth.scopes import Scope
 from auth.tokens import TokenService
 from domain.core.errors import Unauthenticated
 from domain.dossiers.access import dossier_access
@@ -74,10 +73,10 @@ async def live_access(tokens: TokenService, token: str, now: datetime, *,
     if principal.two_factor_required:
         return LiveAccess(None, TWO_FACTOR_REQUIRED)
     if dossier_id is not None:
-        if not principal.has(Scope.DOSSIERS_READ):
-            return LiveAccess(None, FORBIDDEN)  # operators (P3), credentials without dossiers:read (T4)
         access = await dossier_access(principal.actor, dossier_id)
-        if access is None:
-            return LiveAccess(None, FORBIDDEN)  # missing and not visible alike (D4)
+        # Missing and not visible alike (D4); operators (P3) and credentials without
+        # dossiers:read (T4) are refused by the rule itself.
+        if access is None or not policy.may_do(principal, "dossier", "read", access.facts()):
+            return LiveAccess(None, FORBIDDEN)
         return LiveAccess(principal, dossier=access)
     return LiveAccess(principal)

@@ -4,7 +4,6 @@ PostgreSQL: NOTIFY at commit and LISTEN). Cross-process and cross-host delivery:
 tests/race/test_live_across_processes.py."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 import pytest_asyncio
@@ -23,7 +22,7 @@ async def api(db, settings, database_url):
     from api.app import create_app
     from tests.conftest import ON_POSTGRES, Api
 
-    client = Api(create_app(replace(settings, live_listen_url=database_url if ON_POSTGRES else ""), manage_db=False))
+    client = Api(create_app(settings.replace(live_listen_url=database_url if ON_POSTGRES else ""), manage_db=False))
     yield client
     await client.aclose()
 

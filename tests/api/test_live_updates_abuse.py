@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -25,7 +24,7 @@ async def live(db, settings, database_url):
     from api.app import create_app
     from tests.conftest import ON_POSTGRES, Api
 
-    tight = replace(settings, live_listen_url=database_url if ON_POSTGRES else "", live_connections_per_principal=2,
+    tight = settings.replace(live_listen_url=database_url if ON_POSTGRES else "", live_connections_per_principal=2,
                     live_subscriptions_per_connection=2, live_max_message_bytes=2000,
                     live_idle_timeout_seconds=8)
     client = Api(create_app(tight, manage_db=False))
@@ -183,7 +182,7 @@ async def make_live(db, settings, database_url):
 
     async with AsyncExitStack() as stack:
         async def make(**overrides):
-            client = Api(create_app(replace(settings, live_listen_url=database_url if ON_POSTGRES else "",
+            client = Api(create_app(settings.replace(live_listen_url=database_url if ON_POSTGRES else "",
                                             **overrides), manage_db=False))
             stack.push_async_callback(client.aclose)
             return client, await stack.enter_async_context(serving(client.app))

@@ -7,7 +7,6 @@ import asyncio
 import json
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ async def api(db, settings, database_url):
     from api.app import create_app
     from tests.conftest import ON_POSTGRES, Api
 
-    client = Api(create_app(replace(settings, live_listen_url=database_url if ON_POSTGRES else ""), manage_db=False))
+    client = Api(create_app(settings.replace(live_listen_url=database_url if ON_POSTGRES else ""), manage_db=False))
     yield client
     await client.aclose()
 
