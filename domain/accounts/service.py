@@ -17,6 +17,7 @@ from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.settings import Settings
 from domain.core.validation import MAX_NAME, check_time_zone, clean_name, normalize_email
+from domain.invoices.profiles import check_country, start_profile
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 
@@ -31,6 +32,8 @@ class SignUpRequest:
     term: str | None = None
     seats: int | None = None
     tier: str | None = None
+    # ISO 3166 alpha-2, for the billing profile (B1); the time zone's country when left out.
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class CheckedSignUp:
     account_name: str
     time_zone: str
     request: SignUpRequest
+    country: str | None = None
 
 
 class EmailTaken(DomainError):
@@ -57,6 +61,7 @@ def check_sign_up(request: SignUpRequest, catalog: Catalog) -> CheckedSignUp:
         account_name=clean_name(request.account_name, field="accountName", max_length=MAX_NAME),
         time_zone=check_time_zone(request.time_zone) if request.time_zone else DEFAULT_TIME_ZONE,
         request=request,
+        country=check_country(request.country) if request.country is not None else None,
     )
     check_choice(catalog, plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)
     return checked
@@ -76,6 +81,8 @@ async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, 
             account = await Account.create(name=checked.account_name, time_zone=checked.time_zone,
                                            currency=catalog.currency, created_at=now)
             await Membership.create(account=account, user=user, role=Role.OWNER.value, created_at=now)
+            # B1: before the first period, whose invoice is addressed to it.
+            await start_profile(account, user.email, country=checked.country, now=now)
             request = checked.request
             await open_subscription(catalog, account.id, today=local_date(now, account.time_zone), now=now,
                                     plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)

@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "domain.outbox.models",
     "domain.webhooks.models",
     "domain.exports.models",
+    "domain.invoices.models",
     "auth.models",
 ]
 

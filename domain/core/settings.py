@@ -135,6 +135,18 @@ class Settings:
     # requests get this long to finish before they are cancelled.
     shutdown_drain_seconds: float = 5.0
     shutdown_timeout_seconds: float = 20.0
+    # Invoices (B6): the seller as every invoice names it; production refuses the example
+    # VAT number. Address lines are separated by "|"; the time zone decides the calendar
+    # year an invoice number belongs to (B3).
+    invoice_seller_name: str = "Casebook B.V."
+    invoice_seller_address: tuple[str, ...] = ("Keizersgracht 100",)
+    invoice_seller_postal_code: str = "1015 AA"
+    invoice_seller_city: str = "Amsterdam"
+    invoice_seller_country: str = "NL"
+    invoice_seller_email: str = "billing@casebook.example"
+    invoice_seller_vat_number: str = "NL123456782B01"
+    invoice_seller_registration: str = "KvK 12345678"
+    invoice_seller_time_zone: str = "Europe/Amsterdam"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -334,6 +346,10 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
 
 
+def _lines(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split("|") if part.strip())
+
+
 def _int(source: dict[str, str], key: str, default: int) -> int:
     raw = source.get(key)
     if raw in (None, ""):
@@ -429,6 +445,15 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         export_build_timeout_seconds=_float(source, "EXPORT_BUILD_TIMEOUT_SECONDS", 3600.0),
         shutdown_drain_seconds=_float(source, "SHUTDOWN_DRAIN_SECONDS", 5.0),
         shutdown_timeout_seconds=_float(source, "SHUTDOWN_TIMEOUT_SECONDS", 20.0),
+        invoice_seller_name=source.get("INVOICE_SELLER_NAME") or Settings.invoice_seller_name,
+        invoice_seller_address=_lines(source.get("INVOICE_SELLER_ADDRESS")) or Settings.invoice_seller_address,
+        invoice_seller_postal_code=source.get("INVOICE_SELLER_POSTAL_CODE") or Settings.invoice_seller_postal_code,
+        invoice_seller_city=source.get("INVOICE_SELLER_CITY") or Settings.invoice_seller_city,
+        invoice_seller_country=(source.get("INVOICE_SELLER_COUNTRY") or Settings.invoice_seller_country).upper(),
+        invoice_seller_email=source.get("INVOICE_SELLER_EMAIL") or Settings.invoice_seller_email,
+        invoice_seller_vat_number=source.get("INVOICE_SELLER_VAT_NUMBER") or Settings.invoice_seller_vat_number,
+        invoice_seller_registration=source.get("INVOICE_SELLER_REGISTRATION", Settings.invoice_seller_registration),
+        invoice_seller_time_zone=source.get("INVOICE_SELLER_TIME_ZONE") or Settings.invoice_seller_time_zone,
     )
     settings.check()
     return settings

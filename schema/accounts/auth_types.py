@@ -29,6 +29,11 @@ class SignUpInput:
     seats: Optional[int] = strawberry.field(default=None, description="Paid seats, 1 to 10000; 1 when left out.")
     active_client_tier: Optional[ActiveClientTier] = strawberry.field(default=None,
                                                                       description="UP_TO_10 when left out.")
+    country: Optional[str] = strawberry.field(default=None, description="Where the organisation is established, as "
+                                                                        "an ISO 3166 two-letter code (\"NL\", "
+                                                                        "\"DE\"): starts the billing profile "
+                                                                        "invoices are addressed to. The time "
+                                                                        "zone's country when left out.")
 
 
 @strawberry.input(description="Signing in with email and password (T1).")

@@ -59,7 +59,7 @@ class SessionMutation:
         "Create a login, an account with the person as its owner, and its subscription: by default the catalog's "
         "default plan, MONTHLY, 1 seat, UP_TO_10, the first period starting today in the account's time zone "
         "(API.md; S1, S3). Public: no token needed. Signs the person in. userErrors: INVALID_INPUT (email, "
-        "password, names, timeZone, plan, seats), ALREADY_EXISTS (the email has a login)."))
+        "password, names, timeZone, plan, seats, country), ALREADY_EXISTS (the email has a login)."))
     async def sign_up(self, info: Info, input: Annotated[SignUpInput, strawberry.argument(
             description="The person, the account and the subscription's choices.")]) -> AuthPayload:
         ctx = info.context
@@ -70,6 +70,7 @@ class SessionMutation:
                 time_zone=input.time_zone, plan=input.plan,
                 term=input.term.value if input.term else None, seats=input.seats,
                 tier=input.active_client_tier.value if input.active_client_tier else None,
+                country=input.country,
             )
             checked = accounts.check_sign_up(request, ctx.catalog)
             check_password(input.password)
