@@ -20,9 +20,12 @@ from schema.dossiers.mutations import DossierMutation
 from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.queries import DossierQuery
 from schema.dossiers.types import Dossier, Share
+from schema.invoices.types import Invoice
 from schema.executor import executor_class
 from schema.exports.mutations import ExportMutation
 from schema.exports.queries import ExportQuery
+from schema.invoices import queries as invoice_nodes  # noqa: F401  (registers the Invoice node type)
+from schema.invoices.mutations import InvoiceMutation
 from schema.nodes import resolve_node
 from schema.scalars import SCALARS
 from schema.shares.mutations import ShareMutation
@@ -51,7 +54,7 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, E
                              "what the caller can fix; a refused mutation changes nothing (API.md Errors). Without a "
                              "token only the mutations whose description says \"Public\" answer.")
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
-               WebhookMutation, ExportMutation, IdentityMutation):
+               WebhookMutation, ExportMutation, IdentityMutation, InvoiceMutation):
     pass
 
 
@@ -65,7 +68,7 @@ def build_schema(*, extensions: list | None = None, compiled: bool = True) -> st
         query=Query,
         mutation=Mutation,
         extensions=extensions or [],
-        types=[Dossier, Entry, Measurement, Share],  # also reachable through `node` alone
+        types=[Dossier, Entry, Measurement, Share, Invoice],  # also reachable through `node` alone
         config=StrawberryConfig(disable_field_suggestions=True),
         scalar_overrides=SCALARS,
         execution_context_class=executor_class(compiled),

@@ -56,24 +56,36 @@ def check_country(raw: str | None, *, field: str = "country") -> str:
     return code
 
 
-async def start_profile(account: Account, owner_email: str, *, country: str | None, now: datetime) -> BillingProfile:
-    """The profile sign-up can fill in; the address waits for the owners (see `missing`)."""
-    return await BillingProfile.create(
+def _started(account: Account, owner_email: str, country: str | None, now: datetime) -> BillingProfile:
+    return BillingProfile(
         account_id=account.id, legal_name=account.name, address_lines=[], postal_code=None, city=None,
         country=country or country_of_time_zone(account.time_zone) or FALLBACK_COUNTRY,
         email=owner_email, vat_number=None, updated_at=now)
+
+
+async def start_profile(account: Account, owner_email: str, *, country: str | None, now: datetime) -> BillingProfile:
+    """The profile sign-up can fill in; the address waits for the owners (see `missing`)."""
+    profile = _started(account, owner_email, country, now)
+    await profile.save()
+    return profile
+
+
+async def default_profile(account_id: int, *, now: datetime) -> BillingProfile:
+    """What sign-up would have started for an account from before invoices (not saved)."""
+    account = await Account.get(id=account_id)
+    owner = await Membership.filter(account_id=account_id, role="OWNER").order_by("id").first()
+    email = (await User.get(id=owner.user_id)).email if owner else ""
+    return _started(account, email, None, now)
 
 
 async def profile_of(account_id: int, *, now: datetime) -> BillingProfile:
     """The account's profile; an account from before invoices gets the sign-up defaults
     at its first need (inside the caller's transaction)."""
     profile = await BillingProfile.get_or_none(account_id=account_id)
-    if profile is not None:
-        return profile
-    account = await Account.get(id=account_id)
-    owner = await (Membership.filter(account_id=account_id, role="OWNER").order_by("id").first())
-    email = (await User.get(id=owner.user_id)).email if owner else ""
-    return await start_profile(account, email, country=None, now=now)
+    if profile is None:
+        profile = await default_profile(account_id, now=now)
+        await profile.save()
+    return profile
 
 
 def _lines(raw: object) -> list[str]:

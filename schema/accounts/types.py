@@ -22,6 +22,8 @@ from schema.accounts.people import Role, Teammate, User
 from schema.billing.types import LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
 from schema.dossiers.types import Share, shares_of_viewer
+from schema.invoices.types import BillingProfile, Invoice, invoices_of
+from schema.invoices.types import profile_of as billing_profile_of
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
 from schema.relay import After, Connection, First, to_global_id
@@ -89,6 +91,15 @@ class Account(AccountBasics, Node):
     async def ledger(self, info: Info) -> list[LedgerLine]:
         ensure_acting_in(info.context.principal, self.pk)
         return await ledger_of(info, self.pk)
+
+    @strawberry.field(description="Who the account's invoices are addressed to, and what is still missing. "
+                                  "Owners and admins.")
+    async def billing_profile(self, info: Info) -> BillingProfile:
+        return await billing_profile_of(info, self.pk)
+
+    @strawberry.field(description="The account's invoices and credit notes, oldest first. Owners and admins.")
+    async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[Invoice]:
+        return await invoices_of(info, self.pk, first, after)
 
     @strawberry.field(extensions=requires(Scope.WEBHOOKS_MANAGE),
                       description="Endpoints subscribed to the account's events (T5). Owners, admins, and machine "
