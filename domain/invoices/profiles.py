@@ -36,16 +36,11 @@ class ProfileChange:
     vat_number: object = UNSET
 
 
-def missing(profile: BillingProfile) -> list[str]:
-    """The fields an invoice should carry that the profile lacks, in the API's names."""
-    gaps = []
-    if not profile.address_lines:
-        gaps.append("addressLines")
-    if not profile.postal_code:
-        gaps.append("postalCode")
-    if not profile.city:
-        gaps.append("city")
-    return gaps
+def missing(party: dict) -> list[str]:
+    """The fields an invoice should carry that a party (`party(profile)`, or a party as
+    an invoice stored it) lacks, in the API's names."""
+    return [name for name, key in (("addressLines", "address_lines"), ("postalCode", "postal_code"),
+                                   ("city", "city")) if not party.get(key)]
 
 
 def check_country(raw: str | None, *, field: str = "country") -> str:

@@ -61,17 +61,17 @@ class BillingProfile:
     account_id: strawberry.Private[Optional[int]] = None
 
     @classmethod
-    def of(cls, party: dict[str, Any], account_id: Optional[int], gaps: Optional[list[str]] = None) -> "BillingProfile":
+    def of(cls, party: dict[str, Any], account_id: Optional[int]) -> "BillingProfile":
         return cls(legal_name=party["legal_name"], address_lines=list(party.get("address_lines") or []),
                    postal_code=party.get("postal_code"), city=party.get("city"), country=party["country"],
                    email=party["email"], vat_number=party.get("vat_number"), registration=party.get("registration"),
-                   missing=gaps or [], account_id=account_id)
+                   missing=missing(party), account_id=account_id)
 
     @classmethod
     def from_model(cls, row: Any) -> "BillingProfile":
         from domain.invoices.profiles import party
 
-        return cls.of(party(row), row.account_id, missing(row))
+        return cls.of(party(row), row.account_id)
 
 
 @rules(audience=Audience.BILLING)
