@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
-from domain.core.db import execute
+from domain.core.db import dialect
 
 PREFIX = "CB"
 
@@ -35,5 +35,8 @@ def format_number(year: int, sequence: int) -> str:
 
 async def take_number(year: int) -> int:
     """The next number of `year`; call inside the issuing transaction."""
-    _, rows = await execute(connections.get("default"), _TAKE, [year])
+    conn = connections.get("default")
+    # execute_query_dict: tortoise's asyncpg `execute_query` drops an INSERT's RETURNING rows.
+    sql = _TAKE.replace("$1", "?1") if dialect(conn) == "sqlite" else _TAKE
+    rows = await conn.execute_query_dict(sql, [year])
     return int(rows[0]["last_number"])
