@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from fpdf import FPDF
@@ -85,9 +86,10 @@ class _Page(FPDF):
         self.cell(0, 5, self.footer_text.format(page=self.page_no(), pages="{nb}"), align="C")
 
 
-def _party_lines(party: dict[str, Any], words: dict[str, str]) -> list[str]:
+def _party_lines(party: dict[str, Any], words: dict[str, str], locale: str) -> list[str]:
     place = " ".join(part for part in (party.get("postal_code"), party.get("city")) if part)
-    lines = [party["legal_name"], *party.get("address_lines", []), place, party["country"]]
+    country = Locale.parse(locale).territories.get(party["country"], party["country"])
+    lines = [party["legal_name"], *party.get("address_lines", []), place, country]
     if party.get("vat_number"):
         lines.append(f"{words['vat_number']}: {party['vat_number']}")
     if party.get("registration"):
@@ -129,13 +131,13 @@ def render_invoice(document: InvoiceDocument, locale: str | None) -> bytes:
         pdf.set_font(FAMILY, "B", 10)
         pdf.cell(half, 6, printable(label), new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_font(FAMILY, "", 10)
-        for text in _party_lines(party, words):
+        for text in _party_lines(party, words, fmt.locale):
             pdf.multi_cell(half, 5, printable(text), align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         bottom = pdf.get_y() if column == 0 else max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 6)
 
-    columns = [(words["description"], 0.40, "L"), (words["period"], 0.25, "L"), (words["quantity"], 0.07, "R"),
-               (words["rate"], 0.12, "R"), (words["net"], 0.16, "R")]
+    columns = [(words["description"], 0.36, "L"), (words["period"], 0.28, "L"), (words["quantity"], 0.08, "R"),
+               (words["rate"], 0.13, "R"), (words["net"], 0.15, "R")]
     pdf.set_font(FAMILY, "B", 9)
     for label, share, align in columns:
         pdf.cell(width * share, 7, printable(label), border="B", align=align)
@@ -183,11 +185,14 @@ def _tallest(pdf: FPDF, values: list[str], columns: list, width: float, y: float
     return y + tallest * 5 + 1
 
 
+LABEL_WIDTH = 68
+
+
 def _pair(pdf: FPDF, label: str, value: str) -> None:
     pdf.set_font(FAMILY, "B", 10)
-    pdf.cell(55, 6, printable(label))
+    pdf.cell(LABEL_WIDTH, 6, printable(label))
     pdf.set_font(FAMILY, "", 10)
-    pdf.multi_cell(pdf.epw - 55, 6, printable(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(pdf.epw - LABEL_WIDTH, 6, printable(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _total(pdf: FPDF, width: float, label: str, value: str, *, bold: bool = False) -> None:
