@@ -34,6 +34,7 @@ from domain.exports import documents
 from domain.exports.content import BatchReader, Parts, account_batches, dossier_profiles, ledger_lines
 from domain.exports.models import Export
 from domain.exports.pdf import DossierContent, render
+from domain.invoices.archive import write_invoices
 from domain.exports.service import ACCOUNT, EXTENSIONS, FAILED, JSON, PENDING, READY
 from domain.outbox.queue import Claimed
 
@@ -188,7 +189,8 @@ ARCHIVE_README = """Casebook account archive
 
 manifest.json        what this archive is: format, version, the practice, when it was made
 dossiers/<id>.json   one file per dossier, in the dossier export format ("casebook.dossier")
-ledger.json          the account's invoice lines ("casebook.ledger")
+ledger.json          the account's charges ("casebook.ledger")
+invoices.json        its invoices and credit notes as issued ("casebook.invoices")
 
 The formats are described in the service's documentation (docs/exports.md).
 """
@@ -222,6 +224,7 @@ async def write_archive(conn: Any, export: Export, practice: dict, path: Path, g
                 first = False
             write("]\n}\n" if first else "\n  ]\n}\n")
             write.flush()
+        await write_invoices(archive, export.account_id, generated_at, practice, _about(export))
         manifest = documents.header(documents.ARCHIVE_FORMAT, generated_at, practice, **_about(export),
                                     dossierCount=count)
         archive.writestr("manifest.json", manifest.rstrip(",\n") + "\n}\n")
