@@ -4,7 +4,7 @@ lines; it is addressed to the billing profile as it is now (B1) and taxed by the
 place (B4). The billing code calls `invoice_charge` right after writing the ledger."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Sequence
 
@@ -72,7 +72,3 @@ async def invoice_charge(catalog: Catalog, account_id: int, ledger_lines: Sequen
 def treatment_of(invoice: Invoice) -> Treatment:
     rates = [Decimal(amount["rate"]) for amount in invoice.vat_breakdown] or [Decimal(0)]
     return Treatment(invoice.vat_scheme, rates[0])
-
-
-def service_days(invoice: Invoice) -> tuple[date, date]:
-    return invoice.service_start, invoice.service_end

@@ -7,7 +7,7 @@ fpdf2 and the DejaVu fonts of the exports (domain/exports/pdf.py); Babel writes 
 and amounts as each language does ("10 mei 2026", "10. Mai 2026", "€ 2,50")."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -43,7 +43,6 @@ class InvoiceDocument:
     reverse_charge: bool
     corrects: tuple[str, date] | None = None
     reason: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class _Format:
@@ -124,7 +123,7 @@ def render_invoice(document: InvoiceDocument, locale: str | None) -> bytes:
         _pair(pdf, words["reason"], document.reason)
 
     pdf.ln(4)
-    top = pdf.get_y()
+    top = bottom = pdf.get_y()
     half = width / 2 - 4
     for column, (label, party) in enumerate(((words["seller"], document.seller), (words["buyer"], document.buyer))):
         pdf.set_xy(pdf.l_margin + column * (half + 8), top)
@@ -133,7 +132,7 @@ def render_invoice(document: InvoiceDocument, locale: str | None) -> bytes:
         pdf.set_font(FAMILY, "", 10)
         for text in _party_lines(party, words, fmt.locale):
             pdf.multi_cell(half, 5, printable(text), align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        bottom = pdf.get_y() if column == 0 else max(bottom, pdf.get_y())
+        bottom = max(bottom, pdf.get_y())
     pdf.set_xy(pdf.l_margin, bottom + 6)
 
     columns = [(words["description"], 0.36, "L"), (words["period"], 0.28, "L"), (words["quantity"], 0.08, "R"),

@@ -20,7 +20,7 @@ from domain.invoices.profiles import missing
 from schema.billing.money import Money
 from schema.context import Info
 from schema.nodes import Node
-from schema.relay import After, Connection, First, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
+from schema.relay import Connection, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
 from schema.rules import rules
 
 PDF_PATH = "/invoices/{id}.pdf"
@@ -226,6 +226,3 @@ async def profile_of(info: Info, account_id: int) -> BillingProfile:
         row = await default_profile(account_id, now=info.context.now)
     return BillingProfile.from_model(row)
 
-
-__all__ = ["After", "BillingProfile", "First", "Invoice", "InvoiceKind", "InvoiceLine", "InvoiceStatus", "VatAmount",
-           "invoices_of", "profile_of"]
