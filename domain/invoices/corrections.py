@@ -21,6 +21,7 @@ from domain.invoices.seller import current_seller
 from domain.invoices.vat import CENT, ZERO
 
 MAX_REASON = 500
+MAX_AMOUNT = Decimal("1000000000.00")  # far above any invoice; keeps quantize within precision
 
 
 class AlreadyPaid(DomainError):
@@ -39,7 +40,7 @@ def _amount(raw: Decimal | str | None) -> Decimal | None:
         amount = Decimal(str(raw))
     except InvalidOperation:
         raise InvalidInput("The amount must be a decimal such as \"2.50\".", field=("amount",)) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(CENT):
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT or amount != amount.quantize(CENT):
         raise InvalidInput("The amount must be whole cents above 0 (the net amount to credit).", field=("amount",))
     return amount
 

@@ -81,3 +81,18 @@ async def test_b5_the_application_cannot_update_or_delete_invoices(db, model):
     with pytest.raises(Exception, match="append-only"):
         await model.all().delete()
     assert await model.all().count() == 1
+
+
+async def test_b2_a_renewal_an_operators_action_catches_up_is_invoiced_in_its_transaction(db):
+    from domain.billing.operators import set_account_discount
+    from domain.core.actor import Actor, ActorKind
+
+    account_id, _ = await given_account("2026-04-15T10:00:00+02:00")
+    operator = Actor(999, "operator@casebook.example", ActorKind.OPERATOR)
+    await set_account_discount(operator, account_id, "charity", None, now=at("2026-05-20T10:00:00+02:00"),
+                               catalog=CATALOG)
+    invoices = await Invoice.filter(account_id=account_id).order_by("id")
+    # The period of 15 May was due before the discount: invoiced at its undiscounted price.
+    assert [(row.service_start, row.net_total, row.issued_on) for row in invoices] == [
+        (date(2026, 4, 15), Decimal("30.00"), date(2026, 4, 15)),
+        (date(2026, 5, 15), Decimal("30.00"), date(2026, 5, 20))]
