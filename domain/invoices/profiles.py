@@ -73,10 +73,12 @@ async def default_profile(account_id: int, *, now: datetime) -> BillingProfile:
     return _started(account, email, None, now)
 
 
-async def profile_of(account_id: int, *, now: datetime) -> BillingProfile:
+async def profile_of(account_id: int, *, now: datetime, for_update: bool = False) -> BillingProfile:
     """The account's profile; an account from before invoices gets the sign-up defaults
-    at its first need (inside the caller's transaction)."""
-    profile = await BillingProfile.get_or_none(account_id=account_id)
+    at its first need (inside the caller's transaction). `for_update` locks the row, so
+    two changes at once apply one after the other instead of one undoing the other."""
+    query = BillingProfile.filter(account_id=account_id)
+    profile = await (query.select_for_update() if for_update else query).first()
     if profile is None:
         profile = await default_profile(account_id, now=now)
         await profile.save()
@@ -126,7 +128,7 @@ async def update_billing_profile(actor: Actor, change: ProfileChange, *, now: da
     if not actor.manages_account or actor.machine or actor.account_id is None:
         raise Forbidden("owners and admins manage the billing profile")
     async with transaction():
-        profile = await profile_of(actor.account_id, now=now)
+        profile = await profile_of(actor.account_id, now=now, for_update=True)
         before = _snapshot(profile)
         apply_change(profile, change)
         profile.updated_at = now
