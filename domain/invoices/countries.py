@@ -16,12 +16,17 @@ from stdnum.exceptions import ValidationError
 _VAT_PREFIX = {"GR": "EL"}
 
 
+# CLDR names some two-letter regions ISO 3166-1 does not assign: reserved codes, user-
+# assigned ones and Sark (the same list as the sign-up's language choice).
+_NOT_ISO_3166 = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"})
+
+
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
     from babel import Locale
 
     return frozenset(code for code in Locale("en").territories
-                     if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"})
+                     if len(code) == 2 and code.isalpha() and code not in _NOT_ISO_3166)
 
 
 def is_country(code: str) -> bool:
