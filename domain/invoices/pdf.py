@@ -159,6 +159,8 @@ def render_invoice(document: InvoiceDocument, locale: str | None) -> bytes:
         pdf.set_xy(pdf.l_margin, bottom_of_row)
 
     pdf.ln(3)
+    if pdf.get_y() + (len(document.breakdown) + 3) * 6 + 16 > pdf.page_break_trigger:
+        pdf.add_page()  # the totals and the statement stay together on one page
     for amount in document.breakdown:
         _total(pdf, width, words["vat_at"].format(rate=fmt.rate(amount["rate"]), net=fmt.money(amount["net"])),
                fmt.money(amount["vat"]))
