@@ -22,6 +22,7 @@ from api import graphiql, tracing
 from api.clock import BusinessClockMiddleware
 from api.context import build_context
 from api.downloads import download_endpoint
+from api.invoice_pdf import invoice_pdf_endpoint
 from api.deadline import with_deadline
 from api.drain import Drain
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions
@@ -40,6 +41,7 @@ from api.worker import build_worker, running_worker
 from auth import two_factor
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
+from domain.invoices.seller import configure_seller
 from domain.core.db import close_db, init_db
 from domain.core.settings import Settings, load_settings
 from domain.live.publish import listening
@@ -59,6 +61,7 @@ class CasebookGraphQL(GraphQLOverHTTP, GraphQL):
         self.tokens = TokenService(settings)
         self.catalog = load_catalog(settings.catalog_path or None)
         self.drain: Drain | None = None
+        configure_seller(settings)  # the seller every invoice names (B6)
 
     async def get_context(self, request: Request, response: Any) -> Any:
         context = await build_context(request, self.settings, self.tokens, self.catalog)
@@ -173,6 +176,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint(metrics, settings.metrics_token, settings.is_production)),
             Route("/exports/{key}", download_endpoint(settings, graphql.tokens), methods=["GET"]),
+            Route("/invoices/{invoice_id}.pdf", invoice_pdf_endpoint(graphql.tokens), methods=["GET"]),
             *([] if settings.is_production else graphiql.routes()),
         ],
         middleware=middleware,

@@ -18,12 +18,23 @@ class StartupError(Exception):
 def check_catalog(settings: Settings) -> None:
     from domain.billing.catalog import CatalogError, load_catalog
 
+    from domain.core.settings import SettingsError
+    from domain.invoices.seller import configure_seller
+
     try:
-        load_catalog(settings.catalog_path or None)
+        catalog = load_catalog(settings.catalog_path or None)
     except CatalogError as error:
         setting = "CATALOG_PATH" if settings.catalog_path else "the shipped catalog"
         raise StartupError(f"{setting}: {error} (CATALOG_PATH names a TOML price catalog; empty uses "
                            "the shipped default)") from None
+    # The seller every invoice names (B6), checked and set for this process; its country
+    # must have a VAT rate in the catalog (B4).
+    try:
+        seller = configure_seller(settings)
+    except SettingsError as error:
+        raise StartupError(str(error)) from None
+    if seller.country not in catalog.vat_rates:
+        raise StartupError(f"INVOICE_SELLER_COUNTRY {seller.country} has no VAT rate in the catalog's [vat.rates]")
 
 
 def check_signing_keys(settings: Settings) -> None:

@@ -88,6 +88,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         # No load balancer watches /readyz here: stop at once (tests/integration/test_sigterm_drain.py
         # sets its own).
         "SHUTDOWN_DRAIN_SECONDS": "0",
+        # Production refuses the example seller VAT number (invoices, SPEC B6).
+        "INVOICE_SELLER_VAT_NUMBER": "NL123456794B01",
     })
     env.update(extra)
     return env

@@ -31,10 +31,11 @@ SHARE_REVOKED = "share.revoked"
 TEAMMATE_ADDED = "teammate.added"
 TEAMMATE_REMOVED = "teammate.removed"
 SUBSCRIPTION_CHANGED = "subscription.changed"
+INVOICE_ISSUED = "invoice.issued"
 
 EVENT_NAMES = (DOSSIER_CREATED, DOSSIER_UPDATED, DOSSIER_ARCHIVED, DOSSIER_DELETED, ENTRY_ADDED, ENTRY_REVISED,
                MEASUREMENT_RECORDED, SHARE_CREATED, SHARE_ACCEPTED, SHARE_REVOKED, TEAMMATE_ADDED,
-               TEAMMATE_REMOVED, SUBSCRIPTION_CHANGED)
+               TEAMMATE_REMOVED, SUBSCRIPTION_CHANGED, INVOICE_ISSUED)
 # Sent to one endpoint on request (sendTestWebhook), never announced by a write.
 WEBHOOK_TEST = "webhook.test"
 

@@ -26,6 +26,9 @@ from schema.compiled import executor_class
 from schema.exports.mutations import ExportMutation
 from schema.exports.queries import ExportQuery
 from schema.live.types import LiveUpdates
+from schema.invoices import queries as invoice_nodes  # noqa: F401  (registers the Invoice node type)
+from schema.invoices.mutations import InvoiceMutation
+from schema.invoices.types import Invoice
 from schema.nodes import resolve_node
 from schema.scalars import SCALARS
 from schema.shares.mutations import ShareMutation
@@ -54,7 +57,7 @@ class Query(SessionQuery, AccountQuery, DossierQuery, BillingQuery, NodeQuery, E
                              "what the caller can fix; a refused mutation changes nothing. Without a "
                              "token only the mutations whose description says \"Public\" answer.")
 class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation, DossierMutation, BillingMutation,
-               WebhookMutation, ExportMutation, IdentityMutation, TestClockMutation):
+               WebhookMutation, ExportMutation, IdentityMutation, TestClockMutation, InvoiceMutation):
     pass
 
 
@@ -69,7 +72,7 @@ def build_schema(*, extensions: list | None = None, compiled: bool = True) -> st
         mutation=Mutation,
         subscription=LiveUpdates,
         extensions=extensions or [],
-        types=[Dossier, Entry, Measurement, Share],  # also reachable through `node` alone
+        types=[Dossier, Entry, Measurement, Share, Invoice],  # also reachable through `node` alone
         config=StrawberryConfig(disable_field_suggestions=True),
         scalar_overrides=SCALARS,
         execution_context_class=executor_class(compiled),

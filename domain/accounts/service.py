@@ -19,6 +19,7 @@ from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.settings import Settings
 from domain.core.validation import MAX_NAME, check_time_zone, clean_name, normalize_email
+from domain.invoices.profiles import start_profile
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 
@@ -48,6 +49,7 @@ class CheckedSignUp:
     time_zone: str
     request: SignUpRequest
     locale: str = "EN"
+    country: str | None = None
 
 
 class EmailTaken(DomainError):
@@ -67,6 +69,7 @@ def check_sign_up(request: SignUpRequest, catalog: Catalog) -> CheckedSignUp:
         request=request,
         locale=choose_locale(check_locale(request.locale), request.accept_language,
                              check_country(request.country)),
+        country=check_country(request.country),
     )
     check_choice(catalog, plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)
     return checked
@@ -90,6 +93,8 @@ async def sign_up(checked: CheckedSignUp, password_hash: str, catalog: Catalog, 
             await Membership.create(account=account, user=user, role=Role.OWNER.value, created_at=now)
             if test_clock:
                 await account_clock.move_forward(account.id, now)
+            # B1: before the first period, whose invoice is addressed to it.
+            await start_profile(account, user.email, country=checked.country, now=now)
             request = checked.request
             await open_subscription(catalog, account.id, today=local_date(now, account.time_zone), now=now,
                                     plan=request.plan, term=request.term, seats=request.seats, tier=request.tier)

@@ -6,7 +6,7 @@ parses and validates them, and answers lookups. Money is `Decimal`, never float.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,9 @@ class Catalog:
     terms: tuple[TermOffer, ...]  # by months, shortest first
     special_discounts: tuple[SpecialDiscount, ...]
     default_plan_code: str
+    # B4: the standard VAT rate (percent) of every EU member state, by ISO 3166 code;
+    # a country in this table is in the EU for VAT.
+    vat_rates: dict[str, Decimal] = field(default_factory=dict, hash=False)
 
     @property
     def default_plan(self) -> Plan:
@@ -147,7 +150,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
 def parse_catalog(raw: dict[str, Any]) -> Catalog:
     """Validate an already-parsed TOML document (useful for tests and other sources)."""
-    _only_keys(raw, "", {"currency", "default_plan", "plans", "tiers", "terms", "special_discounts"})
+    _only_keys(raw, "", {"currency", "default_plan", "plans", "tiers", "terms", "special_discounts", "vat"})
     currency = raw.get("currency")
     if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha() and currency.isupper()):
         raise CatalogError("currency must be a three-letter ISO 4217 code such as \"EUR\"")
@@ -200,7 +203,22 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
         terms=tuple(sorted(terms, key=lambda term: term.months)),
         special_discounts=tuple(specials),
         default_plan_code=default_plan,
+        vat_rates=_vat_rates(raw.get("vat")),
     )
+
+
+def _vat_rates(raw: Any) -> dict[str, Decimal]:
+    """`[vat.rates]`: "NL" = "21"… — required, so a catalog never invoices without VAT."""
+    _only_keys(raw, "vat", {"rates"})
+    rates = raw.get("rates")
+    if not isinstance(rates, dict) or not rates:
+        raise CatalogError("vat.rates must be a table of country = \"percent\" (\"NL\" = \"21\")")
+    parsed = {}
+    for country in rates:
+        if not (len(country) == 2 and country.isascii() and country.isalpha() and country.isupper()):
+            raise CatalogError(f"vat.rates.{country}: not an ISO 3166 alpha-2 country code such as \"NL\"")
+        parsed[country] = _percent(rates, country, "vat.rates")
+    return parsed
 
 
 def _names(names: Any) -> str:

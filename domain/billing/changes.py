@@ -30,6 +30,7 @@ from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.validation import clean_text
+from domain.invoices.issue import invoice_charge
 
 MAX_KEY = 200
 _FIELDS = {"plan": "plan_code", "term": "term", "seats": "seats", "tier": "tier"}
@@ -57,18 +58,19 @@ def _owner(actor: Actor) -> int:
 
 
 async def apply_subscription_change(actor: Actor, quote_id: int, idempotency_key: str, *,
-                                    now: datetime) -> Applied:
+                                    now: datetime, catalog: Catalog) -> Applied:
     account_id = _owner(actor)
     key = clean_text(idempotency_key, field="idempotencyKey", max_length=MAX_KEY)
     try:
-        return await _apply(actor, account_id, quote_id, key, now)
+        return await _apply(actor, account_id, quote_id, key, now, catalog)
     except IntegrityError:
         # Only if the lock was bypassed (another process on one SQLite file): the other
         # apply committed, so answer as a repeat of it.
-        return await _apply(actor, account_id, quote_id, key, now)
+        return await _apply(actor, account_id, quote_id, key, now, catalog)
 
 
-async def _apply(actor: Actor, account_id: int, quote_id: int, key: str, now: datetime) -> Applied:
+async def _apply(actor: Actor, account_id: int, quote_id: int, key: str, now: datetime,
+                 catalog: Catalog) -> Applied:
     async with transaction():
         locked = await lock_subscription(account_id, now)
         sub = locked.subscription
@@ -97,6 +99,8 @@ async def _apply(actor: Actor, account_id: int, quote_id: int, key: str, now: da
         sub.updated_at = now
         await sub.save()
         charged = sum((line.amount for line in ledger), ZERO)
+        if ledger:
+            await invoice_charge(catalog, account_id, ledger, now=now)  # B2: the charge's lines, one invoice
         await QuoteApplication.create(
             account_id=account_id, idempotency_key=key, quote_id=quote.id, charged=charged,
             result={"ledger_line_ids": [line.id for line in ledger], "currency": quote.currency,

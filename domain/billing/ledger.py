@@ -1,6 +1,8 @@
-"""The ledger (Q4): invoice lines, only ever appended (the database refuses updates and
+"""The ledger (Q4): charge lines, only ever appended (the database refuses updates and
 deletes). A period opens with a "period" line of its full price; increases add
-"proration" lines whose exact values feed the S4 running total of that period."""
+"proration" lines whose exact values feed the S4 running total of that period. Every
+charge is invoiced in its own transaction (B2): a period here, an applied quote's lines
+in domain/billing/changes.py."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,6 +14,7 @@ from domain.billing.catalog import Catalog
 from domain.billing.models import BillingPeriod, LedgerLine, Subscription
 from domain.billing.pricing import ZERO, DiscountSet, period_price, round_money
 from domain.billing.state import terms_of
+from domain.invoices.issue import invoice_charge
 
 PERIOD = "period"
 PRORATION = "proration"
@@ -38,12 +41,14 @@ async def open_period(catalog: Catalog, subscription: Subscription, discounts: D
         seats=subscription.seats, tier=subscription.tier, price=amount, note=note, created_at=now,
     )
     start, end = subscription.period_start, subscription.renews_on
-    return await LedgerLine.create(
+    line = await LedgerLine.create(
         account_id=subscription.account_id, kind=PERIOD,
         description=f"{describe_terms(catalog, subscription)}: {start.isoformat()} to {end.isoformat()}",
         quantity=1, amount=amount, currency=catalog.currency, period_start=start, period_end=end,
         quote_id=None, exact=None, explanation=priced.explanation + ", half up", created_at=now,
     )
+    await invoice_charge(catalog, subscription.account_id, [line], now=now)  # B2: one charge, one invoice
+    return line
 
 
 async def prorations_of_period(subscription: Subscription) -> tuple[list[Fraction], Decimal]:

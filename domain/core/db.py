@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "domain.outbox.models",
     "domain.webhooks.models",
     "domain.exports.models",
+    "domain.invoices.models",
     "auth.models",
 ]
 

@@ -172,6 +172,18 @@ class Settings(BaseSettings):
     live_idle_timeout_seconds: float = 90.0
     live_queue_size: int = 64
     live_recheck_seconds: float = 60.0
+    # Invoices (B6): the seller as every invoice names it; production refuses the example
+    # VAT number. Address lines are separated by "|"; the time zone decides the calendar
+    # year an invoice number belongs to (B3).
+    invoice_seller_name: str = "Casebook B.V."
+    invoice_seller_address: tuple[str, ...] = ("Keizersgracht 100",)
+    invoice_seller_postal_code: str = "1015 AA"
+    invoice_seller_city: str = "Amsterdam"
+    invoice_seller_country: str = "NL"
+    invoice_seller_email: str = "billing@casebook.example"
+    invoice_seller_vat_number: str = "NL123456782B01"
+    invoice_seller_registration: str = "KvK 12345678"
+    invoice_seller_time_zone: str = "Europe/Amsterdam"
     extra: dict[str, str] = {}
 
     @property

@@ -34,7 +34,10 @@ class SignUpInput:
         default=None, description="The account's language. When left out: the best match of the request's "
                                   "Accept-Language header, else the language of `country`, else EN.")
     country: Optional[str] = strawberry.field(
-        default=None, description="The account's country, an ISO 3166 two-letter code such as \"NL\" or \"DE\".")
+        default=None, description="Where the organisation is established, as an ISO 3166 two-letter code "
+                                  "(\"NL\", \"DE\"): starts the billing profile invoices are addressed to, and "
+                                  "picks the language when neither `locale` nor Accept-Language does. The time "
+                                  "zone's country when left out.")
 
 
 @strawberry.input(description="Signing in with email and password.")

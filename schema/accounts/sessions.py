@@ -64,7 +64,7 @@ class SessionMutation:
         "Create a login, an account with the person as its owner, and its subscription: by default the catalog's "
         "default plan, MONTHLY, 1 seat, UP_TO_10, the first period starting today in the account's time zone "
         "Public: no token needed. Signs the person in. userErrors: INVALID_INPUT (email, "
-        "password, names, timeZone, plan, seats), ALREADY_EXISTS (the email has a login)."))
+        "password, names, timeZone, plan, seats, country, locale), ALREADY_EXISTS (the email has a login)."))
     async def sign_up(self, info: Info, input: Annotated[SignUpInput, strawberry.argument(
             description="The person, the account and the subscription's choices.")]) -> AuthPayload:
         ctx = info.context

@@ -23,6 +23,8 @@ from schema.accounts.people import Role, Teammate, User
 from schema.billing.types import LedgerLine, Subscription, ledger_lines_of, ledger_of, subscription_of
 from schema.context import Info
 from schema.dossiers.types import Share, shares_of_viewer
+from schema.invoices.types import BillingProfile, Invoice, invoices_of
+from schema.invoices.types import profile_of as billing_profile_of
 from schema.dossiers.usage import ActiveClientUsage, usage_history_of, usage_of
 from schema.nodes import Node
 from schema.relay import After, Before, Connection, First, Last, page_slice, to_global_id
@@ -104,6 +106,16 @@ class Account(AccountBasics, Node):
                            before: Before = None) -> Connection[LedgerLine]:
         ensure_acting_in(info.context.principal, self.pk)
         return await ledger_lines_of(info, self.pk, page_slice(first, after, last, before))
+
+    @strawberry.field(description="Who the account's invoices are addressed to, and what is still missing. "
+                                  "Owners and admins.")
+    async def billing_profile(self, info: Info) -> BillingProfile:
+        return await billing_profile_of(info, self.pk)
+
+    @strawberry.field(description="The account's invoices and credit notes, oldest first. Owners and admins.")
+    async def invoices(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                       before: Before = None) -> Connection[Invoice]:
+        return await invoices_of(info, self.pk, page_slice(first, after, last, before))
 
     @strawberry.field(extensions=requires(Scope.WEBHOOKS_MANAGE),
                       description="Endpoints subscribed to the account's events. Owners, admins, and machine "

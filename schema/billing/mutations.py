@@ -106,7 +106,8 @@ class BillingMutation(OperatorBillingMutation):
 
         async def call() -> changes.Applied:
             quote_id = from_global_id(input.quote_id, "Quote", field="quoteId")
-            return await changes.apply_subscription_change(ctx.actor, quote_id, input.idempotency_key, now=ctx.now)
+            return await changes.apply_subscription_change(ctx.actor, quote_id, input.idempotency_key, now=ctx.now,
+                                                           catalog=ctx.catalog)
 
         return await mutate(info, ApplySubscriptionChangePayload, call, lambda applied: {
             "subscription": Subscription.from_terms(applied.subscription),

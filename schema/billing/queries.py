@@ -16,6 +16,8 @@ from schema.accounts.basics import AccountBasics
 from schema.billing.types import Catalog, LedgerLine, Subscription, ledger_of, subscription_of
 from schema.context import Info
 from schema.relay import After, Before, Connection, First, Last, encode_cursor, page_slice, parse_global_id
+from schema.invoices.types import BillingProfile, Invoice, invoices_of
+from schema.invoices.types import profile_of as billing_profile_of
 
 
 @strawberry.type(description="An account as operators see it: billing data only.")
@@ -31,6 +33,14 @@ class OperatorAccount(AccountBasics):
     @strawberry.field(description="Every charge, oldest first.")
     async def ledger(self, info: Info) -> list[LedgerLine]:
         return await ledger_of(info, self.pk)
+
+    @strawberry.field(description="Who its invoices are addressed to.")
+    async def billing_profile(self, info: Info) -> BillingProfile:
+        return await billing_profile_of(info, self.pk)
+
+    @strawberry.field(description="Its invoices and credit notes, oldest first.")
+    async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[Invoice]:
+        return await invoices_of(info, self.pk, first, after)
 
 
 async def operator_account(info: Info, global_id: str) -> OperatorAccount | None:

@@ -2,6 +2,7 @@
 only, also after cancellation, built by the worker with bounded memory."""
 import io
 import json
+from decimal import Decimal
 import tracemalloc
 import zipfile
 
@@ -52,6 +53,13 @@ async def test_d8_an_archive_of_1000_dossiers_is_built_by_the_worker_in_bounded_
     assert len(one["dossier"]["shares"]) == 1 and one["dossier"]["accessLog"]
     ledger = json.loads(archive.read("ledger.json"))
     assert ledger["format"] == "casebook.ledger" and ledger["lines"][0]["amount"]
+    # B6, L2: the invoices as issued.
+    invoices = json.loads(archive.read("invoices.json"))
+    assert invoices["format"] == "casebook.invoices"
+    first = invoices["invoices"][0]
+    assert (first["kind"], first["buyer"]["country"], first["vatScheme"]) == ("INVOICE", "NL", "domestic")
+    assert Decimal(first["netTotal"]) == sum(Decimal(line["net"]) for line in first["lines"]) == Decimal(
+        ledger["lines"][0]["amount"])
     # Bounded: a batch of profiles and a chunk per stream, not the account (≈ 1.3 MB of JSON here).
     assert peak < 12 * 2 ** 20, f"peak {peak / 2 ** 20:.1f} MiB"
     # P2 for every dossier it holds, one audit event (P1).

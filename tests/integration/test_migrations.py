@@ -40,7 +40,9 @@ async def test_every_table_holding_account_data_carries_account_id(db):
     """Row-level security and sharding by account stay open."""
     # A person's own sign-in data (I1–I5) belongs to the person, not to any one account.
     not_account_data = {"user", "account", "guest_quota", "casebook_migration", "rate_limit",
-                        "identity_token", "user_session", "recovery_code"}
+                        "identity_token", "user_session", "recovery_code",
+                        # The issuer's invoice number counter (B3): one sequence for all accounts.
+                        "invoice_counter"}
     for model in Tortoise.apps["models"].values():
         table = model._meta.db_table
         if table in not_account_data:

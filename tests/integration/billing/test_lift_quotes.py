@@ -25,7 +25,7 @@ async def test_q5_seat_limit_quotes_one_more_seat(db):
     assert _lines(stored) == [("seats", "3", "4", "now")]
     assert stored.quote.due_now == Decimal("2.50")  # one seat, 15 × 5/30
     # Stored and binding: the owner applies it as it is.
-    applied = await apply_subscription_change(owner, stored.quote.id, "lift-1", now=at(MAY_10))
+    applied = await apply_subscription_change(owner, stored.quote.id, "lift-1", now=at(MAY_10), catalog=CATALOG)
     assert applied.charged == Decimal("2.50")
     assert (await Subscription.get(account_id=account_id)).seats == 4
 

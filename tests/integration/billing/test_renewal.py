@@ -22,7 +22,7 @@ START = "2026-01-31T10:00:00+01:00"
 
 async def _change(actor, now: str, **change):
     stored = await quote_subscription_change(actor, ChangeRequest(**change), now=at(now), catalog=CATALOG)
-    return await apply_subscription_change(actor, stored.quote.id, f"k-{stored.quote.id}", now=at(now))
+    return await apply_subscription_change(actor, stored.quote.id, f"k-{stored.quote.id}", now=at(now), catalog=CATALOG)
 
 
 async def _periods(account_id: int) -> list[tuple[date, date, Decimal]]:

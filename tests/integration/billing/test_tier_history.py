@@ -19,7 +19,7 @@ from tests.support.billing import CATALOG, at, given_account
 
 async def _change(actor, now: str, **change) -> None:  # noqa: ANN001
     stored = await quote_subscription_change(actor, ChangeRequest(**change), now=at(now), catalog=CATALOG)
-    await apply_subscription_change(actor, stored.quote.id, f"k-{stored.quote.id}", now=at(now))
+    await apply_subscription_change(actor, stored.quote.id, f"k-{stored.quote.id}", now=at(now), catalog=CATALOG)
 
 
 async def _history(account_id: int) -> list[tuple[str, date]]:

@@ -1,0 +1,59 @@
+"""Reading invoices (B6): who may, pages of an account's invoices, and batch reads for
+the API's relations (keys in, rows out in key order)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from domain.core.actor import Actor, ActorKind
+from domain.core.batching import by_key, grouped
+from domain.invoices.models import BillingProfile, Invoice, InvoiceLine, InvoicePayment
+
+
+def may_read_invoices(actor: Actor | None, account_id: int) -> bool:
+    """Owners and admins of the account, and operators; never a partner system's
+    credential (it acts for dossiers only) nor a member."""
+    if actor is None or actor.machine:
+        return False
+    if actor.kind is ActorKind.OPERATOR:
+        return True
+    return actor.manages_account and actor.account_id == account_id
+
+
+async def readable_invoice(actor: Actor | None, invoice_id: int) -> Invoice | None:
+    """The invoice if `actor` may read it; None alike for missing and not allowed (D4)."""
+    invoice = await Invoice.get_or_none(id=invoice_id)
+    return invoice if invoice is not None and may_read_invoices(actor, invoice.account_id) else None
+
+
+async def invoices_page(account_id: int, *, first: int, after_id: int | None) -> tuple[list[Invoice], bool]:
+    """Oldest first, keyset pagination by id."""
+    query = Invoice.filter(account_id=account_id)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    rows = await query.order_by("id").limit(first + 1)
+    return rows[:first], len(rows) > first
+
+
+async def all_invoices(account_id: int) -> list[Invoice]:
+    return await Invoice.filter(account_id=account_id).order_by("id")
+
+
+async def invoices_by_id(ids: Sequence[int]) -> list[Invoice | None]:
+    return by_key(await Invoice.filter(id__in=list(ids)), ids)
+
+
+async def lines_by_invoice(invoice_ids: Sequence[int]) -> list[list[InvoiceLine]]:
+    rows = await InvoiceLine.filter(invoice_id__in=list(invoice_ids)).order_by("invoice_id", "position")
+    return grouped(rows, invoice_ids, lambda row: row.invoice_id)
+
+
+async def payments_by_invoice(invoice_ids: Sequence[int]) -> list[InvoicePayment | None]:
+    rows = await InvoicePayment.filter(invoice_id__in=list(invoice_ids))
+    found = {row.invoice_id: row for row in rows}
+    return [found.get(invoice_id) for invoice_id in invoice_ids]
+
+
+async def profiles_by_account(account_ids: Sequence[int]) -> list[BillingProfile | None]:
+    rows = await BillingProfile.filter(account_id__in=list(account_ids))
+    found = {row.account_id: row for row in rows}
+    return [found.get(account_id) for account_id in account_ids]

@@ -1,0 +1,1 @@
+"""Invoices and billing profiles in the API (API.md "Invoices")."""
