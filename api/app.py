@@ -41,7 +41,7 @@ from api.worker import build_worker, running_worker
 from auth import two_factor
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
-from domain.invoices.seller import configure_seller
+from domain.billing.invoices.seller import configure_seller
 from domain.core.db import close_db, init_db
 from domain.core.settings import Settings, load_settings
 from domain.live.publish import listening

@@ -11,8 +11,8 @@ from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from domain.core.clock import utc_now
 from domain.core.errors import Unauthenticated
-from domain.invoices.printing import invoice_pdf
-from domain.invoices.queries import readable_invoice
+from domain.billing.invoices.printing import invoice_pdf
+from domain.billing.invoices.queries import readable_invoice
 from schema.relay import parse_global_id
 
 _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

@@ -19,7 +19,7 @@ def check_catalog(settings: Settings) -> None:
     from domain.billing.catalog import CatalogError, load_catalog
 
     from domain.core.settings import SettingsError
-    from domain.invoices.seller import configure_seller
+    from domain.billing.invoices.seller import configure_seller
 
     try:
         catalog = load_catalog(settings.catalog_path or None)

@@ -134,7 +134,7 @@ TABLE: tuple[Rule, ...] = (
     _r("billing", "read", PEOPLE | {K.OPERATOR}, note="subscription and usage"),
     _r("billing", "manage", {K.OWNER}, S.BILLING_MANAGE, note="quotes, subscription changes, ledger"),
     _r("billing", "operate", {K.OPERATOR}, S.BILLING_OPERATE, own_account=False, note="discounts, any account"),
-    _r("billing profile", "read", MANAGERS),
+    _r("billing profile", "read", MANAGERS | {K.OPERATOR}, note="operators: the buyer they bill and credit"),
     _r("billing profile", "manage", MANAGERS),
     _r("invoice", "read", MANAGERS | {K.OPERATOR}),
     _r("webhooks", "manage", MANAGERS | {K.MACHINE}, S.WEBHOOKS_MANAGE),

@@ -19,7 +19,7 @@ from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.settings import Settings
 from domain.core.validation import MAX_NAME, check_time_zone, clean_name, normalize_email
-from domain.invoices.profiles import start_profile
+from domain.billing.invoices.profiles import start_profile
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 

@@ -30,7 +30,7 @@ from domain.core.actor import Actor
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.validation import clean_text
-from domain.invoices.issue import invoice_charge
+from domain.billing.invoices.issue import invoice_charge
 
 MAX_KEY = 200
 _FIELDS = {"plan": "plan_code", "term": "term", "seats": "seats", "tier": "tier"}

@@ -14,7 +14,7 @@ from domain.billing.catalog import Catalog
 from domain.billing.models import BillingPeriod, LedgerLine, Subscription
 from domain.billing.pricing import ZERO, DiscountSet, period_price, round_money
 from domain.billing.state import terms_of
-from domain.invoices.issue import invoice_charge
+from domain.billing.invoices.issue import invoice_charge
 
 PERIOD = "period"
 PRORATION = "proration"

@@ -26,7 +26,7 @@ MODEL_MODULES = [
     "domain.outbox.models",
     "domain.webhooks.models",
     "domain.exports.models",
-    "domain.invoices.models",
+    "domain.billing.invoices.models",
     "auth.models",
 ]
 

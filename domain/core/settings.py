@@ -251,6 +251,19 @@ class Settings(BaseSettings):
     def _database_migration_url(cls, value: Any) -> Any:
         return _migration_url(value)
 
+    @field_validator("invoice_seller_address", mode="before")
+    @classmethod
+    def _address_lines(cls, value: Any) -> Any:
+        """Address lines are written `line 1|line 2` in the environment."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split("|") if part.strip())
+        return value
+
+    @field_validator("invoice_seller_country", mode="before")
+    @classmethod
+    def _country_code(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("public_app_url", mode="before")
     @classmethod
     def _without_trailing_slash(cls, value: Any) -> Any:

@@ -24,6 +24,7 @@ from domain.core.ids import global_id
 from domain.core.locale_format import format_moment
 from domain.core.translations import N_, translations
 from domain.exports import documents
+from domain.exports.invoices import INVOICES_FORMAT, write_invoices
 from domain.exports.archive_tables import AUDIT_LOG, LEDGER, READ_LOG, TABLES, TEAM, Table, audit_rows, \
     ledger_rows, read_rows, team_rows
 from domain.exports.content import BatchReader, Parts, account_batches, ledger_lines
@@ -140,6 +141,9 @@ PARTS: tuple[ArchivePart, ...] = (
                 documents.LEDGER_FORMAT, "schemas/ledger.schema.json", _write_ledger),
     csv_part(LEDGER, N_("the same ledger as a table, for a spreadsheet or bookkeeping software"),
              lambda build: ledger_rows(build.conn, build.export.account_id, build.zone)),
+    ArchivePart("invoices.json", N_("the invoices and credit notes, each as it was issued: number, date, seller "
+                                    "and buyer, lines, VAT and totals (their PDFs stay in the app)"),
+                INVOICES_FORMAT, "schemas/invoices.schema.json", write_invoices),
 )
 
 

@@ -6,30 +6,21 @@ number in the practice's language (L1; domain.exports.labels, domain.core.locale
 fpdf2 renders it: pure Python from PyPI (with Pillow and fontTools wheels), no system
 packages, maintained, page breaks and header/footer hooks built in, and it embeds a
 subset of a TrueType font, so names such as "Zoë Brontë", "Łukasz" or "Şahin" print as
-written. The font is DejaVu Sans (domain/exports/fonts, its licence beside it): Latin,
-Greek and Cyrillic. A character it has no glyph for prints as "?" — the JSON export
-holds the exact text.
+written. The font: domain/core/pdf_fonts.py.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from domain.core.pdf_fonts import BOLD, FAMILY, REGULAR, printable
 from domain.core.locale_format import format_day, format_moment, format_number
 from domain.core.translations import translations
 from domain.exports.labels import ENTRY_KINDS, FIELDS, SHARE_ACCESS, SHARE_STATUS
-
-FONTS = Path(__file__).parent / "fonts"
-REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
-FAMILY = "DejaVu"
-
 
 @dataclass
 class DossierContent:
@@ -40,24 +31,6 @@ class DossierContent:
     measurements: list[dict[str, Any]] = field(default_factory=list)
     shares: list[dict[str, Any]] | None = None
     access_log: list[dict[str, Any]] | None = None
-
-
-@lru_cache(maxsize=1)
-def _glyphs() -> frozenset[int]:
-    font = TTFont(str(REGULAR), lazy=True)
-    try:
-        return frozenset(font.getBestCmap())
-    finally:
-        font.close()
-
-
-def printable(text: str | None) -> str:
-    """Text the font can draw: tabs as spaces, other control and unknown characters as "?"."""
-    if not text:
-        return ""
-    glyphs = _glyphs()
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return "".join(ch if ch == "\n" or (ord(ch) >= 32 and ord(ch) in glyphs) else "?" for ch in text)
 
 
 class _Document(FPDF):

@@ -39,8 +39,9 @@ class OperatorAccount(AccountBasics):
         return await billing_profile_of(info, self.pk)
 
     @strawberry.field(description="Its invoices and credit notes, oldest first.")
-    async def invoices(self, info: Info, first: First = None, after: After = None) -> Connection[Invoice]:
-        return await invoices_of(info, self.pk, first, after)
+    async def invoices(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                       before: Before = None) -> Connection[Invoice]:
+        return await invoices_of(info, self.pk, page_slice(first, after, last, before))
 
 
 async def operator_account(info: Info, global_id: str) -> OperatorAccount | None:

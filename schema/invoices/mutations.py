@@ -11,7 +11,7 @@ import strawberry
 from auth.permissions import requires
 from auth.scopes import Scope
 from domain.accounts import queries as account_queries
-from domain.invoices import corrections, profiles
+from domain.billing.invoices import corrections, profiles
 from schema.accounts.identity import AccountPayload
 from schema.accounts.types import Account
 from schema.context import Info

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from domain.invoices.queries import readable_invoice
+from domain.billing.invoices.queries import readable_invoice
 from schema.context import Info
 from schema.invoices.types import Invoice
 from schema.nodes import register_node

@@ -8,19 +8,19 @@ from enum import Enum
 from typing import Any, Optional
 
 import strawberry
-from graphql import GraphQLError
+
+from auth import policy
 
 from auth.audiences import Audience
-from auth.permissions import ensure_acting_in, ensure_person
-from domain.core.actor import ActorKind
-from domain.invoices import queries
-from domain.invoices.models import Invoice as InvoiceRow
-from domain.invoices.models import InvoiceLine as InvoiceLineRow
-from domain.invoices.profiles import missing
+from domain.billing.invoices import queries
+from domain.billing.invoices.models import Invoice as InvoiceRow
+from domain.billing.invoices.models import InvoiceLine as InvoiceLineRow
+from domain.billing.invoices.profiles import missing
 from schema.billing.money import Money
 from schema.context import Info
 from schema.nodes import Node
-from schema.relay import Connection, cursor_id, decode_cursor, encode_cursor, page_size, to_global_id
+from domain.core.paging import Slice
+from schema.relay import Connection, encode_cursor, to_global_id
 from schema.rules import rules
 
 PDF_PATH = "/invoices/{id}.pdf"
@@ -69,7 +69,7 @@ class BillingProfile:
 
     @classmethod
     def from_model(cls, row: Any) -> "BillingProfile":
-        from domain.invoices.profiles import party
+        from domain.billing.invoices.profiles import party
 
         return cls.of(party(row), row.account_id)
 
@@ -198,30 +198,19 @@ class Invoice(Node):
         return cls(row=row, account_id=row.account_id)
 
 
-def ensure_reads_invoices(info: Info, account_id: int) -> None:
+async def invoices_of(info: Info, account_id: int, wanted: Slice) -> Connection[Invoice]:
     """Owners and admins acting in the account, and operators; never machine credentials."""
-    principal = info.context.principal
-    ensure_person(principal)
-    if principal.actor.kind is not ActorKind.OPERATOR:
-        ensure_acting_in(principal, account_id)
-    if not queries.may_read_invoices(principal.actor, account_id):
-        raise GraphQLError("Only owners, admins and operators read invoices and the billing profile.",
-                           extensions={"code": "FORBIDDEN"})
-
-
-async def invoices_of(info: Info, account_id: int, first: Optional[int], after: Optional[str]) -> Connection[Invoice]:
-    ensure_reads_invoices(info, account_id)
-    rows, has_next = await queries.invoices_page(account_id, first=page_size(first),
-                                                 after_id=cursor_id(decode_cursor(after)))
-    return Connection[Invoice].build([Invoice.from_model(row) for row in rows],
-                                     [encode_cursor(row.id) for row in rows], has_next)
+    policy.ensure(info.context.principal, "invoice", "read", policy.Facts(account_id))
+    rows, more = await queries.invoices_page(account_id, wanted)
+    return Connection.of([Invoice.from_model(row) for row in rows], [encode_cursor(row.id) for row in rows],
+                         wanted, more, lambda: queries.invoice_count(account_id))
 
 
 async def profile_of(info: Info, account_id: int) -> BillingProfile:
-    ensure_reads_invoices(info, account_id)
+    policy.ensure(info.context.principal, "billing profile", "read", policy.Facts(account_id))
     row = await info.context.loader(queries.profiles_by_account).load(account_id)
     if row is None:  # an account from before invoices: its defaults, written at its first invoice
-        from domain.invoices.profiles import default_profile
+        from domain.billing.invoices.profiles import default_profile
 
         row = await default_profile(account_id, now=info.context.now)
     return BillingProfile.from_model(row)

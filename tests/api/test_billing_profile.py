@@ -98,4 +98,6 @@ async def test_b6_every_invoice_is_announced_to_partner_systems(api, settings):
     payload = Webhook(endpoint["secret"]).verify(request.body, request.headers)
     upgrade = (await invoices(api, token))[1]
     assert payload["type"] == "invoice.issued"
-    assert payload["data"] == {"accountId": owner["viewer"]["account"]["id"], "invoiceId": upgrade["id"]}
+    assert {key: payload["data"][key] for key in ("accountId", "invoiceId")} == {
+        "accountId": owner["viewer"]["account"]["id"], "invoiceId": upgrade["id"]}
+    assert payload["data"]["sequence"] >= 1  # the account's order of events (O5)

@@ -103,7 +103,7 @@ async def test_l2_the_archive_holds_every_part_and_each_reads_back(api):
     # The manifest lists every part; each is there and documented by a file that is there too.
     manifest = json.loads(archive.read("manifest.json"))
     assert [part["path"] for part in manifest["parts"]] == [part.path for part in PARTS] == [
-        "dossiers/<id>.json", "team.csv", "audit-log.csv", "read-log.csv", "ledger.json", "ledger.csv"]
+        "dossiers/<id>.json", "team.csv", "audit-log.csv", "read-log.csv", "ledger.json", "ledger.csv", "invoices.json"]
     for part in manifest["parts"]:
         assert part["documentedBy"] in names
     assert f"dossiers/{dossier_id}.json" in names and manifest["dossierCount"] == 1

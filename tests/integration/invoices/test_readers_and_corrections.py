@@ -9,9 +9,9 @@ import pytest
 
 from domain.core.actor import Actor, ActorKind, Role
 from domain.core.errors import InvalidInput
-from domain.invoices.corrections import issue_credit_note
-from domain.invoices.models import Invoice
-from domain.invoices.queries import readable_invoice
+from domain.billing.invoices.corrections import issue_credit_note
+from domain.billing.invoices.models import Invoice
+from domain.billing.invoices.queries import readable_invoice
 from tests.support.billing import at, given_account
 
 OPERATOR = Actor(999, "operator@casebook.example", ActorKind.OPERATOR)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.invoices.pdf import InvoiceDocument, render_invoice
-from domain.invoices.seller import current_seller
+from domain.billing.invoices.pdf import InvoiceDocument, render_invoice
+from domain.billing.invoices.seller import current_seller
 from tests.support.invoices import pdf_text
 
 BUYER = {"legal_name": "Praktijk Zoë Brontë", "address_lines": ["Łukasz Østerstraat 1"], "postal_code": "1011 AB",

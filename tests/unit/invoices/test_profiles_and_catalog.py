@@ -2,15 +2,14 @@
 seller's settings and the invoice's words in three languages (B6, L1)."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 
 from domain.billing.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
 from domain.core.settings import Environment, Settings, SettingsError
-from domain.invoices.countries import BadVatNumber, check_vat_number, country_of_time_zone, is_country
-from domain.invoices.labels import LABELS, language_of
-from domain.invoices.seller import seller_from_settings
+from domain.billing.invoices.countries import BadVatNumber, check_vat_number, country_of_time_zone, is_country
+from domain.billing.invoices.labels import LABELS, language_of
+from domain.billing.invoices.seller import seller_from_settings
 
 EU = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
       "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}
@@ -66,15 +65,15 @@ def test_b4_a_catalog_with_bad_vat_rates_is_refused_at_start(tmp_path, edit, mes
 def test_b6_the_seller_comes_from_settings_and_production_refuses_the_example():
     seller = seller_from_settings(Settings())
     assert (seller.country, seller.vat_number, seller.time_zone) == ("NL", "NL123456782B01", "Europe/Amsterdam")
-    production = replace(Settings(), env=Environment.PRODUCTION)
+    production = Settings().replace(env=Environment.PRODUCTION)
     with pytest.raises(SettingsError, match="INVOICE_SELLER_VAT_NUMBER"):
         seller_from_settings(production)
-    assert seller_from_settings(replace(production, invoice_seller_vat_number="NL123456794B01")).vat_number == \
+    assert seller_from_settings(production.replace(invoice_seller_vat_number="NL123456794B01")).vat_number == \
         "NL123456794B01"
     for wrong in ({"invoice_seller_country": "XX"}, {"invoice_seller_vat_number": "DE123456788"},
                   {"invoice_seller_time_zone": "Mars/Base"}, {"invoice_seller_address": ()}):
         with pytest.raises(SettingsError, match="INVOICE_SELLER"):
-            seller_from_settings(replace(Settings(), **wrong))
+            seller_from_settings(Settings().replace(**wrong))
 
 
 def test_l1_every_language_has_every_word():

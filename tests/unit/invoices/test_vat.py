@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.billing.catalog import load_catalog
-from domain.invoices.vat import DESTINATION, DOMESTIC, OUTSIDE_EU, REVERSE_CHARGE, totals, treatment, vat_of
+from domain.billing.invoices.vat import DESTINATION, DOMESTIC, OUTSIDE_EU, REVERSE_CHARGE, totals, treatment, vat_of
 
 RATES = load_catalog(None).vat_rates
 

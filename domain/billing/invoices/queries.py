@@ -2,21 +2,20 @@
 the API's relations (keys in, rows out in key order)."""
 from __future__ import annotations
 
+from auth import policy
+
 from typing import Sequence
 
-from domain.core.actor import Actor, ActorKind
+from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
-from domain.invoices.models import BillingProfile, Invoice, InvoiceLine, InvoicePayment
+from domain.core.paging import Slice, filter_by_id, in_order
+from domain.billing.invoices.models import BillingProfile, Invoice, InvoiceLine, InvoicePayment
 
 
 def may_read_invoices(actor: Actor | None, account_id: int) -> bool:
     """Owners and admins of the account, and operators; never a partner system's
     credential (it acts for dossiers only) nor a member."""
-    if actor is None or actor.machine:
-        return False
-    if actor.kind is ActorKind.OPERATOR:
-        return True
-    return actor.manages_account and actor.account_id == account_id
+    return actor is not None and policy.may(actor, "invoice", "read", policy.Facts(account_id))
 
 
 async def readable_invoice(actor: Actor | None, invoice_id: int) -> Invoice | None:
@@ -25,13 +24,13 @@ async def readable_invoice(actor: Actor | None, invoice_id: int) -> Invoice | No
     return invoice if invoice is not None and may_read_invoices(actor, invoice.account_id) else None
 
 
-async def invoices_page(account_id: int, *, first: int, after_id: int | None) -> tuple[list[Invoice], bool]:
-    """Oldest first, keyset pagination by id."""
-    query = Invoice.filter(account_id=account_id)
-    if after_id is not None:
-        query = query.filter(id__gt=after_id)
-    rows = await query.order_by("id").limit(first + 1)
-    return rows[:first], len(rows) > first
+async def invoices_page(account_id: int, wanted: Slice) -> tuple[list[Invoice], bool]:
+    """Oldest first, keyset by id; whether more lie beyond the page in its direction."""
+    return in_order(await filter_by_id(Invoice.filter(account_id=account_id), wanted, newest_first=False), wanted)
+
+
+async def invoice_count(account_id: int) -> int:
+    return await Invoice.filter(account_id=account_id).count()
 
 
 async def all_invoices(account_id: int) -> list[Invoice]:

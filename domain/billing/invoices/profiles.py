@@ -10,11 +10,12 @@ from domain.accounts.models import Account, Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from domain.core.db import transaction
-from domain.core.errors import Forbidden, InvalidInput
+from domain.core.errors import InvalidInput
 from domain.core.validation import MAX_NAME, clean_name, normalize_email
+from auth import policy
 from domain.accounts import locale
-from domain.invoices.countries import BadVatNumber, check_vat_number, country_of_time_zone
-from domain.invoices.models import BillingProfile
+from domain.billing.invoices.countries import BadVatNumber, check_vat_number, country_of_time_zone
+from domain.billing.invoices.models import BillingProfile
 
 MAX_ADDRESS_LINES = 3
 MAX_ADDRESS_LINE = 100
@@ -123,16 +124,15 @@ def apply_change(profile: BillingProfile, change: ProfileChange) -> None:
 
 async def update_billing_profile(actor: Actor, change: ProfileChange, *, now: datetime) -> BillingProfile:
     """Owners and admins. Invoices already issued keep the profile they were issued to."""
-    if not actor.manages_account or actor.machine or actor.account_id is None:
-        raise Forbidden("owners and admins manage the billing profile")
+    account_id = policy.acting_account(actor, "billing profile", "manage")
     async with transaction():
-        profile = await profile_of(actor.account_id, now=now, for_update=True)
+        profile = await profile_of(account_id, now=now, for_update=True)
         before = _snapshot(profile)
         apply_change(profile, change)
         profile.updated_at = now
         await profile.save()
         after = _snapshot(profile)
-        await record(AuditAction.ACCOUNT_UPDATED, now=now, account_id=actor.account_id, actor_user_id=actor.user_id,
+        await record(AuditAction.ACCOUNT_UPDATED, now=now, account_id=account_id, actor_user_id=actor.user_id,
                      subject=f"billing_profile:{profile.id}",
                      detail={"changed": sorted(key for key in after if after[key] != before[key])})
         return profile

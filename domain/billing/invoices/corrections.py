@@ -14,11 +14,11 @@ from domain.core.actor import Actor, ActorKind
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
 from domain.core.validation import clean_text
-from domain.invoices.issue import CREDIT_NOTE, INVOICE, record_invoice, treatment_of
-from domain.invoices.models import Invoice, InvoiceLine, InvoicePayment
-from domain.invoices.numbers import issue_date
-from domain.invoices.seller import current_seller
-from domain.invoices.vat import CENT, ZERO
+from domain.billing.invoices.issue import CREDIT_NOTE, INVOICE, record_invoice, treatment_of
+from domain.billing.invoices.models import Invoice, InvoiceLine, InvoicePayment
+from domain.billing.invoices.numbers import issue_date
+from domain.billing.invoices.seller import current_seller
+from domain.billing.invoices.vat import CENT, ZERO
 
 MAX_REASON = 500
 MAX_AMOUNT = Decimal("1000000000.00")  # far above any invoice; keeps quantize within precision

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.core.settings import Settings, SettingsError
-from domain.invoices.countries import BadVatNumber, check_vat_number, is_country
+from domain.billing.invoices.countries import BadVatNumber, check_vat_number, is_country
 
-EXAMPLE_VAT_NUMBER = Settings.invoice_seller_vat_number
+EXAMPLE_VAT_NUMBER = Settings.model_fields["invoice_seller_vat_number"].default
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ memory."""
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime
 from typing import Any
 
 from domain.core.ids import global_id
 from domain.exports import documents
-from domain.invoices.models import Invoice, InvoicePayment
-from domain.invoices.queries import all_invoices, lines_by_invoice
+from domain.billing.invoices.models import Invoice, InvoicePayment
+from domain.billing.invoices.queries import all_invoices, lines_by_invoice
 
 INVOICES_FORMAT = "casebook.invoices"
 
@@ -40,17 +39,15 @@ def invoice_document(invoice: Invoice, lines: list, paid: InvoicePayment | None)
     }
 
 
-async def write_invoices(archive: zipfile.ZipFile, account_id: int, generated_at: datetime, practice: dict,
-                         about: dict) -> int:
-    """Add the account's invoices to an archive being written; the number added. An
-    account has a few invoices a month, so they are read whole."""
-    invoices = await all_invoices(account_id)
+async def write_invoices(build: Any, archive: zipfile.ZipFile) -> None:
+    """The archive part `invoices.json` (domain.exports.archive): an account has a few
+    invoices a month, so they are read whole."""
+    invoices = await all_invoices(build.export.account_id)
     ids = [invoice.id for invoice in invoices]
     lines = await lines_by_invoice(ids)
     paid = {row.invoice_id: row for row in await InvoicePayment.filter(invoice_id__in=ids)}
-    body = documents.header(INVOICES_FORMAT, generated_at, practice, **about)
+    body = documents.header(INVOICES_FORMAT, build.generated_at, build.practice, **build.about())
     body += '  "invoices": [' + ",".join(
         "\n    " + documents.dumps(invoice_document(invoice, rows, paid.get(invoice.id)))
         for invoice, rows in zip(invoices, lines)) + ("\n  ]\n}\n" if invoices else "]\n}\n")
     archive.writestr("invoices.json", body)
-    return len(invoices)

@@ -18,9 +18,9 @@ from babel.numbers import format_currency, format_decimal
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from domain.exports.pdf import BOLD, FAMILY, REGULAR, printable
-from domain.invoices.labels import BABEL_LOCALE, LABELS, language_of
-from domain.invoices.vat import OUTSIDE_EU
+from domain.core.pdf_fonts import BOLD, FAMILY, REGULAR, printable
+from domain.billing.invoices.labels import BABEL_LOCALE, LABELS, language_of
+from domain.billing.invoices.vat import OUTSIDE_EU
 
 
 @dataclass(frozen=True)

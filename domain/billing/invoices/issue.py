@@ -11,11 +11,11 @@ from typing import Sequence
 from domain import events
 from domain.billing.catalog import Catalog
 from domain.billing.models import LedgerLine
-from domain.invoices.models import Invoice, InvoiceLine
-from domain.invoices.numbers import format_number, issue_date, take_number
-from domain.invoices.profiles import party, profile_of
-from domain.invoices.seller import current_seller
-from domain.invoices.vat import Totals, Treatment, totals, treatment
+from domain.billing.invoices.models import Invoice, InvoiceLine
+from domain.billing.invoices.numbers import format_number, issue_date, take_number
+from domain.billing.invoices.profiles import party, profile_of
+from domain.billing.invoices.seller import current_seller
+from domain.billing.invoices.vat import Totals, Treatment, totals, treatment
 
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"

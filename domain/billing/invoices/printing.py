@@ -6,9 +6,9 @@ import asyncio
 from decimal import Decimal
 
 from domain.accounts.models import Account
-from domain.invoices.issue import CREDIT_NOTE
-from domain.invoices.models import Invoice, InvoiceLine
-from domain.invoices.pdf import InvoiceDocument, render_invoice
+from domain.billing.invoices.issue import CREDIT_NOTE
+from domain.billing.invoices.models import Invoice, InvoiceLine
+from domain.billing.invoices.pdf import InvoiceDocument, render_invoice
 
 
 async def document_of(invoice: Invoice) -> InvoiceDocument:
