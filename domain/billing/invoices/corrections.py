@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor, ActorKind
-from domain.core.db import transaction
+from domain.core.db import dialect, execute, transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
 from domain.core.validation import clean_text
 from domain.billing.invoices.issue import CREDIT_NOTE, INVOICE, record_invoice, treatment_of
@@ -59,10 +59,15 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
     why = clean_text(reason, field="reason", max_length=MAX_REASON)
     wanted = _amount(amount)
     seller = current_seller()
-    async with transaction():
-        # The row lock (a lock only: the row is never updated) serialises credit notes of one
-        # invoice, so two at once cannot both credit the same remainder.
-        original = await Invoice.filter(id=invoice_id).select_for_update().first()
+    async with transaction() as conn:
+        # Credit notes of one invoice queue on a lock for that invoice, so two at once cannot
+        # both credit the same remainder. Not a row lock: the invoice row is insert-only for
+        # the application's database role (B5), and FOR UPDATE needs the right to update.
+        # SQLite runs one transaction at a time in its one process anyway.
+        if dialect(conn) == "postgres":
+            await execute(conn, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                          [f"casebook.credit-note:{invoice_id}"])
+        original = await Invoice.filter(id=invoice_id).first()
         if original is None or original.kind != INVOICE:
             raise NotFound("invoice", field=("invoiceId",))
         lines = await InvoiceLine.filter(invoice_id=original.id).order_by("position")
