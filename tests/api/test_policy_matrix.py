@@ -25,7 +25,8 @@ from domain.billing.models import Subscription
 from domain.core.clock import utc_now
 from tests.conftest import deliver_outbox
 from tests.support.policy_world import World, Who, build, fresh_dossier
-from tests.support.policy_probes import ACCOUNT_CAPABILITIES, DOSSIER_CAPABILITIES, PROBES, UNREACHABLE, Probe
+from tests.support.policy_probes import (ACCOUNT_CAPABILITIES, DISAGREEING, DOSSIER_CAPABILITIES, PROBES, UNREACHABLE,
+                                        Probe)
 
 MISSING_DOSSIER = "RG9zc2llcjo5OTk5OTk"  # Dossier:999999
 
@@ -39,7 +40,7 @@ async def _principal(api, who: Who):
 def _agrees(outcome: Outcome, observed: str, missing: str | None) -> bool:
     if outcome is Outcome.ALLOWED:
         return observed == "allowed"
-    if observed == "allowed":
+    if observed == "allowed" or observed.startswith(DISAGREEING):
         return False
     if outcome is Outcome.HIDDEN:
         return missing is None or observed == missing
