@@ -142,6 +142,31 @@ async def test_t6_every_principal_every_rule_every_condition_through_the_api(api
     assert {rule.name for rule in policy.TABLE} - seen == UNREACHABLE
 
 
+async def test_t6_production_keeps_test_clocks_from_everyone(api, settings):
+    """O4: the table's `test clock.advance` is never allowed in production, whoever asks;
+    the account's clock stays where it was."""
+    from api.app import create_app
+    from domain.core.settings import Environment
+    from tests.conftest import Api
+
+    api.deliver = False
+    world = await build(api)
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False), deliver=False)
+    probe, mismatches = PROBES["test clock.advance"], []
+    try:
+        for who in world.people.values():
+            principal = await _principal(api, who)
+            facts = probe.facts(world, who, archived=False, read_only=False)._replace(production=True)
+            outcome = policy.decide(principal, "test clock", "advance", facts)
+            observed = await probe.run(production, world, who, {})
+            if outcome is Outcome.ALLOWED or not _agrees(outcome, observed, None):
+                mismatches.append(f"{who.name}: table says {outcome.value}, API answered {observed}")
+    finally:
+        await production.http.aclose()
+    assert mismatches == [], "\n".join(mismatches)
+    assert await Account.filter(test_clock__isnull=False).count() == 0
+
+
 async def test_t6_downloads_follow_the_table_for_every_principal(api):
     """`GET /exports/<key>`: one's own export while the table allows the download (and the
     dossier is still readable); anyone else's answers like a key that does not exist."""
