@@ -1,7 +1,7 @@
 """The matrix generated from the policy's table (SPEC T6, issue 20): every rule of
 auth/policy.py × every principal kind of tests/support/policy_world.py × each condition
 (two-factor required and not enrolled, an archived dossier, a cancelled subscription,
-proven and unproven addresses, shares active, revoked and pending, machine credentials
+production, proven and unproven addresses, shares active, revoked and pending, machine credentials
 with each scope), each tried through the public API — GraphQL mutations and fields,
 `node` by global id, the download route — and asserted:
 
@@ -116,7 +116,31 @@ async def _viewer_can_agrees(api, world, who, principal, targets, read_only, con
                               f"{'done' if done else 'refused'}")
 
 
-async def test_t6_every_principal_every_rule_every_condition_through_the_api(api):
+async def _production_pass(api, settings, world: World, mismatches: list[str]) -> None:
+    """O4: the table never allows `test clock.advance` in production, whoever asks."""
+    from api.app import create_app
+    from domain.core.settings import Environment
+    from tests.conftest import Api
+
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False), deliver=False)
+    probe = PROBES["test clock.advance"]
+    clock = (await Account.get(id=world.account_id)).test_clock
+    try:
+        for who in world.people.values():
+            principal = await _principal(api, who)
+            facts = probe.facts(world, who, archived=False, read_only=False)._replace(production=True)
+            outcome = policy.decide(principal, "test clock", "advance", facts)
+            observed = await probe.run(production, world, who, {})
+            if outcome is Outcome.ALLOWED or not _agrees(outcome, observed, None):
+                mismatches.append(f"[production] {who.name} · test clock.advance: table says {outcome.value}, "
+                                  f"API answered {observed}")
+    finally:
+        await production.http.aclose()
+    if (await Account.get(id=world.account_id)).test_clock != clock:
+        mismatches.append("[production] the account's test clock moved")
+
+
+async def test_t6_every_principal_every_rule_every_condition_through_the_api(api, settings):
     api.deliver = False
     world = await build(api)
     everyone = list(world.people)
@@ -137,34 +161,11 @@ async def test_t6_every_principal_every_rule_every_condition_through_the_api(api
     await _run_pass(api, world, "subscription cancelled and ended", teammates, archived_too=False,
                     read_only=True, mismatches=mismatches, seen=seen)
 
+    await _production_pass(api, settings, world, mismatches)
+
     assert mismatches == [], "\n".join(mismatches)
     # Every rule is tried, but for those whose operations are not served yet.
     assert {rule.name for rule in policy.TABLE} - seen == UNREACHABLE
-
-
-async def test_t6_production_keeps_test_clocks_from_everyone(api, settings):
-    """O4: the table's `test clock.advance` is never allowed in production, whoever asks;
-    the account's clock stays where it was."""
-    from api.app import create_app
-    from domain.core.settings import Environment
-    from tests.conftest import Api
-
-    api.deliver = False
-    world = await build(api)
-    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False), deliver=False)
-    probe, mismatches = PROBES["test clock.advance"], []
-    try:
-        for who in world.people.values():
-            principal = await _principal(api, who)
-            facts = probe.facts(world, who, archived=False, read_only=False)._replace(production=True)
-            outcome = policy.decide(principal, "test clock", "advance", facts)
-            observed = await probe.run(production, world, who, {})
-            if outcome is Outcome.ALLOWED or not _agrees(outcome, observed, None):
-                mismatches.append(f"{who.name}: table says {outcome.value}, API answered {observed}")
-    finally:
-        await production.http.aclose()
-    assert mismatches == [], "\n".join(mismatches)
-    assert await Account.filter(test_clock__isnull=False).count() == 0
 
 
 async def test_t6_downloads_follow_the_table_for_every_principal(api):
