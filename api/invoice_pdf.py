@@ -32,9 +32,7 @@ def invoice_pdf_endpoint(tokens: TokenService):  # noqa: ANN201 - a Starlette en
             principal = await principal_from_token(tokens, token.strip(), utc_now())
         except Unauthenticated:
             return _not_found()
-        if principal.two_factor_required:
-            return _not_found()
-        invoice = await readable_invoice(principal.actor, parsed[1])
+        invoice = await readable_invoice(principal, parsed[1])
         if invoice is None:
             return _not_found()
         body = await invoice_pdf(invoice)

@@ -72,7 +72,7 @@ def _given(value: object) -> object:
 
 @strawberry.type
 class InvoiceMutation:
-    @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE), description=(
+    @strawberry.mutation(extensions=requires(), description=(
         "Change the account's billing details, which invoices issued from now on are addressed to; invoices "
         "already issued keep the details they were issued with. Owners and admins. Audited. userErrors: "
         "INVALID_INPUT (a field's format, a country that is no ISO 3166 code, a VAT number that is not one of the "

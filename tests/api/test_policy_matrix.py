@@ -1,7 +1,7 @@
 """The matrix generated from the policy's table (SPEC T6, issue 20): every rule of
 auth/policy.py × every principal kind of tests/support/policy_world.py × each condition
 (two-factor required and not enrolled, an archived dossier, a cancelled subscription,
-proven and unproven addresses, shares active, revoked and pending, machine credentials
+production, proven and unproven addresses, shares active, revoked and pending, machine credentials
 with each scope), each tried through the public API — GraphQL mutations and fields,
 `node` by global id, the download route — and asserted:
 
@@ -25,7 +25,8 @@ from domain.billing.models import Subscription
 from domain.core.clock import utc_now
 from tests.conftest import deliver_outbox
 from tests.support.policy_world import World, Who, build, fresh_dossier
-from tests.support.policy_probes import ACCOUNT_CAPABILITIES, DOSSIER_CAPABILITIES, PROBES, UNREACHABLE, Probe
+from tests.support.policy_probes import (ACCOUNT_CAPABILITIES, DISAGREEING, DOSSIER_CAPABILITIES, PROBES, UNREACHABLE,
+                                        Probe)
 
 MISSING_DOSSIER = "RG9zc2llcjo5OTk5OTk"  # Dossier:999999
 
@@ -39,7 +40,7 @@ async def _principal(api, who: Who):
 def _agrees(outcome: Outcome, observed: str, missing: str | None) -> bool:
     if outcome is Outcome.ALLOWED:
         return observed == "allowed"
-    if observed == "allowed":
+    if observed == "allowed" or observed.startswith(DISAGREEING):
         return False
     if outcome is Outcome.HIDDEN:
         return missing is None or observed == missing
@@ -115,7 +116,31 @@ async def _viewer_can_agrees(api, world, who, principal, targets, read_only, con
                               f"{'done' if done else 'refused'}")
 
 
-async def test_t6_every_principal_every_rule_every_condition_through_the_api(api):
+async def _production_pass(api, settings, world: World, mismatches: list[str]) -> None:
+    """O4: the table never allows `test clock.advance` in production, whoever asks."""
+    from api.app import create_app
+    from domain.core.settings import Environment
+    from tests.conftest import Api
+
+    production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False), deliver=False)
+    probe = PROBES["test clock.advance"]
+    clock = (await Account.get(id=world.account_id)).test_clock
+    try:
+        for who in world.people.values():
+            principal = await _principal(api, who)
+            facts = probe.facts(world, who, archived=False, read_only=False)._replace(production=True)
+            outcome = policy.decide(principal, "test clock", "advance", facts)
+            observed = await probe.run(production, world, who, {})
+            if outcome is Outcome.ALLOWED or not _agrees(outcome, observed, None):
+                mismatches.append(f"[production] {who.name} · test clock.advance: table says {outcome.value}, "
+                                  f"API answered {observed}")
+    finally:
+        await production.http.aclose()
+    if (await Account.get(id=world.account_id)).test_clock != clock:
+        mismatches.append("[production] the account's test clock moved")
+
+
+async def test_t6_every_principal_every_rule_every_condition_through_the_api(api, settings):
     api.deliver = False
     world = await build(api)
     everyone = list(world.people)
@@ -135,6 +160,8 @@ async def test_t6_every_principal_every_rule_every_condition_through_the_api(api
     await Subscription.filter(account_id=world.account_id).update(cancels_on=yesterday)
     await _run_pass(api, world, "subscription cancelled and ended", teammates, archived_too=False,
                     read_only=True, mismatches=mismatches, seen=seen)
+
+    await _production_pass(api, settings, world, mismatches)
 
     assert mismatches == [], "\n".join(mismatches)
     # Every rule is tried, but for those whose operations are not served yet.

@@ -12,7 +12,8 @@ from auth import policy
 from auth.policy import Relation
 
 _seq = itertools.count(1)
-UNREACHABLE = {"billing profile.read", "billing profile.manage", "invoice.read", "test clock.advance"}
+UNREACHABLE: set[str] = set()
+MISSING_INVOICE = "SW52b2ljZTo5OTk5OTk"  # Invoice:999999
 
 DOSSIER_CAPABILITIES = """query($id: ID!) { node(id: $id) { ... on Dossier { viewerCan {
   read write manage share export archive unarchive } } } }"""
@@ -116,16 +117,70 @@ def _holds(principal, target, facts) -> policy.Outcome:
     return policy.Outcome.HIDDEN
 
 
+def _either(*paths: tuple[str, ...]) -> Callable[[dict], str]:
+    """Teammates read it on their account (`node`), operators on any (`operatorAccount`,
+    P3): either answer counts."""
+    def observer(body: dict) -> str:
+        data = body.get("data") or {}
+        if any(_dig(data, path) is not None for path in paths):
+            return "allowed"
+        errors = body.get("errors")
+        return (errors[0].get("extensions") or {}).get("code", "ERROR") if errors else "hidden"
+    return observer
+
+
 def _billing_read(body: dict) -> str:
-    """Teammates read it on their account, operators on any (P3): either answer counts."""
-    data = body.get("data") or {}
-    if _dig(data, ("node", "subscription")) or data.get("operator"):
-        return "allowed"
-    errors = body.get("errors")
-    return (errors[0].get("extensions") or {}).get("code", "ERROR") if errors else "hidden"
+    return _either(("node", "subscription"), ("operator",))(body)
+
+
+class InvoiceProbe(Probe):
+    """`invoice.read` through its three doors (B6): the invoices of the account (`node`
+    or `operatorAccount`), the invoice by global id, and `GET /invoices/<id>.pdf`. Allowed
+    only when all three serve it; refused only when all three refuse, `node` with the
+    null and the route with the 404 a missing invoice gets (D4); anything else disagrees."""
+
+    async def run(self, api: Any, world: Any, who: Any, target: dict) -> str:
+        from domain.billing.invoices.models import Invoice
+        from schema.relay import to_global_id
+
+        listed = await super().run(api, world, who, target)
+        row = await Invoice.filter(account_id=world.account_id).order_by("id").first()
+        invoice = to_global_id("Invoice", row.id)
+        node = await self._node(api, who, invoice)
+        pdf = await self._pdf(api, who, invoice)
+        if listed == node == pdf == "allowed":
+            return "allowed"
+        if "allowed" not in (listed, node, pdf) \
+                and node == await self._node(api, who, MISSING_INVOICE) \
+                and pdf == await self._pdf(api, who, MISSING_INVOICE):
+            return listed
+        return f"{DISAGREEING} (invoices: {listed}, node: {node}, PDF: {pdf})"
+
+    @staticmethod
+    async def _node(api: Any, who: Any, invoice: str) -> str:
+        body = await api(INVOICE_NODE, {"id": invoice}, token=who.token)
+        return observe(body, ("node", "number"))
+
+    @staticmethod
+    async def _pdf(api: Any, who: Any, invoice: str) -> str:
+        headers = {"authorization": f"Bearer {who.token}"} if who.token else {}
+        got = await api.http.get(f"/invoices/{invoice}.pdf", headers=headers)
+        return "allowed" if got.status_code == 200 else f"{got.status_code} {got.text}"
+
+
+def _later(world, who, target) -> dict:
+    """Each advance a little further than the last: a test clock only moves forward (O4)."""
+    from datetime import timedelta
+
+    from domain.core.clock import utc_now
+
+    return {"input": {"to": (utc_now() + timedelta(minutes=next(_seq))).isoformat()}}
 
 
 NODE_ACCOUNT = "query($id: ID!) {{ node(id: $id) {{ ... on Account {{ {} }} }} }}"
+INVOICE_NODE = "query($id: ID!) { node(id: $id) { ... on Invoice { number } } }"
+# The operations of a rule answered differently (one allowed, another refused).
+DISAGREEING = "disagreeing"
 NODE_DOSSIER = "query($id: ID!) {{ node(id: $id) {{ ... on Dossier {{ {} }} }} }}"
 
 PROBES: dict[str, Probe] = {
@@ -145,6 +200,17 @@ PROBES: dict[str, Probe] = {
                           "operator: operatorAccount(id: $id) { id } }", ("node", "subscription"), _node_account,
                           observer=_billing_read),
     "billing.manage": Probe(NODE_ACCOUNT.format("ledger { __typename }"), ("node", "ledger"), _node_account),
+    "billing profile.read": Probe("query($id: ID!) { node(id: $id) { ... on Account { billingProfile { country } } } "
+                                  "operator: operatorAccount(id: $id) { billingProfile { country } } }",
+                                  ("node", "billingProfile"), _node_account,
+                                  observer=_either(("node", "billingProfile"), ("operator", "billingProfile"))),
+    "billing profile.manage": Probe(_mutation("updateBillingProfile", "UpdateBillingProfileInput"),
+                                    ("updateBillingProfile",), lambda w, who, t: {"input": {"city": "Utrecht"}},
+                                    own_account=True),
+    "invoice.read": InvoiceProbe("query($id: ID!) { node(id: $id) { ... on Account { invoices { edges { cursor } } } } "
+                                 "operator: operatorAccount(id: $id) { invoices { edges { cursor } } } }",
+                                 ("node", "invoices"), _node_account,
+                                 observer=_either(("node", "invoices"), ("operator", "invoices"))),
     "billing.operate": Probe("query($id: ID!) { operatorAccount(id: $id) { id } }", ("operatorAccount",),
                              _node_account),
     "webhooks.manage": Probe(NODE_ACCOUNT.format("webhookEndpoints { id }"), ("node", "webhookEndpoints"),
@@ -188,6 +254,8 @@ PROBES: dict[str, Probe] = {
     "share.hold": Probe("query($id: ID!) { node(id: $id) { id } }", ("node",),
                         lambda w, who, t: {"id": t["waiting share"]}, dossier_bound=True, holder_rule=_holds),
     "export.download": None,  # type: ignore[dict-item] - tried by test_t6_downloads_follow_the_table_…
+    "test clock.advance": Probe(_mutation("advanceTestClock", "AdvanceTestClockInput"), ("advanceTestClock",),
+                                _later, own_account=True),
     "session.manage": Probe("{ me { sessions { id } } }", ("me", "sessions"), lambda w, who, t: {},
                              empty_is_hidden=True),
 }

@@ -2,26 +2,26 @@
 the API's relations (keys in, rows out in key order)."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 from auth import policy
 
-from typing import Sequence
-
-from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
 from domain.core.paging import Slice, filter_by_id, in_order
 from domain.billing.invoices.models import BillingProfile, Invoice, InvoiceLine, InvoicePayment
 
 
-def may_read_invoices(actor: Actor | None, account_id: int) -> bool:
+def may_read_invoices(who: Any, account_id: int) -> bool:
     """Owners and admins of the account, and operators; never a partner system's
-    credential (it acts for dossiers only) nor a member."""
-    return actor is not None and policy.may(actor, "invoice", "read", policy.Facts(account_id))
+    credential (it acts for dossiers only) nor a member. `who`: a Principal (its verified
+    scopes and two-factor state count) or an Actor."""
+    return who is not None and policy.may(who, "invoice", "read", policy.Facts(account_id))
 
 
-async def readable_invoice(actor: Actor | None, invoice_id: int) -> Invoice | None:
-    """The invoice if `actor` may read it; None alike for missing and not allowed (D4)."""
+async def readable_invoice(who: Any, invoice_id: int) -> Invoice | None:
+    """The invoice if `who` may read it; None alike for missing and not allowed (D4)."""
     invoice = await Invoice.get_or_none(id=invoice_id)
-    return invoice if invoice is not None and may_read_invoices(actor, invoice.account_id) else None
+    return invoice if invoice is not None and may_read_invoices(who, invoice.account_id) else None
 
 
 async def invoices_page(account_id: int, wanted: Slice) -> tuple[list[Invoice], bool]:
