@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from domain.core.db import execute
 
 # Rows are added, never changed or removed (P1 audit log, Q4 ledger, B invoices).
-APPEND_ONLY_TABLES = ("audit_event", "ledger_line", "invoice", "invoice_line")
+APPEND_ONLY_TABLES = ("audit_event", "ledger_line", "invoice", "invoice_line", "invoice_payment")
 _ROLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 
 
