@@ -42,8 +42,8 @@ from auth import two_factor
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.billing.invoices.seller import configure_seller
-from domain.core.db import close_db, init_db
-from domain.core.settings import Settings, load_settings
+from infra.db import close_db, init_db
+from infra.settings import Settings, load_settings
 from domain.live.publish import listening
 from schema.live.context import LiveContext
 from schema.schema import schema_with

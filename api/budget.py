@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.core.db import dialect, execute, transaction
+from infra.db import dialect, execute, transaction
 
 log = logging.getLogger("casebook.budget")
 POLICY = "cost"  # the name of the policy in the RateLimit header fields

@@ -1,6 +1,6 @@
 """The `casebook` command: serve, migrate, renew, worker, create-operator, documents.
 
-Every setting comes from the environment, then `.env` (domain/core/settings.py). A wrong
+Every setting comes from the environment, then `.env` (infra/settings.py). A wrong
 setting or an unusable database answers one line on stderr, naming the setting and what
 it expects, with exit status 2; never a traceback (api/startup.py)."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from api.wiring import wire
 from api.startup import (
     StartupError, check_catalog, check_database, check_signing_keys, database_call, run_in_database,
 )
-from domain.core.settings import Settings, SettingsError, load_settings
+from infra.settings import Settings, SettingsError, load_settings
 from domain.live import publish as live
 
 
@@ -39,7 +39,7 @@ def _workers(text: str) -> int:
 
 async def _in_db(settings: Settings, work):  # noqa: ANN001, ANN202 - work: () -> awaitable
     """`work()` with the database open (for callers that are already async, and tests)."""
-    from domain.core.db import close_db, init_db
+    from infra.db import close_db, init_db
 
     await init_db(settings)
     try:
@@ -96,7 +96,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_renew(settings: Settings, args: argparse.Namespace) -> int:
     from domain.billing.catalog import load_catalog
     from domain.billing.renewal import renew_due
-    from domain.core.clock import parse_test_clock
+    from infra.clock import parse_test_clock
 
     now = None  # each account by its own clock, its test clock where it has one (O4)
     if args.now:
@@ -124,7 +124,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from api.logging import configure_logging
     from api.worker import build_worker
     from domain.billing.catalog import load_catalog
-    from domain.core.db import close_db, init_db
+    from infra.db import close_db, init_db
 
     check_catalog(settings)
     configure_logging(settings)
@@ -162,7 +162,7 @@ def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
 
     from auth.passwords import hash_password
     from domain.billing.operator_users import make_operator
-    from domain.core.clock import utc_now
+    from infra.clock import utc_now
     from domain.core.errors import DomainError
     from domain.core.validation import check_password
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http import BAD_USER_INPUT, negotiate, refusal
-from domain.core.clock import parse_test_clock, utc_now
+from infra.clock import parse_test_clock, utc_now
 
 HEADER = b"x-casebook-now"
 

@@ -9,11 +9,11 @@ from starlette.requests import Request
 from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from domain.core import account_clock
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from api.view import exchange_var
 from domain.core.errors import AccessTokenExpired, Unauthenticated
-from domain.core.settings import Settings
-from domain.core.tracing import request_id_var
+from infra.settings import Settings
+from infra.tracing import request_id_var
 from schema.context import Context
 
 

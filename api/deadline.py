@@ -6,7 +6,7 @@ Cancellation reaches every field: graphql-core awaits sibling fields with
 `asyncio.gather`, which cancels them all, and mutations run in the request's own task.
 A database statement in flight is cancelled on the server too (asyncpg sends a cancel
 request); a transaction interrupted anywhere, also while it begins or ends, is rolled
-back and its connection returned (domain.core.db.transaction). What a timeout cannot
+back and its connection returned (infra.db.transaction). What a timeout cannot
 interrupt — synchronous work: parsing, validation, pricing, building the response — is
 bounded by construction instead (api/limits.py: tokens, linear analysis, cost).
 

@@ -40,7 +40,7 @@ from typing import Any
 from tortoise import connections
 
 from api.http import BAD_REQUEST, BAD_USER_INPUT, Exchange, RequestRefused
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 
 log = logging.getLogger("casebook.documents")
 

@@ -15,9 +15,9 @@ from auth import policy
 from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from api.context import settle_test_clock
-from domain.core.clock import parse_business_now, utc_now
+from infra.clock import parse_business_now, utc_now
 from domain.core.errors import Unauthenticated
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.exports.service import open_download
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{43}$")

@@ -13,7 +13,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from api.http import BAD_USER_INPUT, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, VALIDATION_FAILED, pre_execution
 from domain.core import errors as domain_errors
 from domain.core.outages import outage_of
-from domain.core.tracing import request_id_var
+from infra.tracing import request_id_var
 
 log = logging.getLogger("casebook.api")
 

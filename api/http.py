@@ -38,7 +38,7 @@ from typing import Any
 from graphql import GraphQLSyntaxError
 from starlette.responses import Response
 
-from domain.core.tracing import request_id_var
+from infra.tracing import request_id_var
 
 log = logging.getLogger("casebook.api")
 

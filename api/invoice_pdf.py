@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from auth.principal import principal_from_token
 from auth.tokens import TokenService
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from domain.core.errors import Unauthenticated
 from domain.billing.invoices.printing import invoice_pdf
 from domain.billing.invoices.queries import readable_invoice

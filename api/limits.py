@@ -41,7 +41,7 @@ from api.analysis import Figures, analyse, same_name_pairs
 from api.budget import Allowance, Spent, allowance_for, budget_key, cost_extension, header_fields, spend
 from api.cost import QueryTooComplex, query_cost
 from api.refusals import refused_mutation
-from domain.core.settings import Settings
+from infra.settings import Settings
 
 MAX_TOKENS = 2000
 MAX_DEPTH = 10

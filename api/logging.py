@@ -10,8 +10,8 @@ import sys
 from datetime import datetime, timezone
 
 from api.tracing import current_trace_id
-from domain.core.settings import Settings
-from domain.core.tracing import request_id_var
+from infra.settings import Settings
+from infra.tracing import request_id_var
 
 
 class JsonFormatter(logging.Formatter):

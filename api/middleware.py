@@ -5,7 +5,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.core.tracing import request_id_var
+from infra.tracing import request_id_var
 
 
 class RequestIdMiddleware:

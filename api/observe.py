@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import Metrics
 from api.tracing import current_trace_id
-from domain.core.tracing import request_id_var
+from infra.tracing import request_id_var
 
 log = logging.getLogger("casebook.request")
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import connections
 
-from domain.core.db import dialect, execute
+from infra.db import dialect, execute
 from migrations.runner import available
 
 log = logging.getLogger("casebook.api")

@@ -8,7 +8,7 @@ import socket
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from domain.core.settings import DATABASE_URL_FORMS, Settings
+from infra.settings import DATABASE_URL_FORMS, Settings
 
 
 class StartupError(Exception):
@@ -18,7 +18,7 @@ class StartupError(Exception):
 def check_catalog(settings: Settings) -> None:
     from domain.billing.catalog import CatalogError, load_catalog
 
-    from domain.core.settings import SettingsError
+    from infra.settings import SettingsError
     from domain.billing.invoices.seller import configure_seller
 
     try:
@@ -104,7 +104,7 @@ async def check_database(settings: Settings, *, apply_on_sqlite: bool = False,
     """Connect, then look at migrations: on SQLite (one process) apply them when asked;
     on PostgreSQL refuse pending ones unless allowed. Returns the migrations applied."""
     from api.readiness import pending_migrations
-    from domain.core.db import close_db, init_db
+    from infra.db import close_db, init_db
     from migrations.runner import migrate
 
     await init_db(settings)
@@ -126,7 +126,7 @@ async def check_database(settings: Settings, *, apply_on_sqlite: bool = False,
 def run_in_database(settings: Settings, work: Any) -> Any:
     """Run `work()` (a coroutine function) with the database open; database failures
     become a StartupError naming DATABASE_URL."""
-    from domain.core.db import close_db, init_db
+    from infra.db import close_db, init_db
 
     async def scoped() -> Any:
         await init_db(settings)

@@ -14,7 +14,7 @@ import httpx
 from api.metrics import Metrics
 from domain.billing.catalog import Catalog
 from domain.billing.renewal import renew_due
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.exports.builder import export_handler, sweep
 from domain.exports.service import EXPORT
 from domain.outbox.mail import MAIL, mail_handler

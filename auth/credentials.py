@@ -28,10 +28,10 @@ from domain.accounts.identity import (
 )
 from domain.accounts.models import User
 from domain.audit.service import AuditAction
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.links import app_link
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email, check_password
 from domain.mails import identity as letters
 from domain.mails.letter import post

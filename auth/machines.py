@@ -17,7 +17,7 @@ from auth.tokens import ACCESS, TokenService
 from domain.accounts.models import User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.secrets import token_hash
 from domain.core.validation import MACHINE_EMAIL_DOMAIN, MAX_NAME, clean_name

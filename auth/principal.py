@@ -13,7 +13,7 @@ from auth.scopes import Scope, parse_scopes, scopes_for
 from auth.tokens import ACCESS, TokenExpired, TokenInvalid, TokenService
 from domain.accounts.models import User
 from domain.core.actor import Actor, ActorKind, Role
-from domain.core.db import aware_datetime, execute
+from infra.db import aware_datetime, execute
 from domain.core.errors import AccessTokenExpired, Unauthenticated
 
 # One statement per request for a person (I4): the membership, the user, the account's

@@ -36,7 +36,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions.field_extension import FieldExtension
 
-from domain.core.db import execute, returning, transaction
+from infra.db import execute, returning, transaction
 from domain.core.errors import ServiceUnavailable
 from domain.core.outages import RETRY_AFTER_SECONDS
 from domain.core.validation import MAX_EMAIL, canonical_email

@@ -24,7 +24,7 @@ from auth.tokens import ACCESS, TokenService
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import ActorKind, Role
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import NotFound
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from domain.core.settings import HMAC_ALGORITHMS, Settings
+from infra.settings import HMAC_ALGORITHMS, Settings
 
 ACCESS = "access"
 REQUIRED_CLAIMS = ["exp", "nbf", "iat", "iss", "aud", "sub", "typ", "jti"]

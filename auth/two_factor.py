@@ -31,10 +31,10 @@ from auth.errors import InvalidCredentials, TwoFactorInvalid
 from auth.models import RecoveryCode
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.secrets import token_hash
-from domain.core.settings import Settings
+from infra.settings import Settings
 
 ISSUER = "Casebook"
 RECOVERY_CODES = 10

@@ -91,8 +91,8 @@ async def _plans(database_url: str, owners: list[tuple[str, dict]]) -> tuple[lis
     import statistics
 
     from domain.core.actor import Actor, ActorKind, Role
-    from domain.core.db import close_db, execute, init_db
-    from domain.core.settings import load_settings
+    from infra.db import close_db, execute, init_db
+    from infra.settings import load_settings
     from domain.dossiers import access
     from domain.dossiers.finding import search_term
     from tortoise import connections
@@ -144,9 +144,9 @@ async def _plans(database_url: str, owners: list[tuple[str, dict]]) -> tuple[lis
 
 async def archive_figures(database_url: str, owners: list[tuple[str, dict]]) -> list[str]:
     """Build each account's archive here, as the worker does, with tracemalloc on."""
-    from domain.core.clock import utc_now
-    from domain.core.db import close_db, init_db
-    from domain.core.settings import load_settings
+    from infra.clock import utc_now
+    from infra.db import close_db, init_db
+    from infra.settings import load_settings
     from domain.exports.builder import build
     from domain.exports.models import Export
 

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from auth.tokens import ACCESS, TokenService
 from bench.plain_ops import PlainOps
-from domain.core.settings import load_settings
+from infra.settings import load_settings
 from schema.relay import encode_cursor, to_global_id
 
 PAGE = 20

@@ -176,8 +176,8 @@ async def statements_per_page(database: str, env: dict[str, str], token: str) ->
     import httpx
 
     from api.app import create_app
-    from domain.core.db import close_db, init_db
-    from domain.core.settings import load_settings
+    from infra.db import close_db, init_db
+    from infra.settings import load_settings
     from tests.support.statements import counting_statements
 
     settings = load_settings(env, env_file=None)

@@ -93,8 +93,8 @@ async def _sign_up_accounts(database_url: str, emails: list[str]) -> list[dict]:
     from domain.accounts import service as accounts
     from domain.accounts.models import Membership, User
     from domain.billing.catalog import load_catalog
-    from domain.core.db import close_db, init_db
-    from domain.core.settings import load_settings
+    from infra.db import close_db, init_db
+    from infra.settings import load_settings
 
     settings = load_settings({"DATABASE_URL": database_url, "JWT_SECRET": "x" * 40,
                               "DATABASE_POOL_SIZE": "4"}, env_file=None)

@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from tortoise import connections
 
-from domain.core.db import returning
+from infra.db import returning
 from domain.core.ids import global_id
 
 DOSSIER_CREATED = "dossier.created"

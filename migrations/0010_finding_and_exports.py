@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.core.db import dialect, execute
+from infra.db import dialect, execute
 from domain.dossiers.finding import search_text
 
 CHUNK = 1000

@@ -12,7 +12,7 @@ import sys
 from tortoise import Tortoise, connections
 from tortoise.utils import get_schema_sql
 
-from domain.core.db import MODEL_MODULES
+from infra.db import MODEL_MODULES
 
 
 async def _main(dialect: str, url: str | None) -> None:

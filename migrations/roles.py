@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from domain.core.db import execute
+from infra.db import execute
 
 # Rows are added, never changed or removed (P1 audit log, Q4 ledger, B invoices).
 APPEND_ONLY_TABLES = ("audit_event", "ledger_line", "invoice", "invoice_line", "invoice_payment")

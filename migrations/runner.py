@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tortoise import connections
 
-from domain.core.db import dialect, execute, transaction
+from infra.db import dialect, execute, transaction
 
 MIGRATIONS_DIR = Path(__file__).parent
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sqlite|postgres)\.sql$")

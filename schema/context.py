@@ -14,7 +14,7 @@ from auth.principal import Principal
 from auth.tokens import TokenService
 from domain.core.actor import Actor
 from domain.core.errors import Unauthenticated
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.dossiers.reads import record_reads
 from schema.loaders import Loaders
 

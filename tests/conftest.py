@@ -27,8 +27,8 @@ from tortoise import connections
 
 from api.wiring import wire
 from auth.passwords import use_hasher
-from domain.core.db import close_db, init_db
-from domain.core.settings import load_settings
+from infra.db import close_db, init_db
+from infra.settings import load_settings
 from migrations.runner import migrate
 
 BASE_URL = os.environ.get("DATABASE_URL", "")

@@ -34,7 +34,7 @@ from api.http import OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, Exchange, Reque
 from api.limits import MAX_TOKENS
 from api.live.connections import connections
 from auth.live import TOKEN_EXPIRED, UNAUTHENTICATED, live_access
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 
 log = logging.getLogger("casebook.live")
 CLOSE_UNAUTHORIZED = 4401

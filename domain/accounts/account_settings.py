@@ -23,7 +23,7 @@ from domain.billing.terms import lock_team
 from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.core.actor import Actor
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.validation import MAX_NAME, check_time_zone, clean_name
 from domain.live import publish as live

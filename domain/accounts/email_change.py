@@ -35,10 +35,10 @@ from domain.accounts.identity import (
 from domain.accounts import person_hooks
 from domain.accounts.models import User
 from domain.audit.service import AuditAction
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.links import app_link
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.core.validation import normalize_email
 from domain.mails import identity as letters
 from domain.mails.letter import post

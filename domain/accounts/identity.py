@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from domain.accounts import person_hooks
 from domain.accounts.models import IdentityToken, Membership, User
 from domain.audit.service import AuditAction, record
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.links import app_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.core.validation import is_reserved_domain
 
 VERIFY = "verify"

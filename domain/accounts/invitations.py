@@ -20,11 +20,11 @@ from domain import events
 from domain.audit.service import AuditAction, record
 from domain.core import account_clock
 from domain.core.actor import Actor, Role
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.links import invitation_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.core.validation import MAX_NAME, check_password, clean_name, normalize_email
 from domain.mails import sharing as letters
 from domain.mails.letter import Mail, post

@@ -14,10 +14,10 @@ from domain.billing.catalog import Catalog
 from domain.billing.subscriptions import check_choice, open_subscription
 from domain.core import account_clock
 from domain.core.actor import Role
-from domain.core.clock import local_date
-from domain.core.db import transaction
+from infra.clock import local_date
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.core.validation import MAX_NAME, check_time_zone, clean_name, normalize_email
 from domain.billing.invoices.profiles import start_profile
 

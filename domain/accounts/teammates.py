@@ -16,7 +16,7 @@ from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.terms import lock_team
 from domain.core.actor import Actor, Role
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from domain.core.errors import (
     DomainError, ErrorCode, LiftRequest, LimitReached, NotFound,
 )

@@ -11,8 +11,8 @@ from domain.accounts.models import Account
 from domain.audit.service import AuditAction, record
 from domain.core import account_clock
 from domain.core.actor import Actor
-from domain.core.clock import TEST_CLOCK_YEARS
-from domain.core.db import transaction
+from infra.clock import TEST_CLOCK_YEARS
+from infra.db import transaction
 from domain.core.errors import InvalidInput
 
 

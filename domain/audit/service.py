@@ -6,7 +6,7 @@ from typing import Any
 
 from domain.audit.models import AuditEvent
 from domain.core.paging import Slice, filter_by_id, in_order
-from domain.core.tracing import request_id_var
+from infra.tracing import request_id_var
 
 
 class AuditAction:

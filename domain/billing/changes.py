@@ -27,7 +27,7 @@ from domain.billing.state import lock_subscription
 from domain.billing.terms import Terms
 from domain.billing.tiers import QUOTE, record_tier
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.validation import clean_text
 from domain.billing.invoices.issue import invoice_charge

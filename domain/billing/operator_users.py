@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.validation import MAX_NAME, clean_name, normalize_email
 from domain.shares.models import Share

@@ -15,7 +15,7 @@ from domain.billing.models import AccountDiscount, Subscription
 from domain.billing.renewal import renew_locked
 from domain.billing.state import Locked, lock_subscription
 from domain.core.actor import Actor, ActorKind
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import Forbidden, InvalidInput, NotFound
 
 NEW_BUSINESS = "new_business"

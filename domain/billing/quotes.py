@@ -21,7 +21,7 @@ from domain.billing.renewal import renew_locked
 from domain.billing.state import Locked, discounts_on, lock_subscription, pending_changes, teammate_count, terms_of
 from domain.billing.subscriptions import MAX_SEATS, check_choice
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, LiftRequest
 
 NOW, AT_RENEWAL, WITHDRAWN = "now", "at_renewal", "withdrawn"

@@ -25,8 +25,8 @@ from domain.billing.periods import renewal_date
 from domain.billing.state import Locked, discounts_on, lock_subscription, pending_changes, teammate_count
 from domain.billing.tiers import RENEWAL, record_tier
 from domain.core import account_clock
-from domain.core.clock import utc_now
-from domain.core.db import transaction
+from infra.clock import utc_now
+from infra.db import transaction
 
 log = logging.getLogger("casebook.billing.renewal")
 # A generous bound on catching up: a subscription years behind renews in several runs.

@@ -10,7 +10,7 @@ from domain.accounts.models import Membership
 from domain.billing.catalog import SpecialDiscount
 from domain.billing.models import AccountDiscount, ScheduledChange, Subscription
 from domain.billing.pricing import DiscountSet, SubscriptionTerms
-from domain.core.clock import local_date
+from infra.clock import local_date
 from domain.core.errors import DomainError, ErrorCode, NotFound
 
 

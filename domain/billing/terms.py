@@ -35,8 +35,8 @@ from domain.billing.renewal import is_due, renew_locked
 from domain.billing.state import AccountReadOnly, Locked, has_ended, lock_subscription
 from domain.billing.tiers import tier_histories, tier_of_month
 from domain.core.actor import Actor
-from domain.core.clock import local_date
-from domain.core.db import transaction
+from infra.clock import local_date
+from infra.db import transaction
 from domain.core.errors import DomainError, LiftRequest, LimitReached, NotFound
 
 __all__ = ["AccountReadOnly", "AsOf", "Terms", "cap_of_month", "current_terms", "lift_quote", "lock_team",

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from domain.billing.models import TierChange
 from domain.core.batching import grouped
-from domain.core.clock import next_month_start
+from infra.clock import next_month_start
 
 SIGN_UP, QUOTE, RENEWAL = "sign_up", "quote", "renewal"
 

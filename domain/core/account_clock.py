@@ -13,8 +13,8 @@ from typing import Any, Iterable
 
 from tortoise import connections
 
-from domain.core.clock import utc_now
-from domain.core.db import aware_datetime, execute
+from infra.clock import utc_now
+from infra.db import aware_datetime, execute
 
 
 def _conn(conn: Any | None) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from domain.core.settings import Settings
+from infra.settings import Settings
 
 
 def app_link(settings: Settings, page: str, token: str) -> str:

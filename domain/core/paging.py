@@ -60,7 +60,7 @@ async def counts_by(table: str, column: str, ids: Sequence[int], *, where: str =
     narrows it further with `params` numbered from $1; the ids follow them."""
     from tortoise import connections
 
-    from domain.core.db import execute
+    from infra.db import execute
 
     wanted = sorted(set(ids))
     if not wanted:

@@ -23,7 +23,7 @@ from tortoise import connections
 from auth import policy
 from auth.policy import Relation
 from domain.core.actor import Actor
-from domain.core.db import Row, dialect, fetch_rows
+from infra.db import Row, dialect, fetch_rows
 from domain.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from domain.dossiers.finding import SearchTerm, month_now
 from domain.dossiers.models import Dossier

@@ -26,8 +26,8 @@ from typing import Any
 
 from domain.billing.catalog import Catalog
 from domain.billing.terms import Terms, writable_terms
-from domain.core.clock import month_key
-from domain.core.db import dialect, execute
+from infra.clock import month_key
+from infra.db import dialect, execute
 from domain.core.errors import ErrorCode, LiftRequest, LimitReached
 from domain.live import publish as live
 

@@ -11,7 +11,7 @@ from tortoise.expressions import F
 from domain.billing.catalog import Catalog
 from domain.billing.terms import quotes_lift
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.validation import MAX_BODY, clean_text
 from domain.dossiers.access import writable_dossier, writable_entry_dossier

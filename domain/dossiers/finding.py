@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from domain.core.clock import month_key
+from infra.clock import month_key
 from domain.core.errors import InvalidInput
 
 # Longest search term: as long as the longest client name. A longer term cannot match.

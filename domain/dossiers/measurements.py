@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from domain.billing.catalog import Catalog
 from domain.billing.terms import quotes_lift
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.validation import clean_text
 from domain.dossiers.access import writable_dossier

@@ -15,8 +15,8 @@ from tortoise import connections
 from domain.accounts.models import Account
 from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
-from domain.core.clock import month_key, months_back, next_month_start, parse_month
-from domain.core.db import Row, fetch_rows
+from infra.clock import month_key, months_back, next_month_start, parse_month
+from infra.db import Row, fetch_rows
 from domain.core.errors import InvalidInput
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.dossiers.access import DossierAccess, accesses

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from tortoise import connections
 
-from domain.core.db import execute
+from infra.db import execute
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 
 _ROWS_PER_INSERT = 500

@@ -13,7 +13,7 @@ from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.terms import quotes_lift
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import Forbidden, InvalidInput, NotFound
 from domain.core.validation import MAX_NAME, clean_name, clean_text
 from domain.dossiers.access import guard, managed_dossier, visible_dossier, writable_dossier

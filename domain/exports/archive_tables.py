@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 from zoneinfo import ZoneInfo
 
-from domain.core.db import execute
+from infra.db import execute
 from domain.core.ids import global_id
 from domain.core.translations import N_
 from domain.exports.content import CHUNK, ledger_lines

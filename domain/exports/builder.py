@@ -26,10 +26,10 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from domain.core import account_clock
-from domain.core.clock import utc_now
-from domain.core.db import execute
+from infra.clock import utc_now
+from infra.db import execute
 from domain.core.ids import global_id
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.exports import documents
 from domain.exports.archive import write_archive
 from domain.exports.content import BatchReader, Parts, dossier_profiles

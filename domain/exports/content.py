@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Sequence
 
-from domain.core.db import execute
+from infra.db import execute
 
 DOSSIER_BATCH = 100
 CHUNK = 1000

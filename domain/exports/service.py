@@ -22,7 +22,7 @@ from auth import policy
 from domain.audit.service import AuditAction, record
 from domain.core import account_clock
 from domain.core.actor import Actor
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from domain.core.errors import InvalidInput
 from domain.core.ids import global_id
 from domain.dossiers.access import dossier_access, visible_dossier

@@ -17,7 +17,7 @@ import contextlib
 import logging
 from typing import Any, Callable
 
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.live.messages import CHANNEL, Announced, decode
 
 log = logging.getLogger("casebook.live")

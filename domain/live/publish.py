@@ -11,8 +11,8 @@ from typing import Any, AsyncIterator
 from tortoise import connections
 
 from domain import events
-from domain.core.db import after_commit, dialect, execute
-from domain.core.settings import Settings
+from infra.db import after_commit, dialect, execute
+from infra.settings import Settings
 from domain.live.brokers import MEMORY, POSTGRES, REDIS, broker_kind, listen_postgres, listen_redis, listen_url, \
     redis_client
 from domain.live.hub import ACCESS_CHANGED, SESSION_ENDED, USAGE_NEAR_CAP, VIEWER_SHARE_EVENTS, hub

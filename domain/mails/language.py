@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tortoise import connections
 
-from domain.core.db import execute
+from infra.db import execute
 from domain.core.locale_format import DEFAULT_LOCALE
 
 # Mail sits below the areas that send it (accounts, shares, webhooks), so it reads their

@@ -19,8 +19,8 @@ import hashlib
 import logging
 import re
 
-from domain.core.clock import utc_now
-from domain.core.db import dialect, transaction
+from infra.clock import utc_now
+from infra.db import dialect, transaction
 
 # Mails an hour to one address, all kinds together. A person's own busy hour (signing
 # up, being invited by two practices, changing the address) stays well under it; the

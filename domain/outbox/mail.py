@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from domain.core.clock import utc_now
-from domain.core.settings import Settings
+from infra.clock import utc_now
+from infra.settings import Settings
 from domain.outbox import ceiling
 from domain.outbox.queue import Claimed, enqueue
 

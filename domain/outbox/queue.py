@@ -26,8 +26,8 @@ from typing import Any
 from tortoise import connections
 
 from domain.core.account_clock import business_now, due_by_account_clock
-from domain.core.clock import utc_now
-from domain.core.db import dialect, execute, returning
+from infra.clock import utc_now
+from infra.db import dialect, execute, returning
 from domain.outbox.models import OutboxMessage
 from domain.outbox.policies import policy_for
 

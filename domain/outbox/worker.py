@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from domain.outbox import queue
 from domain.outbox.queue import Claimed
 

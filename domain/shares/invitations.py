@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from domain import events
 from domain.accounts.models import Account, Invitation, User
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.links import invitation_link
 from domain.core.secrets import new_token, token_hash
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.mails import sharing as letters
 from domain.mails.letter import post
 from domain.shares.access import ACTIVE, PENDING

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from domain.accounts.models import Membership
 from domain.audit.service import AuditAction, record
-from domain.core.db import dialect, execute
+from infra.db import dialect, execute
 from domain.core.errors import ErrorCode, LiftRequest, LimitReached
 from domain.shares.access import ACTIVE, PENDING, SUSPENDED
 from domain.shares.models import Share

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.accounts.models import User
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.shares.limits import lock_quota, rebalance
 
 

@@ -8,7 +8,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from domain.core.batching import by_key, grouped
-from domain.core.db import Row, fetch_rows
+from infra.db import Row, fetch_rows
 from domain.shares.models import Share
 
 

@@ -13,9 +13,9 @@ from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.terms import quotes_lift, writable_terms
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.core.validation import normalize_email
 from domain.dossiers.access import DossierArchived, dossier_access, dossier_for_shares
 from domain.dossiers.models import Dossier

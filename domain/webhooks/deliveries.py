@@ -10,7 +10,7 @@ from tortoise import connections
 
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from domain.core.errors import InvalidInput, NotFound
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.webhooks.endpoints import managed_account

@@ -25,8 +25,8 @@ from typing import Any, Protocol
 import httpx
 
 from domain.core.account_clock import business_now, test_clocks
-from domain.core.clock import utc_now
-from domain.core.settings import Settings
+from infra.clock import utc_now
+from infra.settings import Settings
 from domain.outbox.queue import Claimed
 from domain.outbox.worker import RetryAt
 from domain.webhooks import targets

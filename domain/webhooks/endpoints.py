@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from auth import policy
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import InvalidInput, NotFound
-from domain.core.settings import Settings
+from infra.settings import Settings
 from domain.events import EVENT_NAMES
 from domain.webhooks import targets
 from domain.webhooks.fanout import ALL_EVENTS

@@ -16,7 +16,7 @@ from tortoise.expressions import F
 from domain.accounts.models import Account, Membership
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Role
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from domain.mails import notices
 from domain.mails.letter import post
 from domain.webhooks import retries

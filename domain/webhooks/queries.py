@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise import connections
 
-from domain.core.db import execute
+from infra.db import execute
 from domain.webhooks.models import FAILING, PENDING
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.ids import global_id
 from domain.events import WEBHOOK_TEST, next_sequence

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from domain.core.settings import Settings
+from infra.settings import Settings
 
 # Outside production only, when WEBHOOK_SECRET_KEY is unset (production refuses to start).
 DEVELOPMENT_KEY = "casebook-development-webhook-key-not-for-production"

@@ -18,7 +18,7 @@ import strawberry
 from auth import policy
 from auth.audiences import Audience
 from domain.accounts.models import User as UserRow
-from domain.core.clock import month_key
+from infra.clock import month_key
 from domain.core.errors import Forbidden
 from domain.dossiers import queries
 from domain.dossiers.access import DossierAccess, accesses

@@ -10,7 +10,7 @@ from graphql import GraphQLError
 
 from auth.audiences import Audience
 from domain.billing import terms as billing_terms
-from domain.core.clock import month_key
+from infra.clock import month_key
 from domain.core.errors import DomainError
 from domain.dossiers import queries
 from schema.context import Info

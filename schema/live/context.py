@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auth.principal import Principal
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from domain.dossiers.access import accesses
 from schema.context import Context
 from schema.loaders import Loaders

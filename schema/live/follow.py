@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator, Callable
 from graphql import GraphQLError
 
 from auth.live import UNAUTHENTICATED, LiveAccess, live_access
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from domain.live.hub import SlowConsumer, Stream, hub
 from domain.live.messages import Announced
 

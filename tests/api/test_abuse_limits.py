@@ -10,7 +10,7 @@ from graphql import build_schema, parse
 
 from api.cost import query_cost
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES
-from domain.core.settings import Environment
+from infra.settings import Environment
 from tests.conftest import Api
 from tests.support.flows import sign_up
 

@@ -39,7 +39,7 @@ async def test_another_accounts_billing_and_audit_stay_hidden_through_membership
 def test_previous_jwt_secrets_cannot_replace_or_weaken_the_signing_key():
     import pytest
 
-    from domain.core.settings import SettingsError, load_settings
+    from infra.settings import SettingsError, load_settings
 
     base = {"JWT_SECRET": "s" * 40, "JWT_KEY_ID": "k2"}
     for previous in ("k2:" + "o" * 40, "k1:short", "nokid"):

@@ -2,7 +2,7 @@
 Transport), and never security time (token expiry)."""
 from datetime import date
 
-from domain.core.settings import Environment
+from infra.settings import Environment
 from tests.conftest import Api
 from tests.support.flows import sign_up
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from api import graphiql
-from domain.core.settings import Environment
+from infra.settings import Environment
 from tests.conftest import Api
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from domain.core.settings import Environment
+from infra.settings import Environment
 from tests.conftest import Api
 
 GQL = "application/graphql-response+json"

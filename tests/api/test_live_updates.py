@@ -71,7 +71,7 @@ async def test_t7_a_member_is_cut_off_when_the_account_requires_two_factor(api):
     member, _ = await teammate(api, owner.account_id, "ADMIN")
     async with serving(api.app) as url, Subscriber(url, member, DOSSIER_UPDATES, {"id": dossier}) as stream:
         from domain.accounts.models import User
-        from domain.core.clock import utc_now
+        from infra.clock import utc_now
 
         await User.filter(email=owner.owner_email).update(totp_enabled_at=utc_now())  # the owner has enrolled
         turned_on = await api.data("mutation { updateAccount(input: {requireTwoFactor: true}) { userErrors { code } } }",
@@ -109,8 +109,8 @@ async def test_t7_an_update_carries_no_field_the_subscriber_could_not_query(api)
 
 async def test_t7_a_rolled_back_write_announces_nothing(api):
     from domain import events
-    from domain.core.clock import utc_now
-    from domain.core.db import transaction
+    from infra.clock import utc_now
+    from infra.db import transaction
     from tests.support.dossiers import pk
 
     owner = await practice(api)

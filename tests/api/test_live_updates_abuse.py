@@ -11,7 +11,7 @@ import pytest_asyncio
 import websockets
 
 from auth.tokens import ACCESS, TokenService
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from tests.support.dossiers import add_entry, global_id, token_for, create_ok, guest, practice, teammate
 from tests.support.live import VIEWER_UPDATES, serving
 
@@ -190,7 +190,7 @@ async def make_live(db, settings, database_url):
 
 
 async def test_production_refuses_introspection_in_a_subscription_document(make_live):
-    from domain.core.settings import Environment
+    from infra.settings import Environment
 
     api, url = await make_live(env=Environment.PRODUCTION)
     owner = await practice(api)
@@ -250,7 +250,7 @@ async def test_every_principal_kind_gets_what_its_queries_would(live):
     await add_entry(api, owner.token, dossier, "for the partner")
     assert (await _next(machine))["payload"]["data"]["dossierUpdates"]["event"] == "entry.added"
     from domain import events
-    from domain.core.db import transaction
+    from infra.db import transaction
     async with transaction():
         await events.announce(events.SUBSCRIPTION_CHANGED, account_id=owner.account_id, now=utc_now())
     billing = (await _next(machine))["payload"]
@@ -261,7 +261,7 @@ async def test_every_principal_kind_gets_what_its_queries_would(live):
 
 async def test_a_subscriber_that_falls_behind_is_dropped_with_slow_consumer(make_live):
     from domain import events
-    from domain.core.db import transaction
+    from infra.db import transaction
     from tests.support.dossiers import pk
 
     api, url = await make_live(live_queue_size=2)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.outbox import ceiling
 from domain.outbox.mail import queue_mail
 from domain.outbox.models import OutboxMessage

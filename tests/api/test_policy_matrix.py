@@ -22,7 +22,7 @@ from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from domain.accounts.models import Account
 from domain.billing.models import Subscription
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from tests.conftest import deliver_outbox
 from tests.support.policy_world import World, Who, build, fresh_dossier
 from tests.support.policy_probes import (ACCOUNT_CAPABILITIES, DISAGREEING, DOSSIER_CAPABILITIES, PROBES, UNREACHABLE,
@@ -119,7 +119,7 @@ async def _viewer_can_agrees(api, world, who, principal, targets, read_only, con
 async def _production_pass(api, settings, world: World, mismatches: list[str]) -> None:
     """O4: the table never allows `test clock.advance` in production, whoever asks."""
     from api.app import create_app
-    from domain.core.settings import Environment
+    from infra.settings import Environment
     from tests.conftest import Api
 
     production = Api(create_app(settings.replace(env=Environment.PRODUCTION), manage_db=False), deliver=False)

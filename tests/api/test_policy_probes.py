@@ -3,7 +3,7 @@ The archive/un-archive findings are tests/api/test_dossier_unarchive.py's."""
 from auth.sessions import start_session
 from auth.tokens import TokenService
 from domain.accounts.models import Account, User
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from domain.shares.models import Share
 from schema.relay import to_global_id
 from tests.support.dossiers import create_ok, practice, teammate

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from tortoise import connections
 
-from domain.core.settings import Environment
+from infra.settings import Environment
 from tests.conftest import Api, as_owner
 
 

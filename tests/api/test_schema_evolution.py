@@ -53,7 +53,7 @@ async def test_the_schema_is_served_in_every_mode_also_without_introspection(db,
     import httpx
 
     from api.app import create_app
-    from domain.core.settings import Environment
+    from infra.settings import Environment
 
     production = settings.replace(env=Environment.PRODUCTION, jwt_secret="p" * 48, webhook_secret_key="w" * 48,
                          two_factor_encryption_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")

@@ -17,7 +17,7 @@ from tortoise import connections
 
 from api.limits import MAX_ALIASES, MAX_DIRECTIVES
 from bench.probe import fan_out
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from tests.conftest import ON_POSTGRES, Api, as_owner
 from tests.support.dossiers import create_ok
 from tests.support.flows import sign_up
@@ -192,7 +192,7 @@ async def test_a_mutation_past_the_deadline_writes_nothing_and_leaves_no_transac
 
 
 async def test_the_deadline_is_a_setting(settings):
-    from domain.core.settings import SettingsError, load_settings
+    from infra.settings import SettingsError, load_settings
 
     assert settings.execution_timeout_seconds == 5.0
     base = {"CASEBOOK_ENV": "test", "JWT_SECRET": "x" * 40}

@@ -124,7 +124,7 @@ USAGE_HISTORY = """query($last: Int!) { account { usageHistory(last: $last) { mo
 
 async def _active_over_months(practice, months: int) -> None:
     """Every dossier of the practice active in each of the `months` months before April 2026 too."""
-    from domain.core.clock import months_back
+    from infra.clock import months_back
     from domain.dossiers.models import ActiveDossier, ActiveMonth
 
     past = months_back("2026-04", months + 1)[1:]

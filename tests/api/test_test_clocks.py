@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from api.worker import build_worker, running_worker
-from domain.core.settings import Environment
+from infra.settings import Environment
 from tests.conftest import Api
 from tests.support.billing import CATALOG, apply, ledger, new_key, quote_ok, subscription
 from tests.support.flows import sign_up

@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from api import tracing
 from api.app import create_app
 from api.logging import JsonFormatter
-from domain.core.settings import SettingsError, load_settings
+from infra.settings import SettingsError, load_settings
 from tests.conftest import ON_POSTGRES, Api
 from tests.support.flows import sign_up
 

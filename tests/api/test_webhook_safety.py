@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from domain.audit.models import AuditEvent
-from domain.core.settings import Environment
+from infra.settings import Environment
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import Api
 from tests.support.flows import sign_up

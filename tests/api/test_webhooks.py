@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.support.flows import sign_up
 from tests.support.webhooks import (

@@ -1,11 +1,11 @@
-"""`after_commit` (domain/core/db.py): what a transaction schedules runs once the outermost
+"""`after_commit` (infra/db.py): what a transaction schedules runs once the outermost
 transaction committed, never after a rollback — also of a nested one back to its
 savepoint (SPEC O1, T7)."""
 from __future__ import annotations
 
 import pytest
 
-from domain.core.db import after_commit, transaction
+from infra.db import after_commit, transaction
 
 
 async def test_runs_after_the_outermost_commit_and_never_after_a_rollback(db):

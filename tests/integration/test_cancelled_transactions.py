@@ -9,7 +9,7 @@ import time
 import pytest
 from tortoise import connections
 
-from domain.core.db import execute, transaction
+from infra.db import execute, transaction
 from tests.conftest import ON_POSTGRES
 
 

@@ -2,7 +2,7 @@
 them again changes nothing (real migrations, not generate_schemas)."""
 from tortoise import Tortoise, connections
 
-from domain.core.db import dialect
+from infra.db import dialect
 from migrations.runner import available, migrate, pending, statements
 
 

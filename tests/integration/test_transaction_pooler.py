@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from tortoise import connections
 
-from domain.core.db import TRANSACTION_POOLER_OPTIONS, transaction
+from infra.db import TRANSACTION_POOLER_OPTIONS, transaction
 
 pytestmark = [
     pytest.mark.postgres_only,

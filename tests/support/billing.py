@@ -112,7 +112,7 @@ async def given_account(now: str, *, time_zone: str | None = None, **choices) ->
     email = f"owner{next(_keys)}@example.org"
     request = accounts.SignUpRequest(email=email, name="Olga", account_name="Practice", time_zone=time_zone,
                                      **choices)
-    from domain.core.settings import Settings
+    from infra.settings import Settings
 
     user = await accounts.sign_up(accounts.check_sign_up(request, CATALOG), "not-a-real-hash", CATALOG,
                                   now=datetime.fromisoformat(now), settings=Settings(jwt_secret="x" * 32),

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from auth.passwords import hash_password
 from auth.sessions import start_session
 from auth.tokens import TokenService
-from domain.core.clock import utc_now
+from infra.clock import utc_now
 from domain.accounts.models import Membership, User
 from domain.billing.models import Subscription
 from domain.shares.models import Share

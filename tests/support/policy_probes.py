@@ -172,7 +172,7 @@ def _later(world, who, target) -> dict:
     """Each advance a little further than the last: a test clock only moves forward (O4)."""
     from datetime import timedelta
 
-    from domain.core.clock import utc_now
+    from infra.clock import utc_now
 
     return {"input": {"to": (utc_now() + timedelta(minutes=next(_seq))).isoformat()}}
 

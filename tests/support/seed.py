@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from domain.accounts.models import Membership, User
-from domain.core.clock import month_key
+from infra.clock import month_key
 from domain.dossiers.finding import search_text
 from domain.dossiers.models import (
     ActiveDossier, ActiveMonth, Dossier, DossierAssignment, Entry, EntryRevision, Measurement,

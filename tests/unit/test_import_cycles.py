@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("api", "schema", "auth", "domain")
+PACKAGES = ("api", "schema", "auth", "domain", "infra")
 
 # The areas of domain/, lowest first: an area may import the ones before it, never one
 # after it. `events` is domain/events.py, which every area announces through.

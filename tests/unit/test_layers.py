@@ -11,6 +11,8 @@ FORBIDDEN = {
     "domain": {"strawberry", "starlette", "graphql", "schema", "api", "auth", "uvicorn"},
     "auth": {"schema", "api"},
     "schema": {"api"},
+    # Infrastructure (settings, database, clock, request context) knows no product rule.
+    "infra": {"strawberry", "starlette", "graphql", "schema", "api", "auth", "domain", "uvicorn"},
 }
 
 

@@ -1,7 +1,7 @@
 """Live-updates settings (issue 24): refused when they cannot work."""
 import pytest
 
-from domain.core.settings import SettingsError, load_settings
+from infra.settings import SettingsError, load_settings
 from domain.live.brokers import broker_kind, listen_url
 
 BASE = {"CASEBOOK_ENV": "test", "JWT_SECRET": "x" * 40}

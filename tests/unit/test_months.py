@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.core.clock import month_key, months_back, next_month_start, parse_month
+from infra.clock import month_key, months_back, next_month_start, parse_month
 from domain.core.errors import InvalidInput
 from domain.dossiers.measurements import check_value
 

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("api", "auth", "domain", "schema")
+LAYERS = ("api", "auth", "domain", "infra", "schema")
 # The policy itself; the scopes it derives; the Actor's properties kept for older callers.
 OWNERS = {"auth/policy.py", "auth/scopes.py", "domain/core/actor.py"}
 # Comparisons that decide no access, each with its reason.

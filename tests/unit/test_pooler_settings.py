@@ -2,8 +2,8 @@
 rolling deploys, each refused with a message naming it."""
 import pytest
 
-from domain.core.db import tortoise_config
-from domain.core.settings import SettingsError, load_settings
+from infra.db import tortoise_config
+from infra.settings import SettingsError, load_settings
 
 PG = "postgres://app@pgbouncer.internal:6432/casebook"
 DIRECT = "postgres://app@db.internal:5432/casebook"

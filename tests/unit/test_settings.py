@@ -1,7 +1,7 @@
 """Settings: typed, from environment and `.env`; production refuses weak secrets."""
 import pytest
 
-from domain.core.settings import Environment, SettingsError, load_settings
+from infra.settings import Environment, SettingsError, load_settings
 
 GOOD_SECRET = "Zq3v9Lk2Xw8Rt5Yp1Mn7Bc4Hd6Jf0Gs2Qa"
 
@@ -138,7 +138,7 @@ def test_the_readme_s_settings_table_names_only_settings_the_code_reads():
 def _variables() -> set[str]:
     """The environment variables the settings read: each field's name in capitals, or the
     one ENV_NAMES gives it."""
-    from domain.core.settings import Settings
-    from domain.core.settings_env import ENV_NAMES, NOT_FROM_ENVIRONMENT
+    from infra.settings import Settings
+    from infra.settings_env import ENV_NAMES, NOT_FROM_ENVIRONMENT
 
     return {ENV_NAMES.get(name, name.upper()) for name in Settings.model_fields if name not in NOT_FROM_ENVIRONMENT}

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from auth.tokens import ACCESS, REQUIRED_CLAIMS, TokenInvalid, TokenService
-from domain.core.settings import Settings
+from infra.settings import Settings
 
 SECRET = "unit-test-secret-0123456789abcdef0123456789"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

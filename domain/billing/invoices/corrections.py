@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor, ActorKind
-from domain.core.db import dialect, execute, transaction
+from infra.db import dialect, execute, transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
 from domain.core.validation import clean_text
 from domain.billing.invoices.issue import CREDIT_NOTE, INVOICE, record_invoice, treatment_of

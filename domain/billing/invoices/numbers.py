@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise import connections
 
-from domain.core.db import dialect
+from infra.db import dialect
 
 PREFIX = "CB"
 

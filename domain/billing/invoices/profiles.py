@@ -9,7 +9,7 @@ from datetime import datetime
 from domain.accounts.models import Account, Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.validation import MAX_NAME, clean_name, normalize_email
 from auth import policy

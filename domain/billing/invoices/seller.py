@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.core.settings import Settings, SettingsError
+from infra.settings import Settings, SettingsError
 from domain.billing.invoices.countries import BadVatNumber, check_vat_number, is_country
 
 EXAMPLE_VAT_NUMBER = Settings.model_fields["invoice_seller_vat_number"].default

@@ -52,7 +52,7 @@ def test_p3_create_operator_takes_the_password_from_the_environment(database, ca
 
 
 def test_p3_a_teammate_cannot_be_made_an_operator(database, capsys):
-    from domain.core.settings import load_settings
+    from infra.settings import load_settings
     from tests.support.billing import given_account
 
     async def given() -> None:
@@ -69,7 +69,7 @@ def test_p3_a_teammate_cannot_be_made_an_operator(database, capsys):
 
 
 def test_s3_renew_opens_due_periods_once(database, capsys):
-    from domain.core.settings import load_settings
+    from infra.settings import load_settings
     from tests.support.billing import given_account
 
     asyncio.run(cli._in_db(load_settings(), lambda: given_account("2026-04-15T10:00:00+02:00")))

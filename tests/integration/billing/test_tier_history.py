@@ -12,7 +12,7 @@ from domain.billing.models import TierChange
 from domain.billing.quotes import ChangeRequest, quote_subscription_change
 from domain.billing.renewal import renew_due
 from domain.billing.tiers import tier_on
-from domain.core.db import dialect, execute
+from infra.db import dialect, execute
 from migrations.runner import available, statements
 from tests.support.billing import CATALOG, at, given_account
 

@@ -3,7 +3,7 @@ before it, exactly as the domain does for new ones (D7)."""
 import importlib
 from datetime import datetime, timezone
 
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.dossiers.finding import search_text
 from domain.dossiers.models import Dossier
 from tests.support.dossiers import owner_actor

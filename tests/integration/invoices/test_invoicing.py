@@ -11,7 +11,7 @@ import pytest
 from domain.billing.models import LedgerLine
 from domain.billing.renewal import renew_account, renew_due
 from domain.billing.terms import current_terms
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.billing.invoices.issue import invoice_charge
 from domain.billing.invoices.models import Invoice, InvoiceLine, InvoicePayment
 from tests.support.billing import CATALOG, at, given_account

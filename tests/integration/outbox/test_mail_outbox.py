@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from api.worker import handlers
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.outbox.mail import queue_mail
 from domain.outbox.models import OutboxMessage
 from domain.outbox.queue import DELIVERED, FAILED, PENDING, retry_delay
@@ -66,7 +66,7 @@ def _worker(settings, **options) -> Worker:
 
 async def _make_due() -> None:
     """Skip the back-off wait: a retry is due now (the delay itself is tested below)."""
-    from domain.core.clock import utc_now
+    from infra.clock import utc_now
 
     await OutboxMessage.filter(status=PENDING).update(available_at=utc_now())
 
@@ -138,7 +138,7 @@ async def test_a_message_that_keeps_failing_is_marked_failed_visibly(db, setting
         await queue_mail("someone@example.org", "Hello", "A body")
     from datetime import timedelta
 
-    from domain.core.clock import utc_now
+    from infra.clock import utc_now
 
     await OutboxMessage.all().update(created_at=utc_now() - timedelta(days=1, minutes=1))
     await _worker(settings).drain()

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from domain.accounts.models import Membership
-from domain.core.db import transaction
+from infra.db import transaction
 from domain.core.errors import ErrorCode, LimitReached
 from domain.dossiers.models import Dossier
 from domain.shares.models import GuestQuota, Share

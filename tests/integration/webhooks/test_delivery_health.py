@@ -10,8 +10,8 @@ import pytest
 
 from domain import events
 from domain.audit.models import AuditEvent
-from domain.core.clock import utc_now
-from domain.core.db import transaction
+from infra.clock import utc_now
+from infra.db import transaction
 from domain.outbox.models import OutboxMessage
 from domain.webhooks import retries
 from domain.outbox.queue import claim

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.billing.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog
-from domain.core.settings import Environment, Settings, SettingsError
+from infra.settings import Environment, Settings, SettingsError
 from domain.billing.invoices.countries import BadVatNumber, check_vat_number, country_of_time_zone, is_country
 from domain.billing.invoices.labels import LABELS, language_of
 from domain.billing.invoices.seller import seller_from_settings

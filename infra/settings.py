@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from pydantic import BaseModel, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.core.settings_env import SettingsError, read_settings
+from infra.settings_env import SettingsError, read_settings
 
 
 class Environment(str, Enum):
@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_SQLITE_URL
     database_pool_size: int = 10
     # "transaction" when DATABASE_URL points at a transaction-pooling PgBouncer: no
-    # prepared statement or session state outlives a transaction (domain/core/db.py).
+    # prepared statement or session state outlives a transaction (infra/db.py).
     database_pooler: str = ""
     # A direct connection for `casebook migrate` (not through a transaction pooler);
     # empty: DATABASE_URL.
@@ -473,5 +473,5 @@ def _split(value: str) -> tuple[str, ...]:
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> Settings:
     """The settings from `environ` (default: the process environment) over `.env` over the
-    defaults, checked; every problem named at once (domain/core/settings_env.py)."""
+    defaults, checked; every problem named at once (infra/settings_env.py)."""
     return read_settings(Settings, environ, env_file)

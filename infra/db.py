@@ -14,7 +14,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain.core.settings import Settings
+from infra.settings import Settings
 
 # Every module that defines tables. Order does not matter to tortoise.
 MODEL_MODULES = [

@@ -1,0 +1,1 @@
+"""Infrastructure: settings, the database, the clock, request context. Knows no product rule."""
