@@ -265,7 +265,7 @@ def reference_app(app):
     from api.app import create_app
 
     # Spending nothing from the query-cost budget either: the compared run spends it.
-    settings = replace(app.state.settings, cost_budget_points=0, cost_budget_anonymous_points=0)
+    settings = app.state.settings.replace(cost_budget_points=0, cost_budget_anonymous_points=0)
     reference = create_app(settings, manage_db=False, compiled=False)
     view = reference.state.graphql
     build = view.get_context
