@@ -98,3 +98,22 @@ async def test_b5_marking_paid_is_recorded_once_and_leaves_the_invoice_as_issued
     assert [e["code"] for e in twice["userErrors"]] == ["ALREADY_EXISTS"]
     [after] = await invoices(api, token, now=MAY_10)
     assert after == {**first, "status": "PAID"}
+
+
+async def test_o4_b5_an_operators_correction_is_dated_by_the_account_s_test_clock(api):
+    # The account lives in 2030 (its requests said so); the operator sends no business time.
+    # Its credit note and payment happen at the account's clock, as everything else does
+    # to it (O4): never dated before the invoice they correct, nor numbered in another year (B3).
+    owner = await given_buyer(api, "nl_practice", now="2030-04-15T10:00:00+02:00")
+    token = owner["accessToken"]
+    [first] = await invoices(api, token)
+    assert (first["number"], first["issuedOn"]) == ("CB-2030-000001", "2030-04-15")
+    operator = await operator_token(api)
+
+    paid = (await api.data(MARK_PAID, {"input": {"invoiceId": first["id"], "paidOn": "2030-04-15"}},
+                           token=operator))["markInvoicePaid"]
+    assert paid["userErrors"] == [] and paid["invoice"]["status"] == "PAID", paid
+    note = (await api.data(CREDIT, {"input": {"invoiceId": first["id"], "reason": "Goodwill", "amount": "1.00"}},
+                           token=operator))["issueCreditNote"]
+    assert note["userErrors"] == [], note
+    assert (note["invoice"]["number"], note["invoice"]["issuedOn"]) == ("CB-2030-000002", "2030-04-15")

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from tortoise.exceptions import IntegrityError
 
 from domain.audit.service import AuditAction, record
+from domain.core import account_clock
 from domain.core.actor import Actor, ActorKind
 from domain.core.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
@@ -45,6 +46,13 @@ def _amount(raw: Decimal | str | None) -> Decimal | None:
     return amount
 
 
+async def _accounts_now(account_id: int, now: datetime, at_account_clock: bool) -> datetime:
+    """O4: an operator who gave no business time acts on the account at its test clock,
+    when it has one (never in production), so a correction is never dated before what
+    it corrects nor numbered in another year."""
+    return await account_clock.business_now(account_id, wall=now) if at_account_clock else now
+
+
 async def credited_so_far(invoice_id: int) -> Decimal:
     """The net already credited on an invoice, as a positive amount."""
     notes = await Invoice.filter(corrects_id=invoice_id).values_list("net_total", flat=True)
@@ -52,7 +60,7 @@ async def credited_so_far(invoice_id: int) -> Decimal:
 
 
 async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: Decimal | str | None, *,
-                            now: datetime) -> Invoice:
+                            now: datetime, at_account_clock: bool = False) -> Invoice:
     """Credit `amount` (net) of an invoice, or all that is not credited yet. Taxed as the
     invoice was, addressed to its buyer as on the invoice."""
     _operator(actor)
@@ -65,6 +73,7 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
         original = await Invoice.filter(id=invoice_id).select_for_update().first()
         if original is None or original.kind != INVOICE:
             raise NotFound("invoice", field=("invoiceId",))
+        now = await _accounts_now(original.account_id, now, at_account_clock)
         lines = await InvoiceLine.filter(invoice_id=original.id).order_by("position")
         remaining = Decimal(original.net_total) - await credited_so_far(original.id)
         if remaining <= 0:
@@ -91,7 +100,8 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
         return note
 
 
-async def mark_invoice_paid(actor: Actor, invoice_id: int, paid_on: date, *, now: datetime) -> Invoice:
+async def mark_invoice_paid(actor: Actor, invoice_id: int, paid_on: date, *, now: datetime,
+                            at_account_clock: bool = False) -> Invoice:
     """Record the day an invoice (or a credit note's refund) was paid; once."""
     _operator(actor)
     seller = current_seller()
@@ -100,6 +110,7 @@ async def mark_invoice_paid(actor: Actor, invoice_id: int, paid_on: date, *, now
             invoice = await Invoice.get_or_none(id=invoice_id)
             if invoice is None:
                 raise NotFound("invoice", field=("invoiceId",))
+            now = await _accounts_now(invoice.account_id, now, at_account_clock)
             if paid_on < invoice.issued_on or paid_on > issue_date(now, seller.time_zone):
                 raise InvalidInput("The payment day must lie between the issue date and today.", field=("paidOn",))
             existing = await InvoicePayment.get_or_none(invoice_id=invoice.id)
