@@ -117,3 +117,20 @@ async def test_o4_b5_an_operators_correction_is_dated_by_the_account_s_test_cloc
                            token=operator))["issueCreditNote"]
     assert note["userErrors"] == [], note
     assert (note["invoice"]["number"], note["invoice"]["issuedOn"]) == ("CB-2030-000002", "2030-04-15")
+
+
+async def test_b5_concurrent_credit_notes_credit_an_invoice_once(api):
+    # On PostgreSQL as the application's role, which may only read and add invoices (the
+    # credit note once failed there: a row lock on an invoice needs UPDATE).
+    import asyncio
+
+    owner = await given_buyer(api, "de_practice")
+    token = owner["accessToken"]
+    [first] = await invoices(api, token)
+    operator = await operator_token(api)
+    whole = {"input": {"invoiceId": first["id"], "reason": "Twice at once"}}
+    answers = await asyncio.gather(*(api.data(CREDIT, whole, token=operator, now=MAY_10) for _ in range(4)))
+    outcomes = sorted("ok" if a["issueCreditNote"]["invoice"] else a["issueCreditNote"]["userErrors"][0]["code"]
+                      for a in answers)
+    assert outcomes == ["INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT", "ok"]
+    assert [i["number"] for i in await invoices(api, token)] == ["CB-2026-000001", "CB-2026-000002"]

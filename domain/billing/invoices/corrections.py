@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from tortoise.exceptions import IntegrityError
 
+from domain.accounts.models import Account
 from domain.audit.service import AuditAction, record
 from domain.core import account_clock
 from domain.core.actor import Actor, ActorKind
@@ -68,11 +69,13 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
     wanted = _amount(amount)
     seller = current_seller()
     async with transaction():
-        # The row lock (a lock only: the row is never updated) serialises credit notes of one
-        # invoice, so two at once cannot both credit the same remainder.
-        original = await Invoice.filter(id=invoice_id).select_for_update().first()
+        original = await Invoice.get_or_none(id=invoice_id)
         if original is None or original.kind != INVOICE:
             raise NotFound("invoice", field=("invoiceId",))
+        # Locking the account's row serialises its credit notes, so two at once cannot both
+        # credit the same remainder. Not the invoice's row: the application's database role
+        # may only read and add invoices (append-only), and a row lock needs UPDATE.
+        await Account.filter(id=original.account_id).select_for_update().first()
         now = await _accounts_now(original.account_id, now, at_account_clock)
         lines = await InvoiceLine.filter(invoice_id=original.id).order_by("position")
         remaining = Decimal(original.net_total) - await credited_so_far(original.id)
