@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from domain import events
+from domain.accounts.models import Account
 from domain.billing.catalog import Catalog
 from domain.billing.models import LedgerLine
 from domain.billing.invoices.models import Invoice, InvoiceLine
@@ -36,6 +37,8 @@ async def record_invoice(*, account_id: int, kind: str, seller: dict, buyer: dic
     starts = [line["period_start"] for line in lines if line["period_start"]]
     ends = [line["period_end"] for line in lines if line["period_end"]]
     issued_on = issue_date(now, time_zone)
+    # Written in the account's language of the day, and kept in it (B5, L1).
+    locale = (await Account.filter(id=account_id).values_list("locale", flat=True)) or [None]
     sequence = await take_number(issued_on.year)  # late: the counter stays locked until commit
     invoice = await Invoice.create(
         account_id=account_id, number=format_number(issued_on.year, sequence), year=issued_on.year,
@@ -43,7 +46,8 @@ async def record_invoice(*, account_id: int, kind: str, seller: dict, buyer: dic
         vat_scheme=treated.scheme, reverse_charge=treated.reverse_charge, vat_breakdown=breakdown_json(computed),
         net_total=computed.net, vat_total=computed.vat, gross_total=computed.gross,
         service_start=min(starts, default=issued_on), service_end=max(ends, default=issued_on),
-        corrects_id=corrects_id, reason=reason, created_by_user_id=created_by_user_id, created_at=now)
+        corrects_id=corrects_id, reason=reason, created_by_user_id=created_by_user_id, created_at=now,
+        locale=locale[0])
     await InvoiceLine.bulk_create([
         InvoiceLine(invoice_id=invoice.id, account_id=account_id, position=position,
                     ledger_line_id=line.get("ledger_line_id"), description=line["description"][:300],
