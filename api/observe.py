@@ -39,6 +39,8 @@ class RequestRecord:
     route: str | None = None
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 record_var: ContextVar[RequestRecord | None] = ContextVar("casebook_request_record", default=None)
 
 
@@ -71,7 +73,8 @@ class ObserveMiddleware:
             self.finish(record, status, time.perf_counter() - started)
 
     def finish(self, record: RequestRecord, status: int, seconds: float) -> None:
-        operation = record.operation or f"{record.method} {record.route or '(no route)'}"
+        method = record.method if record.method in _METHODS else "OTHER"  # any token is a method in HTTP
+        operation = record.operation or f"{method} {record.route or '(no route)'}"
         self.metrics.observe(operation, status, seconds, record.error_codes, record.user_error_codes)
         log.info("request", extra={"fields": {
             "request_id": request_id_var.get(), "trace_id": current_trace_id(), "method": record.method,

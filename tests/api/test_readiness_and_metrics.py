@@ -78,6 +78,8 @@ async def test_paths_nobody_routes_and_ids_in_paths_add_no_series(api):
         await api.http.get(f"/no-such-page-{n}")
         await api.http.get(f"/invoices/SW52b2ljZTo{n}.pdf")
         await api.http.get(f"/exports/secret-key-{n}")
+        await api.http.request(f"WHATEVER{n}", "/healthz")
     text = (await api.http.get("/metrics")).text
     assert "no-such-page" not in text and "SW52b2ljZTo" not in text and "secret-key" not in text
+    assert "WHATEVER" not in text
     assert 'operation="GET /invoices/{invoice_id}.pdf"' in text and 'operation="GET /exports/{key}"' in text
