@@ -134,3 +134,18 @@ async def test_b5_concurrent_credit_notes_credit_an_invoice_once(api):
                       for a in answers)
     assert outcomes == ["INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT", "ok"]
     assert [i["number"] for i in await invoices(api, token)] == ["CB-2026-000001", "CB-2026-000002"]
+
+
+async def test_b4_b5_credit_notes_that_credit_an_invoice_in_full_credit_its_vat_to_the_cent(api):
+    # 2.50 net at 21 % is 0.53 VAT; two halves would be 0.26 each (0.2625, half up): the
+    # last credit note takes what is left of the VAT, so nothing stays owed once all is credited.
+    owner = await given_buyer(api, "nl_practice")
+    token = owner["accessToken"]
+    await upgrade_on_may_10(api, token)
+    _, upgrade = await invoices(api, token)
+    operator = await operator_token(api)
+    half = {"invoiceId": upgrade["id"], "reason": "Half", "amount": "1.25"}
+    first = (await api.data(CREDIT, {"input": half}, token=operator, now=MAY_12))["issueCreditNote"]["invoice"]
+    rest = (await api.data(CREDIT, {"input": half}, token=operator, now=MAY_12))["issueCreditNote"]["invoice"]
+    assert (first["vatTotal"]["amount"], rest["vatTotal"]["amount"]) == ("-0.26", "-0.27")
+    assert rest["grossTotal"]["amount"] == "-1.52" and rest["vatBreakdown"][0]["vat"]["amount"] == "-0.27"

@@ -54,10 +54,10 @@ async def _accounts_now(account_id: int, now: datetime, at_account_clock: bool) 
     return await account_clock.business_now(account_id, wall=now) if at_account_clock else now
 
 
-async def credited_so_far(invoice_id: int) -> Decimal:
-    """The net already credited on an invoice, as a positive amount."""
-    notes = await Invoice.filter(corrects_id=invoice_id).values_list("net_total", flat=True)
-    return -sum((Decimal(net) for net in notes), ZERO)
+async def _credited(invoice_id: int) -> tuple[Decimal, Decimal]:
+    """The net and the VAT already credited on an invoice, as positive amounts."""
+    notes = await Invoice.filter(corrects_id=invoice_id).values_list("net_total", "vat_total")
+    return (-sum((Decimal(net) for net, _ in notes), ZERO), -sum((Decimal(vat) for _, vat in notes), ZERO))
 
 
 async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: Decimal | str | None, *,
@@ -78,7 +78,8 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
         await Account.filter(id=original.account_id).select_for_update().first()
         now = await _accounts_now(original.account_id, now, at_account_clock)
         lines = await InvoiceLine.filter(invoice_id=original.id).order_by("position")
-        remaining = Decimal(original.net_total) - await credited_so_far(original.id)
+        credited_net, credited_vat = await _credited(original.id)
+        remaining = Decimal(original.net_total) - credited_net
         if remaining <= 0:
             raise InvalidInput(f"Invoice {original.number} is credited in full already.", field=("invoiceId",))
         if wanted is not None and wanted > remaining:
@@ -92,10 +93,14 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
             credit_lines = [{"description": f"Correction of invoice {original.number}: {why}",
                              "period_start": original.service_start, "period_end": original.service_end,
                              "quantity": 1, "net": -(wanted or remaining), "ledger_line_id": None}]
+        # The credit note that credits what is left takes what is left of the VAT, so partial
+        # notes, each rounded on its own, add up to the invoice's VAT to the cent (B4, B5).
+        closing = (wanted is None or wanted == remaining) and credited_net > 0
         note = await record_invoice(
             account_id=original.account_id, kind=CREDIT_NOTE, seller=seller.party(), buyer=original.buyer,
             treated=treatment_of(original), currency=original.currency, lines=credit_lines, now=now,
-            time_zone=seller.time_zone, corrects_id=original.id, reason=why, created_by_user_id=actor.user_id)
+            time_zone=seller.time_zone, corrects_id=original.id, reason=why, created_by_user_id=actor.user_id,
+            vat=-(Decimal(original.vat_total) - credited_vat) if closing else None)
         await record(AuditAction.OPERATOR_ACTION, now=now, account_id=original.account_id,
                      actor_user_id=actor.user_id, subject=f"invoice:{original.id}",
                      detail={"action": "issue_credit_note", "credit_note": note.number, "net": str(note.net_total),

@@ -16,7 +16,7 @@ from domain.billing.invoices.models import Invoice, InvoiceLine
 from domain.billing.invoices.numbers import format_number, issue_date, take_number
 from domain.billing.invoices.profiles import party, profile_of
 from domain.billing.invoices.seller import current_seller
-from domain.billing.invoices.vat import Totals, Treatment, totals, treatment
+from domain.billing.invoices.vat import Totals, Treatment, VatAmount, totals, treatment
 
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"
@@ -30,10 +30,14 @@ def breakdown_json(computed: Totals) -> list[dict]:
 async def record_invoice(*, account_id: int, kind: str, seller: dict, buyer: dict, treated: Treatment,
                          currency: str, lines: Sequence[dict], now: datetime, time_zone: str,
                          corrects_id: int | None = None, reason: str | None = None,
-                         created_by_user_id: int | None = None) -> Invoice:
+                         created_by_user_id: int | None = None, vat: Decimal | None = None) -> Invoice:
     """Number and store one invoice or credit note with its lines, and announce it.
-    `lines`: description, period_start, period_end, quantity, net, ledger_line_id."""
+    `lines`: description, period_start, period_end, quantity, net, ledger_line_id. `vat`:
+    the VAT of a credit note that closes an invoice, what is left of the invoice's (B5)."""
     computed = totals((line["net"], treated.rate) for line in lines)
+    if vat is not None:
+        [amount] = computed.breakdown  # one treatment, one rate
+        computed = Totals((VatAmount(amount.rate, amount.net, vat),), computed.net, vat, computed.net + vat)
     starts = [line["period_start"] for line in lines if line["period_start"]]
     ends = [line["period_end"] for line in lines if line["period_end"]]
     issued_on = issue_date(now, time_zone)
