@@ -4,7 +4,8 @@ multiprocess mode.
 Series:
 * `casebook_requests_total{operation,status}` — HTTP requests; `operation` is
   "query dossiers" / "mutation logIn" (operation type and first root field, so the label
-  set is bounded by the schema) or the path for non-GraphQL routes; `status` the HTTP code.
+  set is bounded by the schema) or the route for non-GraphQL requests ("GET /exports/{key}",
+  "GET (no route)"), never the raw path; `status` the HTTP code.
 * `casebook_request_duration_seconds{operation}` — latency histogram.
 * `casebook_graphql_errors_total{code}` — top-level errors by `extensions.code`
   (INTERNAL_SERVER_ERROR for masked ones, GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED

@@ -34,7 +34,12 @@ class RequestRecord:
     account_id: int | None = None
     error_codes: list[str] = field(default_factory=list)
     user_error_codes: list[str] = field(default_factory=list)
+    # The matched route's template ("/invoices/{invoice_id}.pdf"): what the metrics label,
+    # so that ids, keys and paths nobody routes add no series of their own.
+    route: str | None = None
 
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 record_var: ContextVar[RequestRecord | None] = ContextVar("casebook_request_record", default=None)
 
@@ -63,11 +68,13 @@ class ObserveMiddleware:
         try:
             await self.app(scope, receive, send_and_watch)
         finally:
+            record.route = getattr(scope.get("route"), "path", None)  # set by the router when one matched
             record_var.reset(token)
             self.finish(record, status, time.perf_counter() - started)
 
     def finish(self, record: RequestRecord, status: int, seconds: float) -> None:
-        operation = record.operation or f"{record.method} {record.path}"
+        method = record.method if record.method in _METHODS else "OTHER"  # any token is a method in HTTP
+        operation = record.operation or f"{method} {record.route or '(no route)'}"
         self.metrics.observe(operation, status, seconds, record.error_codes, record.user_error_codes)
         log.info("request", extra={"fields": {
             "request_id": request_id_var.get(), "trace_id": current_trace_id(), "method": record.method,

@@ -56,6 +56,18 @@ class Context:
     def loader(self, batch):  # noqa: ANN001 - a batch function
         return self.loaders(batch)
 
+    async def now_in(self, account_id: int) -> datetime:
+        """Business time for something happening to `account_id` (O4). A request acting in
+        the account already runs at its clock, and one that sent X-Casebook-Now at that
+        time; anyone else (an operator) sees and acts on an account with a test clock at
+        that clock, never the wall clock: renewals its clock has not reached stay undone."""
+        acting_in = self.principal.actor.account_id if self.principal is not None else None
+        if not self.settings.honours_test_clock or self.test_clock_sent or acting_in == account_id:
+            return self.now
+        from domain.core.account_clock import business_now
+
+        return await business_now(account_id, wall=self.now)
+
     def note_read(self, dossier_id: int, account_id: int) -> None:
         self.reads.add((dossier_id, account_id))
 

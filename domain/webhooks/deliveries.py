@@ -11,7 +11,7 @@ from tortoise import connections
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
 from infra.db import execute, transaction
-from domain.core.errors import InvalidInput, NotFound
+from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.webhooks.endpoints import managed_account
 from domain.webhooks.fanout import queue_deliveries
@@ -72,14 +72,22 @@ async def replay_since(actor: Actor, endpoint_id: int, *, since: datetime, statu
         raise InvalidInput("Only SUCCEEDED and FAILED deliveries can be replayed; the others are still "
                            "being delivered.", field=("statuses",))
     async with transaction():
-        endpoint = await WebhookEndpoint.filter(id=endpoint_id, account_id=account_id).first()
+        # Locked: concurrent replays of one endpoint count each other's replays.
+        endpoint = await WebhookEndpoint.filter(id=endpoint_id, account_id=account_id).select_for_update().first()
         if endpoint is None:
             raise NotFound("webhook endpoint", field=("endpointId",))
         if not endpoint.enabled:
             raise InvalidInput("The endpoint is disabled: enable it first (updateWebhookEndpoint).",
                                field=("endpointId",))
+        # Like test events: replays still on their way are bounded per endpoint, so calling
+        # again and again cannot turn the service into a load generator against a server.
+        waiting = await WebhookDelivery.filter(endpoint_id=endpoint_id, replay_of_id__isnull=False,
+                                               status__in=UNFINISHED).count()
+        if waiting >= MAX_REPLAY:
+            raise DomainError(f"{waiting} replayed deliveries to this endpoint are still on their way; wait for "
+                              "them.", code=ErrorCode.RATE_LIMITED, field=("endpointId",))
         originals = await WebhookDelivery.filter(endpoint_id=endpoint_id, created_at__gte=since,
-                                                 status__in=wanted).order_by("id").limit(MAX_REPLAY)
+                                                 status__in=wanted).order_by("id").limit(MAX_REPLAY - waiting)
         for original in originals:
             await _again(original, now)
         await record(AuditAction.WEBHOOK_DELIVERY_REPLAYED, now=now, account_id=account_id,

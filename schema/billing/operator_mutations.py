@@ -62,9 +62,11 @@ async def _account_payload(info: Info, subscription) -> dict:  # noqa: ANN001
     return {"account": OperatorAccount.from_model(row)}
 
 
-async def _run(info: Info, call) -> OperatorAccountPayload:  # noqa: ANN001
+async def _run(info: Info, account_global_id: str, call) -> OperatorAccountPayload:  # noqa: ANN001
+    """`call(account_id, now)`: at the account's test clock unless the request gave a time (O4)."""
     async def with_account():  # noqa: ANN202
-        return await _account_payload(info, await call())
+        account_id = from_global_id(account_global_id, "Account", field="accountId")
+        return await _account_payload(info, await call(account_id, await info.context.now_in(account_id)))
 
     return await mutate(info, OperatorAccountPayload, with_account, lambda fields: fields)
 
@@ -79,9 +81,8 @@ class OperatorBillingMutation:
     async def set_account_discount(self, info: Info, input: Annotated[SetAccountDiscountInput, strawberry.argument(
             description="The account, the discount and its end.")]) -> OperatorAccountPayload:
         ctx = info.context
-        return await _run(info, lambda: operators.set_account_discount(
-            ctx.actor, from_global_id(input.account_id, "Account", field="accountId"), input.code.value,
-            input.ends_on, now=ctx.now, catalog=ctx.catalog))
+        return await _run(info, input.account_id, lambda account_id, now: operators.set_account_discount(
+            ctx.actor, account_id, input.code.value, input.ends_on, now=now, catalog=ctx.catalog))
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
         "End an account's special discount now. Operators (billing:operate). Audited; quotes made "
@@ -89,9 +90,8 @@ class OperatorBillingMutation:
     async def remove_account_discount(self, info: Info, input: Annotated[RemoveAccountDiscountInput, strawberry.argument(
             description="The account and the discount.")]) -> OperatorAccountPayload:
         ctx = info.context
-        return await _run(info, lambda: operators.remove_account_discount(
-            ctx.actor, from_global_id(input.account_id, "Account", field="accountId"), input.code.value,
-            now=ctx.now, catalog=ctx.catalog))
+        return await _run(info, input.account_id, lambda account_id, now: operators.remove_account_discount(
+            ctx.actor, account_id, input.code.value, now=now, catalog=ctx.catalog))
 
     @strawberry.mutation(extensions=requires(Scope.BILLING_OPERATE), description=(
         "Set, or end, a negotiated seat price for an account with at least its plan's standard seats + 30. "
@@ -100,6 +100,5 @@ class OperatorBillingMutation:
     async def set_negotiated_seat_price(self, info: Info, input: Annotated[SetNegotiatedSeatPriceInput, strawberry.argument(
             description="The account and the price.")]) -> OperatorAccountPayload:
         ctx = info.context
-        return await _run(info, lambda: operators.set_negotiated_seat_price(
-            ctx.actor, from_global_id(input.account_id, "Account", field="accountId"), input.seat_price,
-            now=ctx.now, catalog=ctx.catalog))
+        return await _run(info, input.account_id, lambda account_id, now: operators.set_negotiated_seat_price(
+            ctx.actor, account_id, input.seat_price, now=now, catalog=ctx.catalog))

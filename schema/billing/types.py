@@ -248,7 +248,7 @@ async def _terms(info: Info, account_id: int) -> Terms:
     """Billing's terms as of now (renewed first when due, O2); one loader per request,
     shared with `usage`."""
     ctx = info.context
-    return await ctx.loader(terms_as_of).load(AsOf(account_id, ctx.now, ctx.catalog))
+    return await ctx.loader(terms_as_of).load(AsOf(account_id, await ctx.now_in(account_id), ctx.catalog))
 
 
 async def subscription_of(info: Info, account_id: int) -> Subscription:

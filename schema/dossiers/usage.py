@@ -51,10 +51,11 @@ async def _usages(info: Info, account, months: list[str]) -> list[ActiveClientUs
     with `subscription`, and `usage` + `usageHistory` in one request read the counts once.
     A past month shows the cap it had (A6), from billing's tier history."""
     ctx = info.context
+    now = await ctx.now_in(account.id)  # an operator sees the account at its test clock (O4)
     counts, terms = await asyncio.gather(
         ctx.loader(queries.month_counts).load_many([(account.id, month) for month in months]),
-        ctx.loader(billing_terms.terms_as_of).load(billing_terms.AsOf(account.id, ctx.now, ctx.catalog)))
-    this_month = month_key(ctx.now, terms.time_zone)
+        ctx.loader(billing_terms.terms_as_of).load(billing_terms.AsOf(account.id, now, ctx.catalog)))
+    this_month = month_key(now, terms.time_zone)
     history = (await ctx.loader(billing_terms.tier_histories).load(account.id)
                if any(month < this_month for month in months) else [])
     return [ActiveClientUsage.of(queries.usage_in(

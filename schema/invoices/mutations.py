@@ -70,6 +70,11 @@ def _given(value: object) -> object:
     return profiles.UNSET if value is strawberry.UNSET else value
 
 
+def _at_account_clock(ctx) -> bool:  # noqa: ANN001 - the request's context
+    """An operator who sent no X-Casebook-Now acts at the account's own test clock (O4)."""
+    return ctx.settings.honours_test_clock and not ctx.test_clock_sent
+
+
 @strawberry.type
 class InvoiceMutation:
     @strawberry.mutation(extensions=requires(), description=(
@@ -102,7 +107,8 @@ class InvoiceMutation:
 
         async def call():
             invoice_id = from_global_id(input.invoice_id, "Invoice", field="invoiceId")
-            return await corrections.issue_credit_note(ctx.actor, invoice_id, input.reason, input.amount, now=ctx.now)
+            return await corrections.issue_credit_note(ctx.actor, invoice_id, input.reason, input.amount, now=ctx.now,
+                                                   at_account_clock=_at_account_clock(ctx))
 
         return await mutate(info, InvoicePayload, call, lambda row: {"invoice": Invoice.from_model(row)})
 
@@ -116,6 +122,7 @@ class InvoiceMutation:
 
         async def call():
             invoice_id = from_global_id(input.invoice_id, "Invoice", field="invoiceId")
-            return await corrections.mark_invoice_paid(ctx.actor, invoice_id, input.paid_on, now=ctx.now)
+            return await corrections.mark_invoice_paid(ctx.actor, invoice_id, input.paid_on, now=ctx.now,
+                                                   at_account_clock=_at_account_clock(ctx))
 
         return await mutate(info, InvoicePayload, call, lambda row: {"invoice": Invoice.from_model(row)})

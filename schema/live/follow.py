@@ -8,6 +8,7 @@ from typing import Any, AsyncIterator, Callable
 from graphql import GraphQLError
 
 from auth.live import UNAUTHENTICATED, LiveAccess, live_access
+from domain.core import account_clock
 from infra.clock import utc_now
 from domain.live.hub import SlowConsumer, Stream, hub
 from domain.live.messages import Announced
@@ -53,6 +54,11 @@ async def follow(context: Any, build: Callable[[Announced], Any], *,
             if item is None or not item.deliver:
                 continue  # only a re-check
             context.begin_delivery(access.principal, access.dossier)
+            if settings.honours_test_clock:
+                # O4: resolved at the account's test clock, like its requests, never the wall
+                # clock (which would renew what its clock has not reached).
+                context.now = await account_clock.business_now(access.principal.actor.account_id,
+                                                               wall=context.now)
             yield build(item.event)
     finally:
         hub.close(stream)

@@ -162,7 +162,8 @@ class WebhookMutation:
     @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
         "Send again every delivery of an endpoint made since a time, by status (FAILED by default): new deliveries "
         "with the same webhook-id and body, so a receiver can tell repeats. " + MANAGERS + " userErrors: NOT_FOUND "
-        "(endpointId), INVALID_INPUT (the endpoint is disabled, no status, or PENDING or FAILING asked for)."))
+        "(endpointId), INVALID_INPUT (the endpoint is disabled, no status, or PENDING or FAILING asked for), "
+        "RATE_LIMITED (1000 replayed deliveries to the endpoint are still on their way)."))
     async def replay_webhook_deliveries(self, info: Info, input: Annotated[
             ReplayWebhookDeliveriesInput, strawberry.argument(description="The endpoint and what to replay.")]
             ) -> ReplayPayload:
@@ -189,35 +190,3 @@ class WebhookMutation:
             return await deliveries.replay(ctx.actor, pk, now=ctx.now)
 
         return await mutate(info, OkPayload, call, lambda _: {"ok": True})
-
-    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
-        "Send the event webhook.test to one endpoint, signed like every delivery, to check a receiver and its "
-        "signature check; it is retried like any delivery and listed among the endpoint's deliveries. " + MANAGERS
-        + " userErrors: NOT_FOUND (endpointId), INVALID_INPUT (the endpoint is disabled), RATE_LIMITED (five test "
-        "deliveries are still on their way)."))
-    async def send_test_webhook(self, info: Info, input: Annotated[
-            WebhookEndpointIdInput, strawberry.argument(description="The endpoint.")]) -> OkPayload:
-        ctx = info.context
-
-        async def call():
-            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
-            return await send_test(ctx.actor, pk, now=ctx.now)
-
-        return await mutate(info, OkPayload, call, lambda _: {"ok": True})
-
-    @strawberry.mutation(extensions=requires(Scope.WEBHOOKS_MANAGE), description=(
-        "Send again every delivery of an endpoint made since a time, by status (FAILED by default): new deliveries "
-        "with the same webhook-id and body, so a receiver can tell repeats. " + MANAGERS + " userErrors: NOT_FOUND "
-        "(endpointId), INVALID_INPUT (the endpoint is disabled, no status, or PENDING or FAILING asked for)."))
-    async def replay_webhook_deliveries(self, info: Info, input: Annotated[
-            ReplayWebhookDeliveriesInput, strawberry.argument(description="The endpoint and what to replay.")]
-            ) -> ReplayPayload:
-        ctx = info.context
-
-        async def call():
-            pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
-            statuses = [WebhookDeliveryStatus.FAILED] if input.statuses is None else input.statuses
-            return await deliveries.replay_since(ctx.actor, pk, since=input.since,
-                                                 statuses=[status.value for status in statuses], now=ctx.now)
-
-        return await mutate(info, ReplayPayload, call, lambda count: {"count": count})

@@ -101,3 +101,13 @@ async def test_b6_every_invoice_is_announced_to_partner_systems(api, settings):
     assert {key: payload["data"][key] for key in ("accountId", "invoiceId")} == {
         "accountId": owner["viewer"]["account"]["id"], "invoiceId": upgrade["id"]}
     assert payload["data"]["sequence"] >= 1  # the account's order of events (O5)
+
+
+@pytest.mark.parametrize("country, vat_number", [("NL", "NL" + "1" * 10000), ("CH", "CHE" + "1" * 10000),
+                                                 ("DE", "9" * 5000)])
+async def test_b1_an_overlong_vat_number_is_the_client_s_mistake(api, country, vat_number):
+    owner = await sign_up(api, country=country)
+    token = owner["accessToken"]
+    body = await api(UPDATE_PROFILE, {"input": {"vatNumber": vat_number}}, token=token)
+    assert not body.get("errors"), body["errors"]  # was INTERNAL_SERVER_ERROR (integer conversion limit)
+    assert [e["field"] for e in body["data"]["updateBillingProfile"]["userErrors"]] == [["vatNumber"]]

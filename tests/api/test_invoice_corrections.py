@@ -98,3 +98,54 @@ async def test_b5_marking_paid_is_recorded_once_and_leaves_the_invoice_as_issued
     assert [e["code"] for e in twice["userErrors"]] == ["ALREADY_EXISTS"]
     [after] = await invoices(api, token, now=MAY_10)
     assert after == {**first, "status": "PAID"}
+
+
+async def test_o4_b5_an_operators_correction_is_dated_by_the_account_s_test_clock(api):
+    # The account lives in 2030 (its requests said so); the operator sends no business time.
+    # Its credit note and payment happen at the account's clock, as everything else does
+    # to it (O4): never dated before the invoice they correct, nor numbered in another year (B3).
+    owner = await given_buyer(api, "nl_practice", now="2030-04-15T10:00:00+02:00")
+    token = owner["accessToken"]
+    [first] = await invoices(api, token)
+    assert (first["number"], first["issuedOn"]) == ("CB-2030-000001", "2030-04-15")
+    operator = await operator_token(api)
+
+    paid = (await api.data(MARK_PAID, {"input": {"invoiceId": first["id"], "paidOn": "2030-04-15"}},
+                           token=operator))["markInvoicePaid"]
+    assert paid["userErrors"] == [] and paid["invoice"]["status"] == "PAID", paid
+    note = (await api.data(CREDIT, {"input": {"invoiceId": first["id"], "reason": "Goodwill", "amount": "1.00"}},
+                           token=operator))["issueCreditNote"]
+    assert note["userErrors"] == [], note
+    assert (note["invoice"]["number"], note["invoice"]["issuedOn"]) == ("CB-2030-000002", "2030-04-15")
+
+
+async def test_b5_concurrent_credit_notes_credit_an_invoice_once(api):
+    # On PostgreSQL as the application's role, which may only read and add invoices (the
+    # credit note once failed there: a row lock on an invoice needs UPDATE).
+    import asyncio
+
+    owner = await given_buyer(api, "de_practice")
+    token = owner["accessToken"]
+    [first] = await invoices(api, token)
+    operator = await operator_token(api)
+    whole = {"input": {"invoiceId": first["id"], "reason": "Twice at once"}}
+    answers = await asyncio.gather(*(api.data(CREDIT, whole, token=operator, now=MAY_10) for _ in range(4)))
+    outcomes = sorted("ok" if a["issueCreditNote"]["invoice"] else a["issueCreditNote"]["userErrors"][0]["code"]
+                      for a in answers)
+    assert outcomes == ["INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT", "ok"]
+    assert [i["number"] for i in await invoices(api, token)] == ["CB-2026-000001", "CB-2026-000002"]
+
+
+async def test_b4_b5_credit_notes_that_credit_an_invoice_in_full_credit_its_vat_to_the_cent(api):
+    # 2.50 net at 21 % is 0.53 VAT; two halves would be 0.26 each (0.2625, half up): the
+    # last credit note takes what is left of the VAT, so nothing stays owed once all is credited.
+    owner = await given_buyer(api, "nl_practice")
+    token = owner["accessToken"]
+    await upgrade_on_may_10(api, token)
+    _, upgrade = await invoices(api, token)
+    operator = await operator_token(api)
+    half = {"invoiceId": upgrade["id"], "reason": "Half", "amount": "1.25"}
+    first = (await api.data(CREDIT, {"input": half}, token=operator, now=MAY_12))["issueCreditNote"]["invoice"]
+    rest = (await api.data(CREDIT, {"input": half}, token=operator, now=MAY_12))["issueCreditNote"]["invoice"]
+    assert (first["vatTotal"]["amount"], rest["vatTotal"]["amount"]) == ("-0.26", "-0.27")
+    assert rest["grossTotal"]["amount"] == "-1.52" and rest["vatBreakdown"][0]["vat"]["amount"] == "-0.27"

@@ -70,3 +70,18 @@ async def test_b1_an_invoice_keeps_the_profile_it_was_issued_to(api):
     [first] = await invoices(api, token)
     assert first["buyer"]["legalName"] == "Practice " + first["buyer"]["email"].split("@")[0]  # as at sign-up
     assert first["buyer"]["missing"] == ["addressLines", "postalCode", "city"]
+
+
+async def test_b5_l1_an_issued_invoice_keeps_the_language_it_was_written_in(api):
+    # An issued invoice never changes (B5): a later change of the account's language
+    # applies to invoices issued from then on, not to the PDF of one issued before.
+    owner = await given_buyer(api, "nl_practice")
+    token = owner["accessToken"]
+    language = """mutation($input: UpdateAccountInput!) { updateAccount(input: $input) { userErrors { code } } }"""
+    assert (await api.data(language, {"input": {"locale": "NL"}}, token=token))["updateAccount"]["userErrors"] == []
+    await upgrade_on_may_10(api, token)
+    _, upgrade = await invoices(api, token)
+    assert "Factuur" in pdf_text((await pdf_response(api, upgrade["pdfUrl"], token)).content)
+    assert (await api.data(language, {"input": {"locale": "DE"}}, token=token))["updateAccount"]["userErrors"] == []
+    text = pdf_text((await pdf_response(api, upgrade["pdfUrl"], token)).content)
+    assert "Factuur" in text and "Rechnung" not in text

@@ -151,3 +151,22 @@ async def test_a3_viewers_hear_when_the_active_clients_near_the_cap(api):
         await create_ok(api, owner.token, "Client 8")  # 8 of 10: 80%
         update = (await viewer.next())["viewerUpdates"]
         assert update["event"] == "usage.near_cap" and update["account"] == {"id": global_id("Account", owner.account_id)}
+
+
+async def test_o4_an_update_is_resolved_at_the_account_s_test_clock(api):
+    # The account lives in 2020; resolving what an update carries must not renew its
+    # subscription up to the wall clock (years of charges its clock never reached).
+    from tests.support.billing import apply, new_key, quote_ok
+    from tests.support.flows import sign_up
+    from tests.support.invoices import invoices
+
+    then = "2020-01-20T10:00:00+01:00"
+    owner = await sign_up(api, now="2020-01-15T10:00:00+01:00")
+    token = owner["accessToken"]
+    watch = "subscription { viewerUpdates { event account { subscription { __typename } } } }"
+    async with serving(api.app) as url, Subscriber(url, token, watch) as viewer:
+        q = await quote_ok(api, token, then, seats=2)
+        assert (await apply(api, token, q["id"], new_key(), then))["userErrors"] == []
+        update = (await viewer.next())["viewerUpdates"]
+        assert update["event"] == "subscription.changed"
+    assert [i["number"][:7] for i in await invoices(api, token)] == ["CB-2020", "CB-2020"]

@@ -69,3 +69,17 @@ async def test_metrics_in_production_need_the_token(db, settings):
 
 async def test_metrics_stay_open_outside_production_without_a_token(api):
     assert (await api.http.get("/metrics")).status_code == 200
+
+
+async def test_paths_nobody_routes_and_ids_in_paths_add_no_series(api):
+    # Anyone can send any path: each distinct one must not become a series of its own
+    # (unbounded label sets exhaust the metrics' memory), nor put a download's key in them.
+    for n in range(3):
+        await api.http.get(f"/no-such-page-{n}")
+        await api.http.get(f"/invoices/SW52b2ljZTo{n}.pdf")
+        await api.http.get(f"/exports/secret-key-{n}")
+        await api.http.request(f"WHATEVER{n}", "/healthz")
+    text = (await api.http.get("/metrics")).text
+    assert "no-such-page" not in text and "SW52b2ljZTo" not in text and "secret-key" not in text
+    assert "WHATEVER" not in text
+    assert 'operation="GET /invoices/{invoice_id}.pdf"' in text and 'operation="GET /exports/{key}"' in text

@@ -155,3 +155,22 @@ async def test_two_workers_deliver_each_event_exactly_once(quiet_api, settings, 
     assert sorted(json.loads(r.body)["data"]["sequence"] for r in receiver.received) == \
         sorted({json.loads(r.body)["data"]["sequence"] for r in receiver.received})
     assert await WebhookDelivery.filter(status="succeeded").count() == 9
+
+
+async def test_replays_on_their_way_are_bounded_per_endpoint(quiet_api, settings, receiver, monkeypatch):
+    # Abuse (O5): asking again and again must not pile up deliveries against a server,
+    # as test events cannot (the bound is 1000; 4 here to keep the test small).
+    from domain.webhooks import deliveries as webhook_deliveries
+
+    monkeypatch.setattr(webhook_deliveries, "MAX_REPLAY", 4)
+    token, endpoint_id, _ = await _owner_with_endpoint(quiet_api, receiver)
+    for name in ("Ann", "Bob", "Cid"):
+        await quiet_api.data(CREATE_DOSSIER, {"name": name}, token=token)
+    await send_due(settings)
+    again = {"input": {"endpointId": endpoint_id, "since": LONG_AGO, "statuses": ["SUCCEEDED"]}}
+    counts = [(await quiet_api.data(REPLAY_ALL, again, token=token))["replayWebhookDeliveries"] for _ in range(3)]
+    assert [c["count"] for c in counts] == [3, 1, 0]
+    assert [e["code"] for e in counts[2]["userErrors"]] == ["RATE_LIMITED"]
+    assert await WebhookDelivery.filter(replay_of_id__isnull=False).count() == 4
+    await send_due(settings)  # once they arrived, replaying works again
+    assert (await quiet_api.data(REPLAY_ALL, again, token=token))["replayWebhookDeliveries"]["count"] == 4

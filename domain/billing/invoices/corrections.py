@@ -9,9 +9,11 @@ from decimal import Decimal, InvalidOperation
 
 from tortoise.exceptions import IntegrityError
 
+from domain.accounts.models import Account
 from domain.audit.service import AuditAction, record
+from domain.core import account_clock
 from domain.core.actor import Actor, ActorKind
-from infra.db import dialect, execute, transaction
+from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, Forbidden, InvalidInput, NotFound
 from domain.core.validation import clean_text
 from domain.billing.invoices.issue import CREDIT_NOTE, INVOICE, record_invoice, treatment_of
@@ -45,33 +47,39 @@ def _amount(raw: Decimal | str | None) -> Decimal | None:
     return amount
 
 
-async def credited_so_far(invoice_id: int) -> Decimal:
-    """The net already credited on an invoice, as a positive amount."""
-    notes = await Invoice.filter(corrects_id=invoice_id).values_list("net_total", flat=True)
-    return -sum((Decimal(net) for net in notes), ZERO)
+async def _accounts_now(account_id: int, now: datetime, at_account_clock: bool) -> datetime:
+    """O4: an operator who gave no business time acts on the account at its test clock,
+    when it has one (never in production), so a correction is never dated before what
+    it corrects nor numbered in another year."""
+    return await account_clock.business_now(account_id, wall=now) if at_account_clock else now
+
+
+async def _credited(invoice_id: int) -> tuple[Decimal, Decimal]:
+    """The net and the VAT already credited on an invoice, as positive amounts."""
+    notes = await Invoice.filter(corrects_id=invoice_id).values_list("net_total", "vat_total")
+    return (-sum((Decimal(net) for net, _ in notes), ZERO), -sum((Decimal(vat) for _, vat in notes), ZERO))
 
 
 async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: Decimal | str | None, *,
-                            now: datetime) -> Invoice:
+                            now: datetime, at_account_clock: bool = False) -> Invoice:
     """Credit `amount` (net) of an invoice, or all that is not credited yet. Taxed as the
     invoice was, addressed to its buyer as on the invoice."""
     _operator(actor)
     why = clean_text(reason, field="reason", max_length=MAX_REASON)
     wanted = _amount(amount)
     seller = current_seller()
-    async with transaction() as conn:
-        # Credit notes of one invoice queue on a lock for that invoice, so two at once cannot
-        # both credit the same remainder. Not a row lock: the invoice row is insert-only for
-        # the application's database role (B5), and FOR UPDATE needs the right to update.
-        # SQLite runs one transaction at a time in its one process anyway.
-        if dialect(conn) == "postgres":
-            await execute(conn, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                          [f"casebook.credit-note:{invoice_id}"])
-        original = await Invoice.filter(id=invoice_id).first()
+    async with transaction():
+        original = await Invoice.get_or_none(id=invoice_id)
         if original is None or original.kind != INVOICE:
             raise NotFound("invoice", field=("invoiceId",))
+        # Locking the account's row serialises its credit notes, so two at once cannot both
+        # credit the same remainder. Not the invoice's row: the application's database role
+        # may only read and add invoices (append-only), and a row lock needs UPDATE.
+        await Account.filter(id=original.account_id).select_for_update().first()
+        now = await _accounts_now(original.account_id, now, at_account_clock)
         lines = await InvoiceLine.filter(invoice_id=original.id).order_by("position")
-        remaining = Decimal(original.net_total) - await credited_so_far(original.id)
+        credited_net, credited_vat = await _credited(original.id)
+        remaining = Decimal(original.net_total) - credited_net
         if remaining <= 0:
             raise InvalidInput(f"Invoice {original.number} is credited in full already.", field=("invoiceId",))
         if wanted is not None and wanted > remaining:
@@ -85,10 +93,14 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
             credit_lines = [{"description": f"Correction of invoice {original.number}: {why}",
                              "period_start": original.service_start, "period_end": original.service_end,
                              "quantity": 1, "net": -(wanted or remaining), "ledger_line_id": None}]
+        # The credit note that credits what is left takes what is left of the VAT, so partial
+        # notes, each rounded on its own, add up to the invoice's VAT to the cent (B4, B5).
+        closing = (wanted is None or wanted == remaining) and credited_net > 0
         note = await record_invoice(
             account_id=original.account_id, kind=CREDIT_NOTE, seller=seller.party(), buyer=original.buyer,
             treated=treatment_of(original), currency=original.currency, lines=credit_lines, now=now,
-            time_zone=seller.time_zone, corrects_id=original.id, reason=why, created_by_user_id=actor.user_id)
+            time_zone=seller.time_zone, corrects_id=original.id, reason=why, created_by_user_id=actor.user_id,
+            vat=-(Decimal(original.vat_total) - credited_vat) if closing else None)
         await record(AuditAction.OPERATOR_ACTION, now=now, account_id=original.account_id,
                      actor_user_id=actor.user_id, subject=f"invoice:{original.id}",
                      detail={"action": "issue_credit_note", "credit_note": note.number, "net": str(note.net_total),
@@ -96,7 +108,8 @@ async def issue_credit_note(actor: Actor, invoice_id: int, reason: str, amount: 
         return note
 
 
-async def mark_invoice_paid(actor: Actor, invoice_id: int, paid_on: date, *, now: datetime) -> Invoice:
+async def mark_invoice_paid(actor: Actor, invoice_id: int, paid_on: date, *, now: datetime,
+                            at_account_clock: bool = False) -> Invoice:
     """Record the day an invoice (or a credit note's refund) was paid; once."""
     _operator(actor)
     seller = current_seller()
@@ -105,6 +118,7 @@ async def mark_invoice_paid(actor: Actor, invoice_id: int, paid_on: date, *, now
             invoice = await Invoice.get_or_none(id=invoice_id)
             if invoice is None:
                 raise NotFound("invoice", field=("invoiceId",))
+            now = await _accounts_now(invoice.account_id, now, at_account_clock)
             if paid_on < invoice.issued_on or paid_on > issue_date(now, seller.time_zone):
                 raise InvalidInput("The payment day must lie between the issue date and today.", field=("paidOn",))
             existing = await InvoicePayment.get_or_none(invoice_id=invoice.id)

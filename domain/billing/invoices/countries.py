@@ -15,6 +15,9 @@ from domain.accounts.locale import COUNTRIES
 
 # Greece's VAT numbers carry "EL", not its ISO code.
 _VAT_PREFIX = {"GR": "EL"}
+# No country's VAT number is near this long (the longest, with spaces, about 20); the
+# checkers turn digits into integers, which Python refuses past 4300 digits.
+MAX_VAT_INPUT = 40
 
 
 def is_country(code: str) -> bool:
@@ -34,6 +37,8 @@ class BadVatNumber(ValueError):
 def check_vat_number(country: str, raw: str) -> str:
     """The VAT number in its compact form with its country prefix ("NL123456789B01"), or
     BadVatNumber when it is not one of `country`'s numbers (format and check digits)."""
+    if len(raw) > MAX_VAT_INPUT:
+        raise BadVatNumber(f"This is not a valid VAT number of {country}: it is far too long.")
     prefix = _VAT_PREFIX.get(country, country)
     if prefix.lower() not in eu_vat.MEMBER_STATES:
         return _check_other(country, raw)

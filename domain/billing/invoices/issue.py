@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Sequence
 
 from domain import events
+from domain.accounts.models import Account
 from domain.billing.catalog import Catalog
 from domain.billing.models import LedgerLine
 from domain.billing.invoices.models import Invoice, InvoiceLine
 from domain.billing.invoices.numbers import format_number, issue_date, take_number
 from domain.billing.invoices.profiles import party, profile_of
 from domain.billing.invoices.seller import current_seller
-from domain.billing.invoices.vat import Totals, Treatment, totals, treatment
+from domain.billing.invoices.vat import Totals, Treatment, VatAmount, totals, treatment
 
 INVOICE = "INVOICE"
 CREDIT_NOTE = "CREDIT_NOTE"
@@ -29,13 +30,19 @@ def breakdown_json(computed: Totals) -> list[dict]:
 async def record_invoice(*, account_id: int, kind: str, seller: dict, buyer: dict, treated: Treatment,
                          currency: str, lines: Sequence[dict], now: datetime, time_zone: str,
                          corrects_id: int | None = None, reason: str | None = None,
-                         created_by_user_id: int | None = None) -> Invoice:
+                         created_by_user_id: int | None = None, vat: Decimal | None = None) -> Invoice:
     """Number and store one invoice or credit note with its lines, and announce it.
-    `lines`: description, period_start, period_end, quantity, net, ledger_line_id."""
+    `lines`: description, period_start, period_end, quantity, net, ledger_line_id. `vat`:
+    the VAT of a credit note that closes an invoice, what is left of the invoice's (B5)."""
     computed = totals((line["net"], treated.rate) for line in lines)
+    if vat is not None:
+        [amount] = computed.breakdown  # one treatment, one rate
+        computed = Totals((VatAmount(amount.rate, amount.net, vat),), computed.net, vat, computed.net + vat)
     starts = [line["period_start"] for line in lines if line["period_start"]]
     ends = [line["period_end"] for line in lines if line["period_end"]]
     issued_on = issue_date(now, time_zone)
+    # Written in the account's language of the day, and kept in it (B5, L1).
+    locale = (await Account.filter(id=account_id).values_list("locale", flat=True)) or [None]
     sequence = await take_number(issued_on.year)  # late: the counter stays locked until commit
     invoice = await Invoice.create(
         account_id=account_id, number=format_number(issued_on.year, sequence), year=issued_on.year,
@@ -43,7 +50,8 @@ async def record_invoice(*, account_id: int, kind: str, seller: dict, buyer: dic
         vat_scheme=treated.scheme, reverse_charge=treated.reverse_charge, vat_breakdown=breakdown_json(computed),
         net_total=computed.net, vat_total=computed.vat, gross_total=computed.gross,
         service_start=min(starts, default=issued_on), service_end=max(ends, default=issued_on),
-        corrects_id=corrects_id, reason=reason, created_by_user_id=created_by_user_id, created_at=now)
+        corrects_id=corrects_id, reason=reason, created_by_user_id=created_by_user_id, created_at=now,
+        locale=locale[0])
     await InvoiceLine.bulk_create([
         InvoiceLine(invoice_id=invoice.id, account_id=account_id, position=position,
                     ledger_line_id=line.get("ledger_line_id"), description=line["description"][:300],

@@ -65,6 +65,8 @@ class Invoice(Model):
     reason = fields.TextField(null=True)
     created_by_user_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField()
+    # The account's language when issued (L1): its PDF stays in it (B5). Null before 0023.
+    locale = fields.CharField(max_length=2, null=True)
 
     class Meta:
         table = "invoice"

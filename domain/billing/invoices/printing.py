@@ -1,5 +1,5 @@
 """From a stored invoice to its PDF (B6): the document as issued, in the account's
-language."""
+language of the day it was issued (B5, L1)."""
 from __future__ import annotations
 
 import asyncio
@@ -36,4 +36,5 @@ async def account_locale(account_id: int) -> str | None:
 
 async def invoice_pdf(invoice: Invoice) -> bytes:
     document = await document_of(invoice)
-    return await asyncio.to_thread(render_invoice, document, await account_locale(invoice.account_id))
+    locale = invoice.locale or await account_locale(invoice.account_id)  # the language it was issued in
+    return await asyncio.to_thread(render_invoice, document, locale)
