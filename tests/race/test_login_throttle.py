@@ -74,6 +74,8 @@ async def test_a_burst_admits_exactly_the_limit_and_the_owner_still_signs_in(ser
 
     db = await connect(database)
     try:
-        assert await db.fetchval('SELECT COUNT(*) FROM "rate_limit"') == 0  # no second counter
+        # No second counter of sign-ins (the mail ceiling per recipient always counts in the
+        # database, in the transaction that queues the mail).
+        assert await db.fetchval("""SELECT COUNT(*) FROM "rate_limit" WHERE "key" NOT LIKE 'mail.recipient:%'""") == 0
     finally:
         await db.close()
