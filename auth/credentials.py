@@ -32,7 +32,7 @@ from infra.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.links import app_link
 from infra.settings import Settings
-from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email, check_password
+from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, check_password, lookup_email
 from domain.mails import identity as letters
 from domain.mails.letter import post
 from domain.mails.language import person_locale
@@ -87,7 +87,7 @@ async def change_password(tokens: TokenService, user_id: int, session_id: int | 
 
 async def request_password_reset(email: str, *, now: datetime, security_now: datetime, settings: Settings) -> None:
     """Mail a reset link to a registered address; do nothing visible otherwise."""
-    address = canonical_email(email)  # looked up, not checked (as logIn)
+    address = lookup_email(email)  # looked up, not checked (as logIn)
     if not address or len(address) > MAX_EMAIL:
         return
     user = await User.get_or_none(email=address)

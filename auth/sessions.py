@@ -27,7 +27,7 @@ from domain.core.actor import ActorKind, Role
 from infra.db import transaction
 from domain.core.errors import NotFound
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
-from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, canonical_email
+from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, lookup_email
 from domain.live import publish as live
 
 CLIENT_SUMMARY_LENGTH = 120
@@ -132,7 +132,7 @@ async def log_in(tokens: TokenService, email: str, password: str, *, now: dateti
                  security_now: datetime, two_factor_code: str | None = None,
                  client: str | None = None) -> Session:
     # Looked up, not checked: a login stored before a stricter address rule still signs in.
-    address = canonical_email(email)
+    address = lookup_email(email)
     if not address or len(address) > MAX_EMAIL or not password or len(password) > MAX_PASSWORD:
         raise InvalidCredentials()
     user = await User.get_or_none(email=address)

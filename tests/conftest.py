@@ -111,6 +111,22 @@ def database_url() -> str:
     asyncio.run(drop())
 
 
+# CI's PgBouncer pass names the PostgreSQL server behind the pooler: live updates LISTEN
+# on a direct connection, never through a transaction pooler (LIVE_LISTEN_URL, T7).
+DIRECT_SERVER_URL = os.environ.get("CASEBOOK_TEST_DIRECT_URL", "").rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def listen_url(database_url) -> str:
+    """Where live updates LISTEN in this session: the test database on a direct
+    connection, as the application's role ("" on SQLite: streams are in-process)."""
+    if not ON_POSTGRES:
+        return ""
+    if not DIRECT_SERVER_URL:
+        return database_url
+    return _as_role(f"{DIRECT_SERVER_URL}/{database_url.rsplit('/', 1)[1]}", APP_ROLE, APP_PASSWORD)
+
+
 @functools.cache
 def _base_settings():
     """Read once: every test's settings are these with a few changes (`_settings`)."""

@@ -195,6 +195,14 @@ def canonical_email(raw: str | None) -> str:
     return unicodedata.normalize("NFC", raw or "").strip().lower()
 
 
+def lookup_email(raw: str | None) -> str:
+    """The canonical spelling to look a login up by, or "" for text no stored address can
+    be: control characters (a NUL byte, say) never pass `normalize_email`, and PostgreSQL
+    refuses a NUL in a statement's text, so such a look-up would fail rather than miss."""
+    address = canonical_email(raw)
+    return "" if any(unicodedata.category(ch) == "Cc" for ch in address) else address
+
+
 def normalize_email(raw: str, *, field: str = "email") -> str:
     """NFC, trimmed, lower-case (SPEC §1: one email, compared case-insensitively), and
     readable (I6): no invisible, format, direction or control characters, no mixed

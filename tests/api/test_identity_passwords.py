@@ -122,3 +122,15 @@ async def test_a_reset_proves_the_address(api, settings):
     reset = (await api.data(RESET, {"t": link_token(settings, "unproven-reset@example.org", "reset-password"),
                                     "p": NEW}))["resetPassword"]
     assert reset["viewer"]["user"]["emailVerified"] is True
+
+
+async def test_i2_a_reset_or_sign_in_for_an_address_with_a_nul_byte_answers_like_any_other(api):
+    """PostgreSQL refuses a NUL in a statement: such an address is looked up as no address
+    (found by the bounded fuzz run through PgBouncer), never an internal error."""
+    body = await api("""mutation { requestPasswordReset(input: {email: "a\\u0000b@example.org"}) {
+        ok userErrors { code } } }""")
+    assert "errors" not in body and body["data"]["requestPasswordReset"]["userErrors"] == []
+    body = await api("""mutation { logIn(input: {email: "a\\u0000b@example.org", password: "some password 1"}) {
+        accessToken userErrors { code } } }""")
+    assert "errors" not in body
+    assert [e["code"] for e in body["data"]["logIn"]["userErrors"]] == ["INVALID_CREDENTIALS"]

@@ -17,12 +17,12 @@ REVOKE = "mutation($input: RevokeShareInput!) { revokeShare(input: $input) { use
 
 
 @pytest_asyncio.fixture
-async def api(db, settings, database_url):
+async def api(db, settings, listen_url):
     """The test's app, listening on the test's own database (PostgreSQL: NOTIFY is per database)."""
     from api.app import create_app
     from tests.conftest import ON_POSTGRES, Api
 
-    client = Api(create_app(settings.replace(live_listen_url=database_url if ON_POSTGRES else ""), manage_db=False))
+    client = Api(create_app(settings.replace(live_listen_url=listen_url), manage_db=False))
     yield client
     await client.aclose()
 

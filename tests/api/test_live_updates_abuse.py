@@ -19,12 +19,12 @@ SUBSCRIBE = "subscription($id: ID!) { dossierUpdates(dossierId: $id) { event ent
 
 
 @pytest_asyncio.fixture
-async def live(db, settings, database_url):
+async def live(db, settings, listen_url):
     """(api, ws URL) with small bounds, to reach them in a test."""
     from api.app import create_app
     from tests.conftest import ON_POSTGRES, Api
 
-    tight = settings.replace(live_listen_url=database_url if ON_POSTGRES else "", live_connections_per_principal=2,
+    tight = settings.replace(live_listen_url=listen_url, live_connections_per_principal=2,
                     live_subscriptions_per_connection=2, live_max_message_bytes=2000,
                     live_idle_timeout_seconds=8)
     client = Api(create_app(tight, manage_db=False))
@@ -173,7 +173,7 @@ async def test_log_out_ends_the_viewer_stream_and_a_guest_hears_of_a_share(live)
 
 
 @pytest_asyncio.fixture
-async def make_live(db, settings, database_url):
+async def make_live(db, settings, listen_url):
     """A factory of (api, ws URL) with settings changed as given."""
     from contextlib import AsyncExitStack
 
@@ -182,7 +182,7 @@ async def make_live(db, settings, database_url):
 
     async with AsyncExitStack() as stack:
         async def make(**overrides):
-            client = Api(create_app(settings.replace(live_listen_url=database_url if ON_POSTGRES else "",
+            client = Api(create_app(settings.replace(live_listen_url=listen_url,
                                             **overrides), manage_db=False))
             stack.push_async_callback(client.aclose)
             return client, await stack.enter_async_context(serving(client.app))

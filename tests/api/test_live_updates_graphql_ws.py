@@ -32,11 +32,11 @@ def node_client() -> Path:
 
 
 @pytest_asyncio.fixture
-async def api(db, settings, database_url):
+async def api(db, settings, listen_url):
     from api.app import create_app
     from tests.conftest import ON_POSTGRES, Api
 
-    client = Api(create_app(settings.replace(live_listen_url=database_url if ON_POSTGRES else ""), manage_db=False))
+    client = Api(create_app(settings.replace(live_listen_url=listen_url), manage_db=False))
     yield client
     await client.aclose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 
 import httpx
 import pytest
@@ -31,7 +32,10 @@ def hosts(count: int, workers: int, **extra: str):
     """`count` servers of `workers` processes on one new database; yields (bases, database)."""
     database = asyncio.run(create_database("casebook_live_test"))
     try:
-        env = server_env(database, **extra)
+        # LISTEN needs a direct connection (T7): CI's PgBouncer pass names the server behind it.
+        direct = os.environ.get("CASEBOOK_TEST_DIRECT_URL", "").rstrip("/")
+        listen = {"LIVE_LISTEN_URL": f"{direct}/{database.rsplit('/', 1)[1]}"} if direct else {}
+        env = server_env(database, **listen, **extra)
         migrate(env)
         bases = [f"http://127.0.0.1:{free_port()}" for _ in range(count)]
         with contextlib.ExitStack() as stack:
