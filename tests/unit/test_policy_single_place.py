@@ -12,8 +12,8 @@ OWNERS = {"auth/policy.py", "auth/scopes.py", "domain/core/actor.py"}
 # Comparisons that decide no access, each with its reason.
 NOT_ACCESS = {
     # An account always keeps an owner (SPEC §1): an invariant of the team, whoever acts.
-    ("domain/accounts/teammates.py", "current is Role.OWNER"),
-    ("domain/accounts/teammates.py", "membership.role == Role.OWNER.value"),
+    ("domain/team/teammates.py", "current is Role.OWNER"),
+    ("domain/team/teammates.py", "membership.role == Role.OWNER.value"),
 }
 ROLE_PROPERTIES = {"is_owner", "manages_account"}
 
