@@ -27,7 +27,7 @@ from api.deadline import with_deadline
 from api.drain import Drain
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions
 from api.http import InternalErrorMiddleware
-from api.limits import abuse_limit_extensions
+from api.abuse_limits import abuse_limit_extensions
 from api.refusals import DoorRefusalsInPayloads
 from api.live.transport import LiveHandler, LiveWebSocketAdapter, close_all_for_restart
 from api.logging import configure_logging

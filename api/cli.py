@@ -161,7 +161,7 @@ def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
     import secrets
 
     from auth.passwords import hash_password
-    from domain.billing.operator_users import make_operator
+    from domain.staff.operator_logins import make_operator
     from infra.clock import utc_now
     from domain.core.errors import DomainError
     from domain.core.validation import check_password

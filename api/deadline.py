@@ -8,7 +8,7 @@ A database statement in flight is cancelled on the server too (asyncpg sends a c
 request); a transaction interrupted anywhere, also while it begins or ends, is rolled
 back and its connection returned (infra.db.transaction). What a timeout cannot
 interrupt — synchronous work: parsing, validation, pricing, building the response — is
-bounded by construction instead (api/limits.py: tokens, linear analysis, cost).
+bounded by construction instead (api/abuse_limits.py: tokens, linear analysis, cost).
 
 The clock starts when execution starts, after validation. The deadline is the
 executor's, not a middleware's, so the error goes through the same extensions as any

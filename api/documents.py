@@ -10,13 +10,13 @@ Remembered documents are shared by every server process through the database tab
 write and at most `MAX_APQ_ROWS` are kept, the oldest going first. Each process keeps a
 small in-memory cache in front.
 
-Shared state cannot be exhausted (issue 28): registering is limited per client
-(`PERSISTED_QUERIES_PER_CLIENT` an hour, counted where the rate limits count) and in
-total (`MAX_APQ_ROWS`); past the per-client limit a document still runs, it is only not
-remembered. Documents never go to Redis, even when REDIS_URL is set: Redis holds the
-sign-in throttling counters, and an anonymous client filling it with documents would
-make those counters' writes fail and every sign-in refused (a `maxmemory` Redis with
-`noeviction`). Redis keeps small, expiring counters alone.
+Shared state cannot be exhausted by one client, since every client depends on it:
+registering is limited per client (`PERSISTED_QUERIES_PER_CLIENT` an hour, counted
+where the rate limits count) and in total (`MAX_APQ_ROWS`); past the per-client limit a
+document still runs, it is only not remembered. Documents never go to Redis, even when
+REDIS_URL is set: Redis holds the sign-in throttling counters, and an anonymous client
+filling it with documents would make those counters' writes fail and every sign-in
+refused (a `maxmemory` Redis with `noeviction`). Redis keeps small, expiring counters alone.
 
 Trusted documents. `casebook documents add FILE…` registers documents as trusted (in the
 database, whatever REDIS_URL says). With `CASEBOOK_TRUSTED_DOCUMENTS=only` the server runs

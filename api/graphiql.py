@@ -5,7 +5,6 @@ the service's origin alone, so it works with no network beyond the service and r
 third-party code."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from starlette.requests import Request
@@ -61,10 +60,6 @@ PAGE = f"""<!doctype html>
 
 def page() -> Response:
     return HTMLResponse(PAGE, headers=SECURITY_HEADERS)
-
-
-def sha256_of(name: str) -> str:
-    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()
 
 
 async def asset(request: Request) -> Response:

@@ -211,12 +211,6 @@ async def give_back(settings: Any, key: str, window: Window) -> None:
         pass  # the attempt stays counted: stricter, never looser
 
 
-async def count_attempt(settings: Any, key: str, now: datetime) -> tuple[int, Window]:
-    """One attempt in one bucket of the general window (kept for callers and tests)."""
-    window = Window.at(now, settings.rate_limit_window_seconds)
-    return await take(settings, key, window), window
-
-
 # --- policies -------------------------------------------------------------------------
 
 @dataclass(frozen=True)

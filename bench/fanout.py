@@ -1,4 +1,4 @@
-"""Live-updates fan-out (issue 24, SPEC T7): S subscribers of one dossier over
+"""Live-updates fan-out (SPEC T7): S subscribers of one dossier over
 `casebook serve --workers W` on PostgreSQL; a colleague adds an entry; how long from the
 commit to the last subscriber's delivery, and the server's CPU per delivered update.
 

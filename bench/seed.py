@@ -90,7 +90,7 @@ def _body(rng: random.Random) -> str:
 async def _sign_up_accounts(database_url: str, emails: list[str]) -> list[dict]:
     """Owners with accounts and UNLIMITED subscriptions (no A3 refusals while measuring)."""
     from auth.passwords import hash_password
-    from domain.accounts import service as accounts
+    from domain.team import sign_up as signing_up
     from domain.accounts.models import Membership, User
     from domain.billing.catalog import load_catalog
     from infra.db import close_db, init_db
@@ -105,9 +105,9 @@ async def _sign_up_accounts(database_url: str, emails: list[str]) -> list[dict]:
     try:
         owners = []
         for index, email in enumerate(emails):
-            request = accounts.SignUpRequest(email=email, name=f"Owner {index}", account_name=f"Practice {index}",
+            request = signing_up.SignUpRequest(email=email, name=f"Owner {index}", account_name=f"Practice {index}",
                                              seats=20, tier="UNLIMITED")
-            user = await accounts.sign_up(accounts.check_sign_up(request, catalog), password_hash, catalog, now=now,
+            user = await signing_up.sign_up(signing_up.check_sign_up(request, catalog), password_hash, catalog, now=now,
                                           settings=settings, security_now=now)
             membership = await Membership.get(user_id=user.id)
             owners.append({"email": email, "user_id": user.id, "account_id": membership.account_id,

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     redis_url: str = ""
     max_request_bytes: int = 256 * 1024
     log_level: str = "INFO"
-    # Abuse limits (api/limits.py, api/rate_limits.py): query-cost budget per request;
+    # Abuse limits (api/abuse_limits.py, auth/rate_limit.py): query-cost budget per request;
     # attempts per window at logIn (per email) and at logIn/refreshSession/acceptInvitation
     # (per client address).
     query_cost_limit: int = 5000

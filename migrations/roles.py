@@ -1,4 +1,5 @@
-"""Two database roles on PostgreSQL (SPEC P1, Q4; issue 28): the owner role runs
+"""Two database roles on PostgreSQL (SPEC P1, Q4), so a hijacked application connection
+cannot undo the rules the schema enforces: the owner role runs
 `casebook migrate` (DATABASE_MIGRATION_URL) and owns every table; the application role
 (the user of DATABASE_URL) gets only what serving needs. Not owning the tables, it cannot
 ALTER them (so it cannot disable a trigger), DROP a trigger, or TRUNCATE; and on the

@@ -31,7 +31,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from api.documents import resolve_document
 from api.http import OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, Exchange, RequestRefused
-from api.limits import MAX_TOKENS
+from api.abuse_limits import MAX_TOKENS
 from api.live.connections import connections
 from auth.live import TOKEN_EXPIRED, UNAUTHENTICATED, live_access
 from infra.clock import utc_now
@@ -186,7 +186,7 @@ def _check_operation(query: str, operation_name: Any) -> None:
     """The operation to run must exist and be a subscription: queries and mutations go
     over HTTP, where their limits apply."""
     try:
-        document = parse(query, max_tokens=MAX_TOKENS)  # as requests (api/limits.py)
+        document = parse(query, max_tokens=MAX_TOKENS)  # as requests (api/abuse_limits.py)
     except GraphQLSyntaxError as error:
         raise RequestRefused(400, PARSE_FAILED, error.message) from None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

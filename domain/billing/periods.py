@@ -39,33 +39,6 @@ def renewal_date(period_start: date, anchor_day: int, term_months: int) -> date:
     return add_months_clamped(anchor_day, period_start.year, period_start.month + term_months)
 
 
-def next_period(period_start: date, anchor_day: int, term_months: int) -> tuple[date, date]:
-    """(start, renews_on) of the period after the one starting on `period_start`.
-
-    Pass the new term's months when a scheduled term change takes effect at renewal.
-    """
-    start = renewal_date(period_start, anchor_day, term_months)
-    return start, renewal_date(start, anchor_day, term_months)
-
-
-def period_containing(start_date: date, anchor_day: int, term_months: int, today: date) -> tuple[date, date]:
-    """(period_start, renews_on) of the period of `today`, periods counted from `start_date`.
-
-    `start_date` is any period boundary (the first start, or the start of the current
-    term). Raises ValueError when `today` is before it.
-    """
-    _check_term(term_months)
-    if today < start_date:
-        raise ValueError(f"{today} is before the first period start {start_date}")
-    elapsed = (today.year - start_date.year) * 12 + today.month - start_date.month
-    k = elapsed // term_months
-    boundary = add_months_clamped(anchor_day, start_date.year, start_date.month + k * term_months)
-    if boundary > today:  # same month as the next boundary, but before its day
-        k -= 1
-        boundary = add_months_clamped(anchor_day, start_date.year, start_date.month + k * term_months)
-    return boundary, renewal_date(boundary, anchor_day, term_months)
-
-
 def days_in_period(period_start: date, renews_on: date) -> int:
     """Real calendar days of a period: 28-31 a month, 365 or 366 a year (S4)."""
     return (renews_on - period_start).days

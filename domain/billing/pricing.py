@@ -85,14 +85,6 @@ class QuoteDraft:
     immediate_terms: SubscriptionTerms  # in force from today: current plus the increases
     scheduled_terms: SubscriptionTerms | None  # in force from renews_on; None if nothing waits
 
-    @property
-    def immediate_lines(self) -> tuple[QuoteLineDraft, ...]:
-        return tuple(line for line in self.lines if not line.scheduled)
-
-    @property
-    def scheduled_lines(self) -> tuple[QuoteLineDraft, ...]:
-        return tuple(line for line in self.lines if line.scheduled)
-
 
 def round_money(value: Decimal | Fraction) -> Decimal:
     """To the cent, half away from zero (S2)."""

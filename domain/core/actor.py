@@ -38,20 +38,5 @@ class Actor:
     address_proven: bool = False
 
     @property
-    def is_guest(self) -> bool:
-        return self.kind is ActorKind.GUEST
-
-    @property
     def is_paid(self) -> bool:
         return self.kind is ActorKind.PAID
-
-    # The two below are kept for code written before auth/policy.py; decide with
-    # `auth.policy.may(actor, resource, action, facts)` instead.
-    @property
-    def manages_account(self) -> bool:
-        """Owners and admins see and write every dossier of their account (D2)."""
-        return self.is_paid and self.role in (Role.OWNER, Role.ADMIN)
-
-    @property
-    def is_owner(self) -> bool:
-        return self.is_paid and self.role is Role.OWNER

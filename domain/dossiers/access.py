@@ -30,8 +30,8 @@ from domain.dossiers.models import Dossier
 
 READ = "READ"
 WRITE = "WRITE"
-VIEWER = "VIEWER"
-CONTRIBUTOR = "CONTRIBUTOR"
+# The one share status that gives access (domain/shares/models.py names them all): the
+# statements here read the share table directly, since shares sit above dossiers.
 ACTIVE = "ACTIVE"
 
 DOSSIER_COLUMNS = ("id", "account_id", "client_name", "reference", "date_of_birth", "free_fields",

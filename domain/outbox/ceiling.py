@@ -1,5 +1,6 @@
-"""One ceiling per recipient address across every kind of mail (issue 28): invitations
-of any kind, email-change confirmations, password resets, verification links, notices.
+"""One ceiling per recipient address across every kind of mail, so nobody can flood a
+mailbox by spreading requests over several doors: invitations of any kind, email-change
+confirmations, password resets, verification links, notices.
 Whoever asks and through whichever door, Casebook queues at most `PER_HOUR` mails an hour
 to one address; beyond that a mail is not queued (and the write that announced it
 stands). The door limits of auth/rate_limit.py come first and are stricter per door;
@@ -23,8 +24,8 @@ from infra.clock import utc_now
 from infra.db import dialect, transaction
 
 # Mails an hour to one address, all kinds together. A person's own busy hour (signing
-# up, being invited by two practices, changing the address) stays well under it; the
-# flood of issue 28 (15 in a minute) does not.
+# up, being invited by two practices, changing the address) stays well under it; a
+# flood (15 in a minute through several doors) does not.
 PER_HOUR = 10
 WINDOW_SECONDS = 3600
 _UPSERT = ('INSERT INTO "rate_limit" ("key", "window_start", "window_end", "count") VALUES ($1, $2, $3, 1) '

@@ -14,9 +14,8 @@ from domain.core.secrets import new_token, token_hash
 from infra.settings import Settings
 from domain.mails import sharing as letters
 from domain.mails.letter import post
-from domain.shares.access import ACTIVE, PENDING
-from domain.shares.limits import lock_quota, rebalance
-from domain.shares.models import Share
+from domain.shares.models import ACTIVE, PENDING, Share
+from domain.shares.quotas import lock_quota, rebalance
 
 SHARE = "share"
 

@@ -5,6 +5,20 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+# What a share gives (D3): read (VIEWER) or read and write (CONTRIBUTOR) access to a
+# dossier of another account.
+VIEWER = "VIEWER"
+CONTRIBUTOR = "CONTRIBUTOR"
+ACCESS_LEVELS = (VIEWER, CONTRIBUTOR)
+
+# A live (unrevoked) share is PENDING until its holder has a login, ACTIVE after, and
+# SUSPENDED while G5 keeps it from its holder. Revoked shares keep their last status.
+# Only ACTIVE, unrevoked shares give access, decided where every request reads access
+# (domain/dossiers/access.py), fresh each time, so a revocation bites at once (G6).
+PENDING = "PENDING"
+ACTIVE = "ACTIVE"
+SUSPENDED = "SUSPENDED"
+
 
 class Share(Model):
     id = fields.BigIntField(primary_key=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from domain.accounts.models import User
 from infra.db import transaction
-from domain.shares.limits import lock_quota, rebalance
+from domain.shares.quotas import lock_quota, rebalance
 
 
 async def paid_status_changed(user_id: int, now: datetime) -> None:

@@ -20,10 +20,9 @@ from domain.core.validation import normalize_email
 from domain.dossiers.access import DossierArchived, dossier_access, dossier_for_shares
 from domain.dossiers.models import Dossier
 from domain import events
-from domain.shares import limits
-from domain.shares.access import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING
+from domain.shares import quotas
 from domain.shares.invitations import create_share_invitation, mail_share, withdraw_share_invitation
-from domain.shares.models import Share
+from domain.shares.models import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING, Share
 
 
 class AlreadyShared(DomainError):
@@ -62,24 +61,24 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
             # S9: a cancelled account gives no access.
             await writable_terms(dossier.account_id, now=now, catalog=catalog)
             # Archived or erased since it was read: decided on the row under its lock.
-            locked = await limits.lock_dossier(conn, dossier.id)
+            locked = await quotas.lock_dossier(conn, dossier.id)
             if locked is None:
                 raise NotFound("dossier", field=("dossierId",))
             if locked.archived:
                 raise DossierArchived("This dossier is archived: it cannot be shared.")
             await _refuse_needless(dossier, address, access)
-            if not await limits.take_dossier_slot(conn, dossier.id):
-                raise limits.dossier_share_limit_reached()
-            await limits.lock_quota(conn, address)
+            if not await quotas.take_dossier_slot(conn, dossier.id):
+                raise quotas.dossier_share_limit_reached()
+            await quotas.lock_quota(conn, address)
             # Read under the quota lock: a paid-status change of this person waits for us,
             # or we see its result.
-            if not await limits.is_paid_email(address):
+            if not await quotas.is_paid_email(address):
                 # A paid user who has not proven this address yet (I1) counts as a guest
                 # until they do; a CONTRIBUTOR share to them waits (PENDING) meanwhile.
-                if access == CONTRIBUTOR and not await limits.has_paid_login(address):
+                if access == CONTRIBUTOR and not await quotas.has_paid_login(address):
                     raise contributor_needs_paid_user(address)
-                if not await limits.take_guest_slot(conn, address):
-                    raise limits.guest_dossier_limit_reached(address, dossier.account_id)
+                if not await quotas.take_guest_slot(conn, address):
+                    raise quotas.guest_dossier_limit_reached(address, dossier.account_id)
             holder = await User.get_or_none(email=address)
             # I1: only a login that has proven this address receives the share at once;
             # anyone else gets it through the mailed invitation (or by proving the address).
@@ -110,7 +109,7 @@ async def _refuse_needless(dossier: Dossier, address: str, access: str) -> None:
                           code=ErrorCode.ALREADY_EXISTS, field=("email",))
     if await Share.exists(dossier_id=dossier.id, email=address, revoked_at__isnull=True):
         raise AlreadyShared(address)
-    if access == CONTRIBUTOR and not await limits.has_paid_login(address):
+    if access == CONTRIBUTOR and not await quotas.has_paid_login(address):
         raise contributor_needs_paid_user(address)
 
 
@@ -124,15 +123,15 @@ async def revoke_share(actor: Actor, share_id: int, *, now: datetime) -> int:
         if share is None or access is None or not access.manages_shares:
             raise NotFound("share", field=("shareId",))
         dossier = access.dossier
-        await limits.release_dossier_slot(conn, dossier.id)
-        await limits.lock_quota(conn, share.email)
+        await quotas.release_dossier_slot(conn, dossier.id)
+        await quotas.lock_quota(conn, share.email)
         await withdraw_share_invitation(share.id, now)
         if await Share.filter(id=share.id, revoked_at__isnull=True).update(revoked_at=now) != 1:
             raise NotFound("share", field=("shareId",))  # revoked concurrently
         await record(AuditAction.SHARE_REVOKED, now=now, account_id=dossier.account_id,
                      actor_user_id=actor.user_id, subject=f"share:{share.id}",
                      detail={"dossier": dossier.id, "email": share.email, "access": share.access})
-        await limits.rebalance(conn, share.email, now=now, actor_user_id=actor.user_id)
+        await quotas.rebalance(conn, share.email, now=now, actor_user_id=actor.user_id)
         await events.announce(events.SHARE_REVOKED, account_id=dossier.account_id, now=now,
                               dossierId=("Dossier", dossier.id), shareId=("Share", share.id))
         return share.id
@@ -148,9 +147,9 @@ async def ending_with_dossier(conn, dossier_id: int, now: datetime,
     shares = await Share.filter(dossier_id=dossier_id, revoked_at__isnull=True)
     emails = sorted({share.email for share in shares})
     for email in emails:
-        await limits.lock_quota(conn, email)
+        await quotas.lock_quota(conn, email)
     for share in shares:
         await withdraw_share_invitation(share.id, now)
     yield {"sharesEnded": len(shares)}
     for email in emails:
-        await limits.rebalance(conn, email, now=now, actor_user_id=actor_user_id)
+        await quotas.rebalance(conn, email, now=now, actor_user_id=actor_user_id)

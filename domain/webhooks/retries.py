@@ -5,7 +5,7 @@ failing is disabled (T5). The schedule is the webhook policy of domain.outbox.po
 Retries: 10 s after the first failure, then three times as long each time (30 s,
 1.5 min, 4.5 min, 13.5 min, 40 min, 2 h) up to every 6 hours, each delay shifted by up
 to ±20 % at random (jitter, so a recovering endpoint is not hit by a wave). A delivery
-is retried until it is at least RETRY_FOR old — about 12 attempts over a day — and then
+is retried until it is at least a day old — about 12 attempts over a day — and then
 marked failed; it can still be replayed by hand.
 
 Disabling: an endpoint whose attempts have all failed for DISABLE_AFTER (its last
@@ -17,12 +17,6 @@ import random
 from datetime import datetime, timedelta
 
 from domain.outbox.policies import WEBHOOK
-
-FIRST_RETRY_SECONDS = WEBHOOK.first_seconds
-RETRY_FACTOR = WEBHOOK.factor
-MAX_RETRY_SECONDS = WEBHOOK.max_seconds
-JITTER = WEBHOOK.jitter
-RETRY_FOR = WEBHOOK.retry_for
 
 DISABLE_AFTER = timedelta(days=5)
 DISABLE_AFTER_FAILURES = 10

@@ -13,7 +13,7 @@ from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
 from auth.scopes import Scope
 from domain.accounts import email_change, identity
-from domain.accounts.account_settings import AccountChange, update_account
+from domain.team.account_settings import AccountChange, update_account
 from domain.accounts.models import User as UserRow
 from schema.accounts.auth_types import AuthPayload
 from schema.accounts.basics import Locale

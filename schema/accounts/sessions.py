@@ -9,7 +9,7 @@ from auth import sessions
 from auth.passwords import hash_password
 from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
-from domain.accounts import service as accounts
+from domain.team import sign_up as signing_up
 from domain.accounts.models import User as UserRow
 from domain.core.validation import check_password
 from schema.accounts.auth_types import (
@@ -70,7 +70,7 @@ class SessionMutation:
         ctx = info.context
 
         async def call():
-            request = accounts.SignUpRequest(
+            request = signing_up.SignUpRequest(
                 email=input.email, name=input.name, account_name=input.account_name,
                 time_zone=input.time_zone, plan=input.plan,
                 term=input.term.value if input.term else None, seats=input.seats,
@@ -78,9 +78,9 @@ class SessionMutation:
                 locale=input.locale.value if input.locale else None, country=input.country,
                 accept_language=accept_language_of(info),
             )
-            checked = accounts.check_sign_up(request, ctx.catalog)
+            checked = signing_up.check_sign_up(request, ctx.catalog)
             check_password(input.password)
-            user = await accounts.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now,
+            user = await signing_up.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now,
                                           settings=ctx.settings, security_now=ctx.security_now,
                                           test_clock=ctx.test_clock_sent)
             session = await sessions.start_session(ctx.tokens, user, security_now=ctx.security_now,

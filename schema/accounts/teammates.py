@@ -12,7 +12,7 @@ from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
 from auth.audiences import Audience
 from auth.scopes import Scope
-from domain.accounts import invitations, teammates
+from domain.team import invitations, teammates
 from domain.core.actor import Role as DomainRole
 from schema.accounts.auth_types import AuthPayload
 from schema.accounts.sessions import _auth_payload, client_of

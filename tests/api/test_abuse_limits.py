@@ -9,7 +9,7 @@ import pytest
 from graphql import build_schema, parse
 
 from api.cost import query_cost
-from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES
+from api.abuse_limits import MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES
 from infra.settings import Environment
 from tests.conftest import Api
 from tests.support.flows import sign_up

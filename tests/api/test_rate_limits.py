@@ -257,11 +257,11 @@ async def test_concurrent_attempts_are_each_counted_once(db, settings):
     """The upsert is atomic: 30 racing attempts get the counts 1..30, none lost."""
     import asyncio
 
-    from auth.rate_limit import count_attempt
+    from auth.rate_limit import take
 
-    now = datetime.now(timezone.utc)
-    results = await asyncio.gather(*[count_attempt(settings, "logIn:email:race", now) for _ in range(30)])
-    assert sorted(count for count, _ in results) == list(range(1, 31))
+    window = Window.at(datetime.now(timezone.utc), settings.rate_limit_window_seconds)
+    results = await asyncio.gather(*[take(settings, "logIn:email:race", window) for _ in range(30)])
+    assert sorted(results) == list(range(1, 31))
 
 
 async def test_counting_a_short_window_never_prunes_a_longer_window_still_running(db, settings, monkeypatch):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from tortoise import connections
 
-from api.limits import MAX_ALIASES, MAX_DIRECTIVES
+from api.abuse_limits import MAX_ALIASES, MAX_DIRECTIVES
 from bench.probe import fan_out
 from infra.db import execute, transaction
 from tests.conftest import ON_POSTGRES, Api, as_owner

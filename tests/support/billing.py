@@ -94,7 +94,7 @@ async def add_teammates(account_global_id: str, count: int, *, now: str) -> None
 
 async def operator_token(api, email: str = "operator@casebook.example") -> str:
     from auth.passwords import hash_password
-    from domain.billing.operator_users import make_operator
+    from domain.staff.operator_logins import make_operator
 
     await make_operator(email, name="Opal Operator", password_hash=hash_password(PASSWORD),
                         replace_password=True, now=datetime.fromisoformat("2026-01-01T00:00:00+00:00"))
@@ -105,16 +105,16 @@ async def operator_token(api, email: str = "operator@casebook.example") -> str:
 
 async def given_account(now: str, *, time_zone: str | None = None, **choices) -> tuple[int, "object"]:
     """An account signed up at `now` through the service (no HTTP): (account id, owner actor)."""
-    from domain.accounts import service as accounts
+    from domain.team import sign_up as signing_up
     from domain.accounts.models import Membership
     from domain.core.actor import Actor, ActorKind, Role
 
     email = f"owner{next(_keys)}@example.org"
-    request = accounts.SignUpRequest(email=email, name="Olga", account_name="Practice", time_zone=time_zone,
+    request = signing_up.SignUpRequest(email=email, name="Olga", account_name="Practice", time_zone=time_zone,
                                      **choices)
     from infra.settings import Settings
 
-    user = await accounts.sign_up(accounts.check_sign_up(request, CATALOG), "not-a-real-hash", CATALOG,
+    user = await signing_up.sign_up(signing_up.check_sign_up(request, CATALOG), "not-a-real-hash", CATALOG,
                                   now=datetime.fromisoformat(now), settings=Settings(jwt_secret="x" * 32),
                                   security_now=datetime.fromisoformat(now))
     membership = await Membership.get(user_id=user.id)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("api", "auth", "domain", "infra", "schema")
-# The policy itself; the scopes it derives; the Actor's properties kept for older callers.
-OWNERS = {"auth/policy.py", "auth/scopes.py", "domain/core/actor.py"}
+# The policy itself and the scopes it derives.
+OWNERS = {"auth/policy.py", "auth/scopes.py"}
 # Comparisons that decide no access, each with its reason.
 NOT_ACCESS = {
     # An account always keeps an owner (SPEC §1): an invariant of the team, whoever acts.
-    ("domain/accounts/teammates.py", "current is Role.OWNER"),
-    ("domain/accounts/teammates.py", "membership.role == Role.OWNER.value"),
+    ("domain/team/teammates.py", "current is Role.OWNER"),
+    ("domain/team/teammates.py", "membership.role == Role.OWNER.value"),
 }
 ROLE_PROPERTIES = {"is_owner", "manages_account"}
 

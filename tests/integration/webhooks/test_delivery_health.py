@@ -13,6 +13,7 @@ from domain.audit.models import AuditEvent
 from infra.clock import utc_now
 from infra.db import transaction
 from domain.outbox.models import OutboxMessage
+from domain.outbox.policies import WEBHOOK
 from domain.webhooks import retries
 from domain.outbox.queue import claim
 from domain.webhooks.dispatch import prune
@@ -121,7 +122,7 @@ async def test_a_delivery_is_given_up_after_a_day_of_retries(api, settings, rece
     receiver.script = [500, 500]
     await api.data(CREATE_DOSSIER, {"name": "Ann"}, token=owner["accessToken"])
     await send_due(settings)
-    await WebhookDelivery.all().update(created_at=utc_now() - retries.RETRY_FOR - timedelta(seconds=1))
+    await WebhookDelivery.all().update(created_at=utc_now() - WEBHOOK.retry_for - timedelta(seconds=1))
     await make_due()
     await send_due(settings)
     delivery = await WebhookDelivery.get()

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.billing.catalog import DEFAULT_CATALOG_PATH, TERM_MONTHS, TIER_CAPS, SpecialDiscount, load_catalog
-from domain.billing.periods import period_containing
 from domain.billing.pricing import (
     NO_DISCOUNTS,
     DiscountSet,
@@ -24,6 +23,7 @@ from domain.billing.pricing import (
     round_money,
 )
 from domain.core.errors import InvalidInput
+from tests.support.periods import period_containing
 
 CATALOG = load_catalog(None)
 NEW_BUSINESS = CATALOG.special_discount("new_business")
@@ -116,7 +116,7 @@ def test_s5_term_change_and_decreases_wait_for_renewal() -> None:
     quote = quote_change(CATALOG, current, requested, NO_DISCOUNTS, date(2024, 5, 10), date(2024, 4, 15),
                          date(2024, 5, 15))
     assert quote.due_now == Decimal("0.00")
-    assert {line.change for line in quote.scheduled_lines} == {"plan", "term", "seats", "tier"}
+    assert {line.change for line in quote.lines if line.scheduled} == {"plan", "term", "seats", "tier"}
     assert all(line.effective_on == date(2024, 5, 15) and line.amount == 0 for line in quote.lines)
     assert quote.immediate_terms == current and quote.scheduled_terms == requested
 
@@ -124,7 +124,8 @@ def test_s5_term_change_and_decreases_wait_for_renewal() -> None:
 def test_s5_mixed_change_has_an_immediate_and_a_scheduled_line() -> None:
     quote = quote_change(CATALOG, terms(seats=5, tier="UP_TO_25"), terms(seats=8, tier="UP_TO_10"),
                          NO_DISCOUNTS, date(2024, 5, 10), date(2024, 4, 15), date(2024, 5, 15))
-    (now,), (later,) = quote.immediate_lines, quote.scheduled_lines
+    (now, later) = quote.lines
+    assert (now.scheduled, later.scheduled) == (False, True)
     assert (now.change, now.amount, now.effective_on) == ("seats", Decimal("7.50"), date(2024, 5, 10))
     assert (later.change, later.description, later.effective_on) == (
         "tier", "Active clients: up to 25 → up to 10", date(2024, 5, 15))
@@ -201,8 +202,8 @@ def test_q1_property_lines_sum_to_due_now_and_never_charge_negative(
     quote = quote_change(CATALOG, current, requested, discounts, today, period_start, renews_on, prior, already)
     assert quote.due_now == sum((line.amount for line in quote.lines), Decimal("0.00"))
     assert all(line.amount >= 0 for line in quote.lines)
-    assert all(line.amount == 0 and line.effective_on == renews_on for line in quote.scheduled_lines)
-    assert all(line.effective_on == today for line in quote.immediate_lines)
+    assert all(line.amount == 0 and line.effective_on == renews_on for line in quote.lines if line.scheduled)
+    assert all(line.effective_on == today for line in quote.lines if not line.scheduled)
     # S4 running total: everything charged this period is the exact total rounded once
     total = sum(prior, Fraction(0)) + sum(line.exact for line in quote.lines)
     assert already + quote.due_now == round_money(total)

@@ -1,4 +1,4 @@
-"""The share limits (G1–G5), held by conditional updates of two counter rows, so the
+"""The share quotas (G1–G5), held by conditional updates of two counter rows, so the
 check and the write are one atomic step on PostgreSQL across processes (G4):
 
 * `dossier.share_count` — live (unrevoked) shares of one dossier, at most 1000 (G1);
@@ -17,8 +17,7 @@ from domain.accounts.models import Membership
 from domain.audit.service import AuditAction, record
 from infra.db import dialect, execute
 from domain.core.errors import ErrorCode, LiftRequest, LimitReached
-from domain.shares.access import ACTIVE, PENDING, SUSPENDED
-from domain.shares.models import Share
+from domain.shares.models import ACTIVE, PENDING, SUSPENDED, Share
 
 DOSSIER_SHARE_LIMIT = 1000
 GUEST_DOSSIER_LIMIT = 3

@@ -13,7 +13,7 @@ from auth import policy
 from domain.accounts import person_hooks
 from domain.accounts.identity import prove_address
 from domain.accounts.models import Account, Invitation, Membership, User
-from domain.accounts.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
+from domain.team.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
 from domain.billing.catalog import Catalog
 from domain.billing.terms import lock_team, quotes_lift
 from domain import events
