@@ -9,28 +9,30 @@ import contextlib
 import logging
 from typing import AsyncIterator
 
-import httpx
-
+from adapters.mail import mail_transport
+from adapters.webhook_http import webhook_post
 from api.metrics import Metrics
 from domain.billing.catalog import Catalog
 from domain.billing.renewal import renew_due
 from infra.settings import Settings
 from domain.exports.builder import export_handler, sweep
 from domain.exports.service import EXPORT
-from domain.outbox.mail import MAIL, mail_handler
+from domain.outbox.mail import MAIL, MailTransport, mail_handler
 from domain.outbox.worker import Handlers, Periodic, Worker
-from domain.webhooks.dispatch import Observer, webhook_handler
+from domain.webhooks.dispatch import Observer, Post, webhook_handler
 from domain.webhooks.dispatch import prune as prune_deliveries
 from domain.webhooks.fanout import WEBHOOK
 
 log = logging.getLogger("casebook.worker")
 
 
-def handlers(settings: Settings, *, observer: Observer | None = None,
-             transport: httpx.AsyncBaseTransport | None = None) -> Handlers:
-    """Every kind of message the one queue carries (O5), and who delivers it."""
-    return {MAIL: mail_handler(settings), EXPORT: export_handler(settings),
-            WEBHOOK: webhook_handler(settings, observer=observer, transport=transport)}
+def handlers(settings: Settings, *, observer: Observer | None = None, mail: MailTransport | None = None,
+             post: Post | None = None) -> Handlers:
+    """Every kind of message the one queue carries (O5), and who delivers it: the
+    adapters MAIL_URL and the network give, unless a caller hands in others."""
+    return {MAIL: mail_handler(settings, mail or mail_transport(settings.mail_url)),
+            EXPORT: export_handler(settings),
+            WEBHOOK: webhook_handler(settings, post or webhook_post(settings), observer=observer)}
 
 
 def build_worker(settings: Settings, catalog: Catalog, *, observer: Observer | None = None) -> Worker:

@@ -12,17 +12,16 @@ one deadline covers DNS, connecting, sending and reading; redirects are not foll
 (a 3xx is a failure); no response body is read past a short excerpt, and a compressed
 one not at all; no endpoint has more than the queue's LANE_LIMIT attempts at once,
 so the others keep their slots. Connections are not reused: each goes to the address
-checked for this very attempt (domain.webhooks.targets)."""
+checked for this very attempt (domain.webhooks.targets). The HTTP client itself is an
+adapter the top hands in (`Post`; adapters/webhook_http.py)."""
 from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-
-import httpx
 
 from domain.core.account_clock import business_now, test_clocks
 from infra.clock import utc_now
@@ -39,8 +38,27 @@ from domain.webhooks.vault import SecretUnreadable, Vault
 log = logging.getLogger("casebook.webhooks")
 
 EXCERPT_BYTES = 512
-USER_AGENT = "Casebook-Webhooks/1"
 KEEP_FINISHED = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the endpoint said: its status and the start of its body (raw bytes)."""
+
+    status: int
+    excerpt: bytes
+
+
+class NotSent(Exception):
+    """The request did not get through; the message names the client's error and says why."""
+
+
+class Post(Protocol):
+    """Posts one delivery to the pinned address, reading at most about `excerpt_bytes`
+    of the answer. Raises NotSent, OSError, or TimeoutError when the endpoint stays silent."""
+
+    async def __call__(self, pinned: targets.Pinned, body: bytes, headers: dict[str, str], *,
+                       excerpt_bytes: int) -> Answer: ...
 
 
 class Observer(Protocol):
@@ -64,18 +82,7 @@ def _excerpt(raw: bytes) -> str:
     return "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text)
 
 
-def _client(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
-    timeout = settings.webhook_timeout_seconds
-    return httpx.AsyncClient(
-        follow_redirects=False, trust_env=False, transport=transport,
-        verify=ssl.create_default_context(),
-        timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
-        limits=httpx.Limits(max_connections=settings.webhook_concurrency * 2, max_keepalive_connections=0),
-        headers={"user-agent": USER_AGENT, "accept-encoding": "identity"},
-    )
-
-
-async def send(client: httpx.AsyncClient, delivery: WebhookDelivery, *, settings: Settings, vault: Vault) -> Outcome:
+async def send(post: Post, delivery: WebhookDelivery, *, settings: Settings, vault: Vault) -> Outcome:
     """One attempt, within WEBHOOK_TIMEOUT_SECONDS all told."""
     started = time.monotonic()
 
@@ -95,21 +102,14 @@ async def send(client: httpx.AsyncClient, delivery: WebhookDelivery, *, settings
             pinned = await targets.pin(endpoint.url, production=settings.is_production)
             headers = {**signed_headers(secrets, delivery.message_id, int(time.time()), delivery.body),
                        "content-type": "application/json", **pinned.headers}
-            async with client.stream("POST", pinned.url, content=delivery.body.encode(), headers=headers,
-                                     extensions=pinned.extensions) as response:
-                excerpt = b""
-                if response.headers.get("content-encoding", "identity").lower() == "identity":
-                    async for chunk in response.aiter_raw():
-                        excerpt += chunk
-                        if len(excerpt) >= EXCERPT_BYTES:
-                            break
-                status, text = response.status_code, _excerpt(excerpt) or None
+            answer = await post(pinned, delivery.body.encode(), headers, excerpt_bytes=EXCERPT_BYTES)
+            status, text = answer.status, _excerpt(answer.excerpt) or None
     except targets.UnsafeTarget as error:
         return outcome(None, None, f"refused: {error}"[:300])
-    except (asyncio.TimeoutError, httpx.TimeoutException):
+    except asyncio.TimeoutError:
         return outcome(None, None, f"no answer within {settings.webhook_timeout_seconds:g} s")
-    except httpx.HTTPError as error:
-        return outcome(None, None, f"{type(error).__name__}: {error}"[:300])
+    except NotSent as error:
+        return outcome(None, None, str(error)[:300])
     except OSError as error:
         return outcome(None, None, f"{type(error).__name__}: {error}"[:300])
     except Exception as error:  # noqa: BLE001 - never a crashed task: FAILING, with the reason
@@ -132,11 +132,11 @@ def _result_label(outcome: Outcome) -> str:
     return "rejected"
 
 
-def webhook_handler(settings: Settings, *, observer: Observer | None = None,
-                    transport: httpx.AsyncBaseTransport | None = None):  # noqa: ANN201 - a worker Handler
-    """The outbox handler of `webhook` messages: one attempt of one delivery. The
-    delivery row records what the attempt found (what the API shows); the queue
-    message is retried at the time the webhook policy gives, or fails with it."""
+def webhook_handler(settings: Settings, post: Post, *,
+                    observer: Observer | None = None):  # noqa: ANN201 - a worker Handler
+    """The outbox handler of `webhook` messages: one attempt of one delivery through
+    `post`. The delivery row records what the attempt found (what the API shows); the
+    queue message is retried at the time the webhook policy gives, or fails with it."""
     vault = Vault.from_settings(settings)
     observer = observer or _Quiet()
 
@@ -144,8 +144,7 @@ def webhook_handler(settings: Settings, *, observer: Observer | None = None,
         delivery = await WebhookDelivery.filter(id=int(message.payload["delivery"])).select_related("endpoint").first()
         if delivery is None or delivery.status not in UNFINISHED:
             return  # its endpoint was deleted or disabled meanwhile: nothing left to send
-        async with _client(settings, transport) as client:
-            outcome = await send(client, delivery, settings=settings, vault=vault)
+        outcome = await send(post, delivery, settings=settings, vault=vault)
         observer.webhook_attempt(_result_label(outcome), outcome.seconds)
         status, retry_at = await record_attempt(delivery, outcome, await business_now(delivery.account_id))
         if status in (SUCCEEDED, FAILED):

@@ -10,18 +10,22 @@ well, for development and tests; the other non-public addresses stay refused eve
 At delivery the connection goes to the very address that was checked (`Pinned`): the
 URL's host is replaced by that address, while the `Host` header and the TLS server name
 (SNI and certificate check) keep the name. So a DNS answer that changes between the check
-and the connect (DNS rebinding) cannot send the request anywhere else."""
+and the connect (DNS rebinding) cannot send the request anywhere else.
+
+The address rules are here; asking DNS is an adapter (adapters/dns.py) handed in at start
+by api/wiring.py. httpx's URL model parses the URL, so the rule reads it exactly as the
+HTTP client that sends the delivery will (no request leaves from here)."""
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import socket
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# (host, port) → the addresses the host name resolves to; raises OSError when it does not.
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 MAX_URL = 2000
@@ -122,19 +126,17 @@ def parse(url: str, *, production: bool) -> Target:
     return Target(parsed, host, port, parsed.netloc.decode("ascii"), literal)
 
 
-async def system_resolver(host: str, port: int) -> list[str]:
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [info[4][0] for info in infos]
+async def _unwired(host: str, port: int) -> list[str]:
+    raise RuntimeError("no DNS resolver wired: the program's start calls api.wiring.wire()")
 
 
-_resolver: Resolver = system_resolver
+_resolver: Resolver = _unwired
 
 
-def use_resolver(resolver: Resolver | None) -> None:
-    """Answer host names from `resolver` (tests: no DNS here); None restores the system's."""
+def resolve_names_with(resolver: Resolver) -> None:
+    """Where host names are looked up from now on (api/wiring.py hands it in)."""
     global _resolver
-    _resolver = resolver or system_resolver
+    _resolver = resolver
 
 
 async def resolve(target: Target, *, production: bool) -> IPAddress:

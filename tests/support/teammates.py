@@ -6,7 +6,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from domain.outbox.mail import mail_directory
+from adapters.mail import mail_directory
 from tests.support.flows import PASSWORD
 
 INVITE = """

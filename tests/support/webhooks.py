@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from adapters.webhook_http import webhook_post
+from api.wiring import wire
 from domain.outbox.models import OutboxMessage
 from domain.outbox.worker import Worker
-from domain.webhooks import targets
 from domain.webhooks.dispatch import webhook_handler
 from domain.webhooks.fanout import WEBHOOK
 from domain.webhooks.models import UNFINISHED, WebhookDelivery
@@ -109,10 +110,12 @@ async def subscribe(api, token: str, url: str, events=("*",)) -> dict:
     return payload
 
 
-async def send_due(settings, *, name: str = "test-worker", **options) -> None:
+async def send_due(settings, *, name: str = "test-worker", observer=None, transport=None) -> None:
     """Send every webhook delivery that is due now, as a running worker would (the same
-    queue and handler; `observer`, `transport` go to the handler)."""
-    worker = Worker({WEBHOOK: webhook_handler(settings, **options)}, name=name,
+    queue, handler and HTTP adapter; `transport` stands in for the network, `observer`
+    counts attempts)."""
+    post = webhook_post(settings, transport=transport)
+    worker = Worker({WEBHOOK: webhook_handler(settings, post, observer=observer)}, name=name,
                     concurrency=settings.webhook_concurrency, only_kinds=(WEBHOOK,))
     await worker.drain()
 
@@ -140,7 +143,8 @@ async def deliveries(api, token: str) -> list[dict]:
 
 
 class FakeDns:
-    """Answers host names from a table (there is no DNS here); restores the system's."""
+    """Answers host names from a table (there is no DNS here), wired in as the program's
+    start wires the system's resolver; leaving restores that one."""
 
     def __init__(self, table: dict[str, list[str]]) -> None:
         self.table = table
@@ -151,8 +155,8 @@ class FakeDns:
         return list(self.table[host])
 
     def __enter__(self) -> "FakeDns":
-        targets.use_resolver(self)
+        wire(resolver=self)
         return self
 
     def __exit__(self, *exc) -> None:
-        targets.use_resolver(None)
+        wire()

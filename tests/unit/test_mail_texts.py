@@ -129,7 +129,7 @@ def test_l1_counts_are_written_as_the_language_writes_numbers():
 def test_l1_nothing_queues_mail_but_the_letters():
     """A mail queued any other way would be English only and missing from the tests above."""
     callers = []
-    for folder in ("domain", "auth", "api", "schema"):
+    for folder in ("domain", "auth", "api", "schema", "adapters"):
         for path in (ROOT / folder).rglob("*.py"):
             relative = path.relative_to(ROOT).as_posix()
             if relative in ("domain/outbox/mail.py", "domain/mails/letter.py"):

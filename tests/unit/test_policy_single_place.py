@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("api", "auth", "domain", "infra", "schema")
+LAYERS = ("api", "auth", "domain", "infra", "schema", "adapters")
 # The policy itself and the scopes it derives.
 OWNERS = {"auth/policy.py", "auth/scopes.py"}
 # Comparisons that decide no access, each with its reason.

@@ -12,6 +12,7 @@ from standardwebhooks import Webhook
 
 from domain.webhooks import retries, signing, targets
 from domain.webhooks.vault import SecretUnreadable, Vault
+from tests.support.webhooks import FakeDns
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=timezone.utc)
 
@@ -45,14 +46,8 @@ def test_outside_production_loopback_is_allowed_and_the_rest_still_refused():
 def test_pinning_connects_to_the_address_and_keeps_the_name():
     import asyncio
 
-    async def resolver(host: str, port: int) -> list[str]:
-        return ["93.184.216.34"]
-
-    targets.use_resolver(resolver)
-    try:
+    with FakeDns({"hooks.example.org": ["93.184.216.34"]}):
         pinned = asyncio.run(targets.pin("https://hooks.example.org:8443/in?x=1", production=True))
-    finally:
-        targets.use_resolver(None)
     assert str(pinned.url) == "https://93.184.216.34:8443/in?x=1"
     assert pinned.headers == {"host": "hooks.example.org:8443"}
     assert pinned.extensions == {"sni_hostname": "hooks.example.org"}
