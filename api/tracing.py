@@ -56,16 +56,6 @@ def trace_outgoing(provider: "TracerProvider | None") -> None:
             instrumentor.instrument(tracer_provider=provider)
 
 
-def stop_tracing_outgoing() -> None:
-    """Undo `trace_outgoing` (tests)."""
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-    for instrumentor in (AsyncPGInstrumentor(), HTTPXClientInstrumentor()):
-        if instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.uninstrument()
-
-
 def graphql_extensions(provider: "TracerProvider | None") -> list[Any]:
     """Strawberry's spans for the operation, its parsing and validation, and resolvers."""
     if provider is None:

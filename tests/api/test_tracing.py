@@ -7,6 +7,8 @@ import json
 import logging
 
 import pytest
+from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -25,7 +27,11 @@ def spans():
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     yield provider, exporter
-    tracing.stop_tracing_outgoing()
+    # The instrumentations patch the libraries for the whole process: undone, so the
+    # next test's app traces (or not) as its own provider says.
+    for instrumentor in (AsyncPGInstrumentor(), HTTPXClientInstrumentor()):
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()
     provider.shutdown()
 
 
