@@ -45,13 +45,21 @@ async def fan_out(event: str, payload: dict[str, Any], *, account_id: int, order
     if not targets:
         return 0
     # `now` is the event's business time: its retries follow the account's clock (O4).
-    body, message_id = encode_body(payload), new_message_id()
+    await new_deliveries(targets, account_id=account_id, event=event, message_id=new_message_id(),
+                         body=encode_body(payload), ordering_key=ordering_key, now=now)
+    return len(targets)
+
+
+async def new_deliveries(endpoint_ids: list[int], *, account_id: int, event: str, message_id: str, body: str,
+                         ordering_key: int, now: datetime, replay_of_id: int | None = None) -> list[WebhookDelivery]:
+    """The one way a delivery comes to be — an event's, a test event's, a replay's: one
+    per endpoint, pending, on the queue, due at `now` (the account's business time)."""
     deliveries = [await WebhookDelivery.create(
         account_id=account_id, endpoint_id=endpoint_id, event=event, message_id=message_id, body=body,
-        ordering_key=ordering_key, status=PENDING, attempts=0, next_attempt_at=now, created_at=now)
-        for endpoint_id in targets]
+        ordering_key=ordering_key, status=PENDING, attempts=0, next_attempt_at=now, replay_of_id=replay_of_id,
+        created_at=now) for endpoint_id in endpoint_ids]
     await queue_deliveries(deliveries, now)
-    return len(targets)
+    return deliveries
 
 
 async def queue_deliveries(deliveries: list[WebhookDelivery], now: datetime) -> None:

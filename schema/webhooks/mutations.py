@@ -11,7 +11,6 @@ import strawberry
 from auth.permissions import requires
 from auth.scopes import Scope
 from domain.webhooks import deliveries, endpoints
-from domain.webhooks.test_event import send_test
 from schema.context import Info
 from schema.errors import UserError, mutate
 from schema.payloads import OkPayload
@@ -155,7 +154,7 @@ class WebhookMutation:
 
         async def call():
             pk = from_global_id(input.endpoint_id, "WebhookEndpoint", field="endpointId")
-            return await send_test(ctx.actor, pk, now=ctx.now)
+            return await deliveries.send_test(ctx.actor, pk, now=ctx.now)
 
         return await mutate(info, OkPayload, call, lambda _: {"ok": True})
 
