@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -20,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ON_POSTGRES
+from tests.support.live_server import free_port, serving, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(name)), None)
 pytestmark = [
@@ -30,37 +27,10 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(url)
-
-
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "CASEBOOK_"))}
-    env.update({"CASEBOOK_ENV": "development", "JWT_SECRET": "x" * 40, "DATABASE_URL": str(tmp_path / "db.sqlite3"),
-                "MAIL_URL": f"file://{tmp_path / 'mail'}", "PYTHONPATH": str(ROOT)})
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=tmp_path,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(tmp_path) as base_url:
+        yield base_url
 
 
 class Browser:

@@ -1,5 +1,5 @@
 """A real `casebook serve` on SQLite in a process of its own, for tests that speak HTTP from outside
-(a preflight as a browser sends it, the TypeScript example client)."""
+(a preflight as a browser sends it, the TypeScript example client, GraphiQL in a headless browser)."""
 from __future__ import annotations
 
 import contextlib
