@@ -55,7 +55,8 @@ class NotSent(Exception):
 
 class Post(Protocol):
     """Posts one delivery to the pinned address, reading at most about `excerpt_bytes`
-    of the answer. Raises NotSent, OSError, or TimeoutError when the endpoint stays silent."""
+    of the answer. Raises TimeoutError when the endpoint stays silent, NotSent (or an
+    OSError) when the request does not get through."""
 
     async def __call__(self, pinned: targets.Pinned, body: bytes, headers: dict[str, str], *,
                        excerpt_bytes: int) -> Answer: ...
