@@ -38,10 +38,10 @@ from api.readiness import readyz
 from api.view import GraphQLOverHTTP
 from api.wiring import wire
 from api.worker import build_worker, running_worker
-from auth import two_factor
 from auth.tokens import TokenService
 from domain.billing.catalog import load_catalog
 from domain.billing.invoices.seller import configure_seller
+from domain.identity import two_factor
 from infra.db import close_db, init_db
 from infra.settings import Settings, load_settings
 from domain.live.publish import listening

@@ -160,7 +160,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_create_operator(settings: Settings, args: argparse.Namespace) -> int:
     import secrets
 
-    from auth.passwords import hash_password
+    from domain.identity.passwords import hash_password
     from domain.staff.operator_logins import make_operator
     from infra.clock import utc_now
     from domain.core.errors import DomainError

@@ -1,26 +1,8 @@
-"""Refresh tokens: opaque, stored only as hashes, rotated on every use (T1)."""
+"""Machine credentials of partner systems (T4)."""
 from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
-
-
-class RefreshToken(Model):
-    id = fields.BigIntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="refresh_tokens", on_delete=fields.CASCADE)
-    # The account the session acts in (null for guests and operators).
-    account_id = fields.BigIntField(null=True)
-    kind = fields.CharField(max_length=16)
-    # Every token rotated from one sign-in shares a family; reuse revokes the family.
-    family = fields.CharField(max_length=36, db_index=True)
-    token_hash = fields.CharField(max_length=64, unique=True)
-    used_at = fields.DatetimeField(null=True)
-    revoked_at = fields.DatetimeField(null=True)
-    expires_at = fields.DatetimeField()
-    created_at = fields.DatetimeField()
-
-    class Meta:
-        table = "refresh_token"
 
 
 class MachineCredential(Model):
@@ -43,36 +25,3 @@ class MachineCredential(Model):
 
     class Meta:
         table = "machine_credential"
-
-
-class UserSession(Model):
-    """A sign-in (I4): one refresh-token family. Access tokens carry its id (`sid`) and are
-    refused once it has ended, on the very next request (auth/principal.py)."""
-
-    id = fields.BigIntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="sessions", on_delete=fields.CASCADE)
-    family = fields.CharField(max_length=36, unique=True)
-    # A short summary of the User-Agent that signed in ("Firefox 126 on Windows").
-    client = fields.CharField(max_length=120, null=True)
-    created_at = fields.DatetimeField()
-    # Written at sign-in and at every refresh, never on an ordinary request: it is as
-    # precise as the access-token lifetime.
-    last_used_at = fields.DatetimeField()
-    expires_at = fields.DatetimeField()
-    ended_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "user_session"
-
-
-class RecoveryCode(Model):
-    """One of ten single-use two-factor recovery codes (I5), stored as a hash."""
-
-    id = fields.BigIntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="recovery_codes", on_delete=fields.CASCADE)
-    code_hash = fields.CharField(max_length=64)
-    used_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField()
-
-    class Meta:
-        table = "recovery_code"

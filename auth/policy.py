@@ -25,9 +25,9 @@ from functools import cache
 from enum import Enum
 from typing import Any, Callable, Iterable, NamedTuple
 
-from auth.errors import TwoFactorRequired
 from domain.core.actor import ActorKind, Role
 from domain.core.errors import Forbidden, NotFound, Unauthenticated
+from domain.identity.errors import TwoFactorRequired
 
 TWO_FACTOR_MESSAGE = ("This account requires two-factor sign-in: turn it on for your login first "
                       "(startTwoFactorEnrollment), then sign in again.")

@@ -20,7 +20,7 @@ import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from auth.passwords import verify_password_off_loop
+from domain.identity.passwords import verify_password_off_loop
 from auth.scopes import format_scopes, scopes_for
 from auth.tokens import ACCESS, TokenService
 from domain.core.actor import ActorKind, Role

@@ -89,7 +89,7 @@ def _body(rng: random.Random) -> str:
 
 async def _sign_up_accounts(database_url: str, emails: list[str]) -> list[dict]:
     """Owners with accounts and UNLIMITED subscriptions (no A3 refusals while measuring)."""
-    from auth.passwords import hash_password
+    from domain.identity.passwords import hash_password
     from domain.team import sign_up as signing_up
     from domain.accounts.models import Membership, User
     from domain.billing.catalog import load_catalog

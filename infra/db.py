@@ -19,6 +19,7 @@ from infra.settings import Settings
 # Every module that defines tables. Order does not matter to tortoise.
 MODEL_MODULES = [
     "domain.accounts.models",
+    "domain.identity.models",
     "domain.audit.models",
     "domain.billing.models",
     "domain.dossiers.models",

@@ -26,7 +26,7 @@ from argon2 import PasswordHasher, profiles
 from tortoise import connections
 
 from api.wiring import wire
-from auth.passwords import use_hasher
+from domain.identity.passwords import use_hasher
 from infra.db import close_db, init_db
 from infra.settings import load_settings
 from migrations.runner import migrate

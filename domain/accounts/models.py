@@ -19,7 +19,7 @@ class User(Model):
     created_at = fields.DatetimeField()
     # When a mailed token last proved this address (I1); null: not proven yet.
     email_verified_at = fields.DatetimeField(null=True)
-    # Two-factor sign-in (I5): the TOTP secret, encrypted at rest (auth/two_factor.py);
+    # Two-factor sign-in (I5): the TOTP secret, encrypted at rest (domain/identity/two_factor.py);
     # a pending one until the first code confirms it; the last time step used (RFC 6238
     # §5.2: a code is accepted once).
     totp_secret = fields.TextField(null=True)
@@ -92,23 +92,3 @@ class Invitation(Model):
 
     class Meta:
         table = "invitation"
-
-
-class IdentityToken(Model):
-    """A mailed, single-use token about a person's own login (I1–I3): proving the address
-    (`verify`), resetting the password (`reset`), or moving the login to a new address
-    (`email`, whose `email` is the new address). Only a hash of the token is stored."""
-
-    id = fields.BigIntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="identity_tokens", on_delete=fields.CASCADE)
-    purpose = fields.CharField(max_length=16)
-    # The address the token was mailed to; for an email change also the address it replaces.
-    email = fields.CharField(max_length=254)
-    previous_email = fields.CharField(max_length=254, null=True)
-    token_hash = fields.CharField(max_length=64, unique=True)
-    expires_at = fields.DatetimeField()
-    used_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField()
-
-    class Meta:
-        table = "identity_token"

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from tortoise.exceptions import IntegrityError
 
 from auth import policy
 from domain.accounts import person_hooks
-from domain.accounts.identity import prove_address
 from domain.accounts.models import Account, Invitation, Membership, User
 from domain.team.teammates import TEAMMATE, require_manager, seat_limit_reached, seats_in_use
 from domain.billing.catalog import Catalog
@@ -26,6 +24,9 @@ from domain.core.links import invitation_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from infra.settings import Settings
 from domain.core.validation import MAX_NAME, check_password, clean_name, normalize_email
+from domain.identity.addresses import prove_address
+from domain.identity.passwords import hash_password_off_loop
+from domain.identity.sessions import SessionGrant, issue_session
 from domain.mails import sharing as letters
 from domain.mails.letter import Mail, post
 
@@ -50,6 +51,8 @@ class AcceptedInvitation:
     kind: str
     # The account a teammate invitation joined; the new session acts in it.
     account_id: int | None
+    # Accepting signs the person in, in the same transaction.
+    session: SessionGrant
 
 
 @quotes_lift
@@ -100,13 +103,15 @@ async def _teammate_mail(settings: Settings, token: str, invitation: Invitation)
                                        time_zone=account.time_zone)
 
 
-async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash_password: Callable[[str], str],
-                            password: str | None = None, name: str | None = None,
-                            signed_in_user_id: int | None = None,
+async def accept_invitation(token: str, *, now: datetime, security_now: datetime, catalog: Catalog,
+                            settings: Settings, password: str | None = None, name: str | None = None,
+                            signed_in_user_id: int | None = None, client: str | None = None,
                             at_account_clock: bool = False) -> AcceptedInvitation:
     """A new person sets a password and name; a person with a login must be signed in as
-    the invited email. Returns the user, for whom the caller starts a session. A refused
-    seat carries no quote: the person joining does not act in that account (Q5).
+    the invited email. One unit of work: the invitation is used up, the login made if
+    needed, and the person signed in (a new teammate acting in the account they joined),
+    all or nothing. A refused seat carries no quote: the person joining does not act in
+    that account (Q5).
     `at_account_clock`: `now` is the wall clock and the inviting account's test clock, if
     it has one, decides instead (O4: the invitation was made as of that clock)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
@@ -118,7 +123,7 @@ async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash
     if found is None or found.accepted_at or found.revoked_at or found.expires_at <= now:
         raise InvitationInvalid()
     new_password_hash, new_name = await _credentials_for_new_person(found.email, password, name,
-                                                                    signed_in_user_id, hash_password)
+                                                                    signed_in_user_id)
     try:
         async with transaction():
             if found.kind == TEAMMATE:
@@ -134,18 +139,21 @@ async def accept_invitation(token: str, *, now: datetime, catalog: Catalog, hash
             if found.kind == TEAMMATE:
                 await prove_address(user, now=now)
                 await _join_team(found, user, terms.seats, now)
-                return AcceptedInvitation(user, TEAMMATE, found.account_id)
-            await person_hooks.take_up_invitation(found, user, now)
-            await prove_address(user, now=now)
-            return AcceptedInvitation(user, SHARE, None)
+                kind, account_id = TEAMMATE, found.account_id
+            else:
+                await person_hooks.take_up_invitation(found, user, now)
+                await prove_address(user, now=now)
+                kind, account_id = SHARE, None
+            session = await issue_session(user, settings=settings, security_now=security_now, client=client,
+                                          preferred_account_id=account_id)
+            return AcceptedInvitation(user, kind, account_id, session)
     except IntegrityError:
         # The same person signed up or accepted concurrently; nothing was written.
         raise InvitationInvalid("This invitation was just used; sign in and try again if needed.") from None
 
 
 async def _credentials_for_new_person(email: str, password: str | None, name: str | None,
-                                      signed_in_user_id: int | None,
-                                      hash_password: Callable[[str], str]) -> tuple[str | None, str | None]:
+                                      signed_in_user_id: int | None) -> tuple[str | None, str | None]:
     """Decide before the transaction whether a login must be made, and hash its password
     there (argon2 is slow; no lock should wait for it)."""
     existing = await User.get_or_none(email=email)
@@ -159,7 +167,7 @@ async def _credentials_for_new_person(email: str, password: str | None, name: st
         raise InvalidInput("Choose a password to create your login.", field=("password",))
     check_password(password)
     checked_name = clean_name(name, field="name", max_length=MAX_NAME)
-    return hash_password(password), checked_name
+    return await hash_password_off_loop(password), checked_name
 
 
 def _check_signed_in(user: User | None, signed_in_user_id: int | None) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from domain.accounts.identity import mail_verification
+from domain.identity.addresses import mail_verification
 from domain.accounts.locale import check_country, check_locale, choose_locale
 from domain.accounts.models import Account, Membership, User
 from domain.audit.service import AuditAction, record

@@ -106,7 +106,7 @@ async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime, ca
                 raise LastOwner("An account always has an owner: make someone else owner first.")
         user_id = membership.user_id
         await Membership.filter(id=membership.id).delete()
-        # Raw SQL: the refresh_token table belongs to auth/, which domain/ does not import.
+        # Raw SQL: the refresh_token table belongs to domain/identity/, an area above accounts.
         await execute(conn, "UPDATE refresh_token SET revoked_at = $1 "
                             "WHERE user_id = $2 AND account_id = $3 AND revoked_at IS NULL",
                       [now, user_id, account_id])

@@ -7,17 +7,16 @@ from typing import Annotated, Optional
 
 import strawberry
 
-from auth import credentials, sessions, two_factor
-from auth.passwords import verify_password
 from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
 from auth.scopes import Scope
-from domain.accounts import email_change, identity
-from domain.team.account_settings import AccountChange, update_account
 from domain.accounts.models import User as UserRow
+from domain.identity import addresses, email_change, password_change, sessions, two_factor
+from domain.identity.timing import at_least
+from domain.team.account_settings import AccountChange, update_account
 from schema.accounts.auth_types import AuthPayload
 from schema.accounts.basics import Locale
-from schema.accounts.sessions import _auth_payload, client_of
+from schema.accounts.sessions import _with_viewer, client_of
 from schema.accounts.types import Account, Viewer
 from schema.context import Info
 from schema.errors import UserError, mutate
@@ -138,7 +137,7 @@ class IdentityMutation:
         ctx = info.context
 
         async def call():
-            user = await identity.verify_email(input.token, now=ctx.now, security_now=ctx.security_now)
+            user = await addresses.verify_email(input.token, now=ctx.now, security_now=ctx.security_now)
             return await _viewer_if_signed_in_as(info, user)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
@@ -149,7 +148,7 @@ class IdentityMutation:
         "Mail a new verification link to your own address; the previous link stops working. Any signed-in person. Throttled per address and client (RATE_LIMITED)."))
     async def resend_email_verification(self, info: Info) -> OkPayload:
         ctx = info.context
-        return await mutate(info, OkPayload, lambda: identity.resend_verification(
+        return await mutate(info, OkPayload, lambda: addresses.resend_verification(
             ctx.actor.user_id, ctx.settings, security_now=ctx.security_now), _ok)
 
     @strawberry.mutation(extensions=requires() + rate_limited("changePassword", policy="password",
@@ -159,9 +158,9 @@ class IdentityMutation:
     async def change_password(self, info: Info, input: Annotated[ChangePasswordInput, strawberry.argument(
             description="The current password and the new one.")]) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(credentials.change_password(
-            ctx.tokens, ctx.actor.user_id, ctx.principal.session_id, input.current_password, input.new_password,
-            now=ctx.now, security_now=ctx.security_now)), lambda fields: fields)
+        return await mutate(info, AuthPayload, lambda: _with_viewer(info, password_change.change_password(
+            ctx.actor.user_id, ctx.principal.session_id, input.current_password, input.new_password,
+            settings=ctx.settings, now=ctx.now, security_now=ctx.security_now)), lambda fields: fields)
 
     @strawberry.mutation(extensions=public() + rate_limited("requestPasswordReset", policy="mail",
                                                             address_from="input"),
@@ -170,8 +169,8 @@ class IdentityMutation:
     async def request_password_reset(self, info: Info, input: Annotated[RequestPasswordResetInput, strawberry.argument(
             description="The address to send a reset link to.")]) -> OkPayload:
         ctx = info.context
-        return await mutate(info, OkPayload, lambda: credentials.at_least(
-            ctx.settings.identity_response_floor_seconds, credentials.request_password_reset(
+        return await mutate(info, OkPayload, lambda: at_least(
+            ctx.settings.identity_response_floor_seconds, password_change.request_password_reset(
                 input.email, now=ctx.now, security_now=ctx.security_now, settings=ctx.settings)), _ok)
 
     @strawberry.mutation(extensions=public() + rate_limited("resetPassword", two_factor_from="two_factor_code"),
@@ -180,8 +179,8 @@ class IdentityMutation:
     async def reset_password(self, info: Info, input: Annotated[ResetPasswordInput, strawberry.argument(
             description="The token from the reset mail and the new password.")]) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(credentials.reset_password(
-            ctx.tokens, input.token, input.new_password, now=ctx.now, security_now=ctx.security_now,
+        return await mutate(info, AuthPayload, lambda: _with_viewer(info, password_change.reset_password(
+            input.token, input.new_password, settings=ctx.settings, now=ctx.now, security_now=ctx.security_now,
             two_factor_code=input.two_factor_code, client=client_of(info))), lambda fields: fields)
 
     @strawberry.mutation(extensions=requires() + rate_limited("requestEmailChange", policy="mail",
@@ -191,10 +190,10 @@ class IdentityMutation:
     async def request_email_change(self, info: Info, input: Annotated[RequestEmailChangeInput, strawberry.argument(
             description="The new address and the current password.")]) -> OkPayload:
         ctx = info.context
-        return await mutate(info, OkPayload, lambda: credentials.at_least(
+        return await mutate(info, OkPayload, lambda: at_least(
             ctx.settings.identity_response_floor_seconds, email_change.request_email_change(
                 ctx.actor.user_id, input.new_email, input.password, now=ctx.now, security_now=ctx.security_now,
-                settings=ctx.settings, verify_password=verify_password)), _ok)
+                settings=ctx.settings)), _ok)
 
     @strawberry.mutation(extensions=requires() + rate_limited("confirmEmailChange", policy="password",
                                                               address_from="principal",
@@ -208,8 +207,7 @@ class IdentityMutation:
         async def call():
             user = await email_change.confirm_email_change(
                 input.token, user_id=ctx.actor.user_id, password=input.password,
-                two_factor_code=input.two_factor_code, now=ctx.now, security_now=ctx.security_now,
-                verify_password=verify_password, verify_second_factor=two_factor.verify_second_factor)
+                two_factor_code=input.two_factor_code, now=ctx.now, security_now=ctx.security_now)
             return await _viewer_if_signed_in_as(info, user)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
@@ -254,8 +252,7 @@ class IdentityMutation:
             description="The password and a current two-factor or recovery code.")]) -> OkPayload:
         ctx = info.context
         return await mutate(info, OkPayload, lambda: two_factor.disable(
-            ctx.actor.user_id, input.password, input.code, now=ctx.now, security_now=ctx.security_now,
-            verify_password=verify_password), _ok)
+            ctx.actor.user_id, input.password, input.code, now=ctx.now, security_now=ctx.security_now), _ok)
 
     @strawberry.mutation(extensions=requires(Scope.TEAMMATES_MANAGE),
                          description=(
@@ -274,6 +271,3 @@ class IdentityMutation:
 
         return await mutate(info, AccountPayload, call, lambda row: {"account": Account.from_model(row)})
 
-
-async def _with_viewer(session_call):
-    return await _auth_payload(await session_call)

@@ -5,13 +5,14 @@ from typing import Annotated
 
 import strawberry
 
-from auth import sessions
-from auth.passwords import hash_password
+from auth import session_tokens
 from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
 from domain.team import sign_up as signing_up
 from domain.accounts.models import User as UserRow
 from domain.core.validation import check_password
+from domain.identity import sessions
+from domain.identity.passwords import hash_password
 from schema.accounts.auth_types import (
     AuthPayload, LogInInput, LogOutInput, LogOutPayload, RefreshSessionInput, SignUpInput,
     SwitchAccountInput,
@@ -22,7 +23,7 @@ from schema.errors import mutate
 from schema.relay import from_global_id
 
 
-async def _auth_payload(session: sessions.Session) -> dict:
+async def _auth_payload(session: session_tokens.Session) -> dict:
     user = await UserRow.get(id=session.user_id)
     return {
         "access_token": session.access_token,
@@ -43,9 +44,15 @@ def accept_language_of(info: Info) -> str | None:
     return request.headers.get("accept-language") if request is not None else None
 
 
-async def _with_viewer(session_call):
-    session = await session_call
-    return await _auth_payload(session)
+async def signed_in(info: Info, grant: sessions.SessionGrant) -> dict:
+    """The payload of a sign-in: the domain opened or continued the session (`grant`),
+    auth mints its access token."""
+    ctx = info.context
+    return await _auth_payload(session_tokens.mint(ctx.tokens, grant, security_now=ctx.security_now))
+
+
+async def _with_viewer(info: Info, grant_call) -> dict:
+    return await signed_in(info, await grant_call)
 
 
 @strawberry.type
@@ -83,9 +90,9 @@ class SessionMutation:
             user = await signing_up.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now,
                                           settings=ctx.settings, security_now=ctx.security_now,
                                           test_clock=ctx.test_clock_sent)
-            session = await sessions.start_session(ctx.tokens, user, security_now=ctx.security_now,
-                                                   client=client_of(info))
-            return await _auth_payload(session)
+            grant = await sessions.start_session(user, settings=ctx.settings, security_now=ctx.security_now,
+                                                 client=client_of(info))
+            return await signed_in(info, grant)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 
@@ -99,8 +106,8 @@ class SessionMutation:
             description="The email and password, and a two-factor code when the login has two-factor on.")]
                      ) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.log_in(
-            ctx.tokens, input.email, input.password, now=ctx.now, security_now=ctx.security_now,
+        return await mutate(info, AuthPayload, lambda: _with_viewer(info, sessions.log_in(
+            input.email, input.password, settings=ctx.settings, now=ctx.now, security_now=ctx.security_now,
             two_factor_code=input.two_factor_code, client=client_of(info))),
             lambda fields: fields)
 
@@ -111,8 +118,8 @@ class SessionMutation:
     async def refresh_session(self, info: Info, input: Annotated[RefreshSessionInput, strawberry.argument(
             description="The refresh token.")]) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(sessions.refresh(
-            ctx.tokens, input.refresh_token, now=ctx.now, security_now=ctx.security_now)),
+        return await mutate(info, AuthPayload, lambda: _with_viewer(info, sessions.refresh(
+            input.refresh_token, settings=ctx.settings, now=ctx.now, security_now=ctx.security_now)),
             lambda fields: fields)
 
     @strawberry.mutation(extensions=requires(), description=(
@@ -135,8 +142,8 @@ class SessionMutation:
 
         async def call():
             account_id = from_global_id(input.account_id, "Account", field="accountId")
-            return await _auth_payload(await sessions.switch_account(
-                ctx.tokens, ctx.actor.user_id, account_id, security_now=ctx.security_now,
+            return await signed_in(info, await sessions.switch_account(
+                ctx.actor.user_id, account_id, settings=ctx.settings, security_now=ctx.security_now,
                 session_id=ctx.principal.session_id))
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)

@@ -6,8 +6,6 @@ from typing import Annotated, Optional
 
 import strawberry
 
-from auth import sessions
-from auth.passwords import hash_password
 from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
 from auth.audiences import Audience
@@ -15,7 +13,7 @@ from auth.scopes import Scope
 from domain.team import invitations, teammates
 from domain.core.actor import Role as DomainRole
 from schema.accounts.auth_types import AuthPayload
-from schema.accounts.sessions import _auth_payload, client_of
+from schema.accounts.sessions import client_of, signed_in
 from schema.accounts.people import Role, Teammate
 from schema.context import Info
 from schema.errors import UserError, mutate
@@ -119,17 +117,15 @@ class TeammateMutation:
     async def accept_invitation(self, info: Info, input: Annotated[AcceptInvitationInput, strawberry.argument(
             description="The token, and a new person's password and name.")]) -> AuthPayload:
         ctx = info.context
-        signed_in = ctx.principal.actor.user_id if ctx.principal else None
+        signed_in_user_id = ctx.principal.actor.user_id if ctx.principal else None
 
         async def call():
             accepted = await invitations.accept_invitation(
-                input.token, now=ctx.now, catalog=ctx.catalog, hash_password=hash_password, password=input.password,
-                at_account_clock=ctx.settings.honours_test_clock and not ctx.test_clock_sent,
-                name=input.name, signed_in_user_id=signed_in)
-            # A new teammate's session acts in the account they just joined.
-            session = await sessions.start_session(ctx.tokens, accepted.user, security_now=ctx.security_now,
-                                                   client=client_of(info), preferred_account_id=accepted.account_id)
-            return await _auth_payload(session)
+                input.token, now=ctx.now, security_now=ctx.security_now, catalog=ctx.catalog,
+                settings=ctx.settings, password=input.password, name=input.name,
+                signed_in_user_id=signed_in_user_id, client=client_of(info),
+                at_account_clock=ctx.settings.honours_test_clock and not ctx.test_clock_sent)
+            return await signed_in(info, accepted.session)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)
 

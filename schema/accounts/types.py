@@ -16,6 +16,7 @@ from domain.accounts import queries
 from domain.accounts.models import Membership as MembershipRow
 from domain.accounts.models import User as UserRow
 from domain.core.actor import ActorKind
+from domain.identity.queries import sessions_of
 from schema.accounts.audit import AuditEvent, audit_page
 from schema.accounts.basics import AccountBasics
 from schema.accounts.machines import MachineCredential, credentials_of
@@ -191,8 +192,6 @@ class Viewer:
 
     @strawberry.field(description="The person's live sessions, newest first.")
     async def sessions(self, info: Info) -> list[Session]:
-        from auth.sessions import sessions_of
-
         if not policy.may(info.context.principal, "session", "manage"):
             return []  # a machine credential signs in with no session (T4)
         rows = await sessions_of(self.user_row.id, security_now=info.context.security_now)

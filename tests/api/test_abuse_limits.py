@@ -178,7 +178,7 @@ async def test_an_internal_error_is_masked_with_a_request_id_and_logged(api, mon
     async def broken(*args, **kwargs):
         raise RuntimeError('relation "user" violates constraint: SELECT password_hash FROM "user"')
 
-    monkeypatch.setattr("auth.sessions.log_in", broken)
+    monkeypatch.setattr("domain.identity.sessions.log_in", broken)
     with caplog.at_level(logging.ERROR, logger="casebook.api"):
         response = await api.http.post("/graphql", json={
             "query": 'mutation { logIn(input: {email: "a@example.org", password: "pw"}) { accessToken } }'})

@@ -3,7 +3,8 @@ shares that wait for the proof, G2/G3 trusting only proven addresses, and squatt
 someone else's address, end to end."""
 from datetime import datetime, timedelta, timezone
 
-from domain.accounts.models import IdentityToken, User
+from domain.accounts.models import User
+from domain.identity.models import IdentityToken
 from domain.audit.models import AuditEvent
 from domain.shares.models import Share
 from tests.api.test_shares import MY_SHARES, owner_with_dossier, share

@@ -5,7 +5,8 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from domain.accounts.models import IdentityToken, User
+from domain.accounts.models import User
+from domain.identity.models import IdentityToken
 from domain.audit.models import AuditEvent
 from tests.conftest import deliver_outbox
 from tests.support.flows import PASSWORD, log_in, sign_up

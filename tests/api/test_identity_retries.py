@@ -12,8 +12,8 @@ import jwt
 import pytest
 from tortoise import connections
 
-from auth.errors import REFRESH_REUSED
-from auth.models import RefreshToken
+from domain.identity.errors import REFRESH_REUSED
+from domain.identity.models import RefreshToken
 from domain.core.secrets import token_hash
 from tests.support.flows import LOG_IN, PASSWORD, log_in, sign_up
 from tests.support.identity import ME, codes, top_code

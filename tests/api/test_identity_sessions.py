@@ -4,7 +4,7 @@ me.sessions shows start, last use and client; refresh-token reuse ends the sessi
 access tokens too. The principal stays one SQL statement per request."""
 import jwt
 
-from auth.models import UserSession
+from domain.identity.models import UserSession
 from domain.audit.models import AuditEvent
 from schema.relay import to_global_id
 from tests.support.flows import LOG_IN, PASSWORD, log_in, sign_up

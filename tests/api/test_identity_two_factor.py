@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 
-from auth import two_factor
-from auth.models import RecoveryCode
+from domain.identity import two_factor
+from domain.identity.models import RecoveryCode
 from domain.accounts.models import Account, User
 from domain.audit.models import AuditEvent
 from domain.billing.models import Subscription
@@ -98,7 +98,7 @@ async def test_a_recovery_code_works_once(api):
 @pytest.mark.postgres_only
 async def test_one_code_racing_in_several_requests_is_accepted_once(db):
     """RFC 6238 §5.2 across processes: the step is claimed by one conditional UPDATE."""
-    from auth.passwords import hash_password
+    from domain.identity.passwords import hash_password
 
     user = await User.create(email="race-2fa@example.org", name="R", password_hash=hash_password(PASSWORD),
                              created_at=datetime.now(timezone.utc), email_verified_at=datetime.now(timezone.utc))

@@ -1,12 +1,9 @@
 """What an outside probe of the landed code found (issue 20), each through the public API.
 The archive/un-archive findings are tests/api/test_dossier_unarchive.py's."""
-from auth.sessions import start_session
-from auth.tokens import TokenService
 from domain.accounts.models import Account, User
-from infra.clock import utc_now
 from domain.shares.models import Share
 from schema.relay import to_global_id
-from tests.support.dossiers import create_ok, practice, teammate
+from tests.support.dossiers import create_ok, practice, session_for, teammate
 from tests.support.exports import download, export_dossier, ready
 from tests.support.flows import sign_up
 
@@ -37,7 +34,7 @@ async def test_i5_a_refreshed_token_does_not_open_the_download_either(api):
     owner = await practice(api, now=APRIL)
     _, membership_id = await teammate(api, owner.account_id, "MEMBER")
     user = await User.get(memberships__id=membership_id)
-    session = await start_session(TokenService(api.app.state.settings), user, security_now=utc_now())
+    session = await session_for(api, user)
     dossier_id = await create_ok(api, session.access_token, "Anna", now=APRIL)
     export = await ready(api, session.access_token,
                          await export_dossier(api, session.access_token, dossier_id, now=APRIL))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from tortoise import connections
 
-from auth.models import RefreshToken, UserSession
+from domain.identity.models import RefreshToken, UserSession
 from domain.accounts.models import Account, Invitation, Membership, User
 from domain.dossiers.models import Dossier
 from domain.shares.models import GuestQuota, Share

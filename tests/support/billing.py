@@ -93,7 +93,7 @@ async def add_teammates(account_global_id: str, count: int, *, now: str) -> None
 
 
 async def operator_token(api, email: str = "operator@casebook.example") -> str:
-    from auth.passwords import hash_password
+    from domain.identity.passwords import hash_password
     from domain.staff.operator_logins import make_operator
 
     await make_operator(email, name="Opal Operator", password_hash=hash_password(PASSWORD),

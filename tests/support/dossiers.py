@@ -6,11 +6,12 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from auth.passwords import hash_password
-from auth.sessions import start_session
+from auth.session_tokens import Session, mint
 from auth.tokens import TokenService
 from infra.clock import utc_now
 from domain.accounts.models import Membership, User
+from domain.identity.passwords import hash_password
+from domain.identity.sessions import start_session
 from domain.billing.models import Subscription
 from domain.shares.models import Share
 from schema.relay import parse_global_id, to_global_id
@@ -143,10 +144,16 @@ async def guest(api, email: str | None = None) -> tuple[str, User]:
     return await token_for(api, user), user
 
 
+async def session_for(api, user: User) -> Session:
+    """The tokens signing in would give (without the logIn flow and its rate limit)."""
+    settings, now = api.app.state.settings, utc_now()
+    return mint(TokenService(settings), await start_session(user, settings=settings, security_now=now),
+                security_now=now)
+
+
 async def token_for(api, user: User) -> str:
     """An access token as signing in would give (without the logIn flow and its rate limit)."""
-    session = await start_session(TokenService(api.app.state.settings), user, security_now=utc_now())
-    return session.access_token
+    return (await session_for(api, user)).access_token
 
 
 async def share(dossier_global_id: str, user: User, access: str = "VIEWER") -> Share:

@@ -10,8 +10,8 @@ PACKAGES = ("api", "schema", "auth", "domain", "infra", "adapters")
 
 # The areas of domain/, lowest first: an area may import the ones before it, never one
 # after it. `events` is domain/events.py, which every area announces through.
-AREAS = ("core", "events", "live", "audit", "outbox", "mails", "accounts", "billing", "team", "dossiers", "shares",
-         "staff", "exports", "webhooks")
+AREAS = ("core", "events", "live", "audit", "outbox", "mails", "accounts", "identity", "billing", "team", "dossiers",
+         "shares", "staff", "exports", "webhooks")
 
 
 def _module(path: Path) -> str:

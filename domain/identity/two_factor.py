@@ -13,7 +13,6 @@ digits, SHA-1 — what authenticator apps speak) and ten single-use recovery cod
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -21,19 +20,19 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import pyotp
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from auth.errors import InvalidCredentials, TwoFactorInvalid
-from auth.models import RecoveryCode
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
-from infra.db import execute, transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.secrets import token_hash
+from domain.identity.errors import InvalidCredentials, TwoFactorInvalid
+from domain.identity.models import RecoveryCode
+from domain.identity.passwords import verify_password_off_loop
+from infra.db import execute, transaction
 from infra.settings import Settings
 
 ISSUER = "Casebook"
@@ -203,11 +202,10 @@ async def confirm_enrollment(user_id: int, code: str, *, now: datetime, security
     return codes
 
 
-async def disable(user_id: int, password: str, code: str, *, now: datetime, security_now: datetime,
-                  verify_password: Callable[[str | None, str], bool]) -> None:
+async def disable(user_id: int, password: str, code: str, *, now: datetime, security_now: datetime) -> None:
     """Turn two-factor off: needs the password and a current code (or a recovery code)."""
     user = await User.get(id=user_id)
-    if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
+    if not await verify_password_off_loop(user.password_hash, password or ""):
         raise InvalidCredentials(field=("password",))
     if not user.two_factor_enabled:
         raise InvalidInput("Two-factor sign-in is not on.")

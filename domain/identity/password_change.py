@@ -11,41 +11,27 @@ than IDENTITY_RESPONSE_FLOOR_SECONDS, so neither the answer nor its timing tells
 an address has a login; a mail goes only to a registered one."""
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import datetime
 
-from auth import two_factor
-from auth.models import RefreshToken, UserSession
-from auth.passwords import hash_password_off_loop, verify_password_off_loop
-from auth.sessions import (
-    InvalidCredentials, Session, TwoFactorInvalid, TwoFactorRequired, end_other_sessions, issue_session,
-)
-from auth.tokens import TokenService
-from domain.accounts.identity import (
-    EMAIL_CHANGE, RESET, claim_token, end_identity_tokens, find_token, issue_token, prove_address, record_for_person,
-    TokenInvalid,
-)
 from domain.accounts.models import User
 from domain.audit.service import AuditAction
-from infra.db import transaction
 from domain.core.errors import InvalidInput
 from domain.core.links import app_link
-from infra.settings import Settings
 from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, check_password, lookup_email
+from domain.identity import two_factor
+from domain.identity.addresses import (
+    EMAIL_CHANGE, RESET, TokenInvalid, claim_token, end_identity_tokens, find_token, issue_token, prove_address,
+    record_for_person,
+)
+from domain.identity.errors import InvalidCredentials, TwoFactorInvalid, TwoFactorRequired
+from domain.identity.models import RefreshToken, UserSession
+from domain.identity.passwords import hash_password_off_loop, verify_password_off_loop
+from domain.identity.sessions import SessionGrant, end_other_sessions, issue_session
 from domain.mails import identity as letters
-from domain.mails.letter import post
 from domain.mails.language import person_locale
-
-
-async def at_least(seconds: float, work):  # noqa: ANN001, ANN201 - an awaitable in, its result out
-    """Run `work`, then wait until `seconds` have passed since the start: the caller's
-    timing no longer depends on which branch the work took."""
-    started = time.monotonic()
-    try:
-        return await work
-    finally:
-        await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
+from domain.mails.letter import post
+from infra.db import transaction
+from infra.settings import Settings
 
 
 async def _check_new_password(new_password: str, *, old_hash: str | None, field: str = "newPassword") -> None:
@@ -54,8 +40,8 @@ async def _check_new_password(new_password: str, *, old_hash: str | None, field:
         raise InvalidInput("Choose a password other than the current one.", field=(field,))
 
 
-async def change_password(tokens: TokenService, user_id: int, session_id: int | None, current_password: str,
-                          new_password: str, *, now: datetime, security_now: datetime) -> Session:
+async def change_password(user_id: int, session_id: int | None, current_password: str, new_password: str, *,
+                          settings: Settings, now: datetime, security_now: datetime) -> SessionGrant:
     """Needs the current password. The session it is made in goes on with new tokens;
     every other session and every older access token ends."""
     user = await User.get(id=user_id)
@@ -76,7 +62,7 @@ async def change_password(tokens: TokenService, user_id: int, session_id: int | 
                 # Refresh tokens handed out before the change stop working too.
                 await RefreshToken.filter(family=current.family, revoked_at__isnull=True).update(
                     revoked_at=security_now)
-        session = await issue_session(tokens, user, security_now=security_now, session=current)
+        session = await issue_session(user, settings=settings, security_now=security_now, session=current)
         # A reset link or an address change asked for before the change dies with the old password.
         await end_identity_tokens(user.id, security_now=security_now, purposes=(RESET, EMAIL_CHANGE))
         await record_for_person(AuditAction.PASSWORD_CHANGED, user.id, now=now)
@@ -102,9 +88,9 @@ async def request_password_reset(email: str, *, now: datetime, security_now: dat
         await record_for_person(AuditAction.PASSWORD_RESET_REQUESTED, user.id, now=now)
 
 
-async def reset_password(tokens: TokenService, token: str, new_password: str, *, now: datetime,
+async def reset_password(token: str, new_password: str, *, settings: Settings, now: datetime,
                          security_now: datetime, two_factor_code: str | None = None,
-                         client: str | None = None) -> Session:
+                         client: str | None = None) -> SessionGrant:
     """Set a new password with a mailed token. Ends every session, proves the address,
     and signs in anew. With two-factor on, the reset needs a code too: the mailbox alone
     is one factor."""
@@ -128,4 +114,4 @@ async def reset_password(tokens: TokenService, token: str, new_password: str, *,
         await end_identity_tokens(user.id, security_now=security_now)
         await prove_address(user, now=now)
         await record_for_person(AuditAction.PASSWORD_RESET, user.id, now=now)
-        return await issue_session(tokens, user, security_now=security_now, client=client)
+        return await issue_session(user, settings=settings, security_now=security_now, client=client)

@@ -4,7 +4,12 @@ P4, I4, I5).
 A session is one sign-in: a refresh-token family with a `user_session` row. Every access
 token carries the session's id (`sid`); the principal is refused once its session has
 ended (auth/principal.py), so logging out, ending a session, a password change or reset
-and refresh-token reuse bite on the very next request."""
+and refresh-token reuse bite on the very next request.
+
+Here the session and its refresh token are opened, rotated and ended, and who signs in as
+what is decided; each use case answers a `SessionGrant`. The access token (a JWT with the
+scopes of that kind and role) is minted from the grant in auth/session_tokens.py: signing
+tokens and scopes are auth's, and a session is the same whatever token carries it."""
 from __future__ import annotations
 
 import hashlib
@@ -12,38 +17,41 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from auth import two_factor
-from auth.errors import (  # noqa: F401 (re-exported)
-    REFRESH_ENDED, REFRESH_REUSED, REFRESH_UNKNOWN, InvalidCredentials, RefreshRefused, TwoFactorInvalid,
-    TwoFactorRequired,
-)
-from auth.models import RefreshToken, UserSession
-from auth.passwords import hash_password_off_loop, needs_rehash, verify_password_off_loop
-from auth.scopes import format_scopes, scopes_for
-from auth.tokens import ACCESS, TokenService
 from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
 from domain.core.actor import ActorKind, Role
-from infra.db import transaction
 from domain.core.errors import NotFound
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
 from domain.core.validation import MAX_EMAIL, MAX_PASSWORD, lookup_email
+from domain.identity import two_factor
+from domain.identity.errors import (
+    REFRESH_ENDED, REFRESH_REUSED, REFRESH_UNKNOWN, InvalidCredentials, RefreshRefused, TwoFactorInvalid,
+    TwoFactorRequired,
+)
+from domain.identity.models import RefreshToken, UserSession
+from domain.identity.passwords import hash_password_off_loop, needs_rehash, verify_password_off_loop
 from domain.live import publish as live
+from infra.db import transaction
+from infra.settings import Settings
 
 CLIENT_SUMMARY_LENGTH = 120
 
 
 @dataclass(frozen=True)
-class Session:
-    """What a sign-in hands out: tokens, and the session they belong to."""
+class SessionGrant:
+    """What a sign-in, a refresh or a switch of account hands out: the session, its new
+    refresh token, and the person acting as what, where. auth/ mints the access token
+    that goes with it."""
 
     user_id: int
     kind: ActorKind
     account_id: int | None
-    access_token: str
-    refresh_token: str
-    expires_at: datetime
+    role: Role | None
+    # The person's token version at the grant: access tokens minted before a password
+    # change or reset carry an older one and are refused (I2).
+    token_version: int
     session_id: int
+    refresh_token: str
 
 
 def summarize_client(user_agent: str | None) -> str | None:
@@ -92,13 +100,12 @@ async def session_context(user: User, preferred_account_id: int | None = None) -
     return ActorKind.GUEST, None, None
 
 
-async def issue_session(tokens: TokenService, user: User, *, security_now: datetime,
+async def issue_session(user: User, *, settings: Settings, security_now: datetime,
                         preferred_account_id: int | None = None, session: UserSession | None = None,
-                        client: str | None = None) -> Session:
-    """Mint an access token and a stored (hashed) refresh token, in a new session or
-    continuing `session`. Call inside a transaction."""
+                        client: str | None = None) -> SessionGrant:
+    """A stored (hashed) refresh token, in a new session or continuing `session`. Call
+    inside a transaction."""
     kind, account_id, role = await session_context(user, preferred_account_id)
-    settings = tokens.settings
     refresh_expires = security_now + timedelta(seconds=settings.refresh_token_ttl_seconds)
     if session is None:
         session = await UserSession.create(user_id=user.id, family=str(uuid.uuid4()), client=client,
@@ -106,15 +113,6 @@ async def issue_session(tokens: TokenService, user: User, *, security_now: datet
                                            expires_at=refresh_expires)
     else:
         await UserSession.filter(id=session.id).update(last_used_at=security_now, expires_at=refresh_expires)
-    claims = {
-        "kind": kind.value,
-        "scope": format_scopes(scopes_for(kind, role)),
-        "ver": user.token_version,
-        "sid": str(session.id),
-    }
-    if account_id is not None:
-        claims["acc"] = str(account_id)
-    access, expires = tokens.encode(ACCESS, str(user.id), claims, security_now, settings.access_token_ttl_seconds)
     refresh = new_token()
     await RefreshToken.create(
         user_id=user.id,
@@ -125,12 +123,12 @@ async def issue_session(tokens: TokenService, user: User, *, security_now: datet
         expires_at=refresh_expires,
         created_at=security_now,
     )
-    return Session(user.id, kind, account_id, access, refresh, expires, session.id)
+    return SessionGrant(user.id, kind, account_id, role, user.token_version, session.id, refresh)
 
 
-async def log_in(tokens: TokenService, email: str, password: str, *, now: datetime,
+async def log_in(email: str, password: str, *, settings: Settings, now: datetime,
                  security_now: datetime, two_factor_code: str | None = None,
-                 client: str | None = None) -> Session:
+                 client: str | None = None) -> SessionGrant:
     # Looked up, not checked: a login stored before a stricter address rule still signs in.
     address = lookup_email(email)
     if not address or len(address) > MAX_EMAIL or not password or len(password) > MAX_PASSWORD:
@@ -152,7 +150,7 @@ async def log_in(tokens: TokenService, email: str, password: str, *, now: dateti
         if rehashed is not None:
             user.password_hash = rehashed
             await user.save(update_fields=["password_hash"])
-        session = await issue_session(tokens, user, security_now=security_now, client=client)
+        session = await issue_session(user, settings=settings, security_now=security_now, client=client)
         await record(AuditAction.SIGN_IN, now=now, account_id=session.account_id,
                      actor_user_id=user.id, subject=f"user:{user.id}",
                      detail={"session": session.session_id, "twoFactor": user.two_factor_enabled})
@@ -171,8 +169,8 @@ async def _record_failed_sign_in(user: User | None, address: str, *, now: dateti
                          detail={"reason": reason} if reason != "password" else None)
 
 
-async def refresh(tokens: TokenService, refresh_token: str, *, now: datetime,
-                  security_now: datetime) -> Session:
+async def refresh(refresh_token: str, *, settings: Settings, now: datetime,
+                  security_now: datetime) -> SessionGrant:
     """Rotate: the presented token is used up and a new one of the same session issued.
     Presenting a used token again within `refresh_grace_seconds` of its first use (two
     tabs refreshing at once, O6) answers another working pair of the same session; later,
@@ -191,7 +189,7 @@ async def refresh(tokens: TokenService, refresh_token: str, *, now: datetime,
             # Read again: a parallel refresh may have used it after our first read (it
             # waited for that one's commit on the row lock).
             stored = await RefreshToken.get(id=stored.id)
-            grace = timedelta(seconds=tokens.settings.refresh_grace_seconds)
+            grace = timedelta(seconds=settings.refresh_grace_seconds)
             within_grace = (stored.revoked_at is None and stored.used_at is not None
                             and security_now - stored.used_at <= grace)
             if not within_grace and stored.revoked_at is None:
@@ -202,16 +200,16 @@ async def refresh(tokens: TokenService, refresh_token: str, *, now: datetime,
             usable = usable and within_grace
         if usable:
             user = await User.get(id=stored.user_id)
-            return await issue_session(tokens, user, security_now=security_now,
+            return await issue_session(user, settings=settings, security_now=security_now,
                                        preferred_account_id=stored.account_id, session=session)
     # Outside the transaction, so the session's end above is committed.
     raise RefreshRefused(refused)
 
 
-async def start_session(tokens: TokenService, user: User, *, security_now: datetime,
-                        client: str | None = None, preferred_account_id: int | None = None) -> Session:
+async def start_session(user: User, *, settings: Settings, security_now: datetime,
+                        client: str | None = None, preferred_account_id: int | None = None) -> SessionGrant:
     async with transaction():
-        return await issue_session(tokens, user, security_now=security_now, client=client,
+        return await issue_session(user, settings=settings, security_now=security_now, client=client,
                                    preferred_account_id=preferred_account_id)
 
 
@@ -278,14 +276,8 @@ async def end_session(user_id: int, session_id: int, *, now: datetime, security_
         return session.id
 
 
-async def sessions_of(user_id: int, *, security_now: datetime) -> list[UserSession]:
-    """The person's live sessions, newest first (I4)."""
-    return await UserSession.filter(user_id=user_id, ended_at__isnull=True,
-                                    expires_at__gt=security_now).order_by("-created_at", "-id")
-
-
-async def switch_account(tokens: TokenService, user_id: int, account_id: int, *,
-                         security_now: datetime, session_id: int | None = None) -> Session:
+async def switch_account(user_id: int, account_id: int, *, settings: Settings,
+                         security_now: datetime, session_id: int | None = None) -> SessionGrant:
     """The same session, acting in another account the user is a teammate of. Guests
     and operators have no membership, so they find no account to switch to."""
     async with transaction():
@@ -295,5 +287,5 @@ async def switch_account(tokens: TokenService, user_id: int, account_id: int, *,
         session = None
         if session_id is not None:
             session = await UserSession.get_or_none(id=session_id, user_id=user_id, ended_at__isnull=True)
-        return await issue_session(tokens, user, security_now=security_now, preferred_account_id=account_id,
-                                   session=session)
+        return await issue_session(user, settings=settings, security_now=security_now,
+                                   preferred_account_id=account_id, session=session)

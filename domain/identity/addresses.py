@@ -12,14 +12,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from domain.accounts import person_hooks
-from domain.accounts.models import IdentityToken, Membership, User
+from domain.accounts.models import Membership, User
 from domain.audit.service import AuditAction, record
-from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.links import app_link
 from domain.core.secrets import MAX_TOKEN_LENGTH, new_token, token_hash
-from infra.settings import Settings
 from domain.core.validation import is_reserved_domain
+from domain.identity.models import IdentityToken
+from infra.db import transaction
+from infra.settings import Settings
 
 VERIFY = "verify"
 RESET = "reset"

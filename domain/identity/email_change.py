@@ -23,26 +23,26 @@ themselves, or no one — answers TOKEN_INVALID and changes nothing, so a mail t
 someone's mailbox cannot move a login there."""
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
-from typing import Awaitable, Callable
 
 from tortoise.exceptions import IntegrityError
 
-from domain.accounts.identity import (
-    EMAIL_CHANGE, TokenInvalid, claim_token, end_identity_tokens, find_token, issue_token, record_for_person,
-)
 from domain.accounts import person_hooks
 from domain.accounts.models import User
 from domain.audit.service import AuditAction
-from infra.db import transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
 from domain.core.links import app_link
-from infra.settings import Settings
 from domain.core.validation import normalize_email
+from domain.identity.addresses import (
+    EMAIL_CHANGE, TokenInvalid, claim_token, end_identity_tokens, find_token, issue_token, record_for_person,
+)
+from domain.identity.passwords import verify_password_off_loop
+from domain.identity.two_factor import verify_second_factor
 from domain.mails import identity as letters
-from domain.mails.letter import post
 from domain.mails.language import person_locale
+from domain.mails.letter import post
+from infra.db import transaction
+from infra.settings import Settings
 
 
 class WrongPassword(DomainError):
@@ -61,8 +61,7 @@ class AddressTaken(DomainError):
 
 
 async def request_email_change(user_id: int, new_email: str, password: str, *, now: datetime,
-                               security_now: datetime, settings: Settings,
-                               verify_password: Callable[[str | None, str], bool]) -> None:
+                               security_now: datetime, settings: Settings) -> None:
     """Mail a confirmation link to the new address and a notice to the old one.
 
     Whether the new address already has a login must not show to the requester (I3, no
@@ -73,8 +72,7 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
     nothing mailed can move a login onto it (docs/identity.md)."""
     address = normalize_email(new_email, field="newEmail")
     user = await User.get(id=user_id)
-    # In a thread: argon2 would stall the event loop (auth.passwords).
-    if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
+    if not await verify_password_off_loop(user.password_hash, password or ""):
         raise WrongPassword()
     if address == user.email:
         raise InvalidInput("This is your address already.", field=("newEmail",))
@@ -97,16 +95,13 @@ async def request_email_change(user_id: int, new_email: str, password: str, *, n
 
 
 async def confirm_email_change(token: str, *, user_id: int, password: str | None, two_factor_code: str | None,
-                               now: datetime, security_now: datetime,
-                               verify_password: Callable[[str | None, str], bool],
-                               verify_second_factor: Callable[..., Awaitable[bool]]) -> User:
+                               now: datetime, security_now: datetime) -> User:
     """The new address is proven: the login moves to it (uniqueness checked again here).
     Only the requester, signed in (`user_id`), giving their password or a second factor."""
     found = await find_token(token, EMAIL_CHANGE, security_now=security_now)
     if found.user_id != user_id:
         raise TokenInvalid()  # someone else's link: answered like an unknown one, nothing claimed
-    await _check_second_proof(found.user_id, password, two_factor_code, now=now, security_now=security_now,
-                              verify_password=verify_password, verify_second_factor=verify_second_factor)
+    await _check_second_proof(found.user_id, password, two_factor_code, now=now, security_now=security_now)
     try:
         async with transaction() as conn:
             user = await User.get(id=found.user_id)
@@ -131,9 +126,7 @@ async def confirm_email_change(token: str, *, user_id: int, password: str | None
 
 
 async def _check_second_proof(user_id: int, password: str | None, two_factor_code: str | None, *,
-                              now: datetime, security_now: datetime,
-                              verify_password: Callable[[str | None, str], bool],
-                              verify_second_factor: Callable[..., Awaitable[bool]]) -> None:
+                              now: datetime, security_now: datetime) -> None:
     """The password, or a second factor of a login that has two-factor on."""
     user = await User.get(id=user_id)
     if (two_factor_code or "").strip() and not password:
@@ -141,5 +134,5 @@ async def _check_second_proof(user_id: int, password: str | None, two_factor_cod
             raise DomainError("This code is not right, or it was used already.", code=ErrorCode.TWO_FACTOR_INVALID,
                               field=("twoFactorCode",))
         return
-    if not await asyncio.to_thread(verify_password, user.password_hash, password or ""):
+    if not await verify_password_off_loop(user.password_hash, password or ""):
         raise WrongPassword()
