@@ -3,12 +3,12 @@ import asyncio
 
 import pytest
 
-from domain.accounts.models import Invitation, Membership
+from domain.accounts.models import Invitation, Membership, User
 from domain.audit.models import AuditEvent
 from domain.billing.models import Subscription
 from tests.support.flows import PASSWORD, log_in, sign_up
 from tests.support.teammates import (
-    CHANGE_ROLE, INVITE, REMOVE, accept, add_teammate, invitation_token, invite, mails, teammates,
+    ACCEPT, CHANGE_ROLE, INVITE, REMOVE, accept, add_teammate, invitation_token, invite, mails, teammates,
 )
 
 APRIL_10 = "2026-04-10T10:00:00+02:00"
@@ -76,6 +76,26 @@ async def test_a_new_person_must_choose_a_valid_password_and_the_invitation_stay
     for password, name in [(None, "W"), ("short", "W"), (PASSWORD, "  ")]:
         refused = await accept(api, token, password=password, name=name)
         assert codes(refused) == ["INVALID_INPUT"] and refused["accessToken"] is None
+    assert (await accept(api, token))["userErrors"] == []
+
+
+async def test_accepting_and_signing_in_are_one_unit_of_work(api, settings, monkeypatch):
+    """The invitation used up, the login made and the session opened commit together:
+    when the sign-in fails, nothing of the acceptance is left and the link still works."""
+    owner = await owner_with_seats(api)
+    await invite(api, owner, "atomic@example.org")
+    token = invitation_token(settings, "atomic@example.org")
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("no session today")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("domain.team.invitations.issue_session", broken)
+        body = await api(ACCEPT, {"input": {"token": token, "password": PASSWORD, "name": "A"}})
+    assert top_code(body) == "INTERNAL_SERVER_ERROR"
+    assert not await User.exists(email="atomic@example.org")
+    assert (await Invitation.get(email="atomic@example.org")).accepted_at is None
+    assert await AuditEvent.filter(action="teammate.added").count() == 0
     assert (await accept(api, token))["userErrors"] == []
 
 
