@@ -16,7 +16,7 @@ from domain.identity.timing import at_least
 from domain.team.account_settings import AccountChange, update_account
 from schema.accounts.auth_types import AuthPayload
 from schema.accounts.basics import Locale
-from schema.accounts.sessions import _with_viewer, client_of
+from schema.accounts.sessions import client_of, signed_in_by
 from schema.accounts.types import Account, Viewer
 from schema.context import Info
 from schema.errors import UserError, mutate
@@ -158,7 +158,7 @@ class IdentityMutation:
     async def change_password(self, info: Info, input: Annotated[ChangePasswordInput, strawberry.argument(
             description="The current password and the new one.")]) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(info, password_change.change_password(
+        return await mutate(info, AuthPayload, lambda: signed_in_by(info, password_change.change_password(
             ctx.actor.user_id, ctx.principal.session_id, input.current_password, input.new_password,
             settings=ctx.settings, now=ctx.now, security_now=ctx.security_now)), lambda fields: fields)
 
@@ -179,7 +179,7 @@ class IdentityMutation:
     async def reset_password(self, info: Info, input: Annotated[ResetPasswordInput, strawberry.argument(
             description="The token from the reset mail and the new password.")]) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(info, password_change.reset_password(
+        return await mutate(info, AuthPayload, lambda: signed_in_by(info, password_change.reset_password(
             input.token, input.new_password, settings=ctx.settings, now=ctx.now, security_now=ctx.security_now,
             two_factor_code=input.two_factor_code, client=client_of(info))), lambda fields: fields)
 

@@ -51,7 +51,8 @@ async def signed_in(info: Info, grant: sessions.SessionGrant) -> dict:
     return await _auth_payload(session_tokens.mint(ctx.tokens, grant, security_now=ctx.security_now))
 
 
-async def _with_viewer(info: Info, grant_call) -> dict:
+async def signed_in_by(info: Info, grant_call) -> dict:  # noqa: ANN001 - an awaitable of a SessionGrant
+    """The payload once `grant_call` (a sign-in, refresh, password change or reset) is done."""
     return await signed_in(info, await grant_call)
 
 
@@ -106,7 +107,7 @@ class SessionMutation:
             description="The email and password, and a two-factor code when the login has two-factor on.")]
                      ) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(info, sessions.log_in(
+        return await mutate(info, AuthPayload, lambda: signed_in_by(info, sessions.log_in(
             input.email, input.password, settings=ctx.settings, now=ctx.now, security_now=ctx.security_now,
             two_factor_code=input.two_factor_code, client=client_of(info))),
             lambda fields: fields)
@@ -118,7 +119,7 @@ class SessionMutation:
     async def refresh_session(self, info: Info, input: Annotated[RefreshSessionInput, strawberry.argument(
             description="The refresh token.")]) -> AuthPayload:
         ctx = info.context
-        return await mutate(info, AuthPayload, lambda: _with_viewer(info, sessions.refresh(
+        return await mutate(info, AuthPayload, lambda: signed_in_by(info, sessions.refresh(
             input.refresh_token, settings=ctx.settings, now=ctx.now, security_now=ctx.security_now)),
             lambda fields: fields)
 
