@@ -232,6 +232,12 @@ async def end_other_sessions(user_id: int, keep_session_id: int | None, *, secur
     return len(families)
 
 
+async def revoke_in_account(user_id: int, account_id: int, *, at: datetime) -> None:
+    """The person's refresh tokens acting in the account stop working: they left its team.
+    Call inside the transaction that removes them."""
+    await RefreshToken.filter(user_id=user_id, account_id=account_id, revoked_at__isnull=True).update(revoked_at=at)
+
+
 async def log_out(user_id: int, session_id: int | None, refresh_token: str | None = None, *,
                   everywhere: bool = False, now: datetime, security_now: datetime) -> None:
     """End the session the access token belongs to (and the one the refresh token

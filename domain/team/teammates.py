@@ -16,7 +16,8 @@ from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.terms import lock_team
 from domain.core.actor import Actor, Role
-from infra.db import execute, transaction
+from domain.identity import sessions
+from infra.db import transaction
 from domain.core.errors import (
     DomainError, ErrorCode, LiftRequest, LimitReached, NotFound,
 )
@@ -96,7 +97,7 @@ async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime, ca
     next request, since every request re-reads the membership (G6); the person's refresh
     tokens for this account are revoked too. Returns the removed membership's id."""
     account_id = require_manager(actor)
-    async with transaction() as conn:
+    async with transaction():
         # Allowed after cancellation too: it only takes access away.
         await lock_team(account_id, now=now, catalog=catalog, writable=False)
         membership = await _teammate(account_id, membership_id)
@@ -106,10 +107,7 @@ async def remove_teammate(actor: Actor, membership_id: int, *, now: datetime, ca
                 raise LastOwner("An account always has an owner: make someone else owner first.")
         user_id = membership.user_id
         await Membership.filter(id=membership.id).delete()
-        # Raw SQL: the refresh_token table belongs to domain/identity/, an area above accounts.
-        await execute(conn, "UPDATE refresh_token SET revoked_at = $1 "
-                            "WHERE user_id = $2 AND account_id = $3 AND revoked_at IS NULL",
-                      [now, user_id, account_id])
+        await sessions.revoke_in_account(user_id, account_id, at=now)
         await record(AuditAction.TEAMMATE_REMOVED, now=now, account_id=account_id,
                      actor_user_id=actor.user_id, subject=f"user:{user_id}",
                      detail={"membership": membership.id, "role": membership.role})
