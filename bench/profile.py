@@ -1,0 +1,234 @@
+"""`python -m bench.profile [--pages 1500] [--profile out.prof] [--database URL]`: the CPU of
+one dossier page in one process, GraphQL against the plain endpoint, on PostgreSQL.
+
+A fresh database (or `--database`, already seeded by a previous `--keep`), seeded at
+the quick size; both ASGI apps are called directly (no sockets, no load generator), one
+request at a time on uvloop, and each request's CPU is `time.process_time` around it.
+With `--profile`, the GraphQL pages run again under cProfile and the functions that
+stand for the stages of a request are printed by cumulative time. This is how the
+figures of "Profile of the page" in bench/README.md were taken."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from typing import Any
+
+from bench.queries import GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SHARE
+from bench.seed import PASSWORD, Scale, seed
+from bench.servers import create_database, drop_database, migrate, server_env
+
+
+async def call(app: Any, method: str, path: str, body: bytes, token: str | None = None) -> tuple[int, bytes]:
+    """One HTTP request straight into an ASGI app."""
+    headers = [(b"host", b"bench"), (b"content-type", b"application/json"), (b"accept", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "state": {}}
+    sent = False
+    status, chunks = 0, []
+
+    async def receive() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def lifespan(app: Any) -> tuple[asyncio.Task, asyncio.Queue]:
+    inbox: asyncio.Queue = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def receive() -> dict:
+        return await inbox.get()
+
+    async def send(message: dict) -> None:
+        if message["type"].startswith("lifespan.startup"):
+            started.set()
+
+    await inbox.put({"type": "lifespan.startup"})
+    task = asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send))
+    await started.wait()
+    return task, inbox
+
+
+async def per_request(send: Any, count: int) -> float:
+    """Median CPU ms of one request, `count` requests after a warm-up."""
+    for _ in range(min(200, count)):
+        await send()
+    samples = []
+    for _ in range(count):
+        started = time.process_time()
+        await send()
+        samples.append(time.process_time() - started)
+    # The median: on a shared machine a request now and then pays for another process's
+    # cache misses; the typical request is what the code costs.
+    return statistics.median(samples) * 1000
+
+
+# The page built up a part at a time: each line's CPU minus the line before is what that
+# part adds (the request's fixed cost, the principal, the page statement, each relation).
+STAGE_QUERIES = (
+    ("{ __typename }, anonymous", "{ __typename }", False),
+    ("{ __typename }, signed in (token, principal re-read)", "{ __typename }", True),
+    ("20 dossiers: id", "{ dossiers(first: 20) { edges { node { id } } } }", True),
+    ("+ cursor, pageInfo, clientName, reference, archived",
+     "{ dossiers(first: 20) { pageInfo { hasNextPage endCursor } edges { cursor node { id clientName reference "
+     "archived } } } }", True),
+    ("+ shares", "{ dossiers(first: 20) { pageInfo { hasNextPage endCursor } edges { cursor node { id clientName "
+     "reference archived shares { email status access } } } } }", True),
+    ("+ assignees", "{ dossiers(first: 20) { pageInfo { hasNextPage endCursor } edges { cursor node { id clientName "
+     "reference archived shares { email status access } assignees { id role user { email } } } } } }", True),
+    ("+ 5 entries each (the whole page, read log)", GRAPHQL_PAGE, True),
+)
+
+STAGES = (
+    # (label, function name substring in pstats' "file:line(function)")
+    ("whole request (ASGI app)", "applications.py", "__call__"),
+    ("strawberry view run", "strawberry/http/async_base_view.py", "run"),
+    ("context: principal from token", "auth/principal.py", "principal_from_token"),
+    ("strawberry execute", "strawberry/schema/schema.py", "execute"),
+    ("graphql-core execute", "graphql/execution/execute.py", "execute"),
+    ("parse (cached)", "strawberry/extensions/parser_cache.py", "on_parse"),
+    ("validate (cached)", "strawberry/schema/schema.py", "_validate"),
+    ("compiled complete_value", "schema/compiled.py", "complete_value"),
+    ("loaders", "schema/loaders.py", ""),
+    ("asyncpg fetch", "asyncpg/connection.py", "fetch"),
+    ("flush reads (P2)", "schema/context.py", "flush_reads"),
+    ("process_result", "api/view.py", "process_result"),
+    ("encode_json", "api/view.py", "encode_json"),
+)
+
+
+async def main(args: argparse.Namespace) -> int:
+    database = args.database or await create_database()
+    env = server_env(database)
+    os.environ.update(env)
+    try:
+        if not args.database:
+            migrate(env)
+            await seed(database, Scale.quick(), log=print)
+        try:
+            import uvloop  # noqa: F401
+        except ImportError:
+            pass
+        from api.app import create_app
+        from infra.settings import load_settings
+        import bench.plain_app as plain
+
+        app = create_app(load_settings(env, env_file=None))
+        task, inbox = await lifespan(app)
+        plain_task, plain_inbox = await lifespan(plain.app)
+        import json
+        status, body = await call(app, "POST", "/graphql", json.dumps(
+            {"query": LOG_IN, "variables": {"email": "big@bench.example.org", "password": PASSWORD}}).encode())
+        token = json.loads(body)["data"]["logIn"]["accessToken"]
+        page = json.dumps({"query": GRAPHQL_PAGE}).encode()
+        _, graphql_body = await call(app, "POST", "/graphql", page, token)
+        _, plain_body = await call(plain.app, "GET", "/plain/dossiers", b"", token)
+        same = json.loads(graphql_body)["data"] == json.loads(plain_body)["data"]
+        print(f"same JSON: {same}")
+
+        async def graphql_page() -> None:
+            await call(app, "POST", "/graphql", page, token)
+
+        async def plain_page() -> None:
+            await call(plain.app, "GET", "/plain/dossiers", b"", token)
+
+        if args.stages:
+            for label, query, with_token in STAGE_QUERIES:
+                body = json.dumps({"query": query}).encode()
+
+                async def one(body: bytes = body, with_token: bool = with_token) -> None:
+                    await call(app, "POST", "/graphql", body, token if with_token else None)
+                print(f"{label:<62} {await per_request(one, args.pages):6.3f} ms")
+        rounds = []
+        for round_ in range(args.rounds):
+            ours = await per_request(graphql_page, args.pages)
+            floor = await per_request(plain_page, args.pages)
+            rounds.append((ours, floor))
+            print(f"round {round_ + 1}: CPU per page (median), GraphQL {ours:.3f} ms, plain {floor:.3f} ms "
+                  f"(x{ours / floor:.2f})")
+        if rounds:
+            print(f"median of {len(rounds)} rounds: GraphQL {statistics.median(r[0] for r in rounds):.3f} ms, "
+                  f"plain {statistics.median(r[1] for r in rounds):.3f} ms, "
+                  f"x{statistics.median(r[0] / r[1] for r in rounds):.2f}")
+        if args.profile:
+            profiled = graphql_page
+            if args.query is not None:
+                body = json.dumps({"query": STAGE_QUERIES[args.query][1]}).encode()
+
+                async def profiled() -> None:
+                    await call(app, "POST", "/graphql", body, token)
+            try:
+                import yappi  # CPU time per function, coroutines counted only while they run
+            except ImportError:
+                yappi = None
+            if yappi is not None:
+                yappi.set_clock_type("cpu")
+                yappi.start()
+            else:
+                profiler = cProfile.Profile()
+                profiler.enable()
+            for _ in range(args.pages):
+                await profiled()
+            if yappi is not None:
+                yappi.stop()
+                yappi.get_func_stats().save(args.profile, type="pstat")
+            else:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+            stats = pstats.Stats(args.profile)
+            stats.sort_stats("cumulative").print_stats(args.top)
+        await inbox.put({"type": "lifespan.shutdown"})
+        await plain_inbox.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(plain_task, 10)
+    finally:
+        if not args.database and not args.keep:
+            await drop_database(database)
+        elif args.keep:
+            print(f"kept: {database}")
+    return 0
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", help="write cProfile stats of the GraphQL pages here and print the top")
+    parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--query", type=int, help="with --profile: profile this line of STAGE_QUERIES instead")
+    parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
+    parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args(argv)
+    try:
+        import uvloop
+        return uvloop.run(main(args))
+    except ImportError:
+        return asyncio.run(main(args))
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
