@@ -155,6 +155,25 @@ async def main(args: argparse.Namespace) -> int:
         async def plain_page() -> None:
             await call(plain.app, "GET", "/plain/dossiers", b"", token)
 
+        if args.gc is not None:
+            import gc
+            gc.set_threshold(*args.gc) if args.gc[0] else gc.disable()
+            print(f"gc thresholds: {gc.get_threshold()}, enabled: {gc.isenabled()}")
+        if args.calls:
+            # Function calls per page (Python and C): a count that does not move with the
+            # machine's load, to tell a small saving from noise.
+            for label, send in (("GraphQL", graphql_page), ("plain", plain_page)):
+                counted = 0
+
+                def count(frame: Any, event: str, arg: Any) -> None:
+                    nonlocal counted
+                    if event in ("call", "c_call"):
+                        counted += 1
+                sys.setprofile(count)
+                for _ in range(50):
+                    await send()
+                sys.setprofile(None)
+                print(f"function calls per page, {label}: {counted / 50:.0f}")
         if args.stages:
             for label, query, with_token in STAGE_QUERIES:
                 body = json.dumps({"query": query}).encode()
@@ -219,6 +238,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="write cProfile stats of the GraphQL pages here and print the top")
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--query", type=int, help="with --profile: profile this line of STAGE_QUERIES instead")
+    parser.add_argument("--gc", type=int, nargs=3, help="set the collector's thresholds for the run (0 0 0: off)")
+    parser.add_argument("--calls", action="store_true", help="count function calls per page (load-independent)")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
