@@ -10,6 +10,7 @@ figures of "Profile of the page" in bench/README.md were taken."""
 from __future__ import annotations
 
 import argparse
+import collections
 import asyncio
 import cProfile
 import os
@@ -164,16 +165,23 @@ async def main(args: argparse.Namespace) -> int:
             # machine's load, to tell a small saving from noise.
             for label, send in (("GraphQL", graphql_page), ("plain", plain_page)):
                 counted = 0
+                by_function: collections.Counter = collections.Counter()
 
                 def count(frame: Any, event: str, arg: Any) -> None:
                     nonlocal counted
                     if event in ("call", "c_call"):
                         counted += 1
+                        if args.calls > 1:
+                            code = frame.f_code
+                            by_function[f"{code.co_filename.rsplit('site-packages/', 1)[-1]}:{code.co_name}"
+                                        if event == "call" else f"C {getattr(arg, '__qualname__', arg)}"] += 1
                 sys.setprofile(count)
                 for _ in range(50):
                     await send()
                 sys.setprofile(None)
                 print(f"function calls per page, {label}: {counted / 50:.0f}")
+                for name, calls in by_function.most_common(args.calls if args.calls > 1 else 0):
+                    print(f"  {calls / 50:8.1f}  {name}")
         if args.stages:
             for label, query, with_token in STAGE_QUERIES:
                 body = json.dumps({"query": query}).encode()
@@ -239,7 +247,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--query", type=int, help="with --profile: profile this line of STAGE_QUERIES instead")
     parser.add_argument("--gc", type=int, nargs=3, help="set the collector's thresholds for the run (0 0 0: off)")
-    parser.add_argument("--calls", action="store_true", help="count function calls per page (load-independent)")
+    parser.add_argument("--calls", type=int, nargs="?", const=1, default=0,
+                        help="count function calls per page (load-independent); --calls N: and the N most called")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
