@@ -87,6 +87,45 @@ async def per_request(send: Any, count: int) -> float:
     return statistics.median(samples) * 1000
 
 
+async def operation(app: Any, plain_app: Any, name: str) -> tuple[Any, Any]:
+    """(GraphQL, plain) senders of another hot operation, as bench.run sends them: one
+    dossier of the 100-dossier account, or shareDossier with a new guest each time
+    (spread over twenty dossiers of a small account, within the share limit)."""
+    import itertools
+    import json
+
+    email = "mid@bench.example.org" if name == "one_dossier" else "small0@bench.example.org"
+    _, body = await call(app, "POST", "/graphql", json.dumps(
+        {"query": LOG_IN, "variables": {"email": email, "password": PASSWORD}}).encode())
+    token = json.loads(body)["data"]["logIn"]["accessToken"]
+    _, body = await call(app, "POST", "/graphql", json.dumps({"query": GRAPHQL_PAGE}).encode(), token)
+    dossiers = [edge["node"]["id"] for edge in json.loads(body)["data"]["dossiers"]["edges"]]
+    counter = itertools.count()
+    if name == "one_dossier":
+        graphql_body = json.dumps({"query": ONE_DOSSIER, "variables": {"id": dossiers[0]}}).encode()
+        plain_body = json.dumps({"id": dossiers[0]}).encode()
+
+        async def ours() -> None:
+            await call(app, "POST", "/graphql", graphql_body, token)
+
+        async def floor() -> None:
+            await call(plain_app, "POST", "/plain/dossier", plain_body, token)
+        return ours, floor
+
+    def share_body() -> bytes:
+        n = next(counter)
+        variables = {"input": {"dossierId": dossiers[n % len(dossiers)], "access": "VIEWER",
+                               "email": f"p{n}-{os.getpid()}@guests.example.org"}}
+        return json.dumps({"query": SHARE, "variables": variables, **variables}).encode()
+
+    async def ours() -> None:
+        await call(app, "POST", "/graphql", share_body(), token)
+
+    async def floor() -> None:
+        await call(plain_app, "POST", "/plain/shares", share_body(), token)
+    return ours, floor
+
+
 # The page built up a part at a time: each line's CPU minus the line before is what that
 # part adds (the request's fixed cost, the principal, the page statement, each relation).
 STAGE_QUERIES = (
@@ -155,6 +194,9 @@ async def main(args: argparse.Namespace) -> int:
 
         async def plain_page() -> None:
             await call(plain.app, "GET", "/plain/dossiers", b"", token)
+
+        if args.operation != "page":
+            graphql_page, plain_page = await operation(app, plain.app, args.operation)
 
         if args.gc is not None:
             import gc
@@ -249,6 +291,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--gc", type=int, nargs=3, help="set the collector's thresholds for the run (0 0 0: off)")
     parser.add_argument("--calls", type=int, nargs="?", const=1, default=0,
                         help="count function calls per page (load-independent); --calls N: and the N most called")
+    parser.add_argument("--operation", choices=("page", "one_dossier", "share"), default="page",
+                        help="what the rounds, --calls and --profile measure (default: the dossier page)")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
