@@ -38,6 +38,9 @@ class Context:
     # Dossiers whose content this request showed, as (dossier id, account id): the access
     # log (P2) records them once, after execution and before the response (schema/executor.py).
     reads: set[tuple[int, int]] = field(default_factory=set)
+    # The policy's audience answers this request got, by (audience, account id, own), with
+    # the principal each was given to (schema.rules.sees).
+    audience_answers: dict[tuple, tuple[Any, bool]] = field(default_factory=dict)
 
     @property
     def actor(self) -> Actor:

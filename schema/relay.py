@@ -164,6 +164,22 @@ class Edge(Generic[T]):
 Count = Callable[[], Awaitable[int]]
 
 
+class KeyedEdge:
+    """An edge whose cursor is encoded from its key only when a query asks for it: a
+    page of twenty dossiers with their five newest entries shows a hundred entries, and
+    clients rarely select an entry's cursor. It answers like `Edge` (the edge types
+    have no type check: any object with `cursor` and `node` completes the same)."""
+
+    __slots__ = ("node", "key")
+
+    def __init__(self, node: Any, key: int) -> None:
+        self.node, self.key = node, key
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self.key)
+
+
 @strawberry.type(description="A page of a list (a Relay connection): at most 100 items. `first`/`after` page "
                              "forwards (pass `pageInfo.endCursor` as `after`), `last`/`before` backwards (pass "
                              "`pageInfo.startCursor` as `before`).")
@@ -188,6 +204,15 @@ class Connection(Generic[T]):
         return cls.of(nodes, cursors, Slice(size=len(nodes)), has_next, None)
 
     @classmethod
+    def keyed(cls, nodes: list[T], keys: list[int], page: Slice, more: bool,
+              count: Optional[Count]) -> "Connection[T]":
+        """`of` for a list keyed by id alone (the cursor `encode_cursor(key)`), with the
+        edges' cursors encoded only when asked (`KeyedEdge`)."""
+        first, last = (encode_cursor(keys[0]), encode_cursor(keys[-1])) if keys else (None, None)
+        return cls(edges=[KeyedEdge(node, key) for node, key in zip(nodes, keys)],  # type: ignore[misc]
+                   nodes=list(nodes), page_info=relay_page_info(page, more, first, last), count=count)
+
+    @classmethod
     def of(cls, nodes: list[T], cursors: list[str], page: Slice, more: bool,
            count: Optional[Count]) -> "Connection[T]":
         """A page in the list's order; `more`: whether items lie beyond it in the
@@ -195,8 +220,13 @@ class Connection(Generic[T]):
         paging backwards, a `before` cursor means items follow (Relay's rules, which
         let the page be read in one statement)."""
         edges = [Edge(cursor=c, node=n) for n, c in zip(nodes, cursors)]
-        has_next = page.before is not None if page.from_end else more
-        has_previous = more if page.from_end else page.after is not None
-        info = PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None,
-                        has_previous_page=has_previous, start_cursor=cursors[0] if cursors else None)
+        info = relay_page_info(page, more, cursors[0] if cursors else None, cursors[-1] if cursors else None)
         return cls(edges=edges, nodes=list(nodes), page_info=info, count=count)
+
+
+def relay_page_info(page: Slice, more: bool, start_cursor: str | None, end_cursor: str | None) -> PageInfo:
+    """Relay's page info for a page in the list's order (see `Connection.of`)."""
+    has_next = page.before is not None if page.from_end else more
+    has_previous = more if page.from_end else page.after is not None
+    return PageInfo(has_next_page=has_next, end_cursor=end_cursor, has_previous_page=has_previous,
+                    start_cursor=start_cursor)

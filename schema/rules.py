@@ -46,11 +46,24 @@ def sees(context: Any, audience: Audience, obj: Any) -> bool:
     """The one audience check of every path — the standard and the compiled completion,
     generated code, `node` — asked of the policy through auth/audiences.py. Whether a
     request sees dossier content at all is the same for all its objects, so the
-    context remembers a yes (`sees_content`)."""
+    context remembers a yes (`sees_content`). The policy's answer depends only on the
+    principal, the audience, the object's account and whether it is the viewer's own
+    person: a request remembers each answer it got (`audience_answers`), for the
+    principal it was given to, so twenty teammates of one account ask once."""
     if audience is Audience.CONTENT and getattr(context, "sees_content", False):
         return True
-    return may_see(getattr(context, "principal", None), audience, getattr(obj, "account_id", None),
-                   own=getattr(obj, "viewer_own", False))
+    principal = getattr(context, "principal", None)
+    account_id, own = getattr(obj, "account_id", None), getattr(obj, "viewer_own", False)
+    answers = getattr(context, "audience_answers", None)
+    if answers is None:
+        return may_see(principal, audience, account_id, own=own)
+    key = (audience, account_id, own)
+    known = answers.get(key)
+    if known is not None and known[0] is principal:
+        return known[1]
+    answer = may_see(principal, audience, account_id, own=own)
+    answers[key] = (principal, answer)
+    return answer
 
 
 def rules_of(graphql_type: Any) -> TypeRules | None:

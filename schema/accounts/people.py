@@ -25,6 +25,9 @@ class Role(Enum):
     MEMBER = strawberry.enum_value("MEMBER", description="The dossiers they are assigned to, and their shares.")
 
 
+_ROLES = {role.value: role for role in Role}  # a dict lookup: a page of dossiers shows twenty teammates
+
+
 @rules(audience=Audience.TEAM)
 @strawberry.type(description="A person, known by one email address.")
 class User(Node):
@@ -58,4 +61,4 @@ class Teammate(Node):
     def from_model(cls, row: MembershipRow) -> "Teammate":
         """`row.user` must be loaded (the team queries join it)."""
         return cls(id=strawberry.ID(to_global_id("Teammate", row.id)), user=User.from_model(row.user),
-                   role=Role(row.role), added_at=row.created_at, account_id=row.account_id, pk=row.id)
+                   role=_ROLES.get(row.role) or Role(row.role), added_at=row.created_at, account_id=row.account_id, pk=row.id)

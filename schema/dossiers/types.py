@@ -120,8 +120,7 @@ def _entry_connection(info: Info, dossier_id: int, page, rows, more: bool) -> Co
     async def count() -> int:
         return await info.context.loader(queries.entry_counts).load(dossier_id)
 
-    return Connection.of([Entry.from_row(row) for row in rows], [encode_cursor(row.id) for row in rows], page,
-                         more, count)
+    return Connection.keyed([Entry.from_row(row) for row in rows], [row.id for row in rows], page, more, count)
 
 
 def _history_key(cursor: list[str] | None) -> tuple[datetime, int] | None:

@@ -1,0 +1,308 @@
+"""`python -m bench.profile [--pages 1500] [--profile out.prof] [--database URL]`: the CPU of
+one dossier page in one process, GraphQL against the plain endpoint, on PostgreSQL.
+
+A fresh database (or `--database`, already seeded by a previous `--keep`), seeded at
+the quick size; both ASGI apps are called directly (no sockets, no load generator), one
+request at a time on uvloop, and each request's CPU is `time.process_time` around it.
+With `--profile`, the GraphQL pages run again under cProfile and the functions that
+stand for the stages of a request are printed by cumulative time. This is how the
+figures of "Profile of the page" in bench/README.md were taken."""
+from __future__ import annotations
+
+import argparse
+import collections
+import asyncio
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from typing import Any
+
+from bench.queries import GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SHARE
+from bench.seed import PASSWORD, Scale, seed
+from bench.servers import create_database, drop_database, migrate, server_env
+
+
+async def call(app: Any, method: str, path: str, body: bytes, token: str | None = None) -> tuple[int, bytes]:
+    """One HTTP request straight into an ASGI app."""
+    headers = [(b"host", b"bench"), (b"content-type", b"application/json"), (b"accept", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "state": {}}
+    sent = False
+    status, chunks = 0, []
+
+    async def receive() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def lifespan(app: Any) -> tuple[asyncio.Task, asyncio.Queue]:
+    inbox: asyncio.Queue = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def receive() -> dict:
+        return await inbox.get()
+
+    async def send(message: dict) -> None:
+        if message["type"].startswith("lifespan.startup"):
+            started.set()
+
+    await inbox.put({"type": "lifespan.startup"})
+    task = asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send))
+    await started.wait()
+    return task, inbox
+
+
+async def per_request(send: Any, count: int) -> float:
+    """Median CPU ms of one request, `count` requests after a warm-up."""
+    for _ in range(min(200, count)):
+        await send()
+    samples = []
+    for _ in range(count):
+        started = time.process_time()
+        await send()
+        samples.append(time.process_time() - started)
+    # The median: on a shared machine a request now and then pays for another process's
+    # cache misses; the typical request is what the code costs.
+    return statistics.median(samples) * 1000
+
+
+async def operation(app: Any, plain_app: Any, name: str) -> tuple[Any, Any]:
+    """(GraphQL, plain) senders of another hot operation, as bench.run sends them: one
+    dossier of the 100-dossier account, or shareDossier with a new guest each time
+    (spread over twenty dossiers of a small account, within the share limit)."""
+    import itertools
+    import json
+
+    email = "mid@bench.example.org" if name == "one_dossier" else "small0@bench.example.org"
+    _, body = await call(app, "POST", "/graphql", json.dumps(
+        {"query": LOG_IN, "variables": {"email": email, "password": PASSWORD}}).encode())
+    token = json.loads(body)["data"]["logIn"]["accessToken"]
+    _, body = await call(app, "POST", "/graphql", json.dumps({"query": GRAPHQL_PAGE}).encode(), token)
+    dossiers = [edge["node"]["id"] for edge in json.loads(body)["data"]["dossiers"]["edges"]]
+    counter = itertools.count()
+    if name == "one_dossier":
+        graphql_body = json.dumps({"query": ONE_DOSSIER, "variables": {"id": dossiers[0]}}).encode()
+        plain_body = json.dumps({"id": dossiers[0]}).encode()
+
+        async def ours() -> None:
+            await call(app, "POST", "/graphql", graphql_body, token)
+
+        async def floor() -> None:
+            await call(plain_app, "POST", "/plain/dossier", plain_body, token)
+        return ours, floor
+
+    def share_body() -> bytes:
+        n = next(counter)
+        variables = {"input": {"dossierId": dossiers[n % len(dossiers)], "access": "VIEWER",
+                               "email": f"p{n}-{os.getpid()}@guests.example.org"}}
+        return json.dumps({"query": SHARE, "variables": variables, **variables}).encode()
+
+    async def ours() -> None:
+        await call(app, "POST", "/graphql", share_body(), token)
+
+    async def floor() -> None:
+        await call(plain_app, "POST", "/plain/shares", share_body(), token)
+    return ours, floor
+
+
+# The page built up a part at a time: each line's CPU minus the line before is what that
+# part adds (the request's fixed cost, the principal, the page statement, each relation).
+STAGE_QUERIES = (
+    ("{ __typename }, anonymous", "{ __typename }", False),
+    ("{ __typename }, signed in (token, principal re-read)", "{ __typename }", True),
+    ("20 dossiers: id", "{ dossiers(first: 20) { edges { node { id } } } }", True),
+    ("+ cursor, pageInfo, clientName, reference, archived",
+     "{ dossiers(first: 20) { pageInfo { hasNextPage endCursor } edges { cursor node { id clientName reference "
+     "archived } } } }", True),
+    ("+ shares", "{ dossiers(first: 20) { pageInfo { hasNextPage endCursor } edges { cursor node { id clientName "
+     "reference archived shares { email status access } } } } }", True),
+    ("+ assignees", "{ dossiers(first: 20) { pageInfo { hasNextPage endCursor } edges { cursor node { id clientName "
+     "reference archived shares { email status access } assignees { id role user { email } } } } } }", True),
+    ("+ 5 entries each (the whole page, read log)", GRAPHQL_PAGE, True),
+)
+
+STAGES = (
+    # (label, function name substring in pstats' "file:line(function)")
+    ("whole request (ASGI app)", "applications.py", "__call__"),
+    ("strawberry view run", "strawberry/http/async_base_view.py", "run"),
+    ("context: principal from token", "auth/principal.py", "principal_from_token"),
+    ("strawberry execute", "strawberry/schema/schema.py", "execute"),
+    ("graphql-core execute", "graphql/execution/execute.py", "execute"),
+    ("parse (cached)", "strawberry/extensions/parser_cache.py", "on_parse"),
+    ("validate (cached)", "strawberry/schema/schema.py", "_validate"),
+    ("compiled complete_value", "schema/compiled.py", "complete_value"),
+    ("loaders", "schema/loaders.py", ""),
+    ("asyncpg fetch", "asyncpg/connection.py", "fetch"),
+    ("flush reads (P2)", "schema/context.py", "flush_reads"),
+    ("process_result", "api/view.py", "process_result"),
+    ("encode_json", "api/view.py", "encode_json"),
+)
+
+
+async def main(args: argparse.Namespace) -> int:
+    database = args.database or await create_database()
+    env = server_env(database)
+    os.environ.update(env)
+    try:
+        if not args.database:
+            migrate(env)
+            await seed(database, Scale.quick(), log=print)
+        try:
+            import uvloop  # noqa: F401
+        except ImportError:
+            pass
+        from api.app import create_app
+        from infra.settings import load_settings
+        import bench.plain_app as plain
+
+        app = create_app(load_settings(env, env_file=None))
+        task, inbox = await lifespan(app)
+        plain_task, plain_inbox = await lifespan(plain.app)
+        import json
+        status, body = await call(app, "POST", "/graphql", json.dumps(
+            {"query": LOG_IN, "variables": {"email": "big@bench.example.org", "password": PASSWORD}}).encode())
+        token = json.loads(body)["data"]["logIn"]["accessToken"]
+        page = json.dumps({"query": GRAPHQL_PAGE}).encode()
+        _, graphql_body = await call(app, "POST", "/graphql", page, token)
+        _, plain_body = await call(plain.app, "GET", "/plain/dossiers", b"", token)
+        same = json.loads(graphql_body)["data"] == json.loads(plain_body)["data"]
+        print(f"same JSON: {same}")
+
+        async def graphql_page() -> None:
+            await call(app, "POST", "/graphql", page, token)
+
+        async def plain_page() -> None:
+            await call(plain.app, "GET", "/plain/dossiers", b"", token)
+
+        if args.operation != "page":
+            graphql_page, plain_page = await operation(app, plain.app, args.operation)
+
+        if args.gc is not None:
+            import gc
+            gc.set_threshold(*args.gc) if args.gc[0] else gc.disable()
+            print(f"gc thresholds: {gc.get_threshold()}, enabled: {gc.isenabled()}")
+        if args.calls:
+            # Function calls per page (Python and C): a count that does not move with the
+            # machine's load, to tell a small saving from noise.
+            for label, send in (("GraphQL", graphql_page), ("plain", plain_page)):
+                counted = 0
+                by_function: collections.Counter = collections.Counter()
+
+                def count(frame: Any, event: str, arg: Any) -> None:
+                    nonlocal counted
+                    if event in ("call", "c_call"):
+                        counted += 1
+                        if args.calls > 1:
+                            code = frame.f_code
+                            by_function[f"{code.co_filename.rsplit('site-packages/', 1)[-1]}:{code.co_name}"
+                                        if event == "call" else f"C {getattr(arg, '__qualname__', arg)}"] += 1
+                sys.setprofile(count)
+                for _ in range(50):
+                    await send()
+                sys.setprofile(None)
+                print(f"function calls per page, {label}: {counted / 50:.0f}")
+                for name, calls in by_function.most_common(args.calls if args.calls > 1 else 0):
+                    print(f"  {calls / 50:8.1f}  {name}")
+        if args.stages:
+            for label, query, with_token in STAGE_QUERIES:
+                body = json.dumps({"query": query}).encode()
+
+                async def one(body: bytes = body, with_token: bool = with_token) -> None:
+                    await call(app, "POST", "/graphql", body, token if with_token else None)
+                print(f"{label:<62} {await per_request(one, args.pages):6.3f} ms")
+        rounds = []
+        for round_ in range(args.rounds):
+            ours = await per_request(graphql_page, args.pages)
+            floor = await per_request(plain_page, args.pages)
+            rounds.append((ours, floor))
+            print(f"round {round_ + 1}: CPU per page (median), GraphQL {ours:.3f} ms, plain {floor:.3f} ms "
+                  f"(x{ours / floor:.2f})")
+        if rounds:
+            print(f"median of {len(rounds)} rounds: GraphQL {statistics.median(r[0] for r in rounds):.3f} ms, "
+                  f"plain {statistics.median(r[1] for r in rounds):.3f} ms, "
+                  f"x{statistics.median(r[0] / r[1] for r in rounds):.2f}")
+        if args.profile:
+            profiled = graphql_page
+            if args.query is not None:
+                body = json.dumps({"query": STAGE_QUERIES[args.query][1]}).encode()
+
+                async def profiled() -> None:
+                    await call(app, "POST", "/graphql", body, token)
+            try:
+                import yappi  # CPU time per function, coroutines counted only while they run
+            except ImportError:
+                yappi = None
+            if yappi is not None:
+                yappi.set_clock_type("cpu")
+                yappi.start()
+            else:
+                profiler = cProfile.Profile()
+                profiler.enable()
+            for _ in range(args.pages):
+                await profiled()
+            if yappi is not None:
+                yappi.stop()
+                yappi.get_func_stats().save(args.profile, type="pstat")
+            else:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+            stats = pstats.Stats(args.profile)
+            stats.sort_stats("cumulative").print_stats(args.top)
+        await inbox.put({"type": "lifespan.shutdown"})
+        await plain_inbox.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(plain_task, 10)
+    finally:
+        if not args.database and not args.keep:
+            await drop_database(database)
+        elif args.keep:
+            print(f"kept: {database}")
+    return 0
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", help="write cProfile stats of the GraphQL pages here and print the top")
+    parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--query", type=int, help="with --profile: profile this line of STAGE_QUERIES instead")
+    parser.add_argument("--gc", type=int, nargs=3, help="set the collector's thresholds for the run (0 0 0: off)")
+    parser.add_argument("--calls", type=int, nargs="?", const=1, default=0,
+                        help="count function calls per page (load-independent); --calls N: and the N most called")
+    parser.add_argument("--operation", choices=("page", "one_dossier", "share"), default="page",
+                        help="what the rounds, --calls and --profile measure (default: the dossier page)")
+    parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
+    parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args(argv)
+    try:
+        import uvloop
+        return uvloop.run(main(args))
+    except ImportError:
+        return asyncio.run(main(args))
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
