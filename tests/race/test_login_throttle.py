@@ -15,7 +15,8 @@ from bench.servers import (
 )
 from tests.support.services import redis_up
 
-pytestmark = pytest.mark.postgres_only
+# Alone (Makefile): its servers publish on Redis's one live-updates channel.
+pytestmark = [pytest.mark.postgres_only, pytest.mark.serial]
 
 LIMIT = 10
 BURST = 200
