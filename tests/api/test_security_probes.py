@@ -173,6 +173,7 @@ async def test_a_query_past_the_deadline_is_stopped_with_a_coded_error(make_api,
     assert (await api.http.get("/healthz")).status_code == 200
 
 
+@pytest.mark.serial
 async def test_a_mutation_past_the_deadline_writes_nothing_and_leaves_no_transaction_open(make_api, monkeypatch):
     api = make_api(execution_timeout_seconds=0.3)
     owner = await sign_up(api)

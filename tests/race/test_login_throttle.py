@@ -15,8 +15,7 @@ from bench.servers import (
 )
 from tests.support.services import redis_up
 
-# Alone (Makefile): its servers publish on Redis's one live-updates channel.
-pytestmark = [pytest.mark.postgres_only, pytest.mark.serial]
+pytestmark = pytest.mark.postgres_only
 
 LIMIT = 10
 BURST = 200

@@ -21,8 +21,7 @@ from bench.servers import (
 )
 from tests.support.services import redis_up
 
-# Alone (Makefile): its servers publish on Redis's one live-updates channel.
-pytestmark = [pytest.mark.postgres_only, pytest.mark.serial]
+pytestmark = pytest.mark.postgres_only
 
 CLIENTS = 8  # concurrent requests per race, four to each host
 LIMIT = 6  # failed logIn attempts per (address, client) in the window
