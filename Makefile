@@ -28,8 +28,24 @@ run: python $(STAMP) .env  ## serve http://$(HOST):$(PORT)/graphql (GraphiQL in 
 	$(BIN)/casebook migrate
 	$(BIN)/casebook serve --host $(HOST) --port $(PORT)
 
+# The suite runs in two passes. First everything else, spread over one pytest-xdist worker
+# per logical core (TEST_WORKERS=4 or =0 to choose): the suite waits on subprocesses and
+# sockets often enough that a worker per core keeps the cores busy. Then, alone, the tests
+# marked `serial`: they measure wall-clock time (response floors, deadlines, a SIGTERM
+# drain) or race processes of their own, and a neighbour on the same cores would make
+# them flaky. Both passes run even when the first fails, so one run shows every failure.
+TEST_WORKERS ?= logical
+# Where PYTHONDONTWRITEBYTECODE is set, every pytest process (each worker, each pass)
+# would compile and assertion-rewrite every module again, seconds each; the caches land
+# in __pycache__, which git ignores.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
+
 test: python $(STAMP)  ## the whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL
-	$(BIN)/python -m pytest
+	@failed=0; \
+	$(PYTEST) -n $(TEST_WORKERS) -m "not serial" || failed=1; \
+	echo "== the tests that run alone (marked serial)"; \
+	$(PYTEST) -m serial || failed=1; \
+	exit $$failed
 
 migrate: python $(STAMP)
 	$(BIN)/casebook migrate

@@ -379,6 +379,10 @@ async def api(db, settings):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Tests that take seconds go first: the parallel pass hands them out before the short
+    # ones, so no worker is still busy with one when the others have run out of work. (A
+    # stable sort: the same order in every xdist worker, as xdist requires.)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if ON_POSTGRES:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")

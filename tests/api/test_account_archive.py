@@ -6,6 +6,8 @@ from decimal import Decimal
 import tracemalloc
 import zipfile
 
+import pytest
+
 from domain.audit.models import AuditEvent
 from domain.dossiers.models import DossierRead
 from tests.conftest import deliver_outbox
@@ -24,6 +26,7 @@ def _archive(content: bytes) -> zipfile.ZipFile:
     return archive
 
 
+@pytest.mark.slow
 async def test_d8_an_archive_of_1000_dossiers_is_built_by_the_worker_in_bounded_memory(api):
     practice_ = await seed_practice(api, 1000, entries=3, revisions=2, shares=1, teammates=1, measurements=1)
     api.deliver = False

@@ -18,6 +18,7 @@ PREFLIGHT = {"origin": ORIGIN, "access-control-request-method": "POST",
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="runs its own SQLite server; once per CI run is enough")
 
 
+@pytest.mark.slow
 def test_a_real_preflight_with_apollo_client_headers_passes(tmp_path):
     with serving(tmp_path, CORS_ORIGINS=ORIGIN) as base:
         preflight = httpx.options(f"{base}/graphql", headers=PREFLIGHT)

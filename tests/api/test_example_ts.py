@@ -30,6 +30,7 @@ def npm(*arguments: str, timeout: int = 600) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_the_typescript_client_pages_both_ways_with_trusted_documents_only(tmp_path):
     npm("install", "--no-audit", "--no-fund")
     npm("run", "codegen")  # types from the schema as it is now: a contract change fails the next step

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings
 from hypothesis import strategies as st
 from graphql import StringValueNode
@@ -41,6 +42,7 @@ def _generated(count: int) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 async def test_generated_queries_get_the_same_answer_from_both_executors(api, settings):
     practice = await seed_practice(api, 3, entries=3, shares=1, teammates=2)
     credential, secret = await _credential(api, practice.token, scopes=("dossiers:read", "shares:manage"))

@@ -271,6 +271,7 @@ async def test_a_variable_enum_typo_gets_no_suggestion_either(api):
 
 
 
+@pytest.mark.serial
 async def test_a_request_stopped_by_the_deadline_is_a_503_under_graphql_response_json(db, settings, monkeypatch):
     import asyncio
 

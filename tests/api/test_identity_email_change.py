@@ -4,6 +4,8 @@ again at confirmation, history keeps the address at the time, taken-up shares fo
 import statistics
 import time
 
+import pytest
+
 from domain.accounts.models import User
 from domain.audit.models import AuditEvent
 from domain.dossiers.models import Dossier
@@ -93,6 +95,7 @@ async def test_the_requester_cannot_tell_whether_the_new_address_has_a_login(api
     assert await User.filter(email="registered@example.org").count() == 1
 
 
+@pytest.mark.serial
 async def test_the_timing_does_not_tell_a_taken_address_from_a_free_one(api, settings):
     """Both paths do the same work but one token row, and answer no sooner than the
     identity floor: the medians differ by less than the noise of a test machine."""

@@ -5,6 +5,8 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from domain.accounts.models import User
 from domain.identity.models import IdentityToken
 from domain.audit.models import AuditEvent
@@ -94,6 +96,7 @@ async def test_a_newer_reset_link_replaces_the_older_one(api, settings):
     assert codes((await api.data(RESET, {"t": first, "p": NEW}))["resetPassword"]) == ["TOKEN_INVALID"]
 
 
+@pytest.mark.serial
 async def test_asking_for_a_reset_tells_nothing_about_the_address(api, settings):
     """The same answer for a registered, an unknown and a malformed address; a mail only
     to the registered one; and the timing does not tell them apart."""

@@ -290,6 +290,7 @@ async def test_connections_per_client_address_are_bounded(make_live):
     await second.close()
 
 
+@pytest.mark.serial
 async def test_a_client_that_never_sends_connection_init_or_goes_quiet_is_closed(make_live):
     api, url = await make_live(live_connection_init_seconds=0.3, live_ping_seconds=0.2, live_idle_timeout_seconds=0.6)
     owner = await practice(api)
@@ -309,6 +310,7 @@ async def test_a_page_on_a_foreign_origin_cannot_open_a_socket(make_live):
     await allowed.close()
 
 
+@pytest.mark.serial
 async def test_a_stream_outlives_the_execution_deadline_which_bounds_each_delivery(make_live):
     """O3's deadline is per execution: a subscription lasts, each update's resolution is bounded."""
     api, url = await make_live(execution_timeout_seconds=0.5)

@@ -48,6 +48,7 @@ async def _line(process: asyncio.subprocess.Process) -> dict:
     return json.loads(raw)
 
 
+@pytest.mark.slow
 async def test_t7_the_graphql_ws_client_receives_and_sees_the_stream_end_on_revocation(api, node_client):
     owner = await practice(api)
     dossier = await create_ok(api, owner.token, "Ada")

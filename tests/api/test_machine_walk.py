@@ -9,11 +9,12 @@ import json
 import re
 from datetime import datetime, timezone
 
+import pytest
+
 from domain.accounts.models import Membership, User
 from domain.dossiers.models import Dossier, DossierAssignment
 from schema.relay import to_global_id
-from schema.schema import build_schema
-from tests.api.test_billing_operator_walk import NOW, Walker, _content
+from tests.api.test_billing_operator_walk import NOW, _content, walker
 from tests.api.test_machine_credentials import _credential, _token
 from tests.support.billing import quote_ok
 from tests.support.flows import sign_up
@@ -38,6 +39,7 @@ def _typenames(body: dict) -> set[str]:
     return set(re.findall(r'"__typename": "(\w+)"', json.dumps(body)))
 
 
+@pytest.mark.slow
 async def test_t4_no_path_of_the_schema_gives_a_machine_the_team_or_prices(api, settings):
     owner = await sign_up(api, "owner-machine-walk@example.org", now="2026-04-15T10:00:00+02:00")
     await _seats(api, owner["accessToken"])
@@ -59,18 +61,18 @@ async def test_t4_no_path_of_the_schema_gives_a_machine_the_team_or_prices(api, 
     await DossierAssignment.create(account_id=account_id, dossier_id=(await Dossier.first()).id,
                                    membership_id=mate.id, created_at=datetime.now(timezone.utc))
 
-    walker = Walker(build_schema()._schema, settings.query_cost_limit)
+    walk = walker(settings.query_cost_limit)
     # The walk is not blind: as the owner it reaches people and prices.
     seen: set[str] = set()
     api.differential = False  # the operator walk compares the executors on the same documents
     api.deliver = False  # nothing here is about mail; delivering after each of the walk's requests doubles its time
-    for _, document, variables in walker.operations(list(ids.values()), mutations=False):
+    for _, document, variables in walk.operations(list(ids.values()), mutations=False):
         seen |= _typenames(await api(document, variables, token=owner["accessToken"], now=NOW))
     assert {"Teammate", "User", "Money", "Subscription", "Quote"} <= seen, seen
 
     walked: set[str] = set()
     reached_content = False
-    for name, document, variables in walker.operations(list(ids.values())):
+    for name, document, variables in walk.operations(list(ids.values())):
         walked.add(name)
         body = await api(document, variables, token=machine, now=NOW)
         text = json.dumps(body)
@@ -80,4 +82,4 @@ async def test_t4_no_path_of_the_schema_gives_a_machine_the_team_or_prices(api, 
         assert MATE not in text and "Olga Owner" not in text, (name, body)
         reached_content = reached_content or "zz-secret-content-zz" in text
     assert reached_content  # it does read its account's dossiers (T4: dossiers only)
-    assert walked == set(walker.schema.query_type.fields) | set(walker.schema.mutation_type.fields)
+    assert walked == set(walk.schema.query_type.fields) | set(walk.schema.mutation_type.fields)

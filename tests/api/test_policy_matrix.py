@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from auth import policy
 from auth.policy import Outcome
 from auth.principal import principal_from_token
@@ -140,6 +142,7 @@ async def _production_pass(api, settings, world: World, mismatches: list[str]) -
         mismatches.append("[production] the account's test clock moved")
 
 
+@pytest.mark.slow
 async def test_t6_every_principal_every_rule_every_condition_through_the_api(api, settings):
     api.deliver = False
     world = await build(api)

@@ -52,6 +52,7 @@ async def _send(api: Api, method: str, query: str) -> tuple[int, dict, float]:
 
 @pytest.mark.parametrize("levels", [7, 8, 12])
 @pytest.mark.parametrize("method", ["POST", "GET"])
+@pytest.mark.serial
 async def test_a_fragment_fan_out_is_refused_at_once_without_a_token(api, levels, method):
     # Given 10 spreads of the next fragment, `levels` deep: 10^levels paths in ~1 KB
     query = fan_out(levels)
@@ -65,6 +66,7 @@ async def test_a_fragment_fan_out_is_refused_at_once_without_a_token(api, levels
     assert seconds < GENEROUS_SECONDS, seconds
 
 
+@pytest.mark.serial
 async def test_healthz_answers_while_fan_outs_arrive(api):
     started = time.perf_counter()
     probes = [_send(api, method, fan_out(levels)) for levels in (7, 8, 12) for method in ("POST", "GET")] * 3
@@ -139,6 +141,7 @@ async def test_the_standard_introspection_query_still_passes(api):
     assert not body.get("errors") and body["data"]["__schema"]["queryType"]["name"] == "Query"
 
 
+@pytest.mark.serial
 async def test_a_list_variable_as_long_as_the_body_allows_is_answered_quickly(api):
     owner = await sign_up(api)
     started = time.perf_counter()
@@ -155,6 +158,7 @@ async def _stuck(*args, **kwargs):
     await asyncio.sleep(60)
 
 
+@pytest.mark.serial
 async def test_a_query_past_the_deadline_is_stopped_with_a_coded_error(make_api, monkeypatch):
     api = make_api(execution_timeout_seconds=0.3)
     owner = await sign_up(api)
@@ -169,6 +173,7 @@ async def test_a_query_past_the_deadline_is_stopped_with_a_coded_error(make_api,
     assert (await api.http.get("/healthz")).status_code == 200
 
 
+@pytest.mark.serial
 async def test_a_mutation_past_the_deadline_writes_nothing_and_leaves_no_transaction_open(make_api, monkeypatch):
     api = make_api(execution_timeout_seconds=0.3)
     owner = await sign_up(api)

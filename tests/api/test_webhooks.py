@@ -178,6 +178,7 @@ async def test_o5_a_failed_delivery_holds_back_nothing_and_sequence_orders_what_
     assert (again["type"], again["data"]["sequence"]) == ("dossier.created", sequence[0])
 
 
+@pytest.mark.serial
 async def test_a_write_does_not_wait_for_a_slow_endpoint_and_a_slow_answer_ends_at_the_deadline(
         quiet_api, settings, receiver):
     import time
@@ -207,6 +208,7 @@ async def test_redirects_are_not_followed(quiet_api, settings, receiver):
     assert "redirect (302) not followed" in delivery["lastError"]
 
 
+@pytest.mark.serial
 async def test_a_big_answer_is_kept_as_a_short_excerpt_only(quiet_api, settings, receiver):
     import time
 

@@ -10,9 +10,13 @@ import signal
 import time
 
 import httpx
+import pytest
 import websockets
 
 from tests.integration.test_sigterm_drain import DRAIN, serve  # noqa: F401 - the fixture
+
+# Alone (Makefile): streams must close before the drain ends, by the wall clock.
+pytestmark = pytest.mark.serial
 
 SIGN_UP = ("mutation($i: SignUpInput!) { signUp(input: $i) { accessToken userErrors { code } } }")
 

@@ -22,6 +22,9 @@ import pytest
 from bench.servers import ROOT, api_command, create_database, drop_database, free_port, migrate, server_env, wait_ready
 from tests.conftest import ON_POSTGRES
 
+# Alone (Makefile): readiness, drain and exit are timed against the wall clock.
+pytestmark = pytest.mark.serial
+
 RESET = """mutation($e: String!) { requestPasswordReset(input: {email: $e}) { ok userErrors { code } } }"""
 DRAIN = 2.0
 

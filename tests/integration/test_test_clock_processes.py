@@ -22,6 +22,9 @@ from tests.support.billing import APPLY, LEDGER, QUOTE, SUBSCRIPTION
 from tests.support.flows import PASSWORD, SIGN_UP
 from tests.support.webhooks import CREATE_DOSSIER, CREATE_ENDPOINT, ENDPOINTS, start_receiver
 
+# Alone (Makefile): real processes must get there within a deadline.
+pytestmark = pytest.mark.serial
+
 APRIL_15 = "2026-04-15T10:00:00+02:00"
 MAY_10 = "2026-05-10T12:00:00+02:00"
 MAY_15 = "2026-05-15T06:00:00+02:00"

@@ -16,7 +16,9 @@ from bench.servers import api_command, connect, create_database, drop_database, 
 from tests.support.live import Subscriber
 from tests.support.services import redis_up
 
-pytestmark = pytest.mark.postgres_only
+# Alone (Makefile): it listens on Redis's one live-updates channel, where any other test's
+# server with REDIS_URL publishes its own dossiers' events (ids alike in every database).
+pytestmark = [pytest.mark.postgres_only, pytest.mark.serial]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 CREATE = "mutation($name: String!) { createDossier(input: {clientName: $name}) { dossier { id } userErrors { code } } }"
 SHARE = ("mutation($d: ID!, $e: String!, $a: ShareAccess!) { shareDossier(input: {dossierId: $d, email: $e, "

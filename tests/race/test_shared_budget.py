@@ -14,7 +14,8 @@ import pytest
 from bench.servers import api_command, create_database, drop_database, free_port, migrate, running, server_env
 from tests.support.services import redis_up
 
-pytestmark = pytest.mark.postgres_only
+# Alone (Makefile): a budget restored per second: a neighbour's load is not what this measures.
+pytestmark = [pytest.mark.postgres_only, pytest.mark.serial]
 
 PRICED = "{ " + " ".join(f"c{n}: catalog {{ plans {{ code }} terms {{ term }} tiers {{ tier }} }}"
                          for n in range(10)) + " }"  # 10 × (1 + 3 × 10) = 310 points

@@ -10,7 +10,8 @@ import pytest
 
 from bench.probe import run
 
-pytestmark = pytest.mark.postgres_only
+# Alone (Makefile): holds answers to a time bound.
+pytestmark = [pytest.mark.postgres_only, pytest.mark.serial]
 
 
 def test_fan_outs_are_refused_at_once_while_healthz_keeps_answering():

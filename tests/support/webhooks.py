@@ -99,7 +99,9 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
     server.daemon_threads = True
     receiver.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # `shutdown()` waits for the serving loop to look up: at its default half second, every
+    # test with a receiver spent that long in teardown.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     return receiver, server
 
 

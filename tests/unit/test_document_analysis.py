@@ -75,6 +75,7 @@ def test_the_figures_are_those_of_every_path(seed):
     assert analyse(document).operations[operation] == _walk(operation.selection_set, fragments)
 
 
+@pytest.mark.serial
 def test_a_twelve_level_fan_out_is_counted_without_walking_it():
     document = parse(fan_out(12))
     started = time.perf_counter()
@@ -116,6 +117,7 @@ type Share { id: ID! }
 """)
 
 
+@pytest.mark.serial
 def test_the_cost_of_a_twelve_level_fan_out_is_priced_without_walking_it():
     document = parse(fan_out(12, on="Viewer", root="me", leaf="user { id }"))
     started = time.perf_counter()

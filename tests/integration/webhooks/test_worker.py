@@ -30,6 +30,7 @@ async def _until(condition, timeout: float = 5.0) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.serial
 async def test_a_running_worker_sends_what_writes_announce_and_a_slow_endpoint_holds_up_no_other(
         api, settings, receivers):
     api.deliver = False

@@ -58,6 +58,7 @@ def test_s4_remaining_days_bill_the_day_of_the_change() -> None:
     assert days_in_period(date(2024, 4, 15), date(2024, 5, 15)) == 30
 
 
+@pytest.mark.slow
 def test_s3_s4_q1_every_start_day_2020_to_2032_every_term_and_zone() -> None:
     """Exhaustive: periods tile, have real lengths, keep the anchor (S3); midnights are
     local and a period turns over exactly at the renewal day's local midnight (S4, Q1).
