@@ -85,10 +85,14 @@ def graphql_extensions(settings: Settings) -> list:
 
 
 def schema_endpoint(schema: Any) -> Any:
-    sdl = schema.as_str() + "\n"
+    # Printed on first use, not at start: printing the schema costs about as much as
+    # building the app, and few processes are ever asked for it.
+    printed: list[str] = []
 
     async def endpoint(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(sdl, headers={"cache-control": "no-cache"})
+        if not printed:
+            printed.append(schema.as_str() + "\n")
+        return PlainTextResponse(printed[0], headers={"cache-control": "no-cache"})
 
     return endpoint
 
