@@ -7,4 +7,4 @@ may reach — and names the small interface it needs in the area that uses it
 (domain/outbox/mail.py `MailTransport`, domain/webhooks/dispatch.py `Post`,
 domain/webhooks/targets.py `Resolver`). The top hands these adapters in: api/wiring.py
 and api/worker.py. Adapters import infra and those interface types; nothing in domain/,
-auth/, schema/ or infra/ imports adapters (tests/unit/test_layers.py)."""
+auth/, schema/ or infra/ imports adapters (tests/unit/layout/test_layers.py)."""

@@ -1,5 +1,5 @@
 """README's "Who may do what", rendered from the table of auth/policy.py, so the two
-cannot drift (tests/unit/test_policy_readme.py). `python -m auth.policy_readme` prints it."""
+cannot drift (tests/unit/auth/test_policy_readme.py). `python -m auth.policy_readme` prints it."""
 from __future__ import annotations
 
 from auth.policy import TABLE, Kind, Relation, Rule

@@ -85,7 +85,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
         "TWO_FACTOR_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        # No load balancer watches /readyz here: stop at once (tests/integration/test_sigterm_drain.py
+        # No load balancer watches /readyz here: stop at once (tests/integration/processes/test_sigterm_drain.py
         # sets its own).
         "SHUTDOWN_DRAIN_SECONDS": "0",
         # Production refuses the example seller VAT number (invoices, SPEC B6).

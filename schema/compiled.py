@@ -6,7 +6,7 @@ completed column by column, so the DataLoaders below them batch across the whole
 Anything the plan does not cover — directives, abstract types, input-object or enum
 arguments, other field extensions, a null where the schema says non-null, an error, a
 refused audience — falls back to the standard completion, which then gives exactly its
-usual result, errors and paths included (tests/api/test_executor_differential.py runs
+usual result, errors and paths included (tests/api/schema/test_executor_differential.py runs
 every query both ways). Rules are applied by the same functions as the standard path
 (`schema.rules.sees`, the scope check of auth/permissions.py)."""
 from __future__ import annotations

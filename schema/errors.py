@@ -14,7 +14,7 @@ from schema.billing.quote_types import Quote
 
 # What each code means to a client developer. The enum itself stays the domain's (one
 # list of codes, API.md); the names of the contract's later codes are listed ahead of
-# the code that raises them. tests/api/test_schema_descriptions.py fails on a code
+# the code that raises them. tests/api/schema/test_schema_descriptions.py fails on a code
 # without a description here.
 ERROR_CODE_DESCRIPTIONS = {
     "INVALID_INPUT": "The input breaks a rule the message names (a format, a size, a choice that does not exist); "

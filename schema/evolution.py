@@ -3,7 +3,7 @@ value is deprecated in a released schema (`@deprecated(reason:)` naming what to 
 instead) before a later release removes it. `unannounced_breaking_changes` lists what
 graphql-core's `find_breaking_changes` finds between the last released schema
 (schema.released.graphql) and the current one, minus the removals deprecated first;
-tests/api/test_schema_evolution.py fails on any, and so does
+tests/api/schema/test_schema_evolution.py fails on any, and so does
 `python -m schema.evolution` (CI runs the test). When a release ships, copy
 schema.graphql to schema.released.graphql and note it in CHANGELOG.md."""
 from __future__ import annotations

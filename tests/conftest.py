@@ -33,7 +33,7 @@ from migrations.runner import migrate
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
 # argon2 at full cost was half of the suite's run time; production keeps the recommended cost
-# (tests/unit/test_passwords.py pins it).
+# (tests/unit/identity/test_passwords.py pins it).
 # The suite hashes hundreds of passwords: argon2's cheapest parameters, in tests only.
 use_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 # Domain services called directly announce to the same subscribers as the app's.
@@ -140,7 +140,7 @@ def _base_settings():
         # need a real-looking one (B6).
         "INVOICE_SELLER_VAT_NUMBER": "NL123456794B01",
         # No query-cost budget: tests walk the whole schema and page a lot as one person,
-        # and count each request's statements. tests/api/test_cost_budget.py and
+        # and count each request's statements. tests/api/http/test_cost_budget.py and
         # tests/race/test_shared_budget.py set one.
         "COST_BUDGET_POINTS": "0",
         "COST_BUDGET_ANONYMOUS_POINTS": "0",

@@ -6,7 +6,7 @@ The texts are written in English in the code, marked with `gettext` / `ngettext`
 `domain/locales/<nl|de>/LC_MESSAGES/casebook.po`. The catalogs are compiled from the
 `.po` files when first asked for, in memory, so a fresh clone works with no compile step
 and a stale `.mo` file cannot exist. Placeholders are `%(name)s`, checked per language
-by tests/unit/test_translations.py.
+by tests/unit/mails/test_translations.py.
 
 English needs no catalog: the msgids are the English texts."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A world with one principal of every kind and condition around one account, for the
-matrix of tests/api/test_policy_matrix.py (SPEC T6). Built once per test; what an
+matrix of tests/api/auth/test_policy_matrix.py (SPEC T6). Built once per test; what an
 allowed operation would change (archiving, deleting, revoking) gets a fresh dossier.
 
 Each principal states its relation to the account's dossiers here, independently of the
