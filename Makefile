@@ -44,7 +44,7 @@ test: python $(STAMP)  ## the whole suite; DATABASE_URL=postgres://... runs it o
 	@failed=0; \
 	$(PYTEST) -n $(TEST_WORKERS) -m "not serial" || failed=1; \
 	echo "== the tests that run alone (marked serial)"; \
-	$(PYTEST) -m serial || failed=1; \
+	$(PYTEST) -m serial $$(grep -rl --include="test_*.py" "mark\.serial" tests) || failed=1; \
 	exit $$failed
 
 migrate: python $(STAMP)

@@ -10,12 +10,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from api.wiring import wire
 from api.startup import (
     StartupError, check_catalog, check_database, check_signing_keys, database_call, run_in_database,
 )
 from infra.settings import Settings, SettingsError, load_settings
-from domain.live import publish as live
 
 
 def _version() -> str:
@@ -267,9 +265,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    wire()  # the worker and `casebook renew` announce events too
     try:
         settings = load_settings()
+        # The product is imported only once the settings hold: a wrong setting or `--help`
+        # answers in a fraction of the time.
+        from api.wiring import wire
+        from domain.live import publish as live
+
+        wire()  # the worker and `casebook renew` announce events too
         live.configure(settings)  # its events reach live updates through the servers' broker (T7)
         return args.run(settings, args)
     except (SettingsError, StartupError) as error:
