@@ -10,9 +10,7 @@ from auth.permissions import public, requires
 from auth.rate_limit import rate_limited
 from domain.team import sign_up as signing_up
 from domain.accounts.models import User as UserRow
-from domain.core.validation import check_password
 from domain.identity import sessions
-from domain.identity.passwords import hash_password
 from schema.accounts.auth_types import (
     AuthPayload, LogInInput, LogOutInput, LogOutPayload, RefreshSessionInput, SignUpInput,
     SwitchAccountInput,
@@ -86,13 +84,9 @@ class SessionMutation:
                 locale=input.locale.value if input.locale else None, country=input.country,
                 accept_language=accept_language_of(info),
             )
-            checked = signing_up.check_sign_up(request, ctx.catalog)
-            check_password(input.password)
-            user = await signing_up.sign_up(checked, hash_password(input.password), ctx.catalog, now=ctx.now,
-                                          settings=ctx.settings, security_now=ctx.security_now,
-                                          test_clock=ctx.test_clock_sent)
-            grant = await sessions.start_session(user, settings=ctx.settings, security_now=ctx.security_now,
-                                                 client=client_of(info))
+            _, grant = await signing_up.sign_up_and_sign_in(
+                request, input.password, ctx.catalog, now=ctx.now, settings=ctx.settings,
+                security_now=ctx.security_now, test_clock=ctx.test_clock_sent, client=client_of(info))
             return await signed_in(info, grant)
 
         return await mutate(info, AuthPayload, call, lambda fields: fields)

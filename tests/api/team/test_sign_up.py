@@ -49,3 +49,23 @@ async def test_sign_up_twice_with_one_email_is_refused(api):
     variables = {"input": {"email": " TWICE@example.org ", "password": PASSWORD, "name": "N", "accountName": "A"}}
     payload = (await api.data(SIGN_UP, variables))["signUp"]
     assert payload["userErrors"][0]["code"] == "ALREADY_EXISTS"
+
+
+async def test_signing_up_and_signing_in_are_one_unit_of_work(api, monkeypatch):
+    """I1, P1: the account, its owner and the first session commit together; when the
+    sign-in fails, no login, account or audit entry is left and the address can sign up."""
+    from domain.accounts.models import Account, User
+    from domain.audit.models import AuditEvent
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("no session today")
+
+    variables = {"input": {"email": "atomic@example.org", "password": PASSWORD, "name": "A", "accountName": "A"}}
+    with monkeypatch.context() as patched:
+        patched.setattr("domain.team.sign_up.issue_session", broken)
+        body = await api(SIGN_UP, variables)
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert not await User.exists(email="atomic@example.org")
+    assert await Account.all().count() == 0
+    assert await AuditEvent.filter(action="auth.sign_up").count() == 0
+    assert (await api.data(SIGN_UP, variables))["signUp"]["userErrors"] == []
