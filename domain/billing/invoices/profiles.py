@@ -86,7 +86,8 @@ async def profile_of(account_id: int, *, now: datetime, for_update: bool = False
 
 def _lines(raw: object) -> list[str]:
     if not isinstance(raw, (list, tuple)) or len(raw) > MAX_ADDRESS_LINES:
-        raise InvalidInput(f"Give one to {MAX_ADDRESS_LINES} address lines.", field=("addressLines",))
+        raise InvalidInput(f"Give at most {MAX_ADDRESS_LINES} address lines (an empty list clears the address).",
+                           field=("addressLines",))
     return [clean_name(line, field="addressLines", max_length=MAX_ADDRESS_LINE)
             for line in raw if isinstance(line, str) and line.strip()]
 
