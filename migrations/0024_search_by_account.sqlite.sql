@@ -1,0 +1,2 @@
+-- 0024 finding a dossier within its account (D7), sqlite: nothing to change. SQLite
+-- has no trigram index; a search walks the account's names (idx_dossier_account_name).
