@@ -378,6 +378,24 @@ async def api(db, settings):
     await client.aclose()
 
 
+@pytest.fixture
+def quiet_api(api):
+    """Webhook deliveries are sent when the test says so, not after every request."""
+    api.deliver = False
+    return api
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on loopback, recording what reaches it (tests/support/webhooks.py)."""
+    from tests.support.webhooks import start_receiver
+
+    receiver, server = start_receiver()
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
 def pytest_collection_modifyitems(config, items):
     # Tests that take seconds go first: the parallel pass hands them out before the short
     # ones, so no worker is still busy with one when the others have run out of work. (A

@@ -15,7 +15,7 @@ from tests.conftest import Api
 from tests.support.billing import CATALOG, apply, ledger, new_key, quote_ok, subscription
 from tests.support.flows import sign_up
 from tests.support.teammates import add_teammate
-from tests.support.webhooks import CREATE_DOSSIER, deliveries, send_due, start_receiver, subscribe
+from tests.support.webhooks import CREATE_DOSSIER, deliveries, send_due, subscribe
 
 APRIL_15 = "2026-04-15T10:00:00+02:00"
 MAY_10 = "2026-05-10T12:00:00+02:00"
@@ -186,13 +186,6 @@ async def test_o4_the_worker_keeps_a_past_account_s_dates_and_renews_once_when_i
     assert (sub["term"], sub["periodStart"], sub["renewsOn"], sub["scheduledChanges"]) == (
         "YEARLY", "2026-05-15", "2027-05-15", [])
 
-
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 async def test_o4_webhook_retries_follow_the_account_clock_and_fail_a_day_after(api, settings, receiver):

@@ -12,7 +12,7 @@ from tests.support.flows import sign_up
 from tests.support.teammates import add_teammate
 from tests.support.webhooks import (
     CREATE_DOSSIER, CREATE_ENDPOINT, DELETE, ENDPOINTS, REPLAY, ROTATE, UPDATE_ENDPOINT, deliveries, send_due,
-    start_receiver, subscribe,
+    subscribe,
 )
 
 MACHINE = """mutation($scopes: [String!]!) { createMachineCredential(input: {name: "Partner", scopes: $scopes}) {
@@ -22,13 +22,6 @@ ISSUE = """mutation($id: String!, $secret: String!) { issueMachineToken(input: {
 NODE = """query($id: ID!) { node(id: $id) { id ... on WebhookEndpoint { url } ... on WebhookDelivery { event } } }"""
 AUDIT = "{ account { auditLog(first: 50) { edges { node { action subject } } } } }"
 
-
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 def _codes(body: dict) -> list[str]:

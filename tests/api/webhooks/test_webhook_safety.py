@@ -16,16 +16,9 @@ from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import Api
 from tests.support.flows import sign_up
 from tests.support.webhooks import (
-    CREATE_DOSSIER, CREATE_ENDPOINT, FakeDns, deliveries, make_due, send_due, start_receiver, subscribe,
+    CREATE_DOSSIER, CREATE_ENDPOINT, FakeDns, deliveries, make_due, send_due, subscribe,
 )
 
-
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

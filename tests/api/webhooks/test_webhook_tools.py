@@ -13,7 +13,7 @@ from standardwebhooks.webhooks import Webhook
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.support.flows import sign_up
 from tests.support.teammates import add_teammate
-from tests.support.webhooks import CREATE_DOSSIER, UPDATE_ENDPOINT, deliveries, send_due, start_receiver, subscribe
+from tests.support.webhooks import CREATE_DOSSIER, UPDATE_ENDPOINT, deliveries, send_due, subscribe
 
 SEND_TEST = """mutation($id: ID!) { sendTestWebhook(input: {endpointId: $id}) { ok userErrors { code message field } } }"""
 REPLAY_ALL = """mutation($input: ReplayWebhookDeliveriesInput!) { replayWebhookDeliveries(input: $input) {
@@ -21,18 +21,6 @@ REPLAY_ALL = """mutation($input: ReplayWebhookDeliveriesInput!) { replayWebhookD
 LONG_AGO = "2000-01-01T00:00:00Z"
 
 
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def quiet_api(api):
-    api.deliver = False
-    return api
 
 
 async def _owner_with_endpoint(api, receiver, **sign_up_options):

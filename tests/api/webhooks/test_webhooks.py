@@ -13,23 +13,10 @@ from infra.clock import utc_now
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.support.flows import sign_up
 from tests.support.webhooks import (
-    CREATE_DOSSIER, REPLAY, ROTATE, UPDATE_DOSSIER, deliveries, make_due, send_due, start_receiver, subscribe,
+    CREATE_DOSSIER, REPLAY, ROTATE, UPDATE_DOSSIER, deliveries, make_due, send_due, subscribe,
 )
 
 
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def quiet_api(api):
-    """Deliveries are sent when the test says so, not after every request."""
-    api.deliver = False
-    return api
 
 
 async def _practice_with_endpoint(api, receiver, events=("*",)):

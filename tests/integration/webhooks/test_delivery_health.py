@@ -22,16 +22,9 @@ from tests.conftest import deliver_outbox
 from tests.support.flows import sign_up
 from tests.support.teammates import mails
 from tests.support.webhooks import (
-    CREATE_DOSSIER, UPDATE_ENDPOINT, make_due, send_due, start_receiver, subscribe,
+    CREATE_DOSSIER, UPDATE_ENDPOINT, make_due, send_due, subscribe,
 )
 
-
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 async def _account_with_endpoint(api, receiver) -> tuple[dict, int, int]:
