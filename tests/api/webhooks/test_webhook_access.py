@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.support.flows import sign_up
