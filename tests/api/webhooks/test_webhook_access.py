@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-
 from domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.support.flows import sign_up
 from tests.support.teammates import add_teammate
