@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from bench.queries import GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SHARE
+from bench.queries import ADD_ENTRY, GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SHARE
 from bench.seed import PASSWORD, Scale, seed
 from bench.servers import create_database, drop_database, migrate, server_env
 
@@ -89,8 +89,9 @@ async def per_request(send: Any, count: int) -> float:
 
 async def operation(app: Any, plain_app: Any, name: str) -> tuple[Any, Any]:
     """(GraphQL, plain) senders of another hot operation, as bench.run sends them: one
-    dossier of the 100-dossier account, or shareDossier with a new guest each time
-    (spread over twenty dossiers of a small account, within the share limit)."""
+    dossier of the 100-dossier account, shareDossier with a new guest each time
+    (spread over twenty dossiers of a small account, within the share limit), or
+    addEntry, a note spread over the same twenty dossiers."""
     import itertools
     import json
 
@@ -110,6 +111,20 @@ async def operation(app: Any, plain_app: Any, name: str) -> tuple[Any, Any]:
 
         async def floor() -> None:
             await call(plain_app, "POST", "/plain/dossier", plain_body, token)
+        return ours, floor
+
+    if name == "add_entry":
+        def entry_body() -> bytes:
+            n = next(counter)
+            variables = {"input": {"dossierId": dossiers[n % len(dossiers)], "kind": "NOTE",
+                                   "body": f"Bench note {n}: weight stable, plan kept."}}
+            return json.dumps({"query": ADD_ENTRY, "variables": variables, **variables}).encode()
+
+        async def ours() -> None:
+            await call(app, "POST", "/graphql", entry_body(), token)
+
+        async def floor() -> None:
+            await call(plain_app, "POST", "/plain/entries", entry_body(), token)
         return ours, floor
 
     def share_body() -> bytes:
@@ -291,7 +306,7 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--gc", type=int, nargs=3, help="set the collector's thresholds for the run (0 0 0: off)")
     parser.add_argument("--calls", type=int, nargs="?", const=1, default=0,
                         help="count function calls per page (load-independent); --calls N: and the N most called")
-    parser.add_argument("--operation", choices=("page", "one_dossier", "share"), default="page",
+    parser.add_argument("--operation", choices=("page", "one_dossier", "share", "add_entry"), default="page",
                         help="what the rounds, --calls and --profile measure (default: the dossier page)")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
