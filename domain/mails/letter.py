@@ -3,6 +3,7 @@ translator letters are written with; and queuing one through the outbox (O1)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from gettext import NullTranslations
 from typing import Callable
 
@@ -54,9 +55,9 @@ class Text:
 
 
 async def post(to: str, mail: Mail, *, account_id: int | None = None,
-               own_security_notice: bool = False) -> int | None:
+               own_security_notice: bool = False, now: datetime | None = None) -> int | None:
     """Queue the mail in the current transaction (O1); None when the recipient's ceiling
     stops it (`own_security_notice`: a login's own security notices go out all the same)."""
     return await queue_mail(to, mail.subject, mail.body, account_id=account_id,
-                            own_security_notice=own_security_notice)
+                            own_security_notice=own_security_notice, now=now)
 

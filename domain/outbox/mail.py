@@ -6,6 +6,7 @@ A message gets its Message-ID when it is queued, so every retry of it carries th
 one and a receiver can drop a repeat."""
 from __future__ import annotations
 
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any, Awaitable, Callable
@@ -31,15 +32,16 @@ MailTransport = Callable[[EmailMessage], Awaitable[None]]
 
 
 async def queue_mail(to: str, subject: str, body: str, *, account_id: int | None = None,
-                     own_security_notice: bool = False) -> int | None:
+                     own_security_notice: bool = False, now: datetime | None = None) -> int | None:
     """Queue one plain-text message. Call inside the transaction of the write it announces.
     None when the recipient's ceiling is reached (domain/outbox/ceiling.py):
-    `own_security_notice` marks the few notices that go out all the same."""
+    `own_security_notice` marks the few notices that go out all the same; `now`, the
+    account's business time when the caller has it (else it is read)."""
     if not await ceiling.admit(to, always=own_security_notice):
         return None
     payload = {"to": to, "subject": subject, "body": body,
                "message_id": make_msgid(domain="casebook.invalid"), "date": format_datetime(utc_now())}
-    return await enqueue(MAIL, payload, account_id=account_id)
+    return await enqueue(MAIL, payload, account_id=account_id, now=now)
 
 
 def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
