@@ -106,6 +106,35 @@ async def is_paid_email(email: str) -> bool:
     return await Membership.filter(user__email=email, user__email_verified_at__isnull=False).exists()
 
 
+@dataclass(frozen=True)
+class Person:
+    """Who holds an address, as sharing to it asks (read under its quota lock)."""
+    user_id: int | None  # the login with this address, if any
+    signs_in: bool  # that login has a password
+    proven: bool  # and has proven the address (I1)
+    teammate: bool  # and is a teammate of some account
+
+    @property
+    def paid(self) -> bool:
+        """What `is_paid_email` answers (G3, I1)."""
+        return self.teammate and self.proven
+
+
+_PERSON = ('SELECT u."id", u."password_hash" IS NOT NULL AS signs_in, u."email_verified_at" IS NOT NULL AS proven, '
+           'EXISTS (SELECT 1 FROM "membership" m WHERE m."user_id" = u."id") AS teammate '
+           'FROM "user" u WHERE u."email" = $1')
+
+
+async def person(conn, email: str) -> Person:
+    """The login with this address (one at most: addresses are unique) and whether it is
+    a paid user, in one statement. Call with the quota row locked (`lock_quota`)."""
+    _, rows = await execute(conn, _PERSON, [email])
+    if not rows:
+        return Person(None, False, False, False)
+    row = rows[0]
+    return Person(row["id"], bool(row["signs_in"]), bool(row["proven"]), bool(row["teammate"]))
+
+
 async def has_paid_login(email: str) -> bool:
     """A login with this email is a teammate of some account, proven or not: enough to be
     given CONTRIBUTOR access, which waits (PENDING) until the address is proven (I1)."""
