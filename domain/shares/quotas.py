@@ -86,9 +86,10 @@ async def release_dossier_slot(conn, dossier_id: int) -> None:
 async def lock_quota(conn, email: str) -> None:
     """Make sure the email's quota row exists, and hold its lock to the end of the
     transaction: shares to this email and its paid-status changes queue behind it."""
-    await execute(conn, "INSERT INTO guest_quota (email, held) VALUES ($1, 0) ON CONFLICT (email) DO NOTHING",
-                  [email])
-    await execute(conn, "UPDATE guest_quota SET held = held WHERE email = $1", [email])
+    # One statement: the upsert's no-op update locks the row, new or existing, as an
+    # UPDATE would (on SQLite the write transaction holds the database anyway).
+    await execute(conn, "INSERT INTO guest_quota (email, held) VALUES ($1, 0) "
+                        "ON CONFLICT (email) DO UPDATE SET held = guest_quota.held", [email])
 
 
 async def take_guest_slot(conn, email: str) -> bool:
