@@ -106,24 +106,29 @@ async def _spend_in_database(key: str, now_ms: int, cost_ms: int, burst_ms: int)
 
 
 # --- Redis -----------------------------------------------------------------------------------
+# "Now" is Redis's own clock, read inside the script: requests of several processes (and
+# hosts) reach the bucket in some order, and a request whose clock was read a moment
+# before another's but arrived after it would see the bucket a moment fuller than it is —
+# a burst of exactly the budget then got one request fewer than it pays for.
 _SCRIPT = """
-local now = tonumber(ARGV[1]); local cost = tonumber(ARGV[2]); local burst = tonumber(ARGV[3])
+local time = redis.call('TIME'); local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local cost = tonumber(ARGV[1]); local burst = tonumber(ARGV[2])
 local drained = tonumber(redis.call('GET', KEYS[1]) or '0')
 local from = math.max(drained, now)
-if from + cost - now > burst then return {drained, 0} end
+if from + cost - now > burst then return {drained, 0, now} end
 redis.call('SET', KEYS[1], from + cost, 'PX', from + cost - now + 1000)
-return {from + cost, 1}
+return {from + cost, 1, now}
 """
 
 
-async def _spend_in_redis(settings: Any, key: str, now_ms: int, cost_ms: int, burst_ms: int) -> tuple[int, bool]:
+async def _spend_in_redis(settings: Any, key: str, cost_ms: int, burst_ms: int) -> tuple[int, bool, int]:
     from auth.rate_limit import _redis_call
 
     async def work(client: Any) -> Any:
-        return await client.eval(_SCRIPT, 1, f"casebook:{key}", now_ms, cost_ms, burst_ms)
+        return await client.eval(_SCRIPT, 1, f"casebook:{key}", cost_ms, burst_ms)
 
-    drained, admitted = await _redis_call(settings, work)
-    return int(drained), bool(int(admitted))
+    drained, admitted, now_ms = await _redis_call(settings, work)
+    return int(drained), bool(int(admitted)), int(now_ms)
 
 
 async def spend(settings: Any, key: str, allowance: Allowance, cost: int, now: datetime) -> Spent | None:
@@ -138,7 +143,7 @@ async def spend(settings: Any, key: str, allowance: Allowance, cost: int, now: d
         from auth.rate_limit import CounterUnavailable
 
         try:
-            drained, admitted = await _spend_in_redis(settings, key, now_ms, cost_ms, burst_ms)
+            drained, admitted, now_ms = await _spend_in_redis(settings, key, cost_ms, burst_ms)
         except CounterUnavailable:
             return None  # logged by the Redis call: served unbudgeted
     else:
