@@ -101,6 +101,7 @@ async def _walk(base: str) -> None:
             assert signed["userErrors"] == []
             api.token = signed["accessToken"]
             quote = (await api.data(QUOTE, {"input": {"term": "YEARLY"}}, now=MAY_10))["quoteSubscriptionChange"]
+            assert quote["userErrors"] == [], (quote, await api.data(SUBSCRIPTION))
             applied = await api.data(APPLY, {"input": {"quoteId": quote["quote"]["id"], "idempotencyKey": "k1"}},
                                      now=MAY_10)
             assert applied["applySubscriptionChange"]["userErrors"] == []
