@@ -12,6 +12,8 @@ every query both ways). Rules are applied by the same functions as the standard 
 from __future__ import annotations
 
 import asyncio
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, is_leaf_type, is_object_type
@@ -224,13 +226,13 @@ class CompiledExecutor(CasebookExecutor):
         if kind is LEAF:
             return leaves(shape[1], values)
         if kind is NONNULL:
-            if None in values:
+            if _holds_none(values):
                 raise Fallback
             return self._complete_many(shape[1], values)
         if kind is LIST:
             flat, lengths = flatten(values)
             return then(self._complete_many(shape[1], flat), lambda done: regroup(done, lengths))
-        if None not in values:
+        if not _holds_none(values):
             return self._complete_objects(shape[1], values)
         present = [value for value in values if value is not None]
         return then(self._complete_objects(shape[1], present), lambda done: refill(done, values))
@@ -359,6 +361,12 @@ class CompiledExecutor(CasebookExecutor):
 
         return Later([done for _, done in later], resume)
 
+
+
+def _holds_none(values: list[Any]) -> bool:
+    """`None in values` by identity: `in` compares with `==`, which for a page of
+    dataclass objects is a Python `__eq__` call per object."""
+    return any(map(is_, values, repeat(None)))
 
 
 def executor_class(compiled: bool = True) -> type[CasebookExecutor]:

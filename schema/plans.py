@@ -4,6 +4,7 @@ access lives here: the rules are schema/executor.py's and the policy's."""
 from __future__ import annotations
 
 import asyncio
+from enum import Enum
 from typing import Any
 
 from graphql import GraphQLEnumType, Undefined
@@ -98,6 +99,7 @@ def then(value: Any, then: Any) -> Any:
 
 
 SERIALIZERS: dict[Any, Any] = {}
+ENUM_MEMBERS: dict[Any, dict[int, Any]] = {}
 # Output coercions that never answer None for a value they accept (strawberry's scalars).
 NEVER_NULL: tuple = (str, base_scalars.isoformat)
 INT_MIN, INT_MAX = -(2 ** 31), 2 ** 31 - 1
@@ -119,13 +121,23 @@ def serializer(leaf_type: Any) -> Any:
         return coerced
 
     if isinstance(leaf_type, GraphQLEnumType):
+        # An enum has few values: remember each. Members are looked up by identity: they
+        # live as long as their class, and a Python enum's hash is a Python call.
+        members: dict[int, Any] = ENUM_MEMBERS.setdefault(leaf_type, {})
         names: dict[Any, Any] = {}
 
         def serialize(value: Any) -> Any:
+            found = members.get(id(value))
+            if found is not None:
+                return found
             try:
                 return names[value]
             except (KeyError, TypeError):
-                coerced = names[value] = checked(value)  # an enum has few values: remember each
+                coerced = checked(value)
+                if isinstance(value, Enum):
+                    members[id(value)] = coerced
+                else:
+                    names[value] = coerced
                 return coerced
     elif name in ("String", "ID"):
         def serialize(value: Any) -> Any:
@@ -144,9 +156,26 @@ def serializer(leaf_type: Any) -> Any:
     return serialize
 
 
+def enum_members(leaf_type: Any) -> dict[int, Any] | None:
+    """An enum's output names by `id` of the Python members met so far (filled by its
+    `serializer`), for generated code; None for other leaves."""
+    if not isinstance(leaf_type, GraphQLEnumType):
+        return None
+    serializer(leaf_type)
+    return ENUM_MEMBERS[leaf_type]
+
+
+# Leaves whose common value needs no coercion at all: checked inline, without a call.
+AS_IS = {"String": str, "ID": str, "Boolean": bool}
+
+
 def leaves(leaf_type: Any, values: list[Any]) -> list[Any]:
     serialize = serializer(leaf_type)
+    as_is = AS_IS.get(getattr(leaf_type, "name", ""))
     try:
+        if as_is is not None:
+            return [value if value.__class__ is as_is else None if value is None else serialize(value)
+                    for value in values]
         return [None if value is None else serialize(value) for value in values]
     except Fallback:
         raise

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from domain.core.hashing import fields_hash
+
 
 class ActorKind(str, Enum):
     PAID = "paid"
@@ -36,6 +38,8 @@ class Actor:
     scopes: frozenset = frozenset()
     # The login's address is proven (I1): what waits under it may reach them.
     address_proven: bool = False
+
+    __hash__ = fields_hash  # actors key the request's access loaders
 
     @property
     def is_paid(self) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, Sequence, TypeVar
 
+from domain.core.hashing import fields_hash
+
 K = TypeVar("K")
 
 
@@ -17,6 +19,8 @@ class Slice(Generic[K]):
     after: K | None = None
     before: K | None = None
     from_end: bool = False
+
+    __hash__ = fields_hash  # slices key the request's page loaders
 
 
 def id_bounds(page: Slice[int], params: list[Any], *, newest_first: bool, column: str = "id") -> tuple[str, str]:

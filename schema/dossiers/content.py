@@ -31,6 +31,7 @@ class EntryKind(Enum):
 
 
 _KIND = {kind.value: kind for kind in EntryKind}  # a dict lookup: pages build a hundred entries
+_new_object = object.__new__
 
 
 @rules(audience=Audience.CONTENT)
@@ -42,7 +43,19 @@ class Author:
 
     @classmethod
     def of(cls, user_id: int, email: str) -> "Author":
-        return cls(user_id=strawberry.ID(to_global_id("User", user_id)), email=email)
+        """One object per writer and address, shared: a page of entries names the same
+        few writers a hundred times, and an author is never changed once built."""
+        key = (user_id, email)
+        author = _AUTHORS.get(key)
+        if author is None:
+            if len(_AUTHORS) >= _MAX_AUTHORS:
+                _AUTHORS.clear()
+            author = _AUTHORS[key] = cls(user_id=strawberry.ID(to_global_id("User", user_id)), email=email)
+        return author
+
+
+_AUTHORS: dict[tuple[int, str], Author] = {}
+_MAX_AUTHORS = 4096
 
 
 @rules(audience=Audience.CONTENT)
@@ -80,10 +93,16 @@ class Entry(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> "Entry":
-        """From a row of an entry and its current version (domain.dossiers.queries)."""
-        return cls(id=strawberry.ID(to_global_id("Entry", row.id)), kind=_KIND[row.kind], body=row.body,
-                   version=row.current_version, author=Author.of(row.author_user_id, row.author_email),
-                   written_at=row.written_at, pk=row.id, dossier_id=row.dossier_id, account_id=row.account_id)
+        """From a row of an entry and its current version (domain.dossiers.queries). Its
+        fields are set in one dict, not through the dataclass's keyword `__init__`: a page
+        builds a hundred entries, and that halves their cost (tests/unit/dossiers pins
+        that both give equal entries)."""
+        entry = _new_object(cls)
+        entry.__dict__ = {"id": to_global_id("Entry", row.id), "kind": _KIND[row.kind], "body": row.body,
+                          "version": row.current_version, "author": Author.of(row.author_user_id, row.author_email),
+                          "written_at": row.written_at, "pk": row.id, "dossier_id": row.dossier_id,
+                          "account_id": row.account_id}
+        return entry
 
     @classmethod
     def from_model(cls, row: EntryRow, current: EntryRevisionRow) -> "Entry":
