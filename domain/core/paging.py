@@ -2,25 +2,20 @@
 every list reads only its page along an index, whichever end it starts from."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Generic, Sequence, TypeVar
-
-from domain.core.hashing import fields_hash
+from typing import Any, Generic, NamedTuple, Sequence, TypeVar
 
 K = TypeVar("K")
 
 
-@dataclass(frozen=True)
-class Slice(Generic[K]):
+class Slice(NamedTuple, Generic[K]):
     """`size` items after `after` and before `before` (keys of the list's order, both
-    exclusive, either absent), taken from the start, or from the end when `from_end`."""
+    exclusive, either absent), taken from the start, or from the end when `from_end`.
+    A named tuple, immutable and hashed in C: slices key the request's page loaders."""
 
     size: int
     after: K | None = None
     before: K | None = None
     from_end: bool = False
-
-    __hash__ = fields_hash  # slices key the request's page loaders
 
 
 def id_bounds(page: Slice[int], params: list[Any], *, newest_first: bool, column: str = "id") -> tuple[str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from functools import lru_cache
 from typing import Sequence
 
 from tortoise import connections
@@ -26,9 +27,13 @@ async def record_reads(keys: Sequence[ReadKey]) -> None:
     conn = connections.get("default")
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start:start + _ROWS_PER_INSERT]
-        values = ", ".join(f"(${4 * n + 1}, ${4 * n + 2}, ${4 * n + 3}, ${4 * n + 4})" for n in range(len(chunk)))
-        await execute(conn, f"INSERT INTO dossier_read (dossier_id, account_id, user_id, read_at) VALUES {values}",
-                      [value for row in chunk for value in row])
+        await execute(conn, _insert_of(len(chunk)), [value for row in chunk for value in row])
+
+
+@lru_cache(maxsize=64)  # pages show the same number of dossiers again and again
+def _insert_of(count: int) -> str:
+    values = ", ".join(f"(${4 * n + 1}, ${4 * n + 2}, ${4 * n + 3}, ${4 * n + 4})" for n in range(count))
+    return f"INSERT INTO dossier_read (dossier_id, account_id, user_id, read_at) VALUES {values}"
 
 
 # (dossier id, account id, the slice of its log a page asks for)
