@@ -108,7 +108,8 @@ async def renew_due(catalog: Catalog, *, now: datetime | None = None) -> Renewal
     worker). Without `now`, each account renews as of its own clock (O4): its test clock
     when it has one, else the wall clock. An explicit `now` (`casebook renew --now`)
     is the time for every account."""
-    clocks = await account_clock.test_clocks() if now is None else {}
+    own_clocks = now is None
+    clocks = await account_clock.test_clocks() if own_clocks else {}
     now = now or utc_now()
     # Local dates run at most a day ahead of UTC (UTC+14), so this over-selects safely;
     # the exact check is per account, under the lock.
@@ -116,6 +117,11 @@ async def renew_due(catalog: Catalog, *, now: datetime | None = None) -> Renewal
     # A cancelled subscription ends on its renewal date (cancels_on = renews_on): never due.
     due = await Subscription.filter(renews_on__lte=horizon, cancels_on__isnull=True).order_by(
         "id").values_list("account_id", "renews_on")
+    if own_clocks:
+        # Read the clocks again now: an account opened with a test clock after the first
+        # read (sign-up sets both in one transaction) is due here, and must renew at its
+        # own clock, never at the wall's.
+        clocks = await account_clock.test_clocks()
     report = RenewalReport()
     for account_id, renews_on in due:
         account_now = clocks.get(account_id, now)

@@ -118,3 +118,32 @@ async def test_renewal_runs_exactly_once_when_two_runners_race(db):
     for account_id in ids:
         assert [start for start, _, _ in await _periods(account_id)] == [
             date(2026, 4, 15), date(2026, 5, 15), date(2026, 6, 15), date(2026, 7, 15)]
+
+
+async def test_o4_an_account_opened_with_a_test_clock_while_renewals_run_renews_at_its_own_clock(db, monkeypatch):
+    """The worker reads the test clocks, then what is due. An account signed up with a test
+    clock in between (one transaction) is due by the wall clock; it must renew at its own
+    clock, i.e. not at all yet (found by CI: its period jumped to the wall clock's month)."""
+    from domain.billing import renewal
+    from domain.core import account_clock
+    from domain.team import sign_up as signing_up
+    from infra.settings import Settings
+
+    read_clocks = account_clock.test_clocks
+    opened: list[int] = []
+
+    async def clocks_then_sign_up(*args, **kwargs):
+        clocks = await read_clocks(*args, **kwargs)
+        if not opened:  # the first read: the sign-up commits right after it
+            request = signing_up.SignUpRequest(email="late@example.org", name="Olga", account_name="Late")
+            user = await signing_up.sign_up(signing_up.check_sign_up(request, CATALOG), "not-a-real-hash", CATALOG,
+                                            now=at("2026-04-15T10:00:00+00:00"), settings=Settings(jwt_secret="x" * 32),
+                                            security_now=at("2026-04-15T10:00:00+00:00"), test_clock=True)
+            opened.append(user.id)
+        return clocks
+
+    monkeypatch.setattr(account_clock, "test_clocks", clocks_then_sign_up)
+    report = await renewal.renew_due(CATALOG)  # the worker: each account at its own clock
+    assert report.failed == []
+    sub = await Subscription.get(account__memberships__user_id=opened[0])
+    assert (sub.period_start, sub.renews_on) == (date(2026, 4, 15), date(2026, 5, 15))
