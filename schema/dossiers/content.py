@@ -98,8 +98,10 @@ class Entry(Node):
         builds a hundred entries, and that halves their cost (tests/unit/dossiers pins
         that both give equal entries)."""
         entry = _new_object(cls)
+        author = _AUTHORS.get((row.author_user_id, row.author_email)) or Author.of(row.author_user_id,
+                                                                                   row.author_email)
         entry.__dict__ = {"id": to_global_id("Entry", row.id), "kind": _KIND[row.kind], "body": row.body,
-                          "version": row.current_version, "author": Author.of(row.author_user_id, row.author_email),
+                          "version": row.current_version, "author": author,
                           "written_at": row.written_at, "pk": row.id, "dossier_id": row.dossier_id,
                           "account_id": row.account_id}
         return entry
