@@ -71,9 +71,18 @@ class CasebookExecutor(StrawberryGraphQLCoreExecutionContext):
                 done.errors = [*(done.errors or []), GraphQLError(
                     "Internal error; quote the requestId when reporting it.",
                     extensions={"code": "INTERNAL_SERVER_ERROR"})]
+            self.let_go()
             return done
 
         return recorded()
+
+    def let_go(self) -> None:
+        """Break graphql-core's own reference cycle once the operation is done: its
+        executor holds its bound methods (`async_helpers`), so the executor and all a
+        request read — context, loaders, rows — waited for the cyclic collector (about
+        330 objects a dossier page, and collections of them 0.4 ms a page). Without the
+        cycle they are freed as soon as the response no longer needs them."""
+        self.async_helpers = None  # type: ignore[assignment]
 
 
 __all__ = ["AudienceRefused", "CasebookExecutor"]
