@@ -98,6 +98,13 @@ class CasebookMaskErrors(MaskErrors):
         return GraphQLError(message=INTERNAL_MESSAGE, nodes=error.nodes, path=error.path,
                             extensions={"code": "INTERNAL_SERVER_ERROR"})
 
+    def _process_result(self, result: object) -> None:
+        # strawberry asks `isinstance` of a runtime-checkable protocol (about fifty calls on
+        # every request) whether the result has `errors`: a lookup answers the same.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def on_stream_result(self, result: Any) -> Iterator[None]:
         # A subscription whose variables do not coerce answers before running anything,
         # past RequestErrorCodes' hooks: coded here, before masking, as for requests.

@@ -2,6 +2,8 @@
 (`Scope` itself is declared there, with the rules that name it)."""
 from __future__ import annotations
 
+import functools
+
 from auth.policy import Kind, Scope, kind_of_role, scopes_of
 from domain.core.actor import ActorKind, Role
 
@@ -32,6 +34,11 @@ def format_scopes(scopes: frozenset[Scope]) -> str:
     return " ".join(sorted(scope.value for scope in scopes))
 
 
+_BY_VALUE = {scope.value: scope for scope in Scope}
+
+
+@functools.lru_cache(maxsize=256)
 def parse_scopes(claim: str) -> frozenset[Scope]:
-    known = {scope.value: scope for scope in Scope}
-    return frozenset(known[part] for part in (claim or "").split() if part in known)
+    """The known scopes a claim names; remembered, as every request of a token parses its
+    claim again and the claims in use are few."""
+    return frozenset(_BY_VALUE[part] for part in (claim or "").split() if part in _BY_VALUE)

@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from bench.queries import ADD_ENTRY, GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SHARE
+from bench.queries import ADD_ENTRY, GRAPHQL_PAGE, LOG_IN, ONE_DOSSIER, SEARCH, SEARCH_TERMS, SHARE
 from bench.seed import PASSWORD, Scale, seed
 from bench.servers import create_database, drop_database, migrate, server_env
 
@@ -90,18 +90,32 @@ async def per_request(send: Any, count: int) -> float:
 async def operation(app: Any, plain_app: Any, name: str) -> tuple[Any, Any]:
     """(GraphQL, plain) senders of another hot operation, as bench.run sends them: one
     dossier of the 100-dossier account, shareDossier with a new guest each time
-    (spread over twenty dossiers of a small account, within the share limit), or
-    addEntry, a note spread over the same twenty dossiers."""
+    (spread over twenty dossiers of a small account, within the share limit), addEntry,
+    a note spread over the same twenty dossiers, or a search of the big account, the
+    terms of SEARCH_TERMS in turn."""
     import itertools
     import json
 
-    email = "mid@bench.example.org" if name == "one_dossier" else "small0@bench.example.org"
+    email = {"one_dossier": "mid@bench.example.org", "search": "big@bench.example.org"}.get(
+        name, "small0@bench.example.org")
     _, body = await call(app, "POST", "/graphql", json.dumps(
         {"query": LOG_IN, "variables": {"email": email, "password": PASSWORD}}).encode())
     token = json.loads(body)["data"]["logIn"]["accessToken"]
     _, body = await call(app, "POST", "/graphql", json.dumps({"query": GRAPHQL_PAGE}).encode(), token)
     dossiers = [edge["node"]["id"] for edge in json.loads(body)["data"]["dossiers"]["edges"]]
     counter = itertools.count()
+    if name == "search":
+        def search_body() -> bytes:
+            term = SEARCH_TERMS[next(counter) % len(SEARCH_TERMS)]
+            return json.dumps({"query": SEARCH, "variables": {"search": term}, "search": term}).encode()
+
+        async def ours() -> None:
+            await call(app, "POST", "/graphql", search_body(), token)
+
+        async def floor() -> None:
+            await call(plain_app, "POST", "/plain/search", search_body(), token)
+        return ours, floor
+
     if name == "one_dossier":
         graphql_body = json.dumps({"query": ONE_DOSSIER, "variables": {"id": dossiers[0]}}).encode()
         plain_body = json.dumps({"id": dossiers[0]}).encode()
@@ -212,6 +226,12 @@ async def main(args: argparse.Namespace) -> int:
 
         if args.operation != "page":
             graphql_page, plain_page = await operation(app, plain.app, args.operation)
+        if args.query is not None:
+            line_body = json.dumps({"query": STAGE_QUERIES[args.query][1]}).encode()
+            line_token = token if STAGE_QUERIES[args.query][2] else None
+
+            async def graphql_page() -> None:
+                await call(app, "POST", "/graphql", line_body, line_token)
 
         if args.gc is not None:
             import gc
@@ -259,11 +279,6 @@ async def main(args: argparse.Namespace) -> int:
                   f"x{statistics.median(r[0] / r[1] for r in rounds):.2f}")
         if args.profile:
             profiled = graphql_page
-            if args.query is not None:
-                body = json.dumps({"query": STAGE_QUERIES[args.query][1]}).encode()
-
-                async def profiled() -> None:
-                    await call(app, "POST", "/graphql", body, token)
             try:
                 import yappi  # CPU time per function, coroutines counted only while they run
             except ImportError:
@@ -302,11 +317,12 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", help="write cProfile stats of the GraphQL pages here and print the top")
     parser.add_argument("--top", type=int, default=60)
-    parser.add_argument("--query", type=int, help="with --profile: profile this line of STAGE_QUERIES instead")
+    parser.add_argument("--query", type=int, help="the rounds, --calls and --profile send this line of STAGE_QUERIES "
+                        "as the GraphQL side instead (0: anonymous `{ __typename }`)")
     parser.add_argument("--gc", type=int, nargs=3, help="set the collector's thresholds for the run (0 0 0: off)")
     parser.add_argument("--calls", type=int, nargs="?", const=1, default=0,
                         help="count function calls per page (load-independent); --calls N: and the N most called")
-    parser.add_argument("--operation", choices=("page", "one_dossier", "share", "add_entry"), default="page",
+    parser.add_argument("--operation", choices=("page", "one_dossier", "share", "add_entry", "search"), default="page",
                         help="what the rounds, --calls and --profile measure (default: the dossier page)")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")

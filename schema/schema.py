@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
@@ -29,6 +29,7 @@ from schema.live.types import LiveUpdates
 from schema.invoices import queries as invoice_nodes  # noqa: F401  (registers the Invoice node type)
 from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.types import Invoice
+from schema.lifecycle import LifecycleRunner
 from schema.nodes import resolve_node
 from schema.scalars import SCALARS
 from schema.shares.mutations import ShareMutation
@@ -64,10 +65,15 @@ class Mutation(SessionMutation, TeammateMutation, MachineMutation, ShareMutation
 gate_every_mutation(Mutation)  # I5: the account's two-factor policy, for every mutation
 
 
+class CasebookSchema(strawberry.Schema):
+    def create_extensions_runner(self, execution_context: Any, extensions: list) -> LifecycleRunner:
+        return LifecycleRunner(execution_context=execution_context, extensions=extensions)
+
+
 def build_schema(*, extensions: list | None = None, compiled: bool = True) -> strawberry.Schema:
     """`compiled=False` runs every request through the standard completion (the
     differential test compares the two)."""
-    return strawberry.Schema(
+    return CasebookSchema(
         query=Query,
         mutation=Mutation,
         subscription=LiveUpdates,

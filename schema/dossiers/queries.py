@@ -2,7 +2,7 @@
 principal may not see is null, exactly like something that does not exist (D4)."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 
@@ -19,6 +19,7 @@ from schema.nodes import register_node
 from domain.core.validation import MAX_NAME
 from schema.relay import (
     After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_global_id, parse_pk,
+    relay_page_info,
 )
 
 
@@ -65,6 +66,24 @@ def _after(cursor: list[str] | None) -> tuple[str, int] | None:
     return name, pk
 
 
+class DossierEdge:
+    """An edge of `dossiers` whose cursor (client name and id) is encoded only when a query
+    asks for it, as `relay.KeyedEdge` for entries: a page read for its nodes alone spends
+    a tenth of its calls on twenty cursors. The page's first and last cursors, which its
+    pageInfo carries anyway, are kept once encoded."""
+
+    __slots__ = ("node", "row", "_cursor")
+
+    def __init__(self, node: Dossier, row: Any) -> None:
+        self.node, self.row, self._cursor = node, row, None
+
+    @property
+    def cursor(self) -> str:
+        if self._cursor is None:
+            self._cursor = encode_cursor(self.row.id, self.row.client_name)
+        return self._cursor
+
+
 @strawberry.type
 class DossierQuery:
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ), description=(
@@ -98,8 +117,12 @@ class DossierQuery:
             return await count_visible_dossiers(actor, include_archived=bool(include_archived), finding=finding,
                                                 now=now)
 
-        return Connection.of([Dossier.from_access(access) for access in page],
-                             [encode_cursor(a.row.id, a.row.client_name) for a in page], wanted, more, count)
+        edges = [DossierEdge(Dossier.from_access(access), access.row) for access in page]
+        first = last = None
+        if edges:
+            first, last = edges[0].cursor, edges[-1].cursor
+        return Connection(edges=edges, nodes=[edge.node for edge in edges],  # type: ignore[misc]
+                          page_info=relay_page_info(wanted, more, first, last), count=count)
 
     @strawberry.field(extensions=requires(Scope.DOSSIERS_READ),
                       description="A dossier; null when it does not exist or the principal may not see it.")
