@@ -92,7 +92,9 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
                          detail={"dossier": dossier.id, "email": address, "access": access,
                                  "status": share.status})
             await mail_share(settings, share, invitation)
+            # The share's holder: its login, or the login that proved the address (I1).
             await events.announce(events.SHARE_CREATED, account_id=dossier.account_id, now=now,
+                                  addressed_to=(holder.user_id,) if holder.proven else (),
                                   dossierId=("Dossier", dossier.id), shareId=("Share", share.id))
     except IntegrityError:
         # A concurrent share of this dossier to this email won the unique index.
