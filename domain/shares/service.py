@@ -20,7 +20,8 @@ from domain.dossiers.access import DossierArchived, dossier_access, dossier_for_
 from domain.dossiers.models import Dossier
 from domain import events
 from domain.shares import quotas
-from domain.shares.invitations import create_share_invitation, mail_share, withdraw_share_invitation
+from domain.shares.invitations import SHARING_ACCOUNT, create_share_invitation, mail_share, \
+    withdraw_share_invitation
 from domain.shares.models import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING, Share
 
 
@@ -64,7 +65,7 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
                 raise NotFound("dossier", field=("dossierId",))
             if locked.archived:
                 raise DossierArchived("This dossier is archived: it cannot be shared.")
-            await _refuse_needless(conn, dossier, address, access)
+            sharing = await _refuse_needless(conn, dossier, address, access)
             if not await quotas.take_dossier_slot(conn, dossier.id):
                 raise quotas.dossier_share_limit_reached()
             await quotas.lock_quota(conn, address)
@@ -91,7 +92,7 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
                          actor_user_id=actor.user_id, subject=f"share:{share.id}",
                          detail={"dossier": dossier.id, "email": address, "access": access,
                                  "status": share.status})
-            await mail_share(settings, share, invitation)
+            await mail_share(settings, share, invitation, sharing)
             # The share's holder: its login, or the login that proved the address (I1).
             await events.announce(events.SHARE_CREATED, account_id=dossier.account_id, now=now,
                                   addressed_to=(holder.user_id,) if holder.proven else (),
@@ -103,16 +104,18 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
 
 
 # Is the address a teammate of this account already, is the dossier shared with it, is
-# it a paid user's login (for CONTRIBUTOR): one statement, read before the quota lock.
+# it a paid user's login (for CONTRIBUTOR): one statement, read before the quota lock,
+# which also reads the sharing account as the mail names it (SHARING_ACCOUNT).
 _NEEDLESS = ('SELECT EXISTS (SELECT 1 FROM "membership" m JOIN "user" u ON u."id" = m."user_id" '
              'WHERE m."account_id" = $1 AND u."email" = $3) AS teammate, '
              'EXISTS (SELECT 1 FROM "share" s WHERE s."dossier_id" = $2 AND s."email" = $3 '
              'AND s."revoked_at" IS NULL) AS shared, '
              'EXISTS (SELECT 1 FROM "membership" m JOIN "user" u ON u."id" = m."user_id" '
-             'WHERE u."email" = $3) AS paid_login')
+             f'WHERE u."email" = $3) AS paid_login, {SHARING_ACCOUNT} FROM "account" a WHERE a."id" = $1')
 
 
-async def _refuse_needless(conn, dossier: Dossier, address: str, access: str) -> None:
+async def _refuse_needless(conn, dossier: Dossier, address: str, access: str) -> dict[str, Any]:
+    """Refuse a share the address has no need of; else the sharing account for the mail."""
     _, rows = await execute(conn, _NEEDLESS, [dossier.account_id, dossier.id, address])
     found = rows[0]
     if found["teammate"]:
@@ -123,6 +126,7 @@ async def _refuse_needless(conn, dossier: Dossier, address: str, access: str) ->
         raise AlreadyShared(address)
     if access == CONTRIBUTOR and not found["paid_login"]:
         raise contributor_needs_paid_user(address)
+    return found
 
 
 # Plain SQL: sharing is a hot write, and building tortoise's insert cost more than running it.
