@@ -12,7 +12,7 @@ from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.terms import quotes_lift, writable_terms
 from domain.core.actor import Actor
-from infra.db import execute, returning, transaction
+from infra.db import dialect, execute, returning, transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from infra.settings import Settings
 from domain.core.validation import normalize_email
@@ -20,8 +20,8 @@ from domain.dossiers.access import DossierArchived, dossier_access, dossier_for_
 from domain.dossiers.models import Dossier
 from domain import events
 from domain.shares import quotas
-from domain.shares.invitations import SHARING_ACCOUNT, create_share_invitation, mail_share, \
-    withdraw_share_invitation
+from domain.shares.invitations import SHARING_ACCOUNT, ShareInvitation, invitation_insert, invitation_params, \
+    mail_share, new_share_invitation, store_share_invitation, withdraw_share_invitation
 from domain.shares.models import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING, Share
 
 
@@ -82,12 +82,9 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
             # I1: only a login that has proven this address receives the share at once;
             # anyone else gets it through the mailed invitation (or by proving the address).
             has_login = holder.signs_in and holder.proven
+            invitation = None if has_login else new_share_invitation(settings, now)
             share = await _new_share(conn, dossier, address, holder.user_id if has_login else None, access,
-                                     ACTIVE if has_login else PENDING, actor, now)
-            invitation = None
-            if not has_login:
-                invitation = await create_share_invitation(share, invited_by=actor.user_id, now=now,
-                                                           settings=settings)
+                                     ACTIVE if has_login else PENDING, actor, now, invitation)
             await record(AuditAction.SHARE_GIVEN, now=now, account_id=dossier.account_id,
                          actor_user_id=actor.user_id, subject=f"share:{share.id}",
                          detail={"dossier": dossier.id, "email": address, "access": access,
@@ -132,17 +129,31 @@ async def _refuse_needless(conn, dossier: Dossier, address: str, access: str) ->
 # Plain SQL: sharing is a hot write, and building tortoise's insert cost more than running it.
 _INSERT_SHARE = ('INSERT INTO "share" ("account_id", "dossier_id", "email", "user_id", "access", "status", '
                  '"created_by_user_id", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "id"')
+# On PostgreSQL a PENDING share and its invitation are one statement.
+_INSERT_INVITED_SHARE = (
+    f'WITH s AS ({_INSERT_SHARE}), i AS ('
+    + invitation_insert(account_id="$1", email="$3", share_id='(SELECT "id" FROM s)', invited_by="$7",
+                        created_at="$8", token_hash="$9", expires_at="$10")
+    + ') SELECT "id" FROM s')
 
 
 async def _new_share(conn, dossier: Dossier, address: str, user_id: int | None, access: str, status: str,
-                     actor: Actor, now: datetime) -> Share:
-    """The share row (a concurrent one to the same address loses on the unique index)."""
-    rows = await returning(conn, _INSERT_SHARE, [dossier.account_id, dossier.id, address, user_id, access, status,
-                                                 actor.user_id, now])
-    share = Share(id=rows[0]["id"], account_id=dossier.account_id, dossier_id=dossier.id, email=address,
-                  user_id=user_id, access=access, status=status, created_by_user_id=actor.user_id, created_at=now,
-                  revoked_at=None)
-    share._saved_in_db = True  # as the ORM marks what it inserted: a later save updates
+                     actor: Actor, now: datetime, invitation: ShareInvitation | None) -> Share:
+    """The share row (a concurrent one to the same address loses on the unique index),
+    with its invitation when one is given."""
+    params = [dossier.account_id, dossier.id, address, user_id, access, status, actor.user_id, now]
+    invited_with_it = invitation is not None and dialect(conn) == "postgres"
+    if invited_with_it:
+        rows = await returning(conn, _INSERT_INVITED_SHARE, [*params, *invitation_params(invitation)])
+    else:
+        rows = await returning(conn, _INSERT_SHARE, params)
+    # As the ORM reads a stored row back (a later save updates it), without checking each
+    # value again: they are the values just inserted.
+    share = Share._init_from_db(id=rows[0]["id"], account_id=dossier.account_id, dossier_id=dossier.id,
+                                email=address, user_id=user_id, access=access, status=status,
+                                created_by_user_id=actor.user_id, created_at=now, revoked_at=None)
+    if invitation is not None and not invited_with_it:
+        await store_share_invitation(share, invitation, invited_by=actor.user_id, now=now)
     return share
 
 
