@@ -35,7 +35,8 @@ from typing import Any, AsyncIterator, Callable, Iterator
 from graphql import GraphQLError, OperationDefinitionNode
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from api.analysis import Figures, analyse, same_name_pairs
 from api.budget import Allowance, Spent, allowance_for, budget_key, cost_extension, header_fields, spend
@@ -135,12 +136,30 @@ def checked_document_errors(document: Any) -> list[GraphQLError]:
     return errors
 
 
-class DocumentLimits(ValidationCache):
+_VALIDATED: "OrderedDict[int, tuple[Any, Any, tuple, list[GraphQLError]]]" = OrderedDict()
+
+
+def validated(schema: Any, document: Any, rules: tuple) -> list[GraphQLError]:
+    """Strawberry's validation of `document`, once per document, schema and rules, the
+    document known by its identity like `checked_document_errors`: strawberry's own
+    validation cache keys by the document's hash, which walks the whole tree on every
+    request (some 130 function calls for a small mutation, more for a page)."""
+    found = _VALIDATED.get(id(document))
+    if found is not None and found[0] is document and found[1] is schema and found[2] == rules:
+        _VALIDATED.move_to_end(id(document))
+        return found[3]
+    errors = validate_document(schema, document, rules)
+    _VALIDATED[id(document)] = (document, schema, rules, errors)
+    if len(_VALIDATED) > _CHECKED_MAX:
+        _VALIDATED.popitem(last=False)
+    return errors
+
+
+class DocumentLimits(SchemaExtension):
     """Caps tokens at parsing; checks the document's figures before validation, and runs
     (cached) validation only on documents within them."""
 
-    def __init__(self, rules: tuple, maxsize: int = 512) -> None:
-        super().__init__(maxsize=maxsize)
+    def __init__(self, rules: tuple) -> None:
         self.rules = rules
 
     def on_operation(self) -> Iterator[None]:
@@ -156,7 +175,8 @@ class DocumentLimits(ValidationCache):
             yield
             return
         ctx.validation_rules = ctx.validation_rules + self.rules
-        yield from super().on_validate()
+        ctx.pre_execution_errors = validated(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
+        yield
 
 
 def validation_rules(settings: Settings) -> tuple[type, ...]:
