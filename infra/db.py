@@ -192,8 +192,8 @@ async def _in_held_transaction(conn: PostgresTransaction, sql: str, params: Sequ
         try:
             if not rows and sql.lstrip()[:6].upper() in _WRITES:
                 status = await conn._connection.execute(sql, *params)
-                try:
-                    return int(status.rsplit(" ", 1)[1]), []
+                try:  # read as tortoise reads it: an INSERT's "INSERT 0 n" answers 0
+                    return int(status.split(" ")[1]), []
                 except (IndexError, ValueError):
                     return 0, []
             records = await conn._connection.fetch(sql, *params)
