@@ -51,6 +51,9 @@ class Event:
     # The account's events in the order their transactions announced them: 1, 2, 3…
     # (O5), so a receiver can order what reaches it in any order.
     sequence: int = 0
+    # The people a share's event is addressed to (user ids), when the announcing write
+    # knows them already; None: whoever needs them reads them from the share.
+    addressed_to: tuple[int, ...] | None = None
 
     @property
     def dossier_key(self) -> int | None:
@@ -88,10 +91,11 @@ def subscribe(subscriber: Subscriber) -> None:
         _subscribers.append(subscriber)
 
 
-async def announce(event: str, *, account_id: int, now: datetime, **ids: tuple[str, int]) -> Event:
+async def announce(event: str, *, account_id: int, now: datetime, addressed_to: tuple[int, ...] | None = None,
+                   **ids: tuple[str, int]) -> Event:
     """Hand `event` to every subscriber, inside the announcing write's transaction."""
     assert event in EVENT_NAMES, event
-    happened = Event(event, account_id, now, ids, await next_sequence(account_id))
+    happened = Event(event, account_id, now, ids, await next_sequence(account_id), addressed_to)
     for subscriber in tuple(_subscribers):
         await subscriber(happened)
     return happened

@@ -7,6 +7,7 @@ account's locale (`NL`, `DE`, `EN`, as `Account.locale` stores it) and, for mome
 account's time zone. Pure functions: no database, no clock."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -51,8 +52,17 @@ def format_moment(value: datetime | str | None, locale: str | None, time_zone: s
     `May 15, 2026, 11:30 AM`; with_zone adds the zone's abbreviation (`CEST`, `MESZ`)."""
     if value is None or value == "":
         return ""
-    local = _as_datetime(value).astimezone(ZoneInfo(time_zone))
-    babel = babel_locale(locale)
+    # Only the minute shows: every moment of a minute reads alike.
+    local = _as_datetime(value).astimezone(ZoneInfo(time_zone)).replace(second=0, microsecond=0)
+    return _format_minute(local, local.utcoffset(), time_zone, babel_locale(locale), with_zone)
+
+
+# Babel builds a moment's text in some 250 function calls; an invitation mail shows one
+# (its expiry), and the moments of one minute repeat across mails. The offset and zone
+# are part of the key: moments that differ only by them compare equal (the same instant,
+# or the hour a clock goes back) but read differently.
+@functools.lru_cache(maxsize=1024)
+def _format_minute(local: datetime, offset: Any, time_zone: str, babel: str, with_zone: bool) -> str:
     day = _format_date(local.date(), "long", locale=babel)
     clock = _format_time(local, "short", tzinfo=local.tzinfo, locale=babel)
     # CLDR's medium pattern joins date and time with ", " in all three languages.

@@ -199,9 +199,15 @@ async def visible_dossier(actor: Actor, dossier_id: int, *, field: str = "dossie
     return access
 
 
+async def writable_access(actor: Actor, dossier_id: int, *, field: str = "dossierId") -> DossierAccess:
+    """A dossier this actor may change: visible, writable, and not archived (D3, D6). Its
+    `row` serves a write that adds to the dossier; `dossier`, one that changes it."""
+    return guard(await visible_dossier(actor, dossier_id, field=field), "dossier", "write", field=field)
+
+
 async def writable_dossier(actor: Actor, dossier_id: int, *, field: str = "dossierId") -> Dossier:
-    """A dossier this actor may change: visible, writable, and not archived (D3, D6)."""
-    return guard(await visible_dossier(actor, dossier_id, field=field), "dossier", "write", field=field).dossier
+    """`writable_access` as the model to change."""
+    return (await writable_access(actor, dossier_id, field=field)).dossier
 
 
 async def writable_entry_dossier(actor: Actor, entry_id: int) -> Dossier:

@@ -33,6 +33,7 @@ from domain.live import publish as live
 
 # The share of the cap from which live viewers hear of each new active client.
 NEAR_CAP = 0.8
+_MARK_ACTIVE = "INSERT INTO active_dossier (account_id, month, dossier_id, first_written_at)"
 
 
 async def writing_account(account_id: int, *, now: datetime, catalog: Catalog) -> Terms:
@@ -47,10 +48,26 @@ async def activate(conn: Any, writing: Terms, dossier_id: int, *, now: datetime,
     """Mark the dossier active this month (A1); True when it was not yet. Raises
     LimitReached when that would pass the tier's cap (A3). `conn` must be the
     transaction of the write, so a refusal rolls the write back too."""
-    account_id = writing.account_id
     month = month_key(now, writing.time_zone)
-    if not await _mark_active(conn, account_id, month, dossier_id, now):
+    marked = await _mark_active(conn, writing.account_id, month, dossier_id, now)
+    return await count_active(conn, writing, month, marked=marked, now=now, catalog=catalog)
+
+
+def mark_active_sql(account_id: str, month: str, dossier_id: str, now: str) -> str:
+    """Step 1 as a data-modifying CTE (PostgreSQL) for a write that marks its dossier
+    active in the same statement as it writes its own rows, given its placeholders;
+    the CTE returns one row when the dossier was not active yet. `count_active` then
+    does the rest, with the month of `month_key`."""
+    return (f"{_MARK_ACTIVE} VALUES ({account_id}, {month}, {dossier_id}, {now}) "
+            f"ON CONFLICT (account_id, month, dossier_id) DO NOTHING RETURNING id")
+
+
+async def count_active(conn: Any, writing: Terms, month: str, *, marked: bool, now: datetime,
+                       catalog: Catalog) -> bool:
+    """Steps 2 and 3 of `activate`, once step 1 ran: `marked` when it inserted the row."""
+    if not marked:
         return False  # A4
+    account_id = writing.account_id
     await execute(conn, "INSERT INTO active_month (account_id, month, count) VALUES ($1, $2, 0) "
                         "ON CONFLICT (account_id, month) DO NOTHING", [account_id, month])
     cap = writing.cap(catalog)
@@ -90,13 +107,13 @@ async def _tell_if_near_cap(conn: Any, account_id: int, month: str, cap: int, no
 
 async def _mark_active(conn: Any, account_id: int, month: str, dossier_id: int, now: datetime) -> bool:
     """Insert the (account, month, dossier) row; True when it is new."""
-    insert = ("INSERT INTO active_dossier (account_id, month, dossier_id, first_written_at) "
-              "VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, month, dossier_id) DO NOTHING")
     if dialect(conn) == "postgres":
         params = [account_id, month, dossier_id, now]
         # tortoise's asyncpg client cannot count an INSERT's rows; a CTE returns them.
-        _, rows = await execute(conn, f"WITH inserted AS ({insert} RETURNING id) "
+        _, rows = await execute(conn, f"WITH inserted AS ({mark_active_sql('$1', '$2', '$3', '$4')}) "
                                       "SELECT count(*) AS n FROM inserted", params)
         return rows[0]["n"] == 1
-    inserted, _ = await execute(conn, insert, [account_id, month, dossier_id, now.isoformat()])
+    inserted, _ = await execute(conn, f"{_MARK_ACTIVE} VALUES ($1, $2, $3, $4) "
+                                      "ON CONFLICT (account_id, month, dossier_id) DO NOTHING",
+                                [account_id, month, dossier_id, now.isoformat()])
     return inserted == 1

@@ -44,6 +44,8 @@ async def _addressed_to(event: events.Event) -> tuple[int, ...]:
     share = event.ids.get("shareId")
     if event.name not in VIEWER_SHARE_EVENTS or share is None:
         return ()
+    if event.addressed_to is not None:
+        return event.addressed_to
     _, rows = await execute(connections.get("default"),
                             'SELECT COALESCE(s.user_id, u.id) AS user_id FROM share s LEFT JOIN "user" u '
                             'ON s.user_id IS NULL AND u.email = s.email AND u.email_verified_at IS NOT NULL '

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Mapping
 
 from tortoise import connections
 
@@ -31,21 +32,36 @@ class ShareInvitation:
     expires_at: datetime
 
 
-# Plain SQL: sharing with someone new is a hot write, and building tortoise's insert cost
-# more than running it.
-_INSERT_INVITATION = ('INSERT INTO "invitation" ("account_id", "kind", "email", "share_id", "token_hash", '
-                      '"invited_by_id", "expires_at", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)')
+def invitation_insert(*, account_id: str, email: str, share_id: str, token_hash: str, invited_by: str,
+                      expires_at: str, created_at: str) -> str:
+    """The insert of a share's invitation, given an SQL expression for each value: plain
+    SQL (sharing with someone new is a hot write, and building tortoise's insert cost more
+    than running it), which the share's own insert may carry as a CTE on PostgreSQL."""
+    return (f'INSERT INTO "invitation" ("account_id", "kind", "email", "share_id", "token_hash", "invited_by_id", '
+            f'"expires_at", "created_at") VALUES ({account_id}, \'{SHARE}\', {email}, {share_id}, {token_hash}, '
+            f'{invited_by}, {expires_at}, {created_at})')
 
 
-async def create_share_invitation(share: Share, *, invited_by: int, now: datetime,
-                                  settings: Settings) -> ShareInvitation:
-    """Store the hashed token for a PENDING share; returns the token, which travels
-    once, in the mail. Call inside the transaction that created the share."""
-    token = new_token()
-    expires_at = now + timedelta(seconds=settings.invitation_ttl_seconds)
+_INSERT_INVITATION = invitation_insert(account_id="$1", email="$2", share_id="$3", invited_by="$4", created_at="$5",
+                                       token_hash="$6", expires_at="$7")
+
+
+def new_share_invitation(settings: Settings, now: datetime) -> ShareInvitation:
+    """The token of a PENDING share's invitation, which travels once, in the mail; the
+    invitation stores its hash (`invitation_params`)."""
+    return ShareInvitation(new_token(), now + timedelta(seconds=settings.invitation_ttl_seconds))
+
+
+def invitation_params(invitation: ShareInvitation) -> list[Any]:
+    """The token's hash and the expiry, as the invitation stores them."""
+    return [token_hash(invitation.token), invitation.expires_at]
+
+
+async def store_share_invitation(share: Share, invitation: ShareInvitation, *, invited_by: int,
+                                 now: datetime) -> None:
+    """Store the invitation of a PENDING share, inside the transaction that created it."""
     await execute(connections.get("default"), _INSERT_INVITATION,
-                  [share.account_id, SHARE, share.email, share.id, token_hash(token), invited_by, expires_at, now])
-    return ShareInvitation(token, expires_at)
+                  [share.account_id, share.email, share.id, invited_by, now, *invitation_params(invitation)])
 
 
 async def withdraw_share_invitation(share_id: int, now: datetime) -> None:
@@ -72,14 +88,16 @@ async def accept_share_invitation(invitation: Invitation, user: User, now: datet
 
 
 # What the mail needs of the sharing account, and its test clock (O4) for the queue.
-_ACCOUNT = 'SELECT "name", "locale", "time_zone", "test_clock" FROM "account" WHERE "id" = $1'
+# The sharing account's columns the mail needs (of account `a`), read by the share's
+# own checks in the same statement as they ask theirs.
+SHARING_ACCOUNT = 'a."name", a."locale", a."time_zone", a."test_clock"'
 
 
-async def mail_share(settings: Settings, share: Share, invitation: ShareInvitation | None) -> None:
+async def mail_share(settings: Settings, share: Share, invitation: ShareInvitation | None,
+                     account: Mapping[str, Any]) -> None:
     """Queued with the share (O1). The client's name stays out of the mail (it is health
-    data); the sharing account's name tells the person who it is from, in its language (L1)."""
-    _, rows = await execute(connections.get("default"), _ACCOUNT, [share.account_id])
-    account = rows[0]
+    data); the sharing account's name tells the person who it is from, in its language (L1).
+    `account`: the sharing account's SHARING_ACCOUNT columns."""
     if invitation is not None:
         mail = letters.share_invitation(account["locale"], practice=account["name"], access=share.access,
                                         link=invitation_link(settings, invitation.token),

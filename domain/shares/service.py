@@ -12,7 +12,7 @@ from domain.audit.service import AuditAction, record
 from domain.billing.catalog import Catalog
 from domain.billing.terms import quotes_lift, writable_terms
 from domain.core.actor import Actor
-from infra.db import execute, returning, transaction
+from infra.db import dialect, execute, returning, transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from infra.settings import Settings
 from domain.core.validation import normalize_email
@@ -20,7 +20,8 @@ from domain.dossiers.access import DossierArchived, dossier_access, dossier_for_
 from domain.dossiers.models import Dossier
 from domain import events
 from domain.shares import quotas
-from domain.shares.invitations import create_share_invitation, mail_share, withdraw_share_invitation
+from domain.shares.invitations import SHARING_ACCOUNT, ShareInvitation, invitation_insert, invitation_params, \
+    mail_share, new_share_invitation, store_share_invitation, withdraw_share_invitation
 from domain.shares.models import ACCESS_LEVELS, ACTIVE, CONTRIBUTOR, PENDING, Share
 
 
@@ -64,7 +65,7 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
                 raise NotFound("dossier", field=("dossierId",))
             if locked.archived:
                 raise DossierArchived("This dossier is archived: it cannot be shared.")
-            await _refuse_needless(conn, dossier, address, access)
+            sharing = await _refuse_needless(conn, dossier, address, access)
             if not await quotas.take_dossier_slot(conn, dossier.id):
                 raise quotas.dossier_share_limit_reached()
             await quotas.lock_quota(conn, address)
@@ -81,18 +82,17 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
             # I1: only a login that has proven this address receives the share at once;
             # anyone else gets it through the mailed invitation (or by proving the address).
             has_login = holder.signs_in and holder.proven
+            invitation = None if has_login else new_share_invitation(settings, now)
             share = await _new_share(conn, dossier, address, holder.user_id if has_login else None, access,
-                                     ACTIVE if has_login else PENDING, actor, now)
-            invitation = None
-            if not has_login:
-                invitation = await create_share_invitation(share, invited_by=actor.user_id, now=now,
-                                                           settings=settings)
+                                     ACTIVE if has_login else PENDING, actor, now, invitation)
             await record(AuditAction.SHARE_GIVEN, now=now, account_id=dossier.account_id,
                          actor_user_id=actor.user_id, subject=f"share:{share.id}",
                          detail={"dossier": dossier.id, "email": address, "access": access,
                                  "status": share.status})
-            await mail_share(settings, share, invitation)
+            await mail_share(settings, share, invitation, sharing)
+            # The share's holder: its login, or the login that proved the address (I1).
             await events.announce(events.SHARE_CREATED, account_id=dossier.account_id, now=now,
+                                  addressed_to=(holder.user_id,) if holder.proven else (),
                                   dossierId=("Dossier", dossier.id), shareId=("Share", share.id))
     except IntegrityError:
         # A concurrent share of this dossier to this email won the unique index.
@@ -101,16 +101,18 @@ async def share_dossier(actor: Actor, dossier_id: int, email: str, access: str, 
 
 
 # Is the address a teammate of this account already, is the dossier shared with it, is
-# it a paid user's login (for CONTRIBUTOR): one statement, read before the quota lock.
+# it a paid user's login (for CONTRIBUTOR): one statement, read before the quota lock,
+# which also reads the sharing account as the mail names it (SHARING_ACCOUNT).
 _NEEDLESS = ('SELECT EXISTS (SELECT 1 FROM "membership" m JOIN "user" u ON u."id" = m."user_id" '
              'WHERE m."account_id" = $1 AND u."email" = $3) AS teammate, '
              'EXISTS (SELECT 1 FROM "share" s WHERE s."dossier_id" = $2 AND s."email" = $3 '
              'AND s."revoked_at" IS NULL) AS shared, '
              'EXISTS (SELECT 1 FROM "membership" m JOIN "user" u ON u."id" = m."user_id" '
-             'WHERE u."email" = $3) AS paid_login')
+             f'WHERE u."email" = $3) AS paid_login, {SHARING_ACCOUNT} FROM "account" a WHERE a."id" = $1')
 
 
-async def _refuse_needless(conn, dossier: Dossier, address: str, access: str) -> None:
+async def _refuse_needless(conn, dossier: Dossier, address: str, access: str) -> dict[str, Any]:
+    """Refuse a share the address has no need of; else the sharing account for the mail."""
     _, rows = await execute(conn, _NEEDLESS, [dossier.account_id, dossier.id, address])
     found = rows[0]
     if found["teammate"]:
@@ -121,22 +123,37 @@ async def _refuse_needless(conn, dossier: Dossier, address: str, access: str) ->
         raise AlreadyShared(address)
     if access == CONTRIBUTOR and not found["paid_login"]:
         raise contributor_needs_paid_user(address)
+    return found
 
 
 # Plain SQL: sharing is a hot write, and building tortoise's insert cost more than running it.
 _INSERT_SHARE = ('INSERT INTO "share" ("account_id", "dossier_id", "email", "user_id", "access", "status", '
                  '"created_by_user_id", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "id"')
+# On PostgreSQL a PENDING share and its invitation are one statement.
+_INSERT_INVITED_SHARE = (
+    f'WITH s AS ({_INSERT_SHARE}), i AS ('
+    + invitation_insert(account_id="$1", email="$3", share_id='(SELECT "id" FROM s)', invited_by="$7",
+                        created_at="$8", token_hash="$9", expires_at="$10")
+    + ') SELECT "id" FROM s')
 
 
 async def _new_share(conn, dossier: Dossier, address: str, user_id: int | None, access: str, status: str,
-                     actor: Actor, now: datetime) -> Share:
-    """The share row (a concurrent one to the same address loses on the unique index)."""
-    rows = await returning(conn, _INSERT_SHARE, [dossier.account_id, dossier.id, address, user_id, access, status,
-                                                 actor.user_id, now])
-    share = Share(id=rows[0]["id"], account_id=dossier.account_id, dossier_id=dossier.id, email=address,
-                  user_id=user_id, access=access, status=status, created_by_user_id=actor.user_id, created_at=now,
-                  revoked_at=None)
-    share._saved_in_db = True  # as the ORM marks what it inserted: a later save updates
+                     actor: Actor, now: datetime, invitation: ShareInvitation | None) -> Share:
+    """The share row (a concurrent one to the same address loses on the unique index),
+    with its invitation when one is given."""
+    params = [dossier.account_id, dossier.id, address, user_id, access, status, actor.user_id, now]
+    invited_with_it = invitation is not None and dialect(conn) == "postgres"
+    if invited_with_it:
+        rows = await returning(conn, _INSERT_INVITED_SHARE, [*params, *invitation_params(invitation)])
+    else:
+        rows = await returning(conn, _INSERT_SHARE, params)
+    # As the ORM reads a stored row back (a later save updates it), without checking each
+    # value again: they are the values just inserted.
+    share = Share._init_from_db(id=rows[0]["id"], account_id=dossier.account_id, dossier_id=dossier.id,
+                                email=address, user_id=user_id, access=access, status=status,
+                                created_by_user_id=actor.user_id, created_at=now, revoked_at=None)
+    if invitation is not None and not invited_with_it:
+        await store_share_invitation(share, invitation, invited_by=actor.user_id, now=now)
     return share
 
 

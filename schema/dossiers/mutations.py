@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.dossiers.content import Entry, EntryKind, Measurement
 from schema.dossiers.types import Dossier
 from schema.errors import UserError, mutate
+from schema.inputs import leaf_input
 from schema.relay import from_global_id, to_global_id
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class UnassignTeammateInput:
                                                               "user's).")
 
 
+@leaf_input
 @strawberry.input(description="A new entry in a dossier.")
 class AddEntryInput:
     dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")

@@ -10,10 +10,12 @@ from auth.scopes import Scope
 from domain.shares import service
 from schema.context import Info
 from schema.errors import UserError, mutate
+from schema.inputs import leaf_input
 from schema.relay import from_global_id, to_global_id
 from schema.dossiers.types import Share, ShareAccess
 
 
+@leaf_input
 @strawberry.input(description="Who to give free access to one dossier, and what access.")
 class ShareDossierInput:
     dossier_id: strawberry.ID = strawberry.field(description="The dossier's global id.")
