@@ -54,6 +54,8 @@ ORDER BY measured_at, id"""
 SHARES_SQL = "SELECT email, status FROM share WHERE dossier_id = $1 AND revoked_at IS NULL ORDER BY created_at, id"
 ASSIGNEES_SQL = """SELECT m.role, u.email FROM dossier_assignment a JOIN membership m ON m.id = a.membership_id
 JOIN "user" u ON u.id = m.user_id WHERE a.dossier_id = $1 ORDER BY a.created_at, a.id"""
+READS_SQL = """INSERT INTO dossier_read (account_id, dossier_id, user_id, read_at)
+SELECT account_id, dossier_id, $3, $4 FROM unnest($1::bigint[], $2::bigint[]) AS t(dossier_id, account_id)"""
 READ_SQL = "INSERT INTO dossier_read (dossier_id, account_id, user_id, read_at) VALUES ($1, $2, $3, $4)"
 # A write's gate: the subscription as of today (S9 read-only after cancellation) and the
 # tier's cap (A3), with the zone that decides the month.
@@ -253,6 +255,9 @@ class PlainOps:
             rows = await conn.fetch(
                 "SELECT id, client_name, reference FROM dossier WHERE account_id = $1 AND archived_at IS NULL "
                 "AND search_text LIKE $2 ORDER BY client_name, id LIMIT $3", who["account_id"], term.pattern, 21)
+            if rows:  # P2: the names shown are content, as the API logs them
+                await conn.execute(READS_SQL, [r["id"] for r in rows[:20]], [who["account_id"]] * len(rows[:20]),
+                                   who["user_id"], now)
             return {"dossiers": {"pageInfo": {"hasNextPage": len(rows) > 20}, "edges": [
                 {"cursor": encode_cursor(r["id"], r["client_name"]),
                  "node": {"id": to_global_id("Dossier", r["id"]), "clientName": r["client_name"],
