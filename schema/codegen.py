@@ -30,7 +30,6 @@ def generate(plan: ObjectPlan) -> Any:
     if result is None:
         return None
     body.append(f"    return {result}")
-
     body += ["", "def run(objects, context):", "    return [one(o, context) for o in objects]"]
     try:
         exec(compile("\n".join(body), f"<plan {plan.type.name}>", "exec"), names)  # noqa: S102 - our own source
