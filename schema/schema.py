@@ -30,6 +30,7 @@ from schema.invoices import queries as invoice_nodes  # noqa: F401  (registers t
 from schema.invoices.mutations import InvoiceMutation
 from schema.invoices.types import Invoice
 from schema.lifecycle import LifecycleRunner
+from schema.names import RememberingNameConverter
 from schema.nodes import resolve_node
 from schema.scalars import SCALARS
 from schema.shares.mutations import ShareMutation
@@ -79,7 +80,7 @@ def build_schema(*, extensions: list | None = None, compiled: bool = True) -> st
         subscription=LiveUpdates,
         extensions=extensions or [],
         types=[Dossier, Entry, Measurement, Share, Invoice],  # also reachable through `node` alone
-        config=StrawberryConfig(disable_field_suggestions=True),
+        config=StrawberryConfig(disable_field_suggestions=True, name_converter=RememberingNameConverter()),
         scalar_overrides=SCALARS,
         execution_context_class=executor_class(compiled),
     )
