@@ -21,6 +21,10 @@ from auth import policy
 
 
 class Audience(Enum):
+    # By identity, as members compare: a C slot instead of Enum's Python `__hash__`, for
+    # the per-request answers of `schema.rules.sees`, keyed by audience for every object shown.
+    __hash__ = object.__hash__
+
     CONTENT = "content"
     TEAM = "team"
     BILLING = "billing"
