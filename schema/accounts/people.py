@@ -42,7 +42,7 @@ class User(Node):
 
     @classmethod
     def from_model(cls, row: UserRow, *, viewer_own: bool = False) -> "User":
-        return cls(id=strawberry.ID(to_global_id("User", row.id)), email=row.email, name=row.name,
+        return cls(id=to_global_id("User", row.id), email=row.email, name=row.name,
                    email_verified=row.email_verified, two_factor_enabled=row.two_factor_enabled, pk=row.id,
                    viewer_own=viewer_own)
 
@@ -60,5 +60,5 @@ class Teammate(Node):
     @classmethod
     def from_model(cls, row: MembershipRow) -> "Teammate":
         """`row.user` must be loaded (the team queries join it)."""
-        return cls(id=strawberry.ID(to_global_id("Teammate", row.id)), user=User.from_model(row.user),
+        return cls(id=to_global_id("Teammate", row.id), user=User.from_model(row.user),
                    role=_ROLES.get(row.role) or Role(row.role), added_at=row.created_at, account_id=row.account_id, pk=row.id)
