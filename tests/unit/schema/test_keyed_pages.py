@@ -32,3 +32,15 @@ def test_b64url_is_base64url_without_padding(text):
 def test_cursors_of_several_parts_keep_their_spelling():
     assert encode_cursor(7, "2026-01-01T00:00:00+00:00") == b64url("c1|7|2026-01-01T00:00:00+00:00")
     assert encode_cursor(7) == b64url("c1|7")
+
+
+@given(page=slices, more=st.booleans(), page_keys=keys)
+def test_a_keyed_connection_answers_as_one_built_with_its_cursors(page, more, page_keys):
+    from schema.relay import Connection
+
+    nodes = [f"node {key}" for key in page_keys]
+    eager = Connection.of(nodes, [encode_cursor(key) for key in page_keys], page, more, None)
+    lazy = Connection.keyed(nodes, page_keys, page, more, None)
+    assert [(edge.node, edge.cursor) for edge in lazy.edges] == [(edge.node, edge.cursor) for edge in eager.edges]
+    assert [edge.key for edge in lazy.edges] == page_keys
+    assert lazy.nodes == eager.nodes
