@@ -26,16 +26,25 @@ def generate(plan: ObjectPlan) -> Any:
         return None
     names: dict[str, Any] = {"Fallback": Fallback, "sees": sees, "fail": fail, "id": id}
     body = ["def one(o, context):"]
-    result = _object_source(plan, "o", body, "    ", names, [0], depth=0)
+    counter = [0]
+    result = _object_source(plan, "o", body, "    ", names, counter, depth=0)
     if result is None:
         return None
     body.append(f"    return {result}")
-    body += ["", "def run(objects, context):", "    return [one(o, context) for o in objects]"]
+    # The same completion once more, inside a loop: a list of objects (a page's hundred
+    # entry edges) then costs one call, not one per object.
+    body += ["", "def many(objects, context, nonnull=True):", "    out = []", "    append = out.append",
+             "    for o in objects:", "        if o is None:", "            if nonnull:", "                raise Fallback",
+             "            append(None)", "            continue"]
+    result = _object_source(plan, "o", body, "        ", names, counter, depth=0)
+    if result is None:
+        return None
+    body += [f"        append({result})", "    return out"]
     try:
         exec(compile("\n".join(body), f"<plan {plan.type.name}>", "exec"), names)  # noqa: S102 - our own source
     except (SyntaxError, AttributeError):  # an attribute name Python cannot take: interpret instead
         return None
-    return Generated(names["run"], names["one"])
+    return Generated(names["many"], names["one"])
 
 
 _MAX_INLINE_DEPTH = 3  # an edge, its node, the node's author
@@ -95,7 +104,8 @@ def _field_source(shape: Any, value: str, body: list[str], indent: str, names: d
 
 
 class Generated:
-    """A plan's generated completion: `run(objects, context)` and `one(obj, context)`."""
+    """A plan's generated completion: `run(objects, context, nonnull=True)` for a list
+    (None items: None, or Fallback when `nonnull`) and `one(obj, context)`."""
 
     __slots__ = ("run", "one")
 
@@ -169,16 +179,14 @@ def sync_completer(shape: Any) -> Any:
         if nonnull_items:
             item = item[1]
         if item[0] is OBJECT and item[1].run is not None:
-            one = item[1].run.one
+            many = item[1].run.run
 
             def objects(value: Any, context: Any) -> Any:
                 if value is None:
                     return None
                 if not isinstance(value, (list, tuple)):
                     raise Fallback
-                if nonnull_items:
-                    return [one(v, context) if v is not None else fail() for v in value]
-                return [one(v, context) if v is not None else None for v in value]
+                return many(value, context, nonnull_items)
 
             return objects
         inner = sync_completer(shape[1])
