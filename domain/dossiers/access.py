@@ -106,6 +106,23 @@ class DossierAccess:
         return self.may("dossier", "manage")
 
 
+def managing_shares(accesses: Sequence[DossierAccess | None]) -> list[bool]:
+    """`manages_shares` of each access (False for None), the policy asked once per actor
+    and facts: the dossiers of one page mostly share both."""
+    answers: dict[tuple[int, policy.Facts], bool] = {}
+    found = []
+    for access in accesses:
+        if access is None:
+            found.append(False)
+            continue
+        key = (id(access.actor), access.facts())
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = access.manages_shares
+        found.append(answer)
+    return found
+
+
 def _sees_dossiers(actor: Actor) -> bool:
     return policy.kind_of(actor) in policy.rule("dossier", "read").kinds
 

@@ -21,7 +21,7 @@ from domain.accounts.models import User as UserRow
 from infra.clock import month_key
 from domain.core.errors import Forbidden
 from domain.dossiers import queries
-from domain.dossiers.access import DossierAccess, accesses
+from domain.dossiers.access import DossierAccess, accesses, managing_shares
 from domain.dossiers.models import Dossier as DossierRow
 from domain.dossiers.history import measurement_counts, measurement_pages
 from domain.dossiers.reads import access_log_counts, access_log_pages
@@ -145,8 +145,8 @@ def _history_key(cursor: list[str] | None) -> tuple[datetime, int] | None:
 
 
 async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"]]:
-    managed = [dossier for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
-               if access is not None and access.manages_shares]
+    managed = [dossier for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
+               if manages]
     rows = dict(zip((d.pk for d in managed),
                     await info.context.loader(share_queries.shares_by_dossier).load_many([d.pk for d in managed])))
     return [[Share.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
