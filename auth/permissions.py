@@ -40,6 +40,14 @@ def holds_scopes(principal: Any, scopes: tuple[Scope, ...]) -> bool:
     return all(scope in held for scope in scopes)
 
 
+def waved_through(principal: Any, scopes: tuple[Scope, ...]) -> bool:
+    """Whether `HasScopes(*scopes)` lets this principal through on any field without a
+    question: signed in, not waiting on two-factor enrolment (I5), every scope held. The
+    compiled completion and the direct resolvers (schema/direct.py) skip the permission
+    call only then; otherwise the permission itself answers, refusals included."""
+    return principal is not None and not policy.two_factor_pending(principal) and holds_scopes(principal, scopes)
+
+
 class HasScopes(BasePermission):
     """Signed in, and holding every listed scope."""
 

@@ -19,11 +19,11 @@ from typing import Any
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, is_leaf_type, is_object_type
 from graphql.execution.values import get_argument_values
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
-from strawberry.permission import PermissionExtension
 
 from auth.audiences import Audience
-from auth.permissions import HasScopes, holds_scopes
+from auth.permissions import waved_through
 from schema.codegen import generate
+from schema.direct import plain_resolver
 from schema.executor import CasebookExecutor
 from schema.plans import (
     ATTR, BATCH, CALL, LEAF, LIST, NONNULL, OBJECT, SIMPLE_ARGUMENT_TYPES, TYPENAME, Fallback, FieldPlan, Info,
@@ -177,35 +177,27 @@ class CompiledExecutor(CasebookExecutor):
 
     @staticmethod
     def _call_plan(key: str, field_def: Any, definition: Any, node: Any, shape: Any) -> FieldPlan | None:
-        resolver = definition.base_resolver
-        if resolver is None or resolver.self_parameter is None or resolver.root_parameter is not None:
+        plain = plain_resolver(definition)
+        if plain is None or not plain.takes_self:
             return None
-        scopes: tuple = ()
-        for extension in definition.extensions:
-            if not isinstance(extension, PermissionExtension) or not all(
-                    isinstance(permission, HasScopes) for permission in extension.permissions):
-                return None
-            scopes += tuple(scope for permission in extension.permissions for scope in permission.scopes)
         for argument in field_def.args.values():
             named = argument.type.of_type if isinstance(argument.type, GraphQLNonNull) else argument.type
             if getattr(named, "name", None) not in SIMPLE_ARGUMENT_TYPES:
                 return None
-        info = resolver.info_parameter
-        batch = getattr(resolver.wrapped_func, BATCH_ATTRIBUTE, None)
+        batch = getattr(plain.func, BATCH_ATTRIBUTE, None)
         if batch is not None:
-            return FieldPlan(key, BATCH, batch, shape, field_def, node, definition, scopes,
-                             info.name if info is not None else None)
-        return FieldPlan(key, CALL, resolver.wrapped_func, shape, field_def, node, definition, scopes,
-                         info.name if info is not None else None)
+            return FieldPlan(key, BATCH, batch, shape, field_def, node, definition, plain.scopes, plain.info_name,
+                             plain.guarded)
+        return FieldPlan(key, CALL, plain.func, shape, field_def, node, definition, plain.scopes, plain.info_name,
+                         plain.guarded)
 
     # -- running plans ------------------------------------------------------------------
 
     def _arguments(self, field: FieldPlan) -> dict[str, Any]:
         found = self._call_args.get(id(field))
         if found is None:
-            principal = getattr(self.context_value, "principal", None)
-            if field.scopes and (principal is None or not holds_scopes(principal, field.scopes)):
-                raise Fallback
+            if field.guarded and not waved_through(getattr(self.context_value, "principal", None), field.scopes):
+                raise Fallback  # the permission itself answers, on the standard path
             try:
                 coerced = get_argument_values(field.field_def, field.node, self.variable_values, None,
                                               self.hide_suggestions)

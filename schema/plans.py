@@ -35,13 +35,15 @@ SIMPLE_ARGUMENT_TYPES = frozenset({"Int", "Float", "String", "Boolean", "ID"})
 
 class FieldPlan:
     __slots__ = ("key", "kind", "value", "shape", "field_def", "node", "strawberry", "scopes", "info_name",
-                 "has_objects")
+                 "guarded", "has_objects")
 
     def __init__(self, key: str, kind: int, value: Any, shape: Any = None, field_def: Any = None,
-                 node: Any = None, strawberry: Any = None, scopes: tuple = (), info_name: str | None = None):
+                 node: Any = None, strawberry: Any = None, scopes: tuple = (), info_name: str | None = None,
+                 guarded: bool = False):
         self.key, self.kind, self.value, self.shape = key, kind, value, shape
         self.field_def, self.node, self.strawberry, self.scopes, self.info_name = (
             field_def, node, strawberry, scopes, info_name)
+        self.guarded = guarded  # a permission (HasScopes) stands on the field
         self.has_objects = has_objects(shape)
 
 

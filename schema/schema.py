@@ -23,6 +23,7 @@ from schema.dossiers.content import Entry, Measurement
 from schema.dossiers.queries import DossierQuery
 from schema.dossiers.types import Dossier, Share
 from schema.compiled import executor_class
+from schema.direct import install_direct_resolvers
 from schema.exports.mutations import ExportMutation
 from schema.exports.queries import ExportQuery
 from schema.live.types import LiveUpdates
@@ -72,9 +73,9 @@ class CasebookSchema(strawberry.Schema):
 
 
 def build_schema(*, extensions: list | None = None, compiled: bool = True) -> strawberry.Schema:
-    """`compiled=False` runs every request through the standard completion (the
-    differential test compares the two)."""
-    return CasebookSchema(
+    """`compiled=False` runs every request through the standard completion and
+    strawberry's own resolvers (the differential test compares the two)."""
+    built = CasebookSchema(
         query=Query,
         mutation=Mutation,
         subscription=LiveUpdates,
@@ -84,6 +85,9 @@ def build_schema(*, extensions: list | None = None, compiled: bool = True) -> st
         scalar_overrides=SCALARS,
         execution_context_class=executor_class(compiled),
     )
+    if compiled:
+        install_direct_resolvers(built)
+    return built
 
 
 schema = build_schema()
