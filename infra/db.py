@@ -7,6 +7,7 @@ import contextvars
 import json
 import re
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Sequence
 
@@ -174,6 +175,13 @@ def for_dialect(conn: BaseDBAsyncClient, sql: str) -> str:
     if dialect(conn) == "sqlite":
         return _PLACEHOLDER.sub(lambda match: "?" + match.group(0)[1:], sql)
     return sql
+
+
+@lru_cache(maxsize=512)
+def placeholders(first: int, count: int) -> str:
+    """`$first, $first+1, …`: `count` numbered parameters for an IN list or VALUES row.
+    Remembered: a page's batch reads ask for the same few lists on every request."""
+    return ", ".join(f"${n}" for n in range(first, first + count))
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")

@@ -8,7 +8,7 @@ from tortoise import connections
 
 from domain.accounts.models import Account, Membership, User
 from domain.core.batching import by_key, grouped
-from infra.db import execute
+from infra.db import execute, placeholders
 
 
 async def users_by_id(ids: Sequence[int]) -> list[User | None]:
@@ -23,9 +23,9 @@ _ACCOUNT_COLUMNS = ", ".join(f'"{column}"' for column in sorted(Account._meta.db
 
 async def accounts_by_id(ids: Sequence[int]) -> list[Account | None]:
     keys = list(ids)
-    placeholders = ", ".join(f"${n}" for n in range(1, len(keys) + 1))
+    marks = placeholders(1, len(keys))
     _, rows = await execute(connections.get("default"),
-                            f'SELECT {_ACCOUNT_COLUMNS} FROM "account" WHERE "id" IN ({placeholders})', keys)
+                            f'SELECT {_ACCOUNT_COLUMNS} FROM "account" WHERE "id" IN ({marks})', keys)
     return by_key([Account._init_from_db(**row) for row in rows], ids)
 
 

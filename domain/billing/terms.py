@@ -38,7 +38,7 @@ from domain.billing.state import AccountReadOnly, Locked, has_ended, lock_subscr
 from domain.billing.tiers import tier_histories, tier_of_month
 from domain.core.actor import Actor
 from infra.clock import local_date
-from infra.db import execute, transaction
+from infra.db import execute, placeholders, transaction
 from domain.core.errors import DomainError, LiftRequest, LimitReached, NotFound
 
 __all__ = ["AccountReadOnly", "AsOf", "Terms", "cap_of_month", "current_terms", "lift_quote", "lock_team",
@@ -102,10 +102,10 @@ async def _read(account_ids: Sequence[int], now: datetime) -> dict[int, Terms]:
     """Subscriptions with their accounts' time zones: one statement, no lock. Plain SQL:
     every write asks, and building the ORM's query cost more than running it."""
     ids = list(account_ids)
-    placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
+    marks = placeholders(1, len(ids))
     _, rows = await execute(connections.get("default"),
                             f'SELECT {_SELECTED}, a."time_zone" FROM "subscription" s JOIN "account" a ON a."id" = s."account_id" '
-                            f'WHERE s."account_id" IN ({placeholders})', ids)
+                            f'WHERE s."account_id" IN ({marks})', ids)
     found = {}
     for row in rows:
         time_zone = row.pop("time_zone")

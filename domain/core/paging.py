@@ -59,14 +59,14 @@ async def counts_by(table: str, column: str, ids: Sequence[int], *, where: str =
     narrows it further with `params` numbered from $1; the ids follow them."""
     from tortoise import connections
 
-    from infra.db import execute
+    from infra.db import execute, placeholders
 
     wanted = sorted(set(ids))
     if not wanted:
         return [0 for _ in ids]
     values = [*params, *wanted]
-    placeholders = ", ".join(f"${n}" for n in range(len(params) + 1, len(values) + 1))
-    sql = (f"SELECT {column} AS parent, count(*) AS n FROM {table} WHERE {column} IN ({placeholders})"
+    marks = placeholders(len(params) + 1, len(wanted))
+    sql = (f"SELECT {column} AS parent, count(*) AS n FROM {table} WHERE {column} IN ({marks})"
            f"{' AND ' + where if where else ''} GROUP BY {column}")
     _, rows = await execute(connections.get("default"), sql, values)
     found = {row["parent"]: int(row["n"]) for row in rows}

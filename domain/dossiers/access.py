@@ -23,7 +23,7 @@ from tortoise import connections
 from auth import policy
 from auth.policy import Relation
 from domain.core.actor import Actor
-from infra.db import Row, dialect, fetch_rows
+from infra.db import Row, dialect, fetch_rows, placeholders
 from domain.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from domain.dossiers.finding import SearchTerm, month_now
 from domain.dossiers.models import Dossier
@@ -171,9 +171,9 @@ async def accesses(keys: Sequence[tuple[Actor, int]]) -> list[DossierAccess | No
         if not _sees_dossiers(actor) or not ids:
             continue
         columns, next_param = _access_columns(1)
-        placeholders = ", ".join(f"${n}" for n in range(next_param, next_param + len(ids)))
+        marks = placeholders(next_param, len(ids))
         rows = await fetch_rows(conn, f"SELECT {_SELECT_DOSSIER}, {columns} FROM dossier d "
-                                      f"WHERE d.id IN ({placeholders})", [*_actor_params(actor), *ids], **_CONVERT)
+                                      f"WHERE d.id IN ({marks})", [*_actor_params(actor), *ids], **_CONVERT)
         reader = policy.dossier_reader(actor)
         for row in rows:
             access = access_from_row(actor, row, reader)
@@ -295,7 +295,7 @@ def _finding_conditions(actor: Actor, finding: Finding, params: list[Any], now: 
             params.append(month.next_month)
             later = len(params)
             params.extend(month.zones_in_next_month)
-            zones = ", ".join(f"${n}" for n in range(later + 1, len(params) + 1)) or "NULL"
+            zones = placeholders(later + 1, len(params) - later) or "NULL"
             month_sql = (f"(SELECT CASE WHEN acc.time_zone IN ({zones}) THEN ${later} ELSE {month_sql} END "
                          f"FROM account acc WHERE acc.id = d.account_id)")
         active = (f"EXISTS (SELECT 1 FROM active_dossier ad WHERE ad.account_id = d.account_id "

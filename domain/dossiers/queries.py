@@ -17,7 +17,7 @@ from domain.accounts.models import Account
 from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
 from infra.clock import month_key, months_back, next_month_start, parse_month
-from infra.db import Row, fetch_rows
+from infra.db import Row, fetch_rows, placeholders
 from domain.core.errors import InvalidInput
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.dossiers.access import DossierAccess, accesses
@@ -59,7 +59,7 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Row], boo
     conn = connections.get("default")
     for page, dossier_ids in groups.items():
         ids = sorted(set(dossier_ids))
-        placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
+        marks = placeholders(1, len(ids))
         params: list = list(ids)
         cursor_sql, direction = id_bounds(page, params, newest_first=True)
         params.append(page.size + 1)
@@ -67,7 +67,7 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Row], boo
             f"SELECT {_CURRENT_ENTRY} FROM ("
             "SELECT id, account_id, dossier_id, kind, current_version, "
             f"ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY id {direction}) AS rn "
-            f"FROM entry WHERE dossier_id IN ({placeholders}){cursor_sql}"
+            f"FROM entry WHERE dossier_id IN ({marks}){cursor_sql}"
             f") e JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
             f"WHERE e.rn <= ${len(params)} ORDER BY e.dossier_id, e.id {direction}"
         )
@@ -87,10 +87,10 @@ async def entry_counts(dossier_ids: Sequence[int]) -> list[int]:
 
 async def current_entries_by_id(ids: Sequence[int]) -> list[Row | None]:
     """Entries with their current version, by id (the `node` and payload path)."""
-    placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
+    marks = placeholders(1, len(ids))
     sql = (f"SELECT {_CURRENT_ENTRY} FROM entry e "
            "JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
-           f"WHERE e.id IN ({placeholders})")
+           f"WHERE e.id IN ({marks})")
     rows = await fetch_rows(connections.get("default"), sql, list(ids), datetimes=("written_at",))
     return by_key(rows, ids)
 
@@ -104,11 +104,6 @@ async def revisions_by_entry(entry_ids: Sequence[int]) -> list[list[EntryRevisio
 _MEASURE_PLACES = Decimal("1.000000")  # measurement.value is DECIMAL(18, 6)
 
 
-def _in(first: int, count: int) -> str:
-    """`$first, …` for `count` parameters of an IN list."""
-    return ", ".join(f"${n}" for n in range(first, first + count))
-
-
 async def measurements_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     """Oldest measurement first, so a series reads like a chart: rows with a
     measurement's columns (plain SQL: building the ORM's query cost more than reading it)."""
@@ -118,7 +113,8 @@ async def measurements_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]
     rows = await fetch_rows(
         connections.get("default"),
         "SELECT id, account_id, dossier_id, metric, value, unit, measured_at, author_user_id, author_email, "
-        f"created_at FROM measurement WHERE dossier_id IN ({_in(1, len(ids))}) ORDER BY measured_at, id", ids,
+        f"created_at FROM measurement WHERE dossier_id IN ({placeholders(1, len(ids))}) ORDER BY measured_at, id",
+        ids,
         datetimes=("measured_at", "created_at"))
     for row in rows:
         # As the model's field gives it: six places (SQLite hands back the stored text).
@@ -131,13 +127,13 @@ async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     order they were assigned."""
     if not dossier_ids:
         return []
-    placeholders = ", ".join(f"${n}" for n in range(1, len(dossier_ids) + 1))
+    marks = placeholders(1, len(dossier_ids))
     rows = await fetch_rows(
         connections.get("default"),
         "SELECT a.dossier_id, m.id, m.account_id, m.role, m.created_at, u.id AS user_id, u.email, u.name, "
         "(u.email_verified_at IS NOT NULL) AS email_verified, (u.totp_enabled_at IS NOT NULL) AS two_factor_enabled "
         "FROM dossier_assignment a JOIN membership m ON m.id = a.membership_id JOIN \"user\" u ON u.id = m.user_id "
-        f"WHERE a.dossier_id IN ({placeholders}) ORDER BY a.created_at, a.id", list(dossier_ids),
+        f"WHERE a.dossier_id IN ({marks}) ORDER BY a.created_at, a.id", list(dossier_ids),
         datetimes=("created_at",))
     for row in rows:
         row.user = Row(id=row.user_id, email=row.email, name=row.name, email_verified=bool(row.email_verified),
@@ -153,9 +149,11 @@ async def dossiers_active(keys: Sequence[tuple[int, str, int]]) -> list[bool]:
     dossiers = sorted({k[2] for k in keys})
     rows = await fetch_rows(
         connections.get("default"),
-        f"SELECT account_id, month, dossier_id FROM active_dossier WHERE account_id IN ({_in(1, len(accounts))}) "
-        f"AND month IN ({_in(len(accounts) + 1, len(months))}) "
-        f"AND dossier_id IN ({_in(len(accounts) + len(months) + 1, len(dossiers))})", [*accounts, *months, *dossiers])
+        "SELECT account_id, month, dossier_id FROM active_dossier "
+        f"WHERE account_id IN ({placeholders(1, len(accounts))}) "
+        f"AND month IN ({placeholders(len(accounts) + 1, len(months))}) "
+        f"AND dossier_id IN ({placeholders(len(accounts) + len(months) + 1, len(dossiers))})",
+        [*accounts, *months, *dossiers])
     found = {(row.account_id, row.month, row.dossier_id) for row in rows}
     return [tuple(key) in found for key in keys]
 

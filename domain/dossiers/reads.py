@@ -12,7 +12,7 @@ from typing import Sequence
 
 from tortoise import connections
 
-from infra.db import execute
+from infra.db import execute, placeholders
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 
 _ROWS_PER_INSERT = 500
@@ -55,8 +55,8 @@ async def access_log_pages(keys: Sequence[LogPageKey]) -> list[tuple[list[dict],
         accounts = sorted({account_id for account_id, _ in wanted})
         dossiers = sorted({dossier_id for _, dossier_id in wanted})
         params: list = [*accounts, *dossiers]
-        in_accounts = ", ".join(f"${n}" for n in range(1, len(accounts) + 1))
-        in_dossiers = ", ".join(f"${n}" for n in range(len(accounts) + 1, len(params) + 1))
+        in_accounts = placeholders(1, len(accounts))
+        in_dossiers = placeholders(len(accounts) + 1, len(params) - len(accounts))
         cursor_sql, direction = id_bounds(page, params, newest_first=True)
         params.append(page.size + 1)
         sql = (

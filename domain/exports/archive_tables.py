@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 from zoneinfo import ZoneInfo
 
-from infra.db import execute
+from infra.db import execute, placeholders
 from domain.core.ids import global_id
 from domain.core.translations import N_
 from domain.exports.content import CHUNK, ledger_lines
@@ -144,7 +144,7 @@ async def team_rows(conn: Any, account_id: int, zone: ZoneInfo) -> AsyncIterator
     ids = sorted({period["user_id"] for period in periods})
     for start in range(0, len(ids), CHUNK):
         part = ids[start:start + CHUNK]
-        marks = ", ".join(f"${n}" for n in range(1, len(part) + 1))
+        marks = placeholders(1, len(part))
         _, rows = await execute(conn, f'SELECT id, name, email FROM "user" WHERE id IN ({marks})', part)
         people.update({row["id"]: row for row in rows})
     for period in periods:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Sequence
 
-from infra.db import execute
+from infra.db import execute, placeholders
 
 DOSSIER_BATCH = 100
 CHUNK = 1000
@@ -57,7 +57,7 @@ class Stream:
         if self.last is not None:
             start = len(params) + 1
             params += list(self.last)
-            values = ", ".join(f"${n}" for n in range(start, start + len(self.last)))
+            values = placeholders(start, len(self.last))
             after = f"({', '.join(self.order)}) > ({values})"
         params.append(self.chunk)
         _, rows = await execute(self.conn, f"{self.sql.format(after=after)} ORDER BY {', '.join(self.order)} "
@@ -83,16 +83,12 @@ class Stream:
                 yield row
 
 
-def _in(ids: Sequence[int], first: int) -> str:
-    return ", ".join(f"${n}" for n in range(first, first + len(ids)))
-
-
 class BatchReader:
     """The content streams of one batch of dossiers (all of one account)."""
 
     def __init__(self, conn: Any, account_id: int, dossier_ids: Sequence[int], parts: Parts) -> None:
         ids = sorted(dossier_ids)
-        ins = _in(ids, 1)
+        ins = placeholders(1, len(ids))
         self.versions = Stream(
             conn,
             "SELECT e.dossier_id AS dossier_id, e.id AS e_id, e.kind AS kind, e.created_at AS created_at, "
@@ -124,7 +120,7 @@ async def dossier_profiles(conn: Any, account_id: int, dossier_ids: Sequence[int
         return []
     ids = sorted(dossier_ids)
     _, rows = await execute(conn, f"SELECT {_PROFILE} FROM dossier WHERE account_id = $1 AND id IN "
-                                  f"({_in(ids, 2)}) ORDER BY id", [account_id, *ids])
+                                  f"({placeholders(2, len(ids))}) ORDER BY id", [account_id, *ids])
     return rows
 
 

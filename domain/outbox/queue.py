@@ -27,7 +27,7 @@ from tortoise import connections
 
 from domain.core.account_clock import business_now, due_by_account_clock
 from infra.clock import utc_now
-from infra.db import dialect, execute, returning
+from infra.db import dialect, execute, placeholders, returning
 from domain.outbox.models import OutboxMessage
 from domain.outbox.policies import policy_for
 
@@ -106,7 +106,7 @@ async def claim(worker: str, *, limit: int, lease_seconds: float, now: datetime 
     )
     params: list[Any] = [now + timedelta(seconds=lease_seconds), worker, now, limit, lane_limit]
     if kinds is not None:
-        marks = ", ".join(f"${n}" for n in range(6, 6 + len(kinds)))
+        marks = placeholders(6, len(kinds))
         sql = sql.replace("WHERE m.status = 'pending' AND ", f"WHERE m.status = 'pending' AND m.kind IN ({marks}) AND ")
         params.extend(kinds)
     rows = await returning(conn, sql, params)

@@ -8,7 +8,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from domain.core.batching import by_key, grouped
-from infra.db import Row, fetch_rows
+from infra.db import Row, fetch_rows, placeholders
 from domain.shares.models import Share
 
 
@@ -20,10 +20,10 @@ async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     """Each dossier's live shares, oldest first."""
     if not dossier_ids:
         return []
-    placeholders = ", ".join(f"${n}" for n in range(1, len(dossier_ids) + 1))
+    marks = placeholders(1, len(dossier_ids))
     rows = await fetch_rows(connections.get("default"),
                             "SELECT id, dossier_id, email, access, status, created_at FROM share "
-                            f"WHERE dossier_id IN ({placeholders}) AND revoked_at IS NULL ORDER BY created_at, id",
+                            f"WHERE dossier_id IN ({marks}) AND revoked_at IS NULL ORDER BY created_at, id",
                             list(dossier_ids), datetimes=("created_at",))
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 

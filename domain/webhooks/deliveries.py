@@ -13,7 +13,7 @@ from tortoise import connections
 
 from domain.audit.service import AuditAction, record
 from domain.core.actor import Actor
-from infra.db import execute, transaction
+from infra.db import execute, placeholders, transaction
 from domain.core.errors import DomainError, ErrorCode, InvalidInput, NotFound
 from domain.core.ids import global_id
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
@@ -151,9 +151,9 @@ async def delivery_pages(keys: Sequence[DeliveryPageKey]) -> list[tuple[list[Web
         params: list = list(ids)
         cursor_sql, direction = id_bounds(page, params, newest_first=True)
         params.append(page.size + 1)
-        placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
+        marks = placeholders(1, len(ids))
         sql = (f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY id {direction}) "
-               f"AS rn FROM webhook_delivery WHERE endpoint_id IN ({placeholders}){cursor_sql}) AS page "
+               f"AS rn FROM webhook_delivery WHERE endpoint_id IN ({marks}){cursor_sql}) AS page "
                f"WHERE rn <= ${len(params)}")
         _, rows = await execute(conn, sql, params)
         found: dict[int, list[WebhookDelivery]] = defaultdict(list)
