@@ -71,8 +71,13 @@ class BatchLoader:
             if key in outcomes:
                 continue
             batch = pending.get(key)
-            if batch is None:
-                batch = self._take(key, loop)
+            if batch is None:  # into this turn's batch (inline: a page asks for sixty keys at once)
+                batch = self._open
+                if batch is None:
+                    batch = self._open = _Batch()
+                    loop.call_soon(self._dispatch, batch)
+                batch.keys.append(key)
+                pending[key] = batch
             batches[id(batch)] = batch
         future = loop.create_future()
         if batches:
@@ -93,15 +98,6 @@ class BatchLoader:
                 raise outcome.error
             values.append(outcome)
         return values[0] if single else values
-
-    def _take(self, key: Any, loop: asyncio.AbstractEventLoop) -> _Batch:
-        batch = self._open
-        if batch is None:
-            batch = self._open = _Batch()
-            loop.call_soon(self._dispatch, batch)
-        batch.keys.append(key)
-        self._pending[key] = batch
-        return batch
 
     def _dispatch(self, batch: _Batch) -> None:
         self._open = None  # keys asked for from now on go to the next batch
