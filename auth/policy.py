@@ -286,7 +286,10 @@ def may_do(who: Any, resource: str, action: str, facts: Facts = Facts()) -> bool
 def dossier_relation(actor: Any, account_id: int, assigned: bool, shared: str | None) -> Relation:
     """The relation from what one statement read: the actor's assignment and its ACTIVE,
     unrevoked share's access (CONTRIBUTOR/VIEWER) or None."""
-    kind = kind_of(actor)
+    return _dossier_relation(kind_of(actor), actor, account_id, assigned, shared)
+
+
+def _dossier_relation(kind: Kind, actor: Any, account_id: int, assigned: bool, shared: str | None) -> Relation:
     if kind in (Kind.OWNER, Kind.ADMIN, Kind.MEMBER, Kind.MACHINE) and actor.account_id == account_id:
         if kind is not Kind.MEMBER:
             return Relation.ACCOUNT
@@ -306,9 +309,10 @@ def dossier_reader(actor: Any) -> Callable[[int, bool, str | None], Relation | N
     if not admits(actor, "dossier", "read"):
         return lambda account_id, assigned, shared: None
     readers = rule("dossier", "read").relations or frozenset()
+    kind = kind_of(actor)
 
     def relation(account_id: int, assigned: bool, shared: str | None) -> Relation | None:
-        found = dossier_relation(actor, account_id, assigned, shared)
+        found = _dossier_relation(kind, actor, account_id, assigned, shared)
         return found if found in readers else None
 
     return relation

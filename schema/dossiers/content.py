@@ -93,18 +93,26 @@ class Entry(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> "Entry":
-        """From a row of an entry and its current version (domain.dossiers.queries). Its
-        fields are set in one dict, not through the dataclass's keyword `__init__`: a page
-        builds a hundred entries, and that halves their cost (tests/unit/dossiers pins
-        that both give equal entries)."""
-        entry = _new_object(cls)
-        author = _AUTHORS.get((row.author_user_id, row.author_email)) or Author.of(row.author_user_id,
-                                                                                   row.author_email)
-        entry.__dict__ = {"id": to_global_id("Entry", row.id), "kind": _KIND[row.kind], "body": row.body,
-                          "version": row.current_version, "author": author,
-                          "written_at": row.written_at, "pk": row.id, "dossier_id": row.dossier_id,
-                          "account_id": row.account_id}
-        return entry
+        """From a row of an entry and its current version (domain.dossiers.queries)."""
+        return cls.from_rows((row,))[0]
+
+    @classmethod
+    def from_rows(cls, rows: Any) -> list["Entry"]:
+        """`from_row` of each, in one loop. Fields are set in one dict, not through the
+        dataclass's keyword `__init__`: a page builds a hundred entries, and that halves
+        their cost (tests/unit/dossiers pins that both give equal entries)."""
+        entries = []
+        authors, kinds = _AUTHORS, _KIND
+        for row in rows:
+            entry = _new_object(cls)
+            author = authors.get((row.author_user_id, row.author_email)) or Author.of(row.author_user_id,
+                                                                                      row.author_email)
+            entry.__dict__ = {"id": to_global_id("Entry", row.id), "kind": kinds[row.kind], "body": row.body,
+                              "version": row.current_version, "author": author,
+                              "written_at": row.written_at, "pk": row.id, "dossier_id": row.dossier_id,
+                              "account_id": row.account_id}
+            entries.append(entry)
+        return entries
 
     @classmethod
     def from_model(cls, row: EntryRow, current: EntryRevisionRow) -> "Entry":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from operator import attrgetter
 from typing import Annotated, Optional
 
 import strawberry
@@ -123,11 +124,14 @@ async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int
     return [_entry_connection(info, dossier.pk, page, rows, more) for dossier, (rows, more) in zip(dossiers, pages)]
 
 
+_ID = attrgetter("id")
+
+
 def _entry_connection(info: Info, dossier_id: int, page, rows, more: bool) -> Connection[Entry]:  # noqa: ANN001
     async def count() -> int:
         return await info.context.loader(queries.entry_counts).load(dossier_id)
 
-    return Connection.keyed([Entry.from_row(row) for row in rows], [row.id for row in rows], page, more, count)
+    return Connection.keyed(Entry.from_rows(rows), list(map(_ID, rows)), page, more, count)
 
 
 def _history_key(cursor: list[str] | None) -> tuple[datetime, int] | None:
