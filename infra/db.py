@@ -2,6 +2,7 @@
 inside the caller's transaction on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import json
@@ -130,6 +131,9 @@ class _Transaction:
         self._token: Any = None
 
     async def __aenter__(self) -> Any:
+        reads = _request_reads.get()
+        if reads is not None:  # never hold the request's read connection while waiting for this one
+            await reads.transaction_begins()
         try:
             entered = await self._inner.__aenter__()
         except BaseException as error:
@@ -138,6 +142,9 @@ class _Transaction:
                 with contextlib.suppress(Exception):
                     await self._inner.__aexit__(type(error), error, error.__traceback__)
             raise
+        finally:
+            if reads is not None:
+                reads.transaction_began()
         self._pending = _after_commit.get()
         if self._pending is None:  # the outermost: it owns the after-commit list
             self._pending = []
@@ -179,31 +186,138 @@ def for_dialect(conn: BaseDBAsyncClient, sql: str) -> str:
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
+async def _statement(connection: asyncpg.Connection, sql: str, params: Sequence[Any], rows: bool) -> tuple[int, list]:
+    """One statement straight on an asyncpg connection, answered and failing as tortoise's
+    `execute_query` (`rows=False`: a write answers its row count and no rows) and
+    `execute_query_dict` (`rows=True`) do, without their layers of wrappers, which cost
+    more than asyncpg's own work on every statement."""
+    try:
+        if not rows and sql.lstrip()[:6].upper() in _WRITES:
+            status = await connection.execute(sql, *params)
+            try:  # read as tortoise reads it: an INSERT's "INSERT 0 n" answers 0
+                return int(status.split(" ")[1]), []
+            except (IndexError, ValueError):
+                return 0, []
+        records = await connection.fetch(sql, *params)
+        return len(records), records
+    except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:
+        raise OperationalError(exc) from exc
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(exc) from exc
+    except asyncpg.InvalidTransactionStateError as exc:
+        raise TransactionManagementError(exc) from exc
+
+
 async def _in_held_transaction(conn: PostgresTransaction, sql: str, params: Sequence[Any], *,
                                rows: bool) -> tuple[int, list]:
-    """A statement inside a transaction on PostgreSQL, straight on the connection the
-    transaction holds: what tortoise's `execute_query` (`rows=False`: a write answers its
-    row count and no rows) and `execute_query_dict` (`rows=True`) do there — under the
-    transaction's lock, logged on `tortoise.db_client` (statement counts read that log),
-    asyncpg's errors as tortoise's — without their layers of wrappers, which cost more
-    than asyncpg's own work on every statement of a write."""
+    """A statement inside a transaction on PostgreSQL, on the connection the transaction
+    holds, under the transaction's lock, logged on `tortoise.db_client` (statement counts
+    read that log)."""
     async with conn._lock:
         conn.log.debug("%s: %s", sql, params)
-        try:
-            if not rows and sql.lstrip()[:6].upper() in _WRITES:
-                status = await conn._connection.execute(sql, *params)
-                try:  # read as tortoise reads it: an INSERT's "INSERT 0 n" answers 0
-                    return int(status.split(" ")[1]), []
-                except (IndexError, ValueError):
-                    return 0, []
-            records = await conn._connection.fetch(sql, *params)
-            return len(records), records
-        except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:
-            raise OperationalError(exc) from exc
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise IntegrityError(exc) from exc
-        except asyncpg.InvalidTransactionStateError as exc:
-            raise TransactionManagementError(exc) from exc
+        return await _statement(conn._connection, sql, params, rows)
+
+
+class _RequestReads:
+    """The one pool connection a GraphQL request over HTTP runs its statements outside
+    transactions on (PostgreSQL): taken on the first, given back when the request ends,
+    instead of one taken and given back per statement (each a few dozen calls in asyncpg's
+    pool and tortoise's wrappers). Plain autocommit statements on one connection keep
+    no session state, so a transaction-pooling PgBouncer is still fine.
+
+    - Sibling fields read concurrently: the lock runs one statement at a time.
+    - A request never holds it while waiting for a transaction's connection (pool
+      exhaustion would deadlock): it goes back before a transaction begins, and
+      statements meanwhile take one of their own per statement, as without this.
+    - A statement that fails other than by the server refusing it (cancelled, the
+      connection lost) gives it back (asyncpg's release resets or closes a broken
+      one); the next statement takes a fresh one.
+    - Once the request has ended, what still runs with its context (a task it spawned)
+      takes its own per statement again."""
+
+    __slots__ = ("_pool", "_connection", "_lock", "_ended", "_beginning", "_token")
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+        self._connection: Any = None
+        self._lock = asyncio.Lock()
+        self._ended = False
+        self._beginning = 0  # the request's transactions waiting for their connection
+
+    async def run(self, client: BaseDBAsyncClient, sql: str, params: Sequence[Any],
+                  rows: bool) -> tuple[int, list] | None:
+        """The statement's answer, or None when it must take its own connection."""
+        pool = getattr(client, "_pool", None)
+        if self._ended or self._beginning or pool is None:
+            return None
+        async with self._lock:
+            if self._ended or self._beginning or (self._pool is not None and pool is not self._pool):
+                return None
+            connection = self._connection
+            try:
+                if connection is None:
+                    self._pool = pool
+                    connection = self._connection = await pool.acquire()
+                client.log.debug("%s: %s", sql, params)
+                return await _statement(connection, sql, params, rows)
+            except (OperationalError, IntegrityError, TransactionManagementError, asyncpg.PostgresError):
+                raise  # the server refused the statement: the connection is fine
+            except BaseException:
+                await self._give_back()
+                raise
+            finally:
+                if self._ended:
+                    await self._give_back()
+
+    async def _give_back(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._pool.release(connection)  # shielded by asyncpg: done even if cancelled
+
+    async def transaction_begins(self) -> None:
+        self._beginning += 1
+        if self._connection is not None:
+            async with self._lock:  # after a sibling's statement in flight
+                await self._give_back()
+
+    def transaction_began(self) -> None:
+        self._beginning -= 1
+
+    async def __aenter__(self) -> _RequestReads:
+        self._token = _request_reads.set(self)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        _request_reads.reset(self._token)
+        self._ended = True
+        if not self._lock.locked():  # else the statement in flight gives it back
+            await self._give_back()
+
+
+_request_reads: contextvars.ContextVar[_RequestReads | None] = contextvars.ContextVar(
+    "casebook_request_reads", default=None)
+
+
+def request_reads() -> _RequestReads:
+    """`async with request_reads():` — the statements run outside transactions inside
+    share one pool connection (PostgreSQL; nothing changes on SQLite). For a request's
+    short life only: the connection is held until the block ends."""
+    return _RequestReads()
+
+
+async def _outside_transaction(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any],
+                               rows: bool) -> tuple[int, list]:
+    """A statement on the pool's client: on the request's read connection when there is
+    one (PostgreSQL), else through tortoise, which takes a pool connection for it alone."""
+    reads = _request_reads.get()
+    if reads is not None and dialect(conn) == "postgres":
+        answer = await reads.run(conn, sql, params, rows)
+        if answer is not None:
+            return answer
+    sql = for_dialect(conn, sql)
+    if rows:
+        return 0, await conn.execute_query_dict(sql, list(params))
+    return await conn.execute_query(sql, list(params))
 
 
 async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[dict]]:
@@ -216,7 +330,7 @@ async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ())
     if isinstance(conn, PostgresTransaction):
         rowcount, rows = await _in_held_transaction(conn, sql, params, rows=False)
     else:
-        rowcount, rows = await conn.execute_query(for_dialect(conn, sql), list(params))
+        rowcount, rows = await _outside_transaction(conn, sql, params, False)
     return rowcount, [dict(row) for row in rows]
 
 
@@ -226,7 +340,7 @@ async def returning(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = (
     drops the rows of a RETURNING statement there."""
     if isinstance(conn, PostgresTransaction):
         return [dict(row) for row in (await _in_held_transaction(conn, sql, params, rows=True))[1]]
-    return [dict(row) for row in await conn.execute_query_dict(for_dialect(conn, sql), list(params))]
+    return [dict(row) for row in (await _outside_transaction(conn, sql, params, True))[1]]
 
 
 class Row(SimpleNamespace):
@@ -258,7 +372,7 @@ async def fetch_rows(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = 
     turned into rows directly: a page of entries is a hundred of them."""
     if dialect(conn) == "postgres":
         _, records = await (_in_held_transaction(conn, sql, params, rows=False)
-                            if isinstance(conn, PostgresTransaction) else conn.execute_query(sql, list(params)))
+                            if isinstance(conn, PostgresTransaction) else _outside_transaction(conn, sql, params, False))
         if not records:
             return []
         # A record's columns by position: cheaper than its mapping protocol, row by row.
