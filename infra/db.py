@@ -266,7 +266,7 @@ class _RequestReads:
                 await self._give_back()
                 raise
             finally:
-                if self._ended:
+                if self._ended or self._beginning:  # (a transaction began while it was taken)
                     await self._give_back()
 
     async def _give_back(self) -> None:
