@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 import asyncpg
 from tortoise import Tortoise
-from tortoise.backends.asyncpg.client import TransactionWrapper as PostgresTransaction
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper as PostgresTransaction
+from tortoise.backends.base.client import BaseDBAsyncClient, PoolConnectionWrapper
 from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
@@ -39,8 +39,8 @@ _PLACEHOLDER = re.compile(r"\$\d+")
 
 
 async def _keep_session(conn: Any) -> None:
-    """asyncpg pool `reset` hook, run when a connection goes back to the pool (after
-    every statement outside a transaction). asyncpg has already rolled back any open
+    """asyncpg pool `reset` hook, run when a connection goes back to the pool (after a
+    transaction, a request's statements, or a statement outside both). asyncpg has already rolled back any open
     transaction; its default then sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
     RESET ALL` — one more round trip each time. Our code keeps no session state (no
     session SET, LISTEN, session advisory locks or cursors outside a transaction), so
@@ -75,6 +75,7 @@ def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[st
 
         expanded = expand_db_url(url)
         expanded["credentials"].update(credentials)
+        expanded["engine"] = __name__  # tortoise's asyncpg client, sharing a request's connection (_PoolClient)
         connection = expanded
     else:
         connection = url
@@ -171,7 +172,7 @@ class _Transaction:
 
 
 def dialect(conn: BaseDBAsyncClient) -> str:
-    return "postgres" if "asyncpg" in type(conn).__module__ else "sqlite"
+    return "postgres" if isinstance(conn, AsyncpgDBClient) else "sqlite"
 
 
 def for_dialect(conn: BaseDBAsyncClient, sql: str) -> str:
@@ -220,15 +221,16 @@ async def _in_held_transaction(conn: PostgresTransaction, sql: str, params: Sequ
 
 class _RequestReads:
     """The one pool connection a GraphQL request over HTTP runs its statements outside
-    transactions on (PostgreSQL): taken on the first, given back when the request ends,
-    instead of one taken and given back per statement (each a few dozen calls in asyncpg's
-    pool and tortoise's wrappers). Plain autocommit statements on one connection keep
-    no session state, so a transaction-pooling PgBouncer is still fine.
+    transactions on (PostgreSQL), ours and the ORM's: taken on the first, given back when
+    the request ends, instead of one taken and given back per statement (each a few dozen
+    calls in asyncpg's pool and tortoise's wrappers). Plain autocommit statements on one
+    connection keep no session state, so a transaction-pooling PgBouncer is still fine.
 
     - Sibling fields read concurrently: the lock runs one statement at a time.
-    - A request never holds it while waiting for a transaction's connection (pool
-      exhaustion would deadlock): it goes back before a transaction begins, and
-      statements meanwhile take one of their own per statement, as without this.
+    - A request never holds it while waiting for another connection (pool exhaustion
+      would deadlock): every statement outside a transaction takes this one, and it goes
+      back before a transaction takes its own; statements meanwhile take one of their
+      own per statement, as without this.
     - A statement that fails other than by the server refusing it (cancelled, the
       connection lost) gives it back (asyncpg's release resets or closes a broken
       one); the next statement takes a fresh one.
@@ -243,31 +245,6 @@ class _RequestReads:
         self._lock = asyncio.Lock()
         self._ended = False
         self._beginning = 0  # the request's transactions waiting for their connection
-
-    async def run(self, client: BaseDBAsyncClient, sql: str, params: Sequence[Any],
-                  rows: bool) -> tuple[int, list] | None:
-        """The statement's answer, or None when it must take its own connection."""
-        pool = getattr(client, "_pool", None)
-        if self._ended or self._beginning or pool is None:
-            return None
-        async with self._lock:
-            if self._ended or self._beginning or (self._pool is not None and pool is not self._pool):
-                return None
-            connection = self._connection
-            try:
-                if connection is None:
-                    self._pool = pool
-                    connection = self._connection = await pool.acquire()
-                client.log.debug("%s: %s", sql, params)
-                return await _statement(connection, sql, params, rows)
-            except (OperationalError, IntegrityError, TransactionManagementError, asyncpg.PostgresError):
-                raise  # the server refused the statement: the connection is fine
-            except BaseException:
-                await self._give_back()
-                raise
-            finally:
-                if self._ended or self._beginning:  # (a transaction began while it was taken)
-                    await self._give_back()
 
     async def _give_back(self) -> None:
         connection, self._connection = self._connection, None
@@ -305,15 +282,78 @@ def request_reads() -> _RequestReads:
     return _RequestReads()
 
 
+# What a statement may fail with and leave its connection as good as before: the server
+# refused it (as asyncpg raises it, or as tortoise's translation of it).
+_REFUSED = (asyncpg.PostgresError, OperationalError, IntegrityError, TransactionManagementError)
+
+
+class _Turn:
+    """A statement's use of the request's read connection: `async with` yields it,
+    under the request's lock; or, when the request may not hold one (it has ended, a
+    transaction is waiting for its connection), a pool connection for this statement
+    alone, as tortoise takes one."""
+
+    __slots__ = ("_reads", "_client", "_alone")
+
+    def __init__(self, reads: _RequestReads, client: Any) -> None:
+        self._reads = reads
+        self._client = client
+        self._alone: Any = None
+
+    async def __aenter__(self) -> Any:
+        reads, pool = self._reads, self._client._pool
+        await reads._lock.acquire()
+        if reads._ended or reads._beginning or pool is None or (reads._pool is not None and pool is not reads._pool):
+            reads._lock.release()
+            self._alone = PoolConnectionWrapper(self._client, self._client._pool_init_lock)
+            return await self._alone.__aenter__()
+        if reads._connection is None:
+            try:
+                reads._pool = pool
+                reads._connection = await pool.acquire()
+            except BaseException:
+                reads._lock.release()
+                raise
+        return reads._connection
+
+    async def __aexit__(self, exc_type: Any, *rest: Any) -> None:
+        if self._alone is not None:
+            await self._alone.__aexit__(exc_type, *rest)
+            return
+        reads = self._reads
+        try:
+            # Given back when broken or cancelled mid-statement, when the request has ended
+            # meanwhile, or when a transaction began meanwhile (never hold it while that waits).
+            if (exc_type is not None and not issubclass(exc_type, _REFUSED)) or reads._ended or reads._beginning:
+                await reads._give_back()
+        finally:
+            reads._lock.release()
+
+
+class _PoolClient(AsyncpgDBClient):
+    """tortoise's asyncpg client, whose statements outside transactions (the ORM's) run
+    on the request's read connection too, so a request holding it never waits for
+    another. The engine of `tortoise_config`: tortoise reads `client_class` below."""
+
+    def acquire_connection(self) -> Any:
+        reads = _request_reads.get()
+        if reads is None or reads._ended:
+            return PoolConnectionWrapper(self, self._pool_init_lock)
+        return _Turn(reads, self)
+
+
+client_class = _PoolClient
+
+
 async def _outside_transaction(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any],
                                rows: bool) -> tuple[int, list]:
     """A statement on the pool's client: on the request's read connection when there is
     one (PostgreSQL), else through tortoise, which takes a pool connection for it alone."""
     reads = _request_reads.get()
-    if reads is not None and dialect(conn) == "postgres":
-        answer = await reads.run(conn, sql, params, rows)
-        if answer is not None:
-            return answer
+    if reads is not None and not reads._ended and isinstance(conn, _PoolClient):
+        async with _Turn(reads, conn) as connection:
+            conn.log.debug("%s: %s", sql, params)
+            return await _statement(connection, sql, params, rows)
     sql = for_dialect(conn, sql)
     if rows:
         return 0, await conn.execute_query_dict(sql, list(params))

@@ -169,3 +169,24 @@ async def test_sqlite_is_unchanged(db):
     client = connections.get("default")
     async with request_reads():
         assert (await fetch_rows(client, "SELECT $1 AS said", ["hi"]))[0].said == "hi"
+
+
+@pytest.mark.postgres_only
+async def test_the_orms_statements_share_the_requests_connection(one_connection):
+    """Else a request holding its connection would wait for another for the ORM's
+    statement: with every connection so held, for ever."""
+    from domain.accounts.models import Account
+
+    client = one_connection
+    async with asyncio.timeout(10):
+        async with request_reads():
+            ours = (await fetch_rows(client, PID))[0].pid
+            assert not _all_back(client)  # held for the request
+            _, theirs = await client.execute_query(PID)
+            assert theirs[0]["pid"] == ours
+            await asyncio.gather(Account.all().count(), fetch_rows(client, PID), Account.exists(),
+                                 client.execute_query(PID))
+            with pytest.raises(OperationalError):
+                await client.execute_query("SELEKT 1")
+            assert (await fetch_rows(client, PID))[0].pid == ours
+    assert _all_back(client)
