@@ -133,9 +133,9 @@ class _Transaction:
 
     async def __aenter__(self) -> Any:
         reads = _request_reads.get()
-        if reads is not None:  # never hold the request's read connection while waiting for this one
-            await reads.transaction_begins()
         try:
+            if reads is not None:  # never hold the request's read connection while waiting for this one
+                await reads.transaction_begins()
             entered = await self._inner.__aenter__()
         except BaseException as error:
             # `token` is set once the connection or lock is taken, before BEGIN is sent.
