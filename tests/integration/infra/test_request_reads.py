@@ -16,6 +16,8 @@ from tests.conftest import ON_POSTGRES
 from tests.support.statements import counting_statements
 
 PID = "SELECT pg_backend_pid() AS pid"
+# Long enough to be cancelled mid-flight; named so that no other test's statement is counted for it.
+SLOW = "SELECT 'request reads' AS marker, pg_sleep(30)::text AS slept"
 
 
 @pytest_asyncio.fixture
@@ -107,7 +109,7 @@ async def test_the_connection_goes_back_after_success_error_and_cancellation(one
     async def slow_request() -> None:
         async with request_reads():
             await fetch_rows(client, PID)
-            await fetch_rows(client, "SELECT pg_sleep(30)::text AS slept")
+            await fetch_rows(client, SLOW)
 
     task = asyncio.ensure_future(slow_request())
     await asyncio.sleep(0.3)
@@ -116,7 +118,8 @@ async def test_the_connection_goes_back_after_success_error_and_cancellation(one
         await task
     async with asyncio.timeout(5):
         _, running = await client.execute_query(
-            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'")
+            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE query = $1 AND state = 'active' "
+            "AND datname = current_database()", [SLOW])
     assert running[0]["n"] == 0
     assert _all_back(client)
 
@@ -155,7 +158,7 @@ async def test_a_failed_or_cancelled_statement_leaves_the_request_able_to_read(o
                               ["k"])
             assert (await fetch_rows(client, "SELECT 2 AS two"))[0].two == 2
 
-            sibling = asyncio.ensure_future(fetch_rows(client, "SELECT pg_sleep(30)::text AS slept"))
+            sibling = asyncio.ensure_future(fetch_rows(client, SLOW))
             await asyncio.sleep(0.3)
             sibling.cancel()
             with pytest.raises(asyncio.CancelledError):
