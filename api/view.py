@@ -24,6 +24,7 @@ from api.http import (
     RequestRefused, answer, negotiate, parse_json_body, query_parameters, refusal, request_parameters,
 )
 from domain.core.outages import outage_of
+from infra.db import request_reads
 
 log = logging.getLogger("casebook.api")
 exchange_var: ContextVar[Exchange | None] = ContextVar("casebook_exchange", default=None)
@@ -53,7 +54,10 @@ class GraphQLOverHTTP:
                             client=request.client.host if request.client else "unknown")
         token = exchange_var.set(exchange)
         try:
-            response = await self.run(request)  # type: ignore[attr-defined]
+            # One pool connection for the request's statements outside transactions, given
+            # back before the response is sent (never for live updates, which last).
+            async with request_reads():
+                response = await self.run(request)  # type: ignore[attr-defined]
         except RequestRefused as refused:
             response = refusal(refused.status, refused.code, refused.message,
                                media_type=exchange.media_type, headers=refused.headers)

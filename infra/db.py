@@ -2,6 +2,7 @@
 inside the caller's transaction on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import json
@@ -13,8 +14,8 @@ from typing import Any, Sequence
 
 import asyncpg
 from tortoise import Tortoise
-from tortoise.backends.asyncpg.client import TransactionWrapper as PostgresTransaction
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper as PostgresTransaction
+from tortoise.backends.base.client import BaseDBAsyncClient, PoolConnectionWrapper
 from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
@@ -39,8 +40,8 @@ _PLACEHOLDER = re.compile(r"\$\d+")
 
 
 async def _keep_session(conn: Any) -> None:
-    """asyncpg pool `reset` hook, run when a connection goes back to the pool (after
-    every statement outside a transaction). asyncpg has already rolled back any open
+    """asyncpg pool `reset` hook, run when a connection goes back to the pool (after a
+    transaction, a request's statements, or a statement outside both). asyncpg has already rolled back any open
     transaction; its default then sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
     RESET ALL` — one more round trip each time. Our code keeps no session state (no
     session SET, LISTEN, session advisory locks or cursors outside a transaction), so
@@ -75,6 +76,7 @@ def tortoise_config(settings: Settings, *, db_url: str | None = None) -> dict[st
 
         expanded = expand_db_url(url)
         expanded["credentials"].update(credentials)
+        expanded["engine"] = __name__  # tortoise's asyncpg client, sharing a request's connection (_PoolClient)
         connection = expanded
     else:
         connection = url
@@ -131,7 +133,10 @@ class _Transaction:
         self._token: Any = None
 
     async def __aenter__(self) -> Any:
+        reads = _request_reads.get()
         try:
+            if reads is not None:  # never hold the request's read connection while waiting for this one
+                await reads.transaction_begins()
             entered = await self._inner.__aenter__()
         except BaseException as error:
             # `token` is set once the connection or lock is taken, before BEGIN is sent.
@@ -139,6 +144,9 @@ class _Transaction:
                 with contextlib.suppress(Exception):
                     await self._inner.__aexit__(type(error), error, error.__traceback__)
             raise
+        finally:
+            if reads is not None:
+                reads.transaction_began()
         self._pending = _after_commit.get()
         if self._pending is None:  # the outermost: it owns the after-commit list
             self._pending = []
@@ -165,7 +173,7 @@ class _Transaction:
 
 
 def dialect(conn: BaseDBAsyncClient) -> str:
-    return "postgres" if "asyncpg" in type(conn).__module__ else "sqlite"
+    return "postgres" if isinstance(conn, AsyncpgDBClient) else "sqlite"
 
 
 def for_dialect(conn: BaseDBAsyncClient, sql: str) -> str:
@@ -187,31 +195,177 @@ def placeholders(first: int, count: int) -> str:
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
+async def _statement(connection: asyncpg.Connection, sql: str, params: Sequence[Any], rows: bool) -> tuple[int, list]:
+    """One statement straight on an asyncpg connection, answered and failing as tortoise's
+    `execute_query` (`rows=False`: a write answers its row count and no rows) and
+    `execute_query_dict` (`rows=True`) do, without their layers of wrappers, which cost
+    more than asyncpg's own work on every statement."""
+    try:
+        if not rows and sql.lstrip()[:6].upper() in _WRITES:
+            status = await connection.execute(sql, *params)
+            try:  # read as tortoise reads it: an INSERT's "INSERT 0 n" answers 0
+                return int(status.split(" ")[1]), []
+            except (IndexError, ValueError):
+                return 0, []
+        records = await connection.fetch(sql, *params)
+        return len(records), records
+    except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:
+        raise OperationalError(exc) from exc
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(exc) from exc
+    except asyncpg.InvalidTransactionStateError as exc:
+        raise TransactionManagementError(exc) from exc
+
+
 async def _in_held_transaction(conn: PostgresTransaction, sql: str, params: Sequence[Any], *,
                                rows: bool) -> tuple[int, list]:
-    """A statement inside a transaction on PostgreSQL, straight on the connection the
-    transaction holds: what tortoise's `execute_query` (`rows=False`: a write answers its
-    row count and no rows) and `execute_query_dict` (`rows=True`) do there — under the
-    transaction's lock, logged on `tortoise.db_client` (statement counts read that log),
-    asyncpg's errors as tortoise's — without their layers of wrappers, which cost more
-    than asyncpg's own work on every statement of a write."""
+    """A statement inside a transaction on PostgreSQL, on the connection the transaction
+    holds, under the transaction's lock, logged on `tortoise.db_client` (statement counts
+    read that log)."""
     async with conn._lock:
         conn.log.debug("%s: %s", sql, params)
+        return await _statement(conn._connection, sql, params, rows)
+
+
+class _RequestReads:
+    """The one pool connection a GraphQL request over HTTP runs its statements outside
+    transactions on (PostgreSQL), ours and the ORM's: taken on the first, given back when
+    the request ends, instead of one taken and given back per statement (each a few dozen
+    calls in asyncpg's pool and tortoise's wrappers). Plain autocommit statements on one
+    connection keep no session state, so a transaction-pooling PgBouncer is still fine.
+
+    - Sibling fields read concurrently: the lock runs one statement at a time.
+    - A request never holds it while waiting for another connection (pool exhaustion
+      would deadlock): every statement outside a transaction takes this one, and it goes
+      back before a transaction takes its own; statements meanwhile take one of their
+      own per statement, as without this.
+    - A statement that fails other than by the server refusing it (cancelled, the
+      connection lost) gives it back (asyncpg's release resets or closes a broken
+      one); the next statement takes a fresh one.
+    - Once the request has ended, what still runs with its context (a task it spawned)
+      takes its own per statement again."""
+
+    __slots__ = ("_pool", "_connection", "_lock", "_ended", "_beginning", "_token")
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+        self._connection: Any = None
+        self._lock = asyncio.Lock()
+        self._ended = False
+        self._beginning = 0  # the request's transactions waiting for their connection
+
+    async def _give_back(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await self._pool.release(connection)  # shielded by asyncpg: done even if cancelled
+
+    async def transaction_begins(self) -> None:
+        self._beginning += 1
+        if self._connection is not None:
+            async with self._lock:  # after a sibling's statement in flight
+                await self._give_back()
+
+    def transaction_began(self) -> None:
+        self._beginning -= 1
+
+    async def __aenter__(self) -> _RequestReads:
+        self._token = _request_reads.set(self)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        _request_reads.reset(self._token)
+        self._ended = True
+        if not self._lock.locked():  # else the statement in flight gives it back
+            await self._give_back()
+
+
+_request_reads: contextvars.ContextVar[_RequestReads | None] = contextvars.ContextVar(
+    "casebook_request_reads", default=None)
+
+
+def request_reads() -> _RequestReads:
+    """`async with request_reads():` — the statements run outside transactions inside
+    share one pool connection (PostgreSQL; nothing changes on SQLite). For a request's
+    short life only: the connection is held until the block ends."""
+    return _RequestReads()
+
+
+# What a statement may fail with and leave its connection as good as before: the server
+# refused it (as asyncpg raises it, or as tortoise's translation of it).
+_REFUSED = (asyncpg.PostgresError, OperationalError, IntegrityError, TransactionManagementError)
+
+
+class _Turn:
+    """A statement's use of the request's read connection: `async with` yields it,
+    under the request's lock; or, when the request may not hold one (it has ended, a
+    transaction is waiting for its connection), a pool connection for this statement
+    alone, as tortoise takes one."""
+
+    __slots__ = ("_reads", "_client", "_alone")
+
+    def __init__(self, reads: _RequestReads, client: Any) -> None:
+        self._reads = reads
+        self._client = client
+        self._alone: Any = None
+
+    async def __aenter__(self) -> Any:
+        reads, pool = self._reads, self._client._pool
+        await reads._lock.acquire()
+        if reads._ended or reads._beginning or pool is None or (reads._pool is not None and pool is not reads._pool):
+            reads._lock.release()
+            self._alone = PoolConnectionWrapper(self._client, self._client._pool_init_lock)
+            return await self._alone.__aenter__()
+        if reads._connection is None:
+            try:
+                reads._pool = pool
+                reads._connection = await pool.acquire()
+            except BaseException:
+                reads._lock.release()
+                raise
+        return reads._connection
+
+    async def __aexit__(self, exc_type: Any, *rest: Any) -> None:
+        if self._alone is not None:
+            await self._alone.__aexit__(exc_type, *rest)
+            return
+        reads = self._reads
         try:
-            if not rows and sql.lstrip()[:6].upper() in _WRITES:
-                status = await conn._connection.execute(sql, *params)
-                try:  # read as tortoise reads it: an INSERT's "INSERT 0 n" answers 0
-                    return int(status.split(" ")[1]), []
-                except (IndexError, ValueError):
-                    return 0, []
-            records = await conn._connection.fetch(sql, *params)
-            return len(records), records
-        except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as exc:
-            raise OperationalError(exc) from exc
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise IntegrityError(exc) from exc
-        except asyncpg.InvalidTransactionStateError as exc:
-            raise TransactionManagementError(exc) from exc
+            # Given back when broken or cancelled mid-statement, when the request has ended
+            # meanwhile, or when a transaction began meanwhile (never hold it while that waits).
+            if (exc_type is not None and not issubclass(exc_type, _REFUSED)) or reads._ended or reads._beginning:
+                await reads._give_back()
+        finally:
+            reads._lock.release()
+
+
+class _PoolClient(AsyncpgDBClient):
+    """tortoise's asyncpg client, whose statements outside transactions (the ORM's) run
+    on the request's read connection too, so a request holding it never waits for
+    another. The engine of `tortoise_config`: tortoise reads `client_class` below."""
+
+    def acquire_connection(self) -> Any:
+        reads = _request_reads.get()
+        if reads is None or reads._ended:
+            return PoolConnectionWrapper(self, self._pool_init_lock)
+        return _Turn(reads, self)
+
+
+client_class = _PoolClient
+
+
+async def _outside_transaction(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any],
+                               rows: bool) -> tuple[int, list]:
+    """A statement on the pool's client: on the request's read connection when there is
+    one (PostgreSQL), else through tortoise, which takes a pool connection for it alone."""
+    reads = _request_reads.get()
+    if reads is not None and not reads._ended and isinstance(conn, _PoolClient):
+        async with _Turn(reads, conn) as connection:
+            conn.log.debug("%s: %s", sql, params)
+            return await _statement(connection, sql, params, rows)
+    sql = for_dialect(conn, sql)
+    if rows:
+        return 0, await conn.execute_query_dict(sql, list(params))
+    return await conn.execute_query(sql, list(params))
 
 
 async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[dict]]:
@@ -224,7 +378,7 @@ async def execute(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ())
     if isinstance(conn, PostgresTransaction):
         rowcount, rows = await _in_held_transaction(conn, sql, params, rows=False)
     else:
-        rowcount, rows = await conn.execute_query(for_dialect(conn, sql), list(params))
+        rowcount, rows = await _outside_transaction(conn, sql, params, False)
     return rowcount, [dict(row) for row in rows]
 
 
@@ -234,7 +388,7 @@ async def returning(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = (
     drops the rows of a RETURNING statement there."""
     if isinstance(conn, PostgresTransaction):
         return [dict(row) for row in (await _in_held_transaction(conn, sql, params, rows=True))[1]]
-    return [dict(row) for row in await conn.execute_query_dict(for_dialect(conn, sql), list(params))]
+    return [dict(row) for row in (await _outside_transaction(conn, sql, params, True))[1]]
 
 
 class Row(SimpleNamespace):
@@ -266,7 +420,7 @@ async def fetch_rows(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = 
     turned into rows directly: a page of entries is a hundred of them."""
     if dialect(conn) == "postgres":
         _, records = await (_in_held_transaction(conn, sql, params, rows=False)
-                            if isinstance(conn, PostgresTransaction) else conn.execute_query(sql, list(params)))
+                            if isinstance(conn, PostgresTransaction) else _outside_transaction(conn, sql, params, False))
         if not records:
             return []
         # A record's columns by position: cheaper than its mapping protocol, row by row.

@@ -154,6 +154,8 @@ async def test_a_database_outage_answers_service_unavailable_not_an_internal_err
 
     monkeypatch.setattr(type(client), "execute_query", refused)
     monkeypatch.setattr(type(client), "execute_query_dict", refused, raising=False)
+    if getattr(client, "_pool", None) is not None:  # a request's reads take their pool connection directly
+        monkeypatch.setattr(type(client._pool), "acquire", refused)
     for accept, status in ((GRAPHQL_RESPONSE, 503), ("application/json", 503)):
         response = await api.http.post("/graphql", json={"query": ME}, headers={
             "authorization": f"Bearer {session['accessToken']}", "accept": accept})

@@ -12,6 +12,7 @@ from domain.identity.models import RefreshToken, UserSession
 from domain.accounts.models import Account, Invitation, Membership, User
 from domain.dossiers.models import Dossier
 from domain.shares.models import GuestQuota, Share
+from infra.db import dialect
 from migrations.runner import MIGRATIONS_DIR, statements
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -20,8 +21,7 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 async def _run_data_steps() -> None:
     """The data part of 0008 again, on rows shaped as before it (it is idempotent)."""
     conn = connections.get("default")
-    dialect = "postgres" if "asyncpg" in type(conn).__module__ else "sqlite"
-    sql = (MIGRATIONS_DIR / f"0008_identity.{dialect}.sql").read_text()
+    sql = (MIGRATIONS_DIR / f"0008_identity.{dialect(conn)}.sql").read_text()
     for statement in statements(sql):
         if statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
             await conn.execute_query(statement)
