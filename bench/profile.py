@@ -87,6 +87,26 @@ async def per_request(send: Any, count: int) -> float:
     return statistics.median(samples) * 1000
 
 
+async def in_turn(senders: list[Any], count: int) -> list[float]:
+    """Median CPU ms of each sender's requests, sent in turn: a host whose speed drifts
+    (other machines' load) then slows all alike, and their ratios hold still."""
+    for _ in range(min(200, count)):
+        for send in senders:
+            await send()
+    samples: list[list[float]] = [[] for _ in senders]
+    for _ in range(count):
+        for side, send in enumerate(senders):
+            started = time.process_time()
+            await send()
+            samples[side].append(time.process_time() - started)
+    return [statistics.median(side) * 1000 for side in samples]
+
+
+async def interleaved(ours: Any, floor: Any, count: int) -> tuple[float, float]:
+    ours_ms, floor_ms = await in_turn([ours, floor], count)
+    return ours_ms, floor_ms
+
+
 async def operation(app: Any, plain_app: Any, name: str) -> tuple[Any, Any]:
     """(GraphQL, plain) senders of another hot operation, as bench.run sends them: one
     dossier of the 100-dossier account, shareDossier with a new guest each time
@@ -260,16 +280,24 @@ async def main(args: argparse.Namespace) -> int:
                 for name, calls in by_function.most_common(args.calls if args.calls > 1 else 0):
                     print(f"  {calls / 50:8.1f}  {name}")
         if args.stages:
+            senders = []
             for label, query, with_token in STAGE_QUERIES:
                 body = json.dumps({"query": query}).encode()
 
                 async def one(body: bytes = body, with_token: bool = with_token) -> None:
                     await call(app, "POST", "/graphql", body, token if with_token else None)
-                print(f"{label:<62} {await per_request(one, args.pages):6.3f} ms")
+                senders.append(one)
+            costs = (await in_turn(senders, args.pages) if args.interleave
+                     else [await per_request(one, args.pages) for one in senders])
+            for (label, _, _), cost in zip(STAGE_QUERIES, costs):
+                print(f"{label:<62} {cost:6.3f} ms")
         rounds = []
         for round_ in range(args.rounds):
-            ours = await per_request(graphql_page, args.pages)
-            floor = await per_request(plain_page, args.pages)
+            if args.interleave:
+                ours, floor = await interleaved(graphql_page, plain_page, args.pages)
+            else:
+                ours = await per_request(graphql_page, args.pages)
+                floor = await per_request(plain_page, args.pages)
             rounds.append((ours, floor))
             print(f"round {round_ + 1}: CPU per page (median), GraphQL {ours:.3f} ms, plain {floor:.3f} ms "
                   f"(x{ours / floor:.2f})")
@@ -324,6 +352,8 @@ def cli(argv: list[str] | None = None) -> int:
                         help="count function calls per page (load-independent); --calls N: and the N most called")
     parser.add_argument("--operation", choices=("page", "one_dossier", "share", "add_entry", "search"), default="page",
                         help="what the rounds, --calls and --profile measure (default: the dossier page)")
+    parser.add_argument("--interleave", action="store_true",
+                        help="the rounds send GraphQL and plain requests in turn (steadier ratios on a busy host)")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
