@@ -133,9 +133,13 @@ class _Transaction:
         self._token: Any = None
 
     async def __aenter__(self) -> Any:
-        reads = _request_reads.get()
+        # Never hold the request's read connection while waiting for this one. A nested
+        # transaction is a savepoint on its outer one's connection: it waits for none (and
+        # must not wait for the read lock, which a sibling's statement blocked by this
+        # transaction's own row locks could hold).
+        reads = _request_reads.get() if _after_commit.get() is None else None
         try:
-            if reads is not None:  # never hold the request's read connection while waiting for this one
+            if reads is not None:
                 await reads.transaction_begins()
             entered = await self._inner.__aenter__()
         except BaseException as error:
@@ -293,6 +297,8 @@ def request_reads() -> _RequestReads:
 # What a statement may fail with and leave its connection as good as before: the server
 # refused it (as asyncpg raises it, or as tortoise's translation of it).
 _REFUSED = (asyncpg.PostgresError, OperationalError, IntegrityError, TransactionManagementError)
+# ... except those that tell of the connection itself: lost, or the server shutting down.
+_BROKEN = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError)
 
 
 class _Turn:
@@ -332,7 +338,8 @@ class _Turn:
         try:
             # Given back when broken or cancelled mid-statement, when the request has ended
             # meanwhile, or when a transaction began meanwhile (never hold it while that waits).
-            if (exc_type is not None and not issubclass(exc_type, _REFUSED)) or reads._ended or reads._beginning:
+            if (exc_type is not None and (not issubclass(exc_type, _REFUSED) or issubclass(exc_type, _BROKEN))) \
+                    or reads._ended or reads._beginning:
                 await reads._give_back()
         finally:
             reads._lock.release()

@@ -193,3 +193,35 @@ async def test_the_orms_statements_share_the_requests_connection(one_connection)
                 await client.execute_query("SELEKT 1")
             assert (await fetch_rows(client, PID))[0].pid == ours
     assert _all_back(client)
+
+
+@pytest.mark.postgres_only
+async def test_a_nested_transaction_never_waits_for_a_siblings_statement(db):
+    """A nested transaction is a savepoint on its outer one's connection: it must not wait
+    for the request's read lock, which a sibling's statement can hold while PostgreSQL
+    blocks it on a row the outer transaction locked (a cycle PostgreSQL cannot see)."""
+    client = connections.get("default")
+    async with request_reads() as reads:
+        async with transaction():
+            await fetch_rows(client, PID)  # a sibling's read takes the request's connection again
+            await reads._lock.acquire()  # ... and its next statement waits on our row lock
+            try:
+                async with asyncio.timeout(2):
+                    async with transaction() as nested:
+                        await execute(nested, "SELECT 1")
+            finally:
+                reads._lock.release()
+
+
+@pytest.mark.postgres_only
+async def test_a_statement_that_lost_its_connection_gives_it_back(one_connection):
+    """The server refusing a statement leaves the connection usable; losing the connection
+    (a restart, a failover) does not: the next statement takes a fresh one."""
+    client = one_connection
+    async with request_reads():
+        first = (await fetch_rows(client, PID))[0].pid
+        with pytest.raises(Exception):
+            await fetch_rows(client, "SELECT pg_terminate_backend(pg_backend_pid())")
+        second = (await fetch_rows(client, PID))[0].pid
+    assert second != first
+    assert _all_back(client)
