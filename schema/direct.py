@@ -49,7 +49,7 @@ def plain_resolver(definition: Any) -> PlainResolver | None:
         scopes += tuple(scope for permission in extension.permissions for scope in permission.scopes)
     for argument in definition.arguments:
         argument_type = argument.type
-        if isinstance(argument_type, StrawberryOptional):
+        if type(argument_type) is StrawberryOptional:  # not Maybe[...], which strawberry wraps in Some
             argument_type = argument_type.of_type
         if argument_type not in _AS_GIVEN:
             return None

@@ -47,6 +47,10 @@ class Sample:
     def with_root(self, root: strawberry.Parent[int]) -> int:  # noqa: ARG002
         return 1
 
+    @strawberry.field(extensions=requires(Scope.DOSSIERS_READ))
+    def by_maybe(self, name: strawberry.Maybe[str]) -> int:  # strawberry passes Some(value)
+        return 1
+
 
 def test_what_strawberry_must_handle_is_not_plain():
     fields = {field.python_name: field for field in Sample.__strawberry_definition__.fields}
@@ -54,6 +58,7 @@ def test_what_strawberry_must_handle_is_not_plain():
     assert plain is not None and plain.scopes == (Scope.DOSSIERS_READ,) and plain.guarded
     assert plain_resolver(fields["by_input"]) is None
     assert plain_resolver(fields["with_root"]) is None
+    assert plain_resolver(fields["by_maybe"]) is None
     mutation = build_schema()._schema.mutation_type.fields["addEntry"]
     assert plain_resolver(strawberry_field(mutation)) is None  # an input object, and the two-factor gate
 
