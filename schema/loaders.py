@@ -6,10 +6,12 @@ in one turn of the event loop go to the batch function together; each key is loa
 once per request; a failed batch fails each of its keys) but waits with one future per
 call instead of one per key plus a `gather`: a dossier page asks for 3 relations of 20
 dossiers, and the 60 futures, their callbacks and gathers were a tenth of the page's CPU
-(measured: bench/README.md)."""
+(measured: bench/README.md). A caller holding a whole list's keys (`load_all`) runs its
+batch at once, without waiting for the turn to end."""
 from __future__ import annotations
 
 import asyncio
+from itertools import repeat
 from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from strawberry.exceptions import WrongNumberOfResultsReturned
@@ -63,6 +65,38 @@ class BatchLoader:
     def load_many(self, keys: Iterable[Any]) -> Awaitable[list[Any]]:
         return self._wait(list(keys), single=False)
 
+    async def load_all(self, keys: list[Any]) -> list[Any]:
+        """`load_many` for a caller that holds every key it will ask for (a batch form,
+        schema/rules.py `batched`: a page's twenty dossiers at once). When none of the
+        keys is loaded or on its way, the batch runs here and now, without a future, a
+        task and a turn of the event loop: no other key could join it. Callers asking for
+        these keys meanwhile wait for it, and what it loads is kept, as with `load`."""
+        outcomes, pending = self._outcomes, self._pending
+        if not keys or not outcomes.keys().isdisjoint(keys) or not pending.keys().isdisjoint(keys):
+            return await self.load_many(keys)
+        batch = _Batch()
+        waiting = dict.fromkeys(keys, batch)
+        if len(waiting) != len(keys):  # a key twice: the batch function is given each once
+            return await self.load_many(keys)
+        batch.keys = keys
+        pending.update(waiting)
+        try:
+            loaded = await self._load_fn(keys)
+        except Exception as error:
+            self._settle(batch, None, error)
+            raise
+        except BaseException:
+            self._hand_over(batch)  # cancelled with its caller: not the callers who joined
+            raise
+        values = self._settle(batch, loaded, None)
+        return values if values is not None else [self._outcome(key) for key in keys]
+
+    def _outcome(self, key: Any) -> Any:
+        outcome = self._outcomes[key]
+        if type(outcome) is _Failed:
+            raise outcome.error
+        return outcome
+
     def _wait(self, keys: list[Any], *, single: bool) -> Awaitable[Any]:
         loop = asyncio.get_running_loop()
         batches: dict[int, _Batch] = {}
@@ -104,25 +138,57 @@ class BatchLoader:
         asyncio.ensure_future(self._run(batch))
 
     async def _run(self, batch: _Batch) -> None:
-        outcomes = self._outcomes
         try:
-            values = list(await self._load_fn(batch.keys))
-            if len(values) != len(batch.keys):
-                raise WrongNumberOfResultsReturned(expected=len(batch.keys), received=len(values))
-            for key, value in zip(batch.keys, values):
-                outcomes[key] = _Failed(value) if isinstance(value, BaseException) else value
+            loaded = await self._load_fn(batch.keys)
         except BaseException as error:  # noqa: BLE001 - each waiting caller gets it (cancellation too)
-            for key in batch.keys:
-                outcomes[key] = _Failed(error)
+            self._settle(batch, None, error)
             if not isinstance(error, Exception):
                 raise
-        finally:
-            for key in batch.keys:
-                self._pending.pop(key, None)
-            for waiter in batch.waiters:
-                waiter.remaining -= 1
-                if waiter.remaining == 0 and not waiter.future.done():
-                    waiter.future.set_result(None)
+            return
+        self._settle(batch, loaded, None)
+
+    def _settle(self, batch: _Batch, loaded: Any, error: BaseException | None) -> list[Any] | None:
+        """Keep each key's outcome of a finished batch and wake those waiting for it;
+        answer the values when all of them are values (None when the batch, or a key of
+        it, failed)."""
+        outcomes, keys = self._outcomes, batch.keys
+        values: list[Any] | None = None
+        if error is None:
+            try:
+                values = list(loaded)
+            except Exception as not_a_list:  # noqa: BLE001 - as a failed batch
+                error = not_a_list
+        if values is not None:
+            if len(values) != len(keys):
+                error, values = WrongNumberOfResultsReturned(expected=len(keys), received=len(values)), None
+            elif any(map(isinstance, values, repeat(BaseException))):
+                outcomes.update((key, _Failed(value) if isinstance(value, BaseException) else value)
+                                for key, value in zip(keys, values))
+                values = None
+            else:
+                outcomes.update(zip(keys, values))
+        if error is not None:
+            outcomes.update(dict.fromkeys(keys, _Failed(error)))
+        pop = self._pending.pop
+        for key in keys:
+            pop(key, None)
+        for waiter in batch.waiters:
+            waiter.remaining -= 1
+            if waiter.remaining == 0 and not waiter.future.done():
+                waiter.future.set_result(None)
+        return values
+
+    def _hand_over(self, batch: _Batch) -> None:
+        """A batch whose caller was cancelled: those who joined it get its keys loaded by
+        a task of its own (with nobody waiting, they are simply no longer on their way)."""
+        pop = self._pending.pop
+        for key in batch.keys:
+            pop(key, None)
+        if batch.waiters:
+            retry = _Batch()
+            retry.keys, retry.waiters = batch.keys, batch.waiters
+            self._pending.update(dict.fromkeys(batch.keys, retry))
+            asyncio.ensure_future(self._run(retry))
 
 
 class Loaders:

@@ -106,7 +106,7 @@ _SHARE_STATUS = {status.value: status for status in ShareStatus}
 async def _accesses_of(dossiers: list["Dossier"], info: Info) -> list[Optional[DossierAccess]]:
     missing = [dossier for dossier in dossiers if dossier.access is None]
     if missing:
-        loaded = await info.context.loader(accesses).load_many([(info.context.actor, d.pk) for d in missing])
+        loaded = await info.context.loader(accesses).load_all([(info.context.actor, d.pk) for d in missing])
         for dossier, access in zip(missing, loaded):
             dossier.access = access
     return [dossier.access for dossier in dossiers]
@@ -120,7 +120,7 @@ async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int
                       after: Optional[str] = None, last: Optional[int] = None,
                       before: Optional[str] = None) -> list[Connection[Entry]]:
     page = page_slice(first, after, last, before)
-    pages = await info.context.loader(queries.entry_pages).load_many([(d.pk, page) for d in dossiers])
+    pages = await info.context.loader(queries.entry_pages).load_all([(d.pk, page) for d in dossiers])
     return [_entry_connection(info, dossier.pk, page, rows, more) for dossier, (rows, more) in zip(dossiers, pages)]
 
 
@@ -152,7 +152,7 @@ async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"
     managed = [dossier for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
                if manages]
     rows = dict(zip((d.pk for d in managed),
-                    await info.context.loader(share_queries.shares_by_dossier).load_many([d.pk for d in managed])))
+                    await info.context.loader(share_queries.shares_by_dossier).load_all([d.pk for d in managed])))
     return [[Share.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
 
 
@@ -160,7 +160,7 @@ async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Team
     seen = [dossier for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
             if access is not None and access.sees_team]
     rows = dict(zip((d.pk for d in seen),
-                    await info.context.loader(queries.assignees_by_dossier).load_many([d.pk for d in seen])))
+                    await info.context.loader(queries.assignees_by_dossier).load_all([d.pk for d in seen])))
     return [[Teammate.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
 
 

@@ -88,3 +88,83 @@ async def test_a_cancelled_caller_does_not_cancel_the_others():
 async def test_loaders_give_one_loader_per_batch_function():
     loaders, load = Loaders(), Recorder()
     assert loaders(load) is loaders(load)
+
+
+# `load_all`: a batch form's whole list at once (schema/rules.py `batched`, issue 27).
+
+async def test_load_all_runs_its_batch_at_once_and_keeps_what_it_loaded():
+    load = Recorder()
+    loader = BatchLoader(load)
+    assert await loader.load_all([1, 2, 3]) == [10, 20, 30]
+    assert await loader.load(2) == 20
+    assert await loader.load_many([3, 4]) == [30, 40]
+    assert load.batches == [[1, 2, 3], [4]]
+
+
+async def test_load_all_joins_keys_already_on_their_way():
+    load = Recorder()
+    loader = BatchLoader(load)
+    single = asyncio.ensure_future(loader.load(2))
+    await asyncio.sleep(0)  # 2 is asked for, its batch not yet run
+    assert await loader.load_all([1, 2]) == [10, 20]
+    assert await single == 20
+    assert sorted(key for batch in load.batches for key in batch) == [1, 2]  # each key once
+
+
+async def test_callers_asking_while_load_all_runs_wait_for_its_batch():
+    load = Recorder()
+    loader = BatchLoader(load)
+    whole = asyncio.ensure_future(loader.load_all([1, 2]))
+    await asyncio.sleep(0)  # inside the batch function
+    assert await loader.load(1) == 10
+    assert await whole == [10, 20]
+    assert load.batches == [[1, 2]]
+
+
+async def test_load_all_gives_a_key_asked_twice_to_the_batch_once():
+    load = Recorder()
+    assert await BatchLoader(load).load_all([1, 2, 1]) == [10, 20, 10]
+    assert load.batches == [[1, 2]]
+
+
+async def test_load_all_fails_as_its_batch_fails_and_the_keys_stay_failed():
+    async def broken(keys):
+        raise RuntimeError("database gone")
+
+    loader = BatchLoader(broken)
+    with pytest.raises(RuntimeError):
+        await loader.load_all([1, 2])
+    with pytest.raises(RuntimeError):
+        await loader.load(2)
+    one = BatchLoader(Recorder(lambda key: ValueError(key) if key == 2 else key))
+    with pytest.raises(ValueError):
+        await one.load_all([1, 2])
+    assert await one.load(1) == 1
+
+
+async def test_load_all_with_the_wrong_number_of_results_is_an_error():
+    async def short(keys):
+        return keys[:-1]
+
+    with pytest.raises(WrongNumberOfResultsReturned):
+        await BatchLoader(short).load_all([1, 2])
+
+
+async def test_a_cancelled_load_all_leaves_those_who_joined_its_batch_their_values():
+    started = asyncio.Event()
+    load = Recorder()
+
+    async def slow(keys):
+        started.set()
+        await asyncio.sleep(0.01)
+        return await load(keys)
+
+    loader = BatchLoader(slow)
+    whole = asyncio.ensure_future(loader.load_all([1, 2]))
+    await started.wait()
+    joined = asyncio.ensure_future(loader.load(2))
+    await asyncio.sleep(0)
+    whole.cancel()
+    assert await joined == 20
+    assert whole.cancelled()
+    assert await loader.load(1) == 10
