@@ -248,9 +248,13 @@ class CompiledExecutor(CasebookExecutor):
                     if not sees(context, rules.audience, obj):
                         raise Fallback
             if rules.reads is not None and plan.reads_content:
+                # `Context.note_read` of each, in C: a page records twenty dossiers' reads.
                 dossier_attr, account_attr = rules.reads
-                for obj in objects:
-                    context.note_read(getattr(obj, dossier_attr), getattr(obj, account_attr))
+                try:
+                    context.reads.update(zip(map(attrgetter(dossier_attr), objects),
+                                             map(attrgetter(account_attr), objects)))
+                except AttributeError:
+                    raise Fallback from None
         columns: list[list[Any]] = []
         waits: list[tuple[list[Any], int | None, Any]] = []
         try:
@@ -300,12 +304,19 @@ class CompiledExecutor(CasebookExecutor):
                 columns.append(column)
 
     async def _after_waits(self, plan: ObjectPlan, columns: list, waits: list, count: int) -> list:
-        if len(waits) == 1:
+        if len(waits) == 1 or all(index is None for _, index, _ in waits):
+            # One wait, or batch forms only: each is one whole list's read, which nothing
+            # else joins, so they are awaited in turn (their statements take turns on the
+            # request's connection anyway) instead of as tasks of a gather.
+            results = []
             try:
-                results = [await waits[0][2]]
+                for position, (_, _, value) in enumerate(waits):
+                    results.append(await value)
             except asyncio.CancelledError:
+                close(value for _, _, value in waits[position + 1:])
                 raise
             except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
+                close(value for _, _, value in waits[position + 1:])
                 raise Fallback from None
         else:
             results = await asyncio.gather(*(value for _, _, value in waits), return_exceptions=True)
