@@ -13,6 +13,7 @@ import argparse
 import collections
 import asyncio
 import cProfile
+import json
 import os
 import pstats
 import statistics
@@ -209,6 +210,53 @@ STAGES = (
 )
 
 
+async def print_layers(app: Any, token: str, plain_page: Any, count: int) -> None:
+    """The page's CPU layer by layer, sent in turn: the whole HTTP request; strawberry's
+    `execute` with the extensions and the context (no HTTP, no middleware, no JSON);
+    graphql-core's `execute` with our executor and the context (no extensions); the
+    context alone (token and principal). What a bypass of each layer could save at most."""
+    from graphql import parse
+    from graphql.execution import execute
+    from starlette.requests import Request
+    from strawberry.execution.is_awaitable import optimized_is_awaitable
+
+    from infra.db import request_reads
+
+    view = next(route.endpoint for route in app.routes if getattr(route, "path", None) == "/graphql")
+    schema = view.schema
+    document = parse(GRAPHQL_PAGE)
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"", "root_path": "",
+             "headers": [(b"authorization", f"Bearer {token}".encode()), (b"host", b"bench")],
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "scheme": "http", "state": {}}
+
+    async def whole() -> None:
+        await call(app, "POST", "/graphql", json.dumps({"query": GRAPHQL_PAGE}).encode(), token)
+
+    async def strawberry_execute() -> None:
+        async with request_reads():
+            result = await schema.execute(GRAPHQL_PAGE, context_value=await view.get_context(Request(scope), None))
+        assert not result.errors, result.errors
+
+    async def core_execute() -> None:
+        async with request_reads():
+            result = execute(schema._schema, document, context_value=await view.get_context(Request(scope), None),
+                             executor_class=schema.execution_context_class, is_awaitable=optimized_is_awaitable)
+            result = await result if optimized_is_awaitable(result) else result
+        assert not result.errors, result.errors
+
+    async def context_alone() -> None:
+        async with request_reads():
+            await view.get_context(Request(scope), None)
+
+    layers = (("plain page", plain_page), ("GraphQL page over HTTP (the whole request)", whole),
+              ("strawberry execute + context (no HTTP)", strawberry_execute),
+              ("graphql-core execute + context (no extensions)", core_execute),
+              ("context alone (token, principal)", context_alone))
+    costs = await in_turn([send for _, send in layers], count)
+    for (label, _), cost in zip(layers, costs):
+        print(f"{label:<50} {cost:6.3f} ms  (x{cost / costs[0]:.2f} plain)")
+
+
 async def main(args: argparse.Namespace) -> int:
     database = args.database or await create_database()
     env = server_env(database)
@@ -291,6 +339,8 @@ async def main(args: argparse.Namespace) -> int:
                      else [await per_request(one, args.pages) for one in senders])
             for (label, _, _), cost in zip(STAGE_QUERIES, costs):
                 print(f"{label:<62} {cost:6.3f} ms")
+        if args.layers:
+            await print_layers(app, token, plain_page, args.pages)
         rounds = []
         for round_ in range(args.rounds):
             if args.interleave:
@@ -355,6 +405,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--interleave", action="store_true",
                         help="the rounds send GraphQL and plain requests in turn (steadier ratios on a busy host)")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
+    parser.add_argument("--layers", action="store_true",
+                        help="the page layer by layer: HTTP, strawberry execute, graphql-core execute, context")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
