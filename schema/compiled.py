@@ -312,12 +312,12 @@ class CompiledExecutor(CasebookExecutor):
             try:
                 for position, (_, _, value) in enumerate(waits):
                     results.append(await value)
-            except asyncio.CancelledError:
-                close(value for _, _, value in waits[position + 1:])
-                raise
             except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
                 close(value for _, _, value in waits[position + 1:])
                 raise Fallback from None
+            except BaseException:  # cancelled, or closed: the forms not started are closed too
+                close(value for _, _, value in waits[position + 1:])
+                raise
         else:
             results = await asyncio.gather(*(value for _, _, value in waits), return_exceptions=True)
             raise_first(results)

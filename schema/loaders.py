@@ -69,8 +69,10 @@ class BatchLoader:
         """`load_many` for a caller that holds every key it will ask for (a batch form,
         schema/rules.py `batched`: a page's twenty dossiers at once). When none of the
         keys is loaded or on its way, the batch runs here and now, without a future, a
-        task and a turn of the event loop: no other key could join it. Callers asking for
-        these keys meanwhile wait for it, and what it loads is kept, as with `load`."""
+        task and a turn of the event loop. Callers asking for these keys meanwhile wait
+        for it, and what it loads is kept, as with `load`; other keys asked for in the
+        same turn go to a batch of their own (`load_many` would have merged them), so use
+        it where one caller asks for a whole list."""
         outcomes, pending = self._outcomes, self._pending
         if not keys or not outcomes.keys().isdisjoint(keys) or not pending.keys().isdisjoint(keys):
             return await self.load_many(keys)
@@ -153,11 +155,14 @@ class BatchLoader:
         it, failed)."""
         outcomes, keys = self._outcomes, batch.keys
         values: list[Any] | None = None
+        interrupted: BaseException | None = None
         if error is None:
             try:
                 values = list(loaded)
-            except Exception as not_a_list:  # noqa: BLE001 - as a failed batch
+            except BaseException as not_a_list:  # noqa: BLE001 - as a failed batch: every caller hears of it
                 error = not_a_list
+                if not isinstance(not_a_list, Exception):
+                    interrupted = not_a_list
         if values is not None:
             if len(values) != len(keys):
                 error, values = WrongNumberOfResultsReturned(expected=len(keys), received=len(values)), None
@@ -176,17 +181,21 @@ class BatchLoader:
             waiter.remaining -= 1
             if waiter.remaining == 0 and not waiter.future.done():
                 waiter.future.set_result(None)
+        if interrupted is not None:
+            raise interrupted
         return values
 
     def _hand_over(self, batch: _Batch) -> None:
-        """A batch whose caller was cancelled: those who joined it get its keys loaded by
-        a task of its own (with nobody waiting, they are simply no longer on their way)."""
+        """A batch whose caller was cancelled: those who joined it and still wait get its
+        keys loaded by a task of its own. With nobody waiting (a whole request cancelled,
+        its deadline passed) nothing is read again: the keys are no longer on their way."""
         pop = self._pending.pop
         for key in batch.keys:
             pop(key, None)
-        if batch.waiters:
+        waiting = [waiter for waiter in batch.waiters if not waiter.future.done()]
+        if waiting:
             retry = _Batch()
-            retry.keys, retry.waiters = batch.keys, batch.waiters
+            retry.keys, retry.waiters = batch.keys, waiting
             self._pending.update(dict.fromkeys(batch.keys, retry))
             asyncio.ensure_future(self._run(retry))
 

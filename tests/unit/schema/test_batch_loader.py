@@ -168,3 +168,24 @@ async def test_a_cancelled_load_all_leaves_those_who_joined_its_batch_their_valu
     assert await joined == 20
     assert whole.cancelled()
     assert await loader.load(1) == 10
+
+
+async def test_a_cancelled_load_all_reads_nothing_again_when_no_one_still_waits():
+    load = Recorder()
+
+    async def slow(keys):
+        await asyncio.sleep(0.05)
+        return await load(keys)
+
+    loader = BatchLoader(slow)
+
+    async def request():
+        whole = asyncio.ensure_future(loader.load_all([1, 2]))
+        await asyncio.sleep(0)  # its batch in flight
+        await asyncio.gather(whole, loader.load(2))  # 2 joins it
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):  # a request's deadline: every caller cancelled at once
+            await request()
+    await asyncio.sleep(0.1)
+    assert load.batches == []  # the cancelled read is not sent again after the response
