@@ -66,12 +66,13 @@ async def test_an_exception_given_for_one_key_fails_only_that_key():
     assert one == 1 and isinstance(two, ValueError)
 
 
-async def test_a_batch_function_giving_the_wrong_number_of_results_is_an_error():
+@pytest.mark.parametrize("asking", ["load_many", "load_all"])
+async def test_a_batch_function_giving_the_wrong_number_of_results_is_an_error(asking):
     async def short(keys):
         return keys[:-1]
 
     with pytest.raises(WrongNumberOfResultsReturned):
-        await BatchLoader(short).load_many([1, 2])
+        await getattr(BatchLoader(short), asking)([1, 2])
 
 
 async def test_a_cancelled_caller_does_not_cancel_the_others():
@@ -140,14 +141,6 @@ async def test_load_all_fails_as_its_batch_fails_and_the_keys_stay_failed():
     with pytest.raises(ValueError):
         await one.load_all([1, 2])
     assert await one.load(1) == 1
-
-
-async def test_load_all_with_the_wrong_number_of_results_is_an_error():
-    async def short(keys):
-        return keys[:-1]
-
-    with pytest.raises(WrongNumberOfResultsReturned):
-        await BatchLoader(short).load_all([1, 2])
 
 
 async def test_a_cancelled_load_all_leaves_those_who_joined_its_batch_their_values():
