@@ -2,8 +2,9 @@
 hand-written SQL on asyncpg — no GraphQL, no ORM, no DataLoaders.
 
 It does the same work as `query DossierPage` through GraphQL, for an owner or admin:
-verify the access token and re-read the membership (G6), read one page of the
-dossiers by client name (own account's, plus those shared with the user), each
+verify the access token and re-read the principal (membership, token version, live
+session, the two-factor policy: G6, I4, I5), read one page of the dossiers by client
+name (own account's, plus those shared with the user and not held back by I5), each
 dossier's five newest entries with their current text and author, its shares and its
 assignees, record the reads (P2), and return the same JSON (`data` only). Serve it with
 `uvicorn bench.plain_app:app` and the same DATABASE_URL / JWT settings as the API."""
@@ -21,15 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.tokens import ACCESS, TokenService
-from bench.plain_ops import PlainOps
+from bench.plain_ops import PRINCIPAL_SQL, PlainOps
 from infra.settings import load_settings
 from schema.relay import encode_cursor, to_global_id
 
 PAGE = 20
 ENTRIES = 5
 
-MEMBERSHIP_SQL = """SELECT m.id, m.role, u.email, u.token_version FROM membership m
-JOIN "user" u ON u.id = m.user_id WHERE m.account_id = $1 AND m.user_id = $2"""
 # The page as the API reads it (domain/dossiers/access.py): each half walks its own index
 # and stops at the page size. (An `account_id = $1 OR id IN (shares)` form reads and sorts
 # the whole account: at 20,000 dossiers the baseline was then bound by PostgreSQL, not by
@@ -40,7 +39,12 @@ DOSSIERS_SQL = """SELECT * FROM (
   UNION ALL
   SELECT * FROM (SELECT d.id, d.account_id, d.client_name, d.reference, d.archived_at FROM dossier d
     JOIN share s ON s.dossier_id = d.id WHERE s.user_id = $2 AND s.status = 'ACTIVE' AND s.revoked_at IS NULL
-    AND d.account_id <> $1 AND d.archived_at IS NULL ORDER BY d.client_name, d.id LIMIT $3) shared_half
+    AND d.account_id <> $1 AND d.archived_at IS NULL
+    -- I5: not while the sharing account asks two factors of its own people and this one has none
+    AND NOT EXISTS (SELECT 1 FROM membership tm JOIN account ta ON ta.id = tm.account_id
+                    JOIN "user" tu ON tu.id = tm.user_id WHERE tm.account_id = d.account_id AND tm.user_id = $2
+                    AND ta.require_two_factor AND tu.totp_enabled_at IS NULL)
+    ORDER BY d.client_name, d.id LIMIT $3) shared_half
 ) page ORDER BY client_name, id LIMIT $3"""
 ENTRIES_SQL = """SELECT e.id, e.dossier_id, e.kind, e.current_version, r.body, r.author_email, r.written_at
 FROM unnest($1::bigint[]) AS d(id)
@@ -70,13 +74,16 @@ async def dossier_page(request: Request) -> Response:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     try:
         claims = tokens.decode(token.strip(), ACCESS, now)
-        user_id, account_id = int(claims["sub"]), int(claims["acc"])
+        user_id, account_id, session_id = int(claims["sub"]), int(claims["acc"]), int(claims["sid"])
     except Exception:  # noqa: BLE001 - any bad token is the same answer
         return _unauthenticated()
     pool: asyncpg.Pool = state["pool"]
     async with pool.acquire() as conn:
-        member = await conn.fetchrow(MEMBERSHIP_SQL, account_id, user_id)
-        if member is None or member["token_version"] != int(claims.get("ver", -1)) or member["role"] == "MEMBER":
+        # The principal as the API re-reads it (G6, I4, I5): membership, token version, live
+        # session, the account's two-factor policy.
+        member = await conn.fetchrow(PRINCIPAL_SQL, account_id, user_id, session_id)
+        if member is None or member["token_version"] != int(claims.get("ver", -1)) or member["role"] == "MEMBER" \
+                or (member["require_two_factor"] and not member["two_factor"]):
             return _unauthenticated()  # members see assigned dossiers only: not part of this baseline
         rows = await conn.fetch(DOSSIERS_SQL, account_id, user_id, PAGE + 1)
         page, has_next = rows[:PAGE], len(rows) > PAGE

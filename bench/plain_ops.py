@@ -1,14 +1,17 @@
 """The hand-written floor for the hot operations besides the dossier page: one dossier
 with its entries, addEntry, shareDossier, a search, and sign-in — each a plain Starlette
 endpoint on asyncpg, doing the work the API does for the same request (the same rules,
-the access check, the read log, the audit and the outbox) in as many statements or
-fewer. `make bench` measures each against its GraphQL twin and prints the ratios.
+the access check, the read log, the audit, the outbox, the mail ceiling per address,
+the event a write announces) in as many statements or fewer. `make bench` measures each
+against its GraphQL twin and prints the ratios.
 
 What it leaves out, each said where it matters: members (the benchmark's principals are
 owners), renewals due (a fresh seed has none), webhook fan-out beyond reading the
-endpoints (the seed has none), and the sign-in throttle beyond its one counter read."""
+endpoints (the seed has none), live-update listeners (its notices go to a channel
+nobody listens to), and the sign-in throttle beyond its one counter read."""
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import uuid
@@ -61,10 +64,25 @@ READ_SQL = "INSERT INTO dossier_read (dossier_id, account_id, user_id, read_at) 
 # tier's cap (A3), with the zone that decides the month.
 TERMS_SQL = """SELECT s.tier, s.cancels_on, a.time_zone FROM subscription s JOIN account a ON a.id = s.account_id
 WHERE s.account_id = $1"""
-ACTIVATE_SQL = """WITH inserted AS (INSERT INTO active_dossier (account_id, month, dossier_id, first_written_at)
-VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, month, dossier_id) DO NOTHING RETURNING id)
-SELECT count(*) AS n FROM inserted"""
+WRITE_ENTRY_SQL = """WITH e AS (INSERT INTO entry (account_id, dossier_id, kind, current_version, created_at)
+  VALUES ($1, $2, $3, 1, $4) RETURNING id),
+r AS (INSERT INTO entry_revision (account_id, entry_id, version, body, author_user_id, author_email, written_at)
+  VALUES ($1, (SELECT id FROM e), 1, $5, $6, $7, $4)),
+a AS (INSERT INTO active_dossier (account_id, month, dossier_id, first_written_at) VALUES ($1, $8, $2, $4)
+  ON CONFLICT (account_id, month, dossier_id) DO NOTHING RETURNING id)
+SELECT (SELECT id FROM e) AS id, EXISTS (SELECT 1 FROM a) AS newly_active"""
 ENDPOINTS_SQL = "SELECT id, events FROM webhook_endpoint WHERE account_id = $1 AND enabled"
+# What announcing an event costs (T5, T7): the account's next event number, its webhook
+# endpoints, and the live-update notice PostgreSQL sends at commit. On a channel nobody
+# listens to: the API's servers must not receive (and pay for) the baseline's notices.
+SEQUENCE_SQL = """INSERT INTO account_event_counter (account_id, last) VALUES ($1, 1)
+ON CONFLICT (account_id) DO UPDATE SET last = account_event_counter.last + 1 RETURNING last"""
+NOTIFY_SQL = "SELECT pg_notify('casebook_plain_live', $1)"
+# The one mail ceiling per recipient address (domain/outbox/ceiling.py), counted in the
+# transaction that queues the mail.
+CEILING_SQL = """INSERT INTO rate_limit (key, window_start, window_end, count) VALUES ($1, $2, $3, 1)
+ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit.count + 1 RETURNING count"""
+MAILS_PER_HOUR = 10
 # Sign-in: the person, their accounts, a new session with its refresh token, the audit.
 USER_SQL = """SELECT id, email, password_hash, token_version, (totp_enabled_at IS NOT NULL) AS two_factor
 FROM "user" WHERE email = $1"""
@@ -160,15 +178,13 @@ class PlainOps:
                 today = now.astimezone(ZoneInfo(terms["time_zone"])).date()
                 if terms["cancels_on"] is not None and terms["cancels_on"] <= today:
                     return _user_error("addEntry", "ACCOUNT_READ_ONLY", "The subscription has ended.")
-                entry_id = await conn.fetchval(
-                    "INSERT INTO entry (account_id, dossier_id, kind, current_version, created_at) "
-                    "VALUES ($1, $2, $3, 1, $4) RETURNING id", who["account_id"], dossier_id, payload["kind"], now)
-                await conn.execute(
-                    "INSERT INTO entry_revision (account_id, entry_id, version, body, author_user_id, author_email, "
-                    "written_at) VALUES ($1, $2, 1, $3, $4, $5, $6)", who["account_id"], entry_id, text,
-                    who["user_id"], who["email"], now)
                 month = today.strftime("%Y-%m")
-                if await conn.fetchval(ACTIVATE_SQL, who["account_id"], month, dossier_id, now):
+                # The entry, its first version and the dossier's mark as active this month
+                # in one statement, as the API writes them.
+                written = await conn.fetchrow(WRITE_ENTRY_SQL, who["account_id"], dossier_id, payload["kind"], now,
+                                              text, who["user_id"], who["email"], month)
+                entry_id = written["id"]
+                if written["newly_active"]:
                     await conn.execute("INSERT INTO active_month (account_id, month, count) VALUES ($1, $2, 0) "
                                        "ON CONFLICT (account_id, month) DO NOTHING", who["account_id"], month)
                     cap = TIER_CAPS[terms["tier"]]
@@ -177,7 +193,8 @@ class PlainOps:
                         "AND count < $3", who["account_id"], month, cap if cap is not None else 2**31 - 1)
                     if updated.endswith(" 0"):
                         raise Refused("ACTIVE_CLIENT_LIMIT_REACHED", "The active-client cap is reached.")
-                await conn.fetch(ENDPOINTS_SQL, who["account_id"])
+                await _announce(conn, "entry.added", who["account_id"], now, dossierId=("Dossier", dossier_id),
+                                entryId=("Entry", entry_id))
             return {"addEntry": {"entry": {"id": to_global_id("Entry", entry_id), "version": 1}, "userErrors": []}}
         return await self._answer(request, work)
 
@@ -238,10 +255,13 @@ class PlainOps:
                 mail = {"to": email, "subject": "A dossier was shared with you on Casebook",
                         "body": f"Hello,\n\nYou have been given access to a client's dossier.\n\n"
                                 f"https://app.example/accept-invitation?token={token}\n"}
-                await conn.execute(
-                    "INSERT INTO outbox_message (kind, account_id, payload, status, attempts, available_at, created_at) "
-                    "VALUES ('mail', $1, $2, 'pending', 0, $3, $3)", who["account_id"], json.dumps(mail), now)
-                await conn.fetch(ENDPOINTS_SQL, who["account_id"])
+                if await _below_mail_ceiling(conn, email, now):
+                    await conn.execute(
+                        "INSERT INTO outbox_message (kind, account_id, payload, status, attempts, available_at, "
+                        "created_at) VALUES ('mail', $1, $2, 'pending', 0, $3, $3)", who["account_id"],
+                        json.dumps(mail), now)
+                await _announce(conn, "share.given", who["account_id"], now, dossierId=("Dossier", dossier_id),
+                                shareId=("Share", share_id))
             return {"shareDossier": {"share": {"id": to_global_id("Share", share_id), "status": status},
                                      "userErrors": []}}
         return await self._answer(request, work)
@@ -308,3 +328,20 @@ def _key(global_id: Any, type_name: str) -> int:
 
 def _user_error(payload: str, code: str, message: str) -> dict:
     return {payload: {"userErrors": [{"code": code, "message": message}]}}
+
+
+async def _announce(conn: asyncpg.Connection, name: str, account_id: int, now: datetime,
+                    **ids: tuple[str, int]) -> None:
+    """An event as the API announces one, inside the write's transaction."""
+    sequence = await conn.fetchval(SEQUENCE_SQL, account_id)
+    await conn.fetch(ENDPOINTS_SQL, account_id)  # the seed has none: no deliveries to queue
+    await conn.execute(NOTIFY_SQL, json.dumps({"n": name, "a": account_id, "t": now.isoformat(), "s": sequence,
+                                               "i": {k: [t, key] for k, (t, key) in ids.items()}, "u": []},
+                                              separators=(",", ":")))
+
+
+async def _below_mail_ceiling(conn: asyncpg.Connection, address: str, now: datetime) -> bool:
+    epoch = int(now.timestamp())
+    start = epoch - epoch % 3600
+    key = "mail.recipient:address:" + hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
+    return await conn.fetchval(CEILING_SQL, key, start, start + 3600) <= MAILS_PER_HOUR
