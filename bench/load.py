@@ -24,6 +24,17 @@ class Figures:
     # CPU the server spent (all its processes) while these requests were measured.
     cpu_seconds: float = 0.0
 
+    @classmethod
+    def pooled(cls, name: str, parts: list["Figures"]) -> "Figures":
+        """Slices of one scenario measured apart (alternating with its baseline's) as one."""
+        whole = cls(name, concurrency=parts[0].concurrency)
+        for part in parts:
+            whole.latencies += part.latencies
+            whole.errors += part.errors
+            whole.seconds += part.seconds
+            whole.cpu_seconds += part.cpu_seconds
+        return whole
+
     @property
     def cpu_ms(self) -> float:
         """Server CPU per request: steadier than req/s when the load generator shares the cores."""
