@@ -60,6 +60,54 @@ WHERE a.dossier_id = ANY($1::bigint[]) ORDER BY a.created_at, a.id"""
 READS_SQL = """INSERT INTO dossier_read (account_id, dossier_id, user_id, read_at)
 SELECT account_id, dossier_id, $3, $4 FROM unnest($1::bigint[], $2::bigint[]) AS t(dossier_id, account_id)"""
 
+def _b64url(text_sql: str) -> str:
+    """SQL for `domain.core.ids.b64url` of a text expression (PostgreSQL's base64 breaks
+    lines every 76 characters: a long client name's cursor)."""
+    return (f"rtrim(translate(replace(encode(convert_to({text_sql}, 'UTF8'), 'base64'), E'\\n', ''), "
+            "'+/', '-_'), '=')")
+
+
+def _isoformat(column: str) -> str:
+    """SQL for Python's `isoformat()` of a UTC datetime (microseconds only when not 0)."""
+    return (f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+            f"date_part('microseconds', {column})::bigint % 1000000 <> 0 THEN to_char({column} AT TIME ZONE 'UTC', "
+            "'.US') ELSE '' END || '+00:00'")
+
+
+# The same page shaped by PostgreSQL itself (what a GraphQL-to-SQL compiler such as
+# Hasura's does): one statement reads the page, records the reads (P2) and builds the
+# whole JSON, which the endpoint sends as it comes. Measurement only (bench.profile
+# --shaped), to size the design that would compile documents to SQL: not a baseline.
+SHAPED_SQL = f"""WITH page AS ({DOSSIERS_SQL.replace("LIMIT $3", "LIMIT $3 + 1")}),
+shown AS (SELECT * FROM page ORDER BY client_name, id LIMIT $3),
+reads AS (INSERT INTO dossier_read (account_id, dossier_id, user_id, read_at)
+          SELECT account_id, id, $2, $4 FROM shown)
+SELECT json_build_object('dossiers', json_build_object(
+  'pageInfo', json_build_object(
+    'hasNextPage', (SELECT count(*) FROM page) > $3,
+    'endCursor', (SELECT {_b64url("'c1|' || id || '|' || client_name")} FROM shown
+                  ORDER BY client_name DESC, id DESC LIMIT 1)),
+  'edges', COALESCE((SELECT json_agg(json_build_object(
+    'cursor', {_b64url("'c1|' || d.id || '|' || d.client_name")},
+    'node', json_build_object(
+      'id', {_b64url("'Dossier:' || d.id")}, 'clientName', d.client_name, 'reference', d.reference,
+      'archived', d.archived_at IS NOT NULL,
+      'entries', json_build_object('edges', COALESCE((SELECT json_agg(json_build_object('node', json_build_object(
+          'id', {_b64url("'Entry:' || e.id")}, 'kind', e.kind, 'body', r.body, 'version', e.current_version,
+          'writtenAt', {_isoformat("r.written_at")}, 'author', json_build_object('email', r.author_email)))
+          ORDER BY e.id DESC)
+        FROM (SELECT id, kind, current_version FROM entry WHERE dossier_id = d.id ORDER BY id DESC LIMIT {ENTRIES}) e
+        JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version), '[]'::json)),
+      'shares', CASE WHEN d.account_id = $1 THEN COALESCE((SELECT json_agg(json_build_object(
+          'email', s.email, 'status', s.status, 'access', s.access) ORDER BY s.created_at, s.id)
+        FROM share s WHERE s.dossier_id = d.id AND s.revoked_at IS NULL), '[]'::json) ELSE '[]'::json END,
+      'assignees', CASE WHEN d.account_id = $1 THEN COALESCE((SELECT json_agg(json_build_object(
+          'id', {_b64url("'Teammate:' || m.id")}, 'role', m.role, 'user', json_build_object('email', u.email))
+          ORDER BY a.created_at, a.id)
+        FROM dossier_assignment a JOIN membership m ON m.id = a.membership_id JOIN "user" u ON u.id = m.user_id
+        WHERE a.dossier_id = d.id), '[]'::json) ELSE '[]'::json END))
+    ORDER BY d.client_name, d.id) FROM shown d), '[]'::json)))::text"""
+
 settings = load_settings()
 tokens = TokenService(settings)
 state: dict[str, Any] = {}
@@ -120,6 +168,25 @@ async def dossier_page(request: Request) -> Response:
     return Response(json.dumps({"data": data}), media_type="application/json")
 
 
+async def shaped_page(request: Request) -> Response:
+    """The page with its JSON built by PostgreSQL (SHAPED_SQL): the same principal check,
+    then one statement."""
+    now = datetime.now(timezone.utc)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        claims = tokens.decode(token.strip(), ACCESS, now)
+        user_id, account_id, session_id = int(claims["sub"]), int(claims["acc"]), int(claims["sid"])
+    except Exception:  # noqa: BLE001 - any bad token is the same answer
+        return _unauthenticated()
+    async with state["pool"].acquire() as conn:
+        member = await conn.fetchrow(PRINCIPAL_SQL, account_id, user_id, session_id)
+        if member is None or member["token_version"] != int(claims.get("ver", -1)) or member["role"] == "MEMBER" \
+                or (member["require_two_factor"] and not member["two_factor"]):
+            return _unauthenticated()
+        shaped = await conn.fetchval(SHAPED_SQL, account_id, user_id, PAGE, now)
+    return Response(b'{"data":' + shaped.encode() + b"}", media_type="application/json")
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     url = settings.database_url.replace("postgres://", "postgresql://", 1)
@@ -136,6 +203,7 @@ async def healthz(request: Request) -> Response:
 
 ops = PlainOps(tokens, state)
 app = Starlette(routes=[Route("/plain/dossiers", dossier_page, methods=["GET", "POST"]),
+                        Route("/plain/dossiers/shaped", shaped_page, methods=["GET", "POST"]),
                         Route("/plain/dossier", ops.one_dossier, methods=["POST"]),
                         Route("/plain/entries", ops.add_entry, methods=["POST"]),
                         Route("/plain/shares", ops.share_dossier, methods=["POST"]),

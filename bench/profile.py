@@ -285,6 +285,10 @@ async def main(args: argparse.Namespace) -> int:
         _, plain_body = await call(plain.app, "GET", "/plain/dossiers", b"", token)
         same = json.loads(graphql_body)["data"] == json.loads(plain_body)["data"]
         print(f"same JSON: {same}")
+        if args.shaped:
+            _, shaped_body = await call(plain.app, "GET", "/plain/dossiers/shaped", b"", token)
+            shaped_same = json.loads(shaped_body)["data"] == json.loads(plain_body)["data"]
+            print(f"same JSON, shaped by PostgreSQL: {shaped_same}")
 
         async def graphql_page() -> None:
             await call(app, "POST", "/graphql", page, token)
@@ -341,6 +345,14 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"{label:<62} {cost:6.3f} ms")
         if args.layers:
             await print_layers(app, token, plain_page, args.pages)
+        if args.shaped:
+            async def shaped_page() -> None:
+                await call(plain.app, "GET", "/plain/dossiers/shaped", b"", token)
+            for round_ in range(args.rounds):
+                costs = await in_turn([graphql_page, plain_page, shaped_page], args.pages)
+                print(f"round {round_ + 1}: CPU per page (median), GraphQL {costs[0]:.3f} ms, plain {costs[1]:.3f} ms, "
+                      f"shaped by PostgreSQL {costs[2]:.3f} ms (x{costs[2] / costs[1]:.2f} plain)")
+            args.rounds = 0
         rounds = []
         for round_ in range(args.rounds):
             if args.interleave:
@@ -405,6 +417,8 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--interleave", action="store_true",
                         help="the rounds send GraphQL and plain requests in turn (steadier ratios on a busy host)")
     parser.add_argument("--stages", action="store_true", help="the page built up a part at a time (STAGE_QUERIES)")
+    parser.add_argument("--shaped", action="store_true",
+                        help="also the page with its JSON built by PostgreSQL (bench/plain_app.py SHAPED_SQL), in turn")
     parser.add_argument("--layers", action="store_true",
                         help="the page layer by layer: HTTP, strawberry execute, graphql-core execute, context")
     parser.add_argument("--database", help="a database already migrated and seeded (see --keep)")

@@ -73,7 +73,9 @@ async def scenarios(api: str, standard: str, plain: str, data: Seeded, *, server
     async with httpx.AsyncClient(timeout=30) as client:
         graphql = (await client.post(api + "/graphql", json={"query": GRAPHQL_PAGE}, headers=big_auth)).json()
         baseline = (await client.post(plain + "/plain/dossiers", headers=big_auth)).json()
+        shaped = (await client.post(plain + "/plain/dossiers/shaped", headers=big_auth)).json()
     checks["same_json"] = graphql.get("data") == baseline.get("data") and not graphql.get("errors")
+    checks["same_json_shaped"] = shaped.get("data") == baseline.get("data")
     checks["cost_of_page"] = (graphql.get("extensions") or {}).get("cost")
 
     async def page(client: httpx.AsyncClient, _: int, token: str = big_token) -> bool:
@@ -149,6 +151,14 @@ async def scenarios(api: str, standard: str, plain: str, data: Seeded, *, server
         ]
     results.append(await measure("dossier page, GraphQL, standard executor", standard, page, **load,
                                  cpu_of=servers["standard"]))
+
+    async def shaped_page(client: httpx.AsyncClient, _: int) -> bool:
+        response = await client.get("/plain/dossiers/shaped", headers=big_auth)
+        return response.status_code == 200 and "data" in response.json()
+
+    # Not a target: what a page shaped by PostgreSQL would cost (bench/plain_app.py SHAPED_SQL).
+    results.append(await measure("dossier page, plain, shaped by PostgreSQL", plain, shaped_page, **load,
+                                 cpu_of=servers["plain"]))
     # Sign-in is argon2 at production cost on both sides: fewer clients, so it measures
     # the service around the hash rather than a queue of hashes.
     sign_in = {**load, "concurrency": min(concurrency, 4)}
@@ -261,6 +271,11 @@ async def main(args: argparse.Namespace) -> int:
           f"{statistics.median(b.cpu_ms for _, b in pages):.2f} ms)")
     print(f"the same page through the standard executor: {stock.rps:.1f} req/s, {stock.cpu_ms:.2f} ms server CPU "
           f"per page (compiled: {statistics.median(g.cpu_ms for g, _ in pages):.2f} ms)")
+    shaped = by_name["dossier page, plain, shaped by PostgreSQL"]
+    last_plain = pages[-1][1]
+    print(f"the page shaped by PostgreSQL (one statement builds the JSON; same JSON: "
+          f"{'yes' if checks['same_json_shaped'] else 'NO'}): {shaped.rps:.1f} req/s "
+          f"(x{shaped.rps / last_plain.rps:.2f} of the last plain run), {shaped.cpu_ms:.2f} ms server CPU per page")
     print(f"dossier page p50 one at a time: {len(data.mid['dossier_ids']):,} dossiers {mid.p50:.1f} ms, "
           f"{len(data.big['dossier_ids']):,} dossiers {big.p50:.1f} ms (x{big.p50 / mid.p50:.2f})")
     for name in ("one dossier with its entries", "addEntry", "shareDossier", "search", "sign-in"):
@@ -279,7 +294,7 @@ async def main(args: argparse.Namespace) -> int:
                                     "rps": r.rps, "p50_ms": r.p50, "p99_ms": r.p99, "cpu_ms": r.cpu_ms,
                                     "errors": r.errors} for r in results]}, out, indent=2)
     failed = sum(r.errors for r in results)
-    return 0 if checks["same_json"] and not failed else 1
+    return 0 if checks["same_json"] and checks["same_json_shaped"] and not failed else 1
 
 
 def cli(argv: list[str] | None = None) -> int:
@@ -292,8 +307,9 @@ def cli(argv: list[str] | None = None) -> int:
                                                                   "2 million entries)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--runs", type=int, default=3, help="times the GraphQL and plain page (and each operation, in slices) are measured, "
-                                                             "alternating (the ratio's median is printed)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="times the GraphQL and plain page are measured, alternating (the ratio's median is "
+                             "printed); each other operation is measured in as many alternating slices")
     return asyncio.run(main(parser.parse_args(argv)))
 
 
