@@ -139,7 +139,7 @@ def _two_factor_holds(user: str) -> str:
     """SQL: a share of dossier `d` is not usable by `user` while `d`'s account requires
     two-factor sign-in, `user` is one of its teammates and has not enrolled (I5: such a
     teammate can do nothing in that account but enrol, also not through a share given
-    before). Evaluated only for rows that found a share."""
+    before)."""
     return (f"NOT EXISTS (SELECT 1 FROM membership tm JOIN account ta ON ta.id = tm.account_id "
             f"JOIN \"user\" tu ON tu.id = tm.user_id WHERE tm.account_id = d.account_id AND tm.user_id = {user} "
             f"AND ta.require_two_factor AND tu.totp_enabled_at IS NULL)")
@@ -149,9 +149,12 @@ def _access_columns(first_param: int) -> tuple[str, int]:
     """SQL for the actor's assignment and share of each dossier `d`; uses two parameters
     (membership id, user id) numbered from `first_param`."""
     m, u = first_param, first_param + 1
+    # The two-factor check in the share's column, not in its WHERE: it does not depend on
+    # the share, and there PostgreSQL ran it for every dossier of a page before looking
+    # for a share (a one-time filter per row); here only a share found runs it.
     sql = (f"EXISTS (SELECT 1 FROM dossier_assignment a WHERE a.dossier_id = d.id AND a.membership_id = ${m}) "
-           f"AS assigned, (SELECT s.access FROM share s WHERE s.dossier_id = d.id AND s.user_id = ${u} "
-           f"AND s.status = '{ACTIVE}' AND s.revoked_at IS NULL AND {_two_factor_holds(f'${u}')} "
+           f"AS assigned, (SELECT CASE WHEN {_two_factor_holds(f'${u}')} THEN s.access END FROM share s "
+           f"WHERE s.dossier_id = d.id AND s.user_id = ${u} AND s.status = '{ACTIVE}' AND s.revoked_at IS NULL "
            f"ORDER BY s.id LIMIT 1) AS shared")
     return sql, u + 1
 
