@@ -1,11 +1,12 @@
 """`python -m bench.scale [--factor 10]`: does a request cost more when the data grows?
 
 Seeds today's data set and `--factor` times it (about 310,000 dossiers and 2 million
-entries at 10), each in a fresh database, and on each measures one request at a time
-(p50 of `--requests`) for the dossier page, one dossier, a search and addEntry through the
-real server; then prints the ratio of each p50 at the larger size to today's (the target:
-within 1.2) and the plan PostgreSQL chose for every SELECT the page and the search send,
-with what it read (EXPLAIN ANALYZE, BUFFERS), at the larger size.
+entries at 10), each in a fresh database with its own server (one worker), and measures
+one request at a time (p50 of `--requests`) for the dossier page, one dossier, a search
+and addEntry at both sizes, in `--rounds` slices alternating between them; then prints
+the ratio of each p50 at the larger size to today's (the target: within 1.2) and the plan
+PostgreSQL chose for every SELECT the page and the search send, with what it read
+(EXPLAIN ANALYZE, BUFFERS), at the larger size.
 
 One request at a time measures latency, so run it on a quiet machine."""
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 
 import httpx
 
-from bench.load import measure
+from bench.load import Figures, measure
 from bench.queries import ADD_ENTRY, GRAPHQL_PAGE, ONE_DOSSIER, SEARCH, SEARCH_TERMS
 from bench.run import graphql_ok, log_in
 from bench.seed import Scale, Seeded, seed
@@ -102,42 +103,63 @@ async def _plans(database: str, env: dict[str, str], token: str) -> list[str]:
     return explained
 
 
-async def _at(scale: Scale, factor: int, requests: int, *, show_plans: bool) -> tuple[dict[str, float], list[str]]:
+async def _seeded(scale: Scale, factor: int) -> tuple[str, dict[str, str], Seeded]:
     database = await create_database("casebook_scale")
-    try:
-        env = server_env(database)
-        migrate(env)
-        print(f"x{factor}:")
-        data = await seed(database, scale.times(factor), log=print)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with running(api_command(port, 1), env, base) as server:
-            tokens = {name: await log_in(base, owner["email"])
-                      for name, owner in (("big", data.big), ("mid", data.mid), ("small", data.small[0]))}
-            p50 = {}
-            for name, send in _senders(data, tokens).items():
-                figures = await measure(f"{name} x{factor}", base, send, concurrency=1, seconds=300, warmup=1.0,
-                                        limit=requests, cpu_of=server.pid)
-                if figures.errors:
-                    raise RuntimeError(f"{name} at x{factor}: {figures.errors} failed requests")
-                p50[name] = figures.p50
-                print(f"  {name}: p50 {figures.p50:.1f} ms, server CPU {figures.cpu_ms:.2f} ms per request")
-        plans = await _plans(database, env, tokens["big"]) if show_plans else []
-        return p50, plans
-    finally:
-        await drop_database(database)
+    env = server_env(database)
+    migrate(env)
+    print(f"x{factor}:")
+    return database, env, await seed(database, scale.times(factor), log=print)
 
 
 async def main(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    base, _ = await _at(Scale(), 1, args.requests, show_plans=False)
-    grown, plans = await _at(Scale(), args.factor, args.requests, show_plans=True)
-    print(f"\none request at a time, p50 (ms), today's data and x{args.factor}:")
+    factors = (1, args.factor)
+    databases: list[str] = []
+    try:
+        sizes = []
+        for factor in factors:
+            database, env, data = await _seeded(Scale(), factor)
+            databases.append(database)
+            sizes.append((factor, env, data))
+        ports = [free_port() for _ in factors]
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        with running(api_command(ports[0], 1), sizes[0][1], bases[0]) as small_server, \
+                running(api_command(ports[1], 1), sizes[1][1], bases[1]) as large_server:
+            servers = (small_server, large_server)
+            tokens, senders = [], []
+            for base, (_, _, data) in zip(bases, sizes):
+                signed_in = {name: await log_in(base, owner["email"])
+                             for name, owner in (("big", data.big), ("mid", data.mid), ("small", data.small[0]))}
+                tokens.append(signed_in)
+                senders.append(_senders(data, signed_in))
+            # The sizes alternate, in `--rounds` slices per operation: measured one after
+            # the other, minutes apart, the host's drift went into the ratio (the server's
+            # own CPU per request moved with it, which the data's size cannot do).
+            parts: dict[tuple[str, int], list] = {}
+            for _ in range(args.rounds):
+                for name in OPERATIONS:
+                    for index, factor in enumerate(factors):
+                        figures = await measure(f"{name} x{factor}", bases[index], senders[index][name],
+                                                concurrency=1, seconds=300, warmup=0.5,
+                                                limit=max(1, args.requests // args.rounds),
+                                                cpu_of=servers[index].pid)
+                        if figures.errors:
+                            raise RuntimeError(f"{name} at x{factor}: {figures.errors} failed requests")
+                        parts.setdefault((name, factor), []).append(figures)
+        pooled = {key: Figures.pooled(f"{key[0]} x{key[1]}", value) for key, value in parts.items()}
+        plans = await _plans(databases[1], sizes[1][1], tokens[1]["big"])
+    finally:
+        for database in databases:
+            await drop_database(database)
+    print(f"\none request at a time, p50 (ms) and server CPU per request, today's data and x{args.factor}, "
+          f"{args.rounds} alternating slices each:")
     worst = 0.0
     for name in OPERATIONS:
-        ratio = grown[name] / base[name]
+        small, large = pooled[(name, 1)], pooled[(name, args.factor)]
+        ratio = large.p50 / small.p50
         worst = max(worst, ratio)
-        print(f"  {name:<14} {base[name]:7.1f} {grown[name]:7.1f}   x{ratio:.2f}")
+        print(f"  {name:<14} {small.p50:7.1f} {large.p50:7.1f}   x{ratio:.2f}   "
+              f"(CPU {small.cpu_ms:.2f} / {large.cpu_ms:.2f} ms)")
     print(f"largest ratio x{worst:.2f} (target: within x1.20)")
     print(f"\nplans at x{args.factor} (the page, then a rare-name search):")
     for plan in plans:
@@ -149,7 +171,8 @@ async def main(args: argparse.Namespace) -> int:
 def cli(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--factor", type=int, default=10, help="times today's data (default 10)")
-    parser.add_argument("--requests", type=int, default=300, help="measured one at a time per operation")
+    parser.add_argument("--requests", type=int, default=300, help="measured one at a time per operation and size")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating slices of each operation at both sizes")
     return asyncio.run(main(parser.parse_args(argv)))
 
 
