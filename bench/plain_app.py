@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.tokens import ACCESS, TokenService
-from bench.plain_ops import PRINCIPAL_SQL, PlainOps
+from auth.tokens import TokenService
+from bench.plain_ops import PlainOps, Refused
 from infra.settings import load_settings
 from schema.relay import encode_cursor, to_global_id
 
@@ -119,20 +119,13 @@ def _unauthenticated() -> Response:
 
 async def dossier_page(request: Request) -> Response:
     now = datetime.now(timezone.utc)
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    try:
-        claims = tokens.decode(token.strip(), ACCESS, now)
-        user_id, account_id, session_id = int(claims["sub"]), int(claims["acc"]), int(claims["sid"])
-    except Exception:  # noqa: BLE001 - any bad token is the same answer
-        return _unauthenticated()
     pool: asyncpg.Pool = state["pool"]
     async with pool.acquire() as conn:
-        # The principal as the API re-reads it (G6, I4, I5): membership, token version, live
-        # session, the account's two-factor policy.
-        member = await conn.fetchrow(PRINCIPAL_SQL, account_id, user_id, session_id)
-        if member is None or member["token_version"] != int(claims.get("ver", -1)) or member["role"] == "MEMBER" \
-                or (member["require_two_factor"] and not member["two_factor"]):
-            return _unauthenticated()  # members see assigned dossiers only: not part of this baseline
+        try:  # the principal as the API re-reads it (G6, I4, I5)
+            who = await ops.principal(conn, request, now)
+        except Refused:
+            return _unauthenticated()
+        user_id, account_id = who["user_id"], who["account_id"]
         rows = await conn.fetch(DOSSIERS_SQL, account_id, user_id, PAGE + 1)
         page, has_next = rows[:PAGE], len(rows) > PAGE
         ids = [row["id"] for row in page]
@@ -172,18 +165,12 @@ async def shaped_page(request: Request) -> Response:
     """The page with its JSON built by PostgreSQL (SHAPED_SQL): the same principal check,
     then one statement."""
     now = datetime.now(timezone.utc)
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    try:
-        claims = tokens.decode(token.strip(), ACCESS, now)
-        user_id, account_id, session_id = int(claims["sub"]), int(claims["acc"]), int(claims["sid"])
-    except Exception:  # noqa: BLE001 - any bad token is the same answer
-        return _unauthenticated()
     async with state["pool"].acquire() as conn:
-        member = await conn.fetchrow(PRINCIPAL_SQL, account_id, user_id, session_id)
-        if member is None or member["token_version"] != int(claims.get("ver", -1)) or member["role"] == "MEMBER" \
-                or (member["require_two_factor"] and not member["two_factor"]):
+        try:
+            who = await ops.principal(conn, request, now)
+        except Refused:
             return _unauthenticated()
-        shaped = await conn.fetchval(SHAPED_SQL, account_id, user_id, PAGE, now)
+        shaped = await conn.fetchval(SHAPED_SQL, who["account_id"], who["user_id"], PAGE, now)
     return Response(b'{"data":' + shaped.encode() + b"}", media_type="application/json")
 
 

@@ -106,7 +106,7 @@ class PlainOps:
     def pool(self) -> asyncpg.Pool:
         return self.state["pool"]
 
-    async def _principal(self, conn: asyncpg.Connection, request: Request, now: datetime) -> dict[str, Any]:
+    async def principal(self, conn: asyncpg.Connection, request: Request, now: datetime) -> dict[str, Any]:
         _, _, token = request.headers.get("authorization", "").partition(" ")
         try:
             claims = self.tokens.decode(token.strip(), ACCESS, now)
@@ -133,7 +133,7 @@ class PlainOps:
 
     async def one_dossier(self, request: Request) -> Response:
         async def work(conn: asyncpg.Connection, body: dict, now: datetime) -> dict:
-            who = await self._principal(conn, request, now)
+            who = await self.principal(conn, request, now)
             dossier_id = _key(body.get("id"), "Dossier")
             row = await conn.fetchrow(DOSSIER_SQL, dossier_id, who["account_id"], now)
             if row is None:
@@ -161,7 +161,7 @@ class PlainOps:
 
     async def add_entry(self, request: Request) -> Response:
         async def work(conn: asyncpg.Connection, body: dict, now: datetime) -> dict:
-            who = await self._principal(conn, request, now)
+            who = await self.principal(conn, request, now)
             payload = body.get("input") or {}
             dossier_id = _key(payload.get("dossierId"), "Dossier")
             if payload.get("kind") not in ENTRY_KINDS:
@@ -202,7 +202,7 @@ class PlainOps:
 
     async def share_dossier(self, request: Request) -> Response:
         async def work(conn: asyncpg.Connection, body: dict, now: datetime) -> dict:
-            who = await self._principal(conn, request, now)
+            who = await self.principal(conn, request, now)
             payload = body.get("input") or {}
             dossier_id = _key(payload.get("dossierId"), "Dossier")
             email = normalize_email(payload.get("email") or "")
@@ -270,7 +270,7 @@ class PlainOps:
 
     async def search(self, request: Request) -> Response:
         async def work(conn: asyncpg.Connection, body: dict, now: datetime) -> dict:
-            who = await self._principal(conn, request, now)
+            who = await self.principal(conn, request, now)
             term = search_term(body.get("search"))
             rows = await conn.fetch(
                 "SELECT id, client_name, reference FROM dossier WHERE account_id = $1 AND archived_at IS NULL "
