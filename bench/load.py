@@ -23,6 +23,8 @@ class Figures:
     concurrency: int = 1
     # CPU the server spent (all its processes) while these requests were measured.
     cpu_seconds: float = 0.0
+    # CPU PostgreSQL spent meanwhile, when asked for (`measure(database_cpu=True)`).
+    database_cpu_seconds: float = 0.0
 
     @classmethod
     def pooled(cls, name: str, parts: list["Figures"]) -> "Figures":
@@ -33,12 +35,18 @@ class Figures:
             whole.errors += part.errors
             whole.seconds += part.seconds
             whole.cpu_seconds += part.cpu_seconds
+            whole.database_cpu_seconds += part.database_cpu_seconds
         return whole
 
     @property
     def cpu_ms(self) -> float:
         """Server CPU per request: steadier than req/s when the load generator shares the cores."""
         return self.cpu_seconds / self.requests * 1000 if self.requests else float("nan")
+
+    @property
+    def database_cpu_ms(self) -> float:
+        """PostgreSQL's CPU per request (on this machine): the work a request moved there."""
+        return self.database_cpu_seconds / self.requests * 1000 if self.requests else float("nan")
 
     @property
     def requests(self) -> int:
@@ -64,11 +72,13 @@ class Figures:
 
 
 async def measure(name: str, base_url: str, send: Send, *, concurrency: int, seconds: float,
-                  warmup: float = 1.0, limit: int | None = None, cpu_of: int | None = None) -> Figures:
+                  warmup: float = 1.0, limit: int | None = None, cpu_of: int | None = None,
+                  database_cpu: bool = False) -> Figures:
     """Run `send` from `concurrency` clients for `warmup` (not counted) then `seconds`;
     with `limit`, stop after that many measured requests. `cpu_of`: the process group of
-    the server, whose CPU time over the measured part is recorded."""
-    from bench.servers import group_cpu_seconds
+    the server, whose CPU time over the measured part is recorded; `database_cpu`: record
+    PostgreSQL's too."""
+    from bench.servers import database_cpu_seconds, group_cpu_seconds
 
     figures = Figures(name, concurrency=concurrency)
     counter = 0
@@ -91,8 +101,10 @@ async def measure(name: str, base_url: str, send: Send, *, concurrency: int, sec
             end = time.perf_counter() + warmup
             await asyncio.gather(*[worker(end, False) for _ in range(concurrency)])
         cpu_before = group_cpu_seconds(cpu_of) if cpu_of else 0.0
+        database_before = database_cpu_seconds() if database_cpu else 0.0
         started = time.perf_counter()
         await asyncio.gather(*[worker(started + seconds, True) for _ in range(concurrency)])
         figures.seconds = time.perf_counter() - started
         figures.cpu_seconds = group_cpu_seconds(cpu_of) - cpu_before if cpu_of else 0.0
+        figures.database_cpu_seconds = database_cpu_seconds() - database_before if database_cpu else 0.0
     return figures

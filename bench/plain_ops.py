@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from domain.identity.passwords import verify_password_off_loop
 from auth.scopes import format_scopes, scopes_for
 from auth.tokens import ACCESS, TokenService
+from domain import events
 from domain.core.actor import ActorKind, Role
 from domain.core.secrets import token_hash
 from domain.core.validation import MAX_BODY, clean_text, normalize_email
@@ -193,7 +194,7 @@ class PlainOps:
                         "AND count < $3", who["account_id"], month, cap if cap is not None else 2**31 - 1)
                     if updated.endswith(" 0"):
                         raise Refused("ACTIVE_CLIENT_LIMIT_REACHED", "The active-client cap is reached.")
-                await _announce(conn, "entry.added", who["account_id"], now, dossierId=("Dossier", dossier_id),
+                await _announce(conn, events.ENTRY_ADDED, who["account_id"], now, dossierId=("Dossier", dossier_id),
                                 entryId=("Entry", entry_id))
             return {"addEntry": {"entry": {"id": to_global_id("Entry", entry_id), "version": 1}, "userErrors": []}}
         return await self._answer(request, work)
@@ -260,7 +261,7 @@ class PlainOps:
                         "INSERT INTO outbox_message (kind, account_id, payload, status, attempts, available_at, "
                         "created_at) VALUES ('mail', $1, $2, 'pending', 0, $3, $3)", who["account_id"],
                         json.dumps(mail), now)
-                await _announce(conn, "share.given", who["account_id"], now, dossierId=("Dossier", dossier_id),
+                await _announce(conn, events.SHARE_CREATED, who["account_id"], now, dossierId=("Dossier", dossier_id),
                                 shareId=("Share", share_id))
             return {"shareDossier": {"share": {"id": to_global_id("Share", share_id), "status": status},
                                      "userErrors": []}}

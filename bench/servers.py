@@ -115,17 +115,29 @@ def wait_ready(base_url: str, path: str = "/healthz", timeout: float = 60.0) -> 
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU time of every process in a process group (a server and its
     workers), from /proc: what the server spent, whatever the load generator did."""
+    # after the command: state ppid pgrp session … (fields[2]: the group)
+    return _cpu_seconds(lambda command, fields: int(fields[2]) == pgid)
+
+
+def database_cpu_seconds() -> float:
+    """User + system CPU time of the PostgreSQL processes on this machine (the backends of
+    every connection and the background workers), from /proc; 0 when it runs elsewhere."""
+    return _cpu_seconds(lambda command, fields: command == "postgres")
+
+
+def _cpu_seconds(chosen) -> float:  # noqa: ANN001 - chosen(command, fields after it) -> bool
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, _, tail = (entry / "stat").read_text().rpartition(")")
         except OSError:
             continue
-        # after the command: state ppid pgrp session … utime(12th) stime(13th)
-        if int(fields[2]) == pgid:
+        fields = tail.split()
+        # utime and stime: the 12th and 13th fields after the command
+        if chosen(head.partition("(")[2], fields):
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
