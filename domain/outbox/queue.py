@@ -133,10 +133,17 @@ async def attempt_failed(message: Claimed, worker: str, error: str, *, permanent
                          retry_at: datetime | None = None) -> str:
     """Schedule the next try, or give up; returns the message's new status. The schedule
     is the kind's policy on the account's clock (O4): a test clock moved forward makes
-    retries due. `retry_at` is a time the handler took from that same policy."""
+    retries due. `retry_at` is a time the handler took from that same policy, having
+    recorded its attempt: that decision stands. Asked again a moment later, the clock
+    could have passed the message's day (the day ended, a test clock moved) and given up
+    on a message whose record still waits for its next try (O5: nothing announced is
+    lost); that next try, at the later time, gives up as the policy says."""
     now = await business_now(message.account_id)
     policy = policy_for(message.kind)
-    status = FAILED if permanent or policy.gives_up(message.created_at, message.attempts, now) else PENDING
+    if retry_at is not None and not permanent:
+        status = PENDING
+    else:
+        status = FAILED if permanent or policy.gives_up(message.created_at, message.attempts, now) else PENDING
     await OutboxMessage.filter(id=message.id, leased_by=worker, status=PENDING).update(
         status=status, leased_until=None, last_error=error[:2000],
         available_at=retry_at or now + policy.delay(message.attempts))

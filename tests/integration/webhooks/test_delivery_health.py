@@ -15,7 +15,7 @@ from infra.db import transaction
 from domain.outbox.models import OutboxMessage
 from domain.outbox.policies import WEBHOOK
 from domain.webhooks import retries
-from domain.outbox.queue import claim
+from domain.outbox.queue import attempt_failed, claim
 from domain.webhooks.dispatch import prune
 from domain.webhooks.models import FAILED, FAILING, PENDING, SUCCEEDED, WebhookDelivery, WebhookEndpoint
 from tests.conftest import deliver_outbox
@@ -121,6 +121,26 @@ async def test_a_delivery_is_given_up_after_a_day_of_retries(api, settings, rece
     delivery = await WebhookDelivery.get()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (FAILED, 2, None)
     assert delivery.finished_at is not None
+
+
+async def test_a_retry_the_attempt_recorded_stands_when_the_clock_passes_the_day_meanwhile(api, settings,
+                                                                                            receiver):
+    """O4, O5: the handler records its attempt with the next try (FAILING, next attempt at
+    X) and hands X to the queue, which reads the clock again. When the message's day
+    ended in between (a test clock moved, or the last retry fell on the boundary), the
+    queue gave the message up and the delivery waited for a try that never came."""
+    owner, _, _ = await _account_with_endpoint(api, receiver)
+    await api.data(CREATE_DOSSIER, {"name": "Ann"}, token=owner["accessToken"])
+    await OutboxMessage.filter(kind="webhook").update(created_at=utc_now() - WEBHOOK.retry_for - timedelta(seconds=1))
+    [message] = await claim("w", limit=10, lease_seconds=60, kinds=("webhook",))
+    retry_at = utc_now() + timedelta(minutes=5)
+    assert await attempt_failed(message, "w", "HTTP 500", retry_at=retry_at) == "pending"
+    stored = await OutboxMessage.get(id=message.id)
+    assert (stored.status, stored.leased_until) == ("pending", None)
+    assert abs((stored.available_at - retry_at).total_seconds()) < 1
+    # Without a time from the handler, the policy still gives up after the day.
+    [message] = await claim("w", limit=10, lease_seconds=60, kinds=("webhook",), now=retry_at)
+    assert await attempt_failed(message, "w", "HTTP 500") == "failed"
 
 
 async def test_switching_an_endpoint_off_fails_what_it_had_queued(api, settings, receiver):
