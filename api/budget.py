@@ -80,17 +80,21 @@ def _outcome(allowance: Allowance, now_ms: int, drained_until_ms: int, admitted:
 
 # --- the database ----------------------------------------------------------------------------
 # $1 key, $2 now, $3 the cost in ms, $4 the bucket's depth in ms. Both databases evaluate
-# every SET expression against the row as it was.
-_FITS = "(MAX_(cost_budget.drained_until_ms, $2) + $3 - $2 <= $4)"
-_UPSERT = ('INSERT INTO cost_budget (key, drained_until_ms, refused) '
-           'VALUES ($1, CASE WHEN $3 <= $4 THEN $2 + $3 ELSE $2 END, $3 > $4) '
+# every SET expression against the row as it was. "Now" is the later of this request's
+# clock and the latest the bucket has been told (`clock_ms`), as Redis's own clock is below:
+# processes read their clocks before their requests reach the bucket, in no fixed order.
+_NOW = "MAX_(cost_budget.clock_ms, $2)"
+_FITS = f"(MAX_(cost_budget.drained_until_ms, {_NOW}) + $3 - {_NOW} <= $4)"
+_UPSERT = ('INSERT INTO cost_budget (key, drained_until_ms, refused, clock_ms) '
+           'VALUES ($1, CASE WHEN $3 <= $4 THEN $2 + $3 ELSE $2 END, $3 > $4, $2) '
            f'ON CONFLICT (key) DO UPDATE SET refused = NOT {_FITS}, drained_until_ms = CASE WHEN {_FITS} '
-           'THEN MAX_(cost_budget.drained_until_ms, $2) + $3 ELSE cost_budget.drained_until_ms END '
-           'RETURNING drained_until_ms, refused')
+           f'THEN MAX_(cost_budget.drained_until_ms, {_NOW}) + $3 ELSE cost_budget.drained_until_ms END, '
+           f'clock_ms = {_NOW} '
+           'RETURNING drained_until_ms, refused, clock_ms')
 _PRUNE = "DELETE FROM cost_budget WHERE drained_until_ms < $1"  # full again: nothing to remember
 
 
-async def _spend_in_database(key: str, now_ms: int, cost_ms: int, burst_ms: int) -> tuple[int, bool]:
+async def _spend_in_database(key: str, now_ms: int, cost_ms: int, burst_ms: int) -> tuple[int, bool, int]:
     async with transaction() as conn:
         postgres = dialect(conn) == "postgres"
         sql = _UPSERT.replace("MAX_", "GREATEST" if postgres else "MAX")
@@ -102,7 +106,8 @@ async def _spend_in_database(key: str, now_ms: int, cost_ms: int, burst_ms: int)
         rows = await conn.execute_query_dict(sql, [key, now_ms, cost_ms, burst_ms])
         if random.random() < _PRUNE_CHANCE:
             await execute(conn, _PRUNE, [now_ms])
-    return int(rows[0]["drained_until_ms"]), not bool(rows[0]["refused"])
+    row = rows[0]
+    return int(row["drained_until_ms"]), not bool(row["refused"]), int(row["clock_ms"])
 
 
 # --- Redis -----------------------------------------------------------------------------------
@@ -147,7 +152,7 @@ async def spend(settings: Any, key: str, allowance: Allowance, cost: int, now: d
         except CounterUnavailable:
             return None  # logged by the Redis call: served unbudgeted
     else:
-        drained, admitted = await _spend_in_database(key, now_ms, cost_ms, burst_ms)
+        drained, admitted, now_ms = await _spend_in_database(key, now_ms, cost_ms, burst_ms)
     return _outcome(allowance, now_ms, drained, admitted, cost_ms)
 
 

@@ -147,3 +147,21 @@ async def test_spending_is_one_statement_where_no_redis_holds_the_budget(budgete
     sent = await statements_of(api, "{ __typename }", token=owner.token)
     spent = [s.split()[0:3] for s in sent if "cost_budget" in s and not s.startswith("DELETE")]  # an occasional prune aside
     assert spent == [["INSERT", "INTO", "cost_budget"]]
+
+
+async def test_a_request_whose_clock_reading_came_before_the_buckets_still_gets_its_share(db, settings):
+    """Two processes read their clocks, then reach the bucket in the other order (CI saw a
+    burst of exactly the budget admit one request fewer than it paid for): the bucket's
+    time never runs backwards, so the older reading is counted at the bucket's time."""
+    from datetime import datetime, timedelta, timezone
+
+    from api.budget import Allowance, spend
+
+    database = settings.replace(redis_url="")
+    allowance, before = Allowance(points=100, restore_per_second=1), datetime(2026, 4, 10, 7, tzinfo=timezone.utc)
+    first = await spend(database, "cost:clocks", allowance, 10, before + timedelta(milliseconds=5))
+    rest = [await spend(database, "cost:clocks", allowance, 10, before) for _ in range(9)]
+    assert [s.admitted for s in [first, *rest]] == [True] * 10
+    assert rest[-1].remaining == 0
+    over = await spend(database, "cost:clocks", allowance, 10, before)
+    assert not over.admitted and over.retry_after == 10
