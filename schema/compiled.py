@@ -8,7 +8,9 @@ arguments, other field extensions, a null where the schema says non-null, an err
 refused audience — falls back to the standard completion, which then gives exactly its
 usual result, errors and paths included (tests/api/schema/test_executor_differential.py runs
 every query both ways). Rules are applied by the same functions as the standard path
-(`schema.rules.sees`, the scope check of auth/permissions.py)."""
+(`schema.rules.sees`, the scope check of auth/permissions.py). On PostgreSQL a list
+relation with a shaped form (`schema.rules.batched`) whose selection PostgreSQL can
+shape comes back from the database already completed (schema/shaped.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -19,17 +21,20 @@ from typing import Any
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, is_leaf_type, is_object_type
 from graphql.execution.values import get_argument_values
 from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
+from tortoise import connections
 
 from auth.audiences import Audience
 from auth.permissions import waved_through
+from infra.db import dialect
 from schema.codegen import generate
 from schema.direct import plain_resolver
 from schema.executor import CasebookExecutor
 from schema.plans import (
-    ATTR, BATCH, CALL, LEAF, LIST, NONNULL, OBJECT, SIMPLE_ARGUMENT_TYPES, TYPENAME, Fallback, FieldPlan, Info,
-    Later, ObjectPlan, close, flatten, leaves, raise_first, refill, regroup, then,
+    ATTR, BATCH, CALL, LEAF, LIST, NONNULL, OBJECT, SIMPLE_ARGUMENT_TYPES, TYPENAME, Completed, Fallback, FieldPlan,
+    Info, Later, ObjectPlan, close, flatten, leaves, raise_first, refill, regroup, then,
 )
-from schema.rules import BATCH_ATTRIBUTE, is_content, sees, strawberry_field
+from schema.rules import BATCH_ATTRIBUTE, SHAPED_ATTRIBUTE, is_content, sees, strawberry_field
+from schema.shaped import shape_connection
 
 
 _PLANS: dict[tuple, ObjectPlan | None] = {}
@@ -186,12 +191,26 @@ class CompiledExecutor(CasebookExecutor):
                 return None
         batch = getattr(plain.func, BATCH_ATTRIBUTE, None)
         if batch is not None:
-            return FieldPlan(key, BATCH, batch, shape, field_def, node, definition, plain.scopes, plain.info_name,
-                             plain.guarded)
+            field = FieldPlan(key, BATCH, batch, shape, field_def, node, definition, plain.scopes, plain.info_name,
+                              plain.guarded)
+            shaped = getattr(plain.func, SHAPED_ATTRIBUTE, None)
+            inner = shape[1] if shape[0] is NONNULL else shape
+            selection = shape_connection(inner[1]) if shaped is not None and inner[0] is OBJECT else None
+            if selection is not None:
+                field.shaped = (shaped, selection)
+            return field
         return FieldPlan(key, CALL, plain.func, shape, field_def, node, definition, plain.scopes, plain.info_name,
                          plain.guarded)
 
     # -- running plans ------------------------------------------------------------------
+
+    def _may_shape(self) -> bool:
+        """Whether lists may be shaped by the database in this request: on PostgreSQL, for
+        a principal who sees dossier content (what shaped selections show; schema/shaped.py).
+        Otherwise the usual completion answers, refusals included."""
+        context = self.context_value
+        return (dialect(connections.get("default")) == "postgres"
+                and (getattr(context, "sees_content", False) or sees(context, Audience.CONTENT, None)))
 
     def _arguments(self, field: FieldPlan) -> dict[str, Any]:
         found = self._call_args.get(id(field))
@@ -279,6 +298,16 @@ class CompiledExecutor(CasebookExecutor):
                 except AttributeError:
                     raise Fallback from None
             elif kind is BATCH:
+                if field.shaped is not None and self._may_shape():
+                    shaped, selection = field.shaped
+                    try:
+                        value = shaped(objects, selection, **self._arguments(field))
+                    except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
+                        raise Fallback from None
+                    column = Completed()
+                    waits.append((column, None, value))
+                    columns.append(column)
+                    continue
                 try:
                     value = field.value(objects, **self._arguments(field))
                 except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
@@ -336,7 +365,7 @@ class CompiledExecutor(CasebookExecutor):
         later: list[tuple[int, Later]] = []
         try:
             for position, (field, column) in enumerate(zip(plan.fields, columns)):
-                if field.kind is TYPENAME:
+                if field.kind is TYPENAME or column.__class__ is Completed:
                     completed.append(column)
                     continue
                 done = self._complete_many(field.shape, column)

@@ -52,32 +52,78 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Row], boo
     would grow with the dossiers' history, not with the page). The current revision is
     joined in, so showing an entry's text costs no further read.
     """
-    groups: dict[Slice, list[int]] = defaultdict(list)
-    for dossier_id, page in keys:
-        groups[page].append(dossier_id)
     pages: dict[EntryPageKey, tuple[list[Row], bool]] = {}
     conn = connections.get("default")
-    for page, dossier_ids in groups.items():
-        ids = sorted(set(dossier_ids))
-        marks = placeholders(1, len(ids))
-        params: list = list(ids)
-        cursor_sql, direction = id_bounds(page, params, newest_first=True)
-        params.append(page.size + 1)
-        sql = (
-            f"SELECT {_CURRENT_ENTRY} FROM ("
-            "SELECT id, account_id, dossier_id, kind, current_version, "
-            f"ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY id {direction}) AS rn "
-            f"FROM entry WHERE dossier_id IN ({marks}){cursor_sql}"
-            f") e JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
-            f"WHERE e.rn <= ${len(params)} ORDER BY e.dossier_id, e.id {direction}"
-        )
-        rows = await fetch_rows(conn, sql, params, datetimes=("written_at",))
+    for page, ids in _by_slice(keys).items():
+        source, params, direction = _entry_rows(ids, page)
+        rows = await fetch_rows(conn, f"SELECT {_ENTRY_COLUMNS} FROM {source} ORDER BY dossier_id, id {direction}",
+                                params, datetimes=("written_at",))
         per_dossier: dict[int, list[Row]] = {dossier_id: [] for dossier_id in ids}
         for row in rows:
             per_dossier[row.dossier_id].append(row)
         for dossier_id, entries in per_dossier.items():
             pages[(dossier_id, page)] = in_order(entries, page)
     return [pages[tuple(key)] for key in keys]
+
+
+# A page of entries shaped by PostgreSQL: (the edges' JSON text in the list's order, the
+# entries' ids in that order, whether more lie beyond, whether every entry met the guard).
+ShapedEntryPage = tuple[str, list[int], bool, bool]
+
+
+async def shaped_entry_pages(keys: Sequence[EntryPageKey], edge_json: str, guard: str) -> list[ShapedEntryPage]:
+    """`entry_pages` with each entry already in the form the response shows it
+    (schema/shaped.py): PostgreSQL builds each page's edges as JSON from `edge_json`, an
+    expression over the columns of an entry row (`_ENTRY_COLUMNS`), and tells whether
+    every entry met `guard`. The same rows, slices and order as `entry_pages`; PostgreSQL
+    only."""
+    pages: dict[EntryPageKey, ShapedEntryPage] = {}
+    conn = connections.get("default")
+    for page, ids in _by_slice(keys).items():
+        source, params, _ = _entry_rows(ids, page)
+        params.append(page.size)
+        shown = f"rn <= ${len(params)}"
+        rows = await fetch_rows(
+            conn,
+            f"SELECT dossier_id, count(*) > ${len(params)} AS more, "
+            f"COALESCE(json_agg({edge_json} ORDER BY id DESC) FILTER (WHERE {shown}), '[]')::text AS edges, "
+            f"COALESCE(array_agg(id ORDER BY id DESC) FILTER (WHERE {shown}), '{{}}') AS ids, "
+            f"COALESCE(bool_and({guard}), TRUE) AS sound FROM {source} GROUP BY dossier_id",
+            params)
+        found = {row.dossier_id: (row.edges, row.ids, row.more, row.sound) for row in rows}
+        for dossier_id in ids:
+            pages[(dossier_id, page)] = found.get(dossier_id) or ("[]", [], False, True)
+    return [pages[tuple(key)] for key in keys]
+
+
+def _by_slice(keys: Sequence[EntryPageKey]) -> dict[Slice, list[int]]:
+    groups: dict[Slice, set[int]] = defaultdict(set)
+    for dossier_id, page in keys:
+        groups[page].add(dossier_id)
+    return {page: sorted(ids) for page, ids in groups.items()}
+
+
+_ENTRY_COLUMNS = ("id, account_id, dossier_id, kind, current_version, body, author_user_id, author_email, "
+                  "written_at")
+
+
+def _entry_rows(ids: list[int], page: Slice) -> tuple[str, list, str]:
+    """The rows of a slice of each dossier's entries, as a FROM item named `entry`:
+    `_ENTRY_COLUMNS` and `rn`, each row's place in its dossier in the direction of travel
+    (`size + 1` of them at most); with its parameters and that direction."""
+    marks = placeholders(1, len(ids))
+    params: list = list(ids)
+    cursor_sql, direction = id_bounds(page, params, newest_first=True)
+    params.append(page.size + 1)
+    source = (
+        f"(SELECT {_CURRENT_ENTRY}, e.rn FROM ("
+        "SELECT id, account_id, dossier_id, kind, current_version, "
+        f"ROW_NUMBER() OVER (PARTITION BY dossier_id ORDER BY id {direction}) AS rn "
+        f"FROM entry WHERE dossier_id IN ({marks}){cursor_sql}"
+        f") e JOIN entry_revision r ON r.entry_id = e.id AND r.version = e.current_version "
+        f"WHERE e.rn <= ${len(params)}) entry"
+    )
+    return source, params, direction
 
 
 async def entry_counts(dossier_ids: Sequence[int]) -> list[int]:

@@ -20,6 +20,7 @@ from schema.context import Info
 from schema.nodes import Node
 from schema.relay import to_global_id
 from schema.rules import CONTENT, rules
+from schema.shaped import global_id_sql, shaped_columns
 
 
 @strawberry.enum(name="EntryKind", description="What an entry is.")
@@ -120,6 +121,13 @@ class Entry(Node):
         return cls(id=strawberry.ID(to_global_id("Entry", row.id)), kind=EntryKind(row.kind), body=current.body,
                    version=row.current_version, author=Author.of(current.author_user_id, current.author_email),
                    written_at=current.written_at, pk=row.id, dossier_id=row.dossier_id, account_id=row.account_id)
+
+
+# An entry and its author as a page shaped by PostgreSQL reads them from an entry row
+# (domain.dossiers.queries.shaped_entry_pages): the same values `Entry.from_rows` gives.
+shaped_columns(Author, user_id=global_id_sql("User", "author_user_id"), email="author_email")
+shaped_columns(Entry, id=global_id_sql("Entry", "id"), kind="kind", body="body", version="current_version",
+               author=Author, written_at="written_at")
 
 
 def plain_decimal(value: Any) -> Decimal:

@@ -36,6 +36,7 @@ from schema.relay import (
     After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_pk, to_global_id,
 )
 from schema.rules import CONTENT, batched, rules
+from schema.shaped import ShapedConnection
 from schema.viewer_can import DossierCapabilities, dossier_capabilities
 
 
@@ -124,6 +125,16 @@ async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int
     return [_entry_connection(info, dossier.pk, page, rows, more) for dossier, (rows, more) in zip(dossiers, pages)]
 
 
+async def _shaped_entries_of(dossiers: list["Dossier"], selection: ShapedConnection, info: Info,
+                             first: Optional[int] = None, after: Optional[str] = None, last: Optional[int] = None,
+                             before: Optional[str] = None) -> list[dict]:
+    """`_entries_of` with the entries shaped by PostgreSQL (schema/shaped.py): each
+    dossier's connection as the response shows it."""
+    page = page_slice(first, after, last, before)
+    pages = await queries.shaped_entry_pages([(d.pk, page) for d in dossiers], selection.edge_json, selection.guard)
+    return selection.complete(info.context, [(d.pk, d.account_id) for d in dossiers], page, pages)
+
+
 _ID = attrgetter("id")
 
 
@@ -202,7 +213,7 @@ class Dossier(Node):
         return await info.context.loader(queries.dossiers_active).load((self.account_id, month, self.pk))
 
     @strawberry.field(description="The entries, newest first (a Relay connection).", metadata=CONTENT)
-    @batched(_entries_of)
+    @batched(_entries_of, shaped=_shaped_entries_of)
     async def entries(self, info: Info, first: First = None, after: After = None, last: Last = None,
                       before: Before = None) -> Connection[Entry]:
         page = page_slice(first, after, last, before)

@@ -1,0 +1,136 @@
+"""Entries shaped by PostgreSQL (issue 27, schema/shaped.py) answer exactly as the usual
+completion: each query here runs shaped, then with shaping switched off, and the two
+answers and the reads they record (P2) must be equal. The test client also compares
+each answer with the standard executor's (tests/conftest.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from tortoise import connections
+
+from domain.dossiers import queries
+from domain.dossiers.models import DossierRead, Entry, EntryRevision
+from schema.compiled import CompiledExecutor
+from tests.conftest import ON_POSTGRES
+from tests.support.seed import seed_practice
+
+AT = "2026-04-20T12:00:00+02:00"
+
+FULL = """query($first: Int, $after: String, $last: Int, $before: String) {
+  dossiers(first: 3) { edges { node { id
+    entries(first: $first, after: $after, last: $last, before: $before) {
+      __typename
+      info: pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { __typename at: cursor node { __typename id k: kind body version writtenAt
+        author { __typename userId email } } } } } } } }"""
+CURSORS_ONLY = "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } } } } } }"
+# Fields the shaped form does not cover: the usual completion answers these.
+NOT_SHAPED = (
+    "{ dossiers(first: 3) { edges { node { entries(first: 2) { totalCount edges { node { id } } } } } } }",
+    "{ dossiers(first: 3) { edges { node { entries(first: 2) { nodes { id } } } } } }",
+    "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id revisions { version } } } } } } } }",
+)
+
+
+@pytest.fixture
+async def practice(api):
+    practice = await seed_practice(api, 4, entries=7, shares=0, teammates=0)
+    entries = await Entry.filter(account_id=practice.account_id).order_by("id")
+    for n, (entry, kind) in enumerate(zip(entries, ["REPORT", "RECOMMENDATION", "MEAL_PLAN", "NOTE"] * 10)):
+        entry.kind = kind
+        await entry.save(update_fields=["kind"])
+        # Times with and without microseconds; text JSON must escape.
+        await EntryRevision.filter(entry_id=entry.id, version=entry.current_version).update(
+            written_at=datetime(2026, 4, 1 + n % 20, 9, n, n, 123456 * (n % 2), tzinfo=timezone.utc),
+            body=f'"Quoted" \\ back, line\nbreak, tab\t, Grüße, 漢字, 🙂 {n} </script>')
+    return practice
+
+
+async def _both_ways(api, monkeypatch, token: str, query: str, variables: dict | None = None) -> tuple[dict, int]:
+    """The answer shaped and unshaped (asserted equal, with equal reads), and how many
+    statements the shaped run sent to `shaped_entry_pages`."""
+    calls = []
+    shaped_pages = queries.shaped_entry_pages
+
+    async def counted(*args, **kwargs):
+        calls.append(args)
+        return await shaped_pages(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "shaped_entry_pages", counted)
+    reads_before = await DossierRead.all().count()
+    shaped = await api(query, variables, token=token, now=AT)
+    reads_shaped = await DossierRead.all().count() - reads_before
+    with monkeypatch.context() as off:
+        off.setattr(CompiledExecutor, "_may_shape", lambda self: False)
+        usual = await api(query, variables, token=token, now=AT)
+    reads_usual = await DossierRead.all().count() - reads_before - reads_shaped
+    assert (shaped.get("data"), shaped.get("errors")) == (usual.get("data"), usual.get("errors"))
+    assert reads_shaped == reads_usual
+    return shaped, len(calls)
+
+
+@pytest.mark.postgres_only
+async def test_a_page_of_entries_shaped_by_postgresql_answers_as_the_usual_completion(api, practice, monkeypatch):
+    body, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
+    assert shaped == 1
+    connections_ = [edge["node"]["entries"] for edge in body["data"]["dossiers"]["edges"]]
+    assert len(connections_) == 3
+    first = connections_[0]
+    assert first["__typename"] == "EntryConnection" and len(first["edges"]) == 3
+    assert first["info"]["hasNextPage"] is True and first["info"]["endCursor"] == first["edges"][-1]["at"]
+    kinds = {edge["node"]["k"] for c in connections_ for edge in c["edges"]}
+    assert kinds == {"NOTE", "REPORT", "RECOMMENDATION", "MEAL_PLAN"}
+    times = [edge["node"]["writtenAt"] for c in connections_ for edge in c["edges"]]
+    assert any("." in t for t in times) and any("." not in t for t in times)
+    assert "Grüße" in first["edges"][0]["node"]["body"]
+
+
+@pytest.mark.postgres_only
+async def test_every_direction_of_paging_answers_as_the_usual_completion(api, practice, monkeypatch):
+    body, _ = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 2})
+    info = body["data"]["dossiers"]["edges"][0]["node"]["entries"]["info"]
+    for variables in ({"first": 2, "after": info["endCursor"]}, {"last": 2}, {"last": 3, "before": info["startCursor"]},
+                      {"last": 2, "before": info["endCursor"]}, {"first": 20}):
+        _, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, variables)
+        assert shaped == 1, variables
+    body, _ = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 0, "last": 2})
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+@pytest.mark.postgres_only
+async def test_a_dossier_without_entries_and_cursors_alone(api, practice, monkeypatch):
+    await Entry.filter(dossier_id=practice.dossier_ids[0]).delete()
+    body, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
+    assert shaped == 1
+    _, shaped = await _both_ways(api, monkeypatch, practice.token, CURSORS_ONLY)
+    assert shaped == 1
+
+
+@pytest.mark.postgres_only
+async def test_selections_it_does_not_cover_keep_the_usual_completion(api, practice, monkeypatch):
+    for query in NOT_SHAPED:
+        body, shaped = await _both_ways(api, monkeypatch, practice.token, query)
+        assert shaped == 0, query
+        assert "errors" not in body, body
+
+
+@pytest.mark.postgres_only
+async def test_a_value_the_schema_does_not_know_sends_the_list_down_the_usual_path(api, practice, monkeypatch):
+    """The guard (an enum value no EntryKind names): the same answer as the usual path
+    (an error at that entry, not a null the schema forbids); the other dossiers' lists,
+    completed one by one on the way down, are still shaped."""
+    entry = await Entry.filter(dossier_id=practice.dossier_ids[0]).order_by("-id").first()
+    await connections.get("default").execute_query("UPDATE entry SET kind = 'POEM' WHERE id = $1", [entry.id])
+    body, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
+    assert shaped > 1  # the page's list refused by its guard, then each dossier's
+    assert body.get("errors"), body
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's answer: PostgreSQL shapes")
+async def test_on_sqlite_the_usual_completion_answers(api, practice, monkeypatch):
+    """SQLite builds no JSON for us: the shaped form is never asked there."""
+    with monkeypatch.context() as patched:
+        patched.setattr(queries, "shaped_entry_pages", None)  # would fail if called
+        body = await api(FULL, {"first": 3}, token=practice.token, now=AT)
+    assert len(body["data"]["dossiers"]["edges"][0]["node"]["entries"]["edges"]) == 3
