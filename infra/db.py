@@ -418,6 +418,14 @@ def _to_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
+async def fetch_records(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """PostgreSQL only: a read's records as the driver gives them, by position or by
+    column name (for hot paths that read a few columns once: domain/core/shaping.py)."""
+    _, records = await (_in_held_transaction(conn, sql, params, rows=False)
+                        if isinstance(conn, PostgresTransaction) else _outside_transaction(conn, sql, params, False))
+    return records
+
+
 async def fetch_rows(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = (), *,
                      datetimes: Sequence[str] = (), dates: Sequence[str] = (),
                      json_columns: Sequence[str] = ()) -> list[Row]:
@@ -426,8 +434,7 @@ async def fetch_rows(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = 
     already gives dates as Python values (JSON still comes as text), and its records are
     turned into rows directly: a page of entries is a hundred of them."""
     if dialect(conn) == "postgres":
-        _, records = await (_in_held_transaction(conn, sql, params, rows=False)
-                            if isinstance(conn, PostgresTransaction) else _outside_transaction(conn, sql, params, False))
+        records = await fetch_records(conn, sql, params)
         if not records:
             return []
         # A record's columns by position: cheaper than its mapping protocol, row by row.

@@ -34,7 +34,7 @@ from schema.plans import (
     Info, Later, ObjectPlan, close, flatten, leaves, raise_first, refill, regroup, then,
 )
 from schema.rules import BATCH_ATTRIBUTE, SHAPED_ATTRIBUTE, is_content, sees, strawberry_field
-from schema.shaped import shape_connection
+from schema.shaped import shape_selection
 
 
 _PLANS: dict[tuple, ObjectPlan | None] = {}
@@ -194,8 +194,7 @@ class CompiledExecutor(CasebookExecutor):
             field = FieldPlan(key, BATCH, batch, shape, field_def, node, definition, plain.scopes, plain.info_name,
                               plain.guarded)
             shaped = getattr(plain.func, SHAPED_ATTRIBUTE, None)
-            inner = shape[1] if shape[0] is NONNULL else shape
-            selection = shape_connection(inner[1]) if shaped is not None and inner[0] is OBJECT else None
+            selection = shape_selection(shape) if shaped is not None else None
             if selection is not None:
                 field.shaped = (shaped, selection)
             return field
@@ -205,12 +204,9 @@ class CompiledExecutor(CasebookExecutor):
     # -- running plans ------------------------------------------------------------------
 
     def _may_shape(self) -> bool:
-        """Whether lists may be shaped by the database in this request: on PostgreSQL, for
-        a principal who sees dossier content (what shaped selections show; schema/shaped.py).
-        Otherwise the usual completion answers, refusals included."""
-        context = self.context_value
-        return (dialect(connections.get("default")) == "postgres"
-                and (getattr(context, "sees_content", False) or sees(context, Audience.CONTENT, None)))
+        """Whether lists may be shaped by the database (schema/shaped.py): on PostgreSQL.
+        The shaped forms ask the audiences of what they show themselves."""
+        return dialect(connections.get("default")) == "postgres"
 
     def _arguments(self, field: FieldPlan) -> dict[str, Any]:
         found = self._call_args.get(id(field))

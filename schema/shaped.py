@@ -1,18 +1,21 @@
-"""Lists shaped by PostgreSQL (issue 27): for a page of connections whose selection is
-plain columns, the compiled completion (schema/compiled.py) asks the database for each
-edge already in the response's form, as JSON, instead of turning every row into a row
-object, a schema object and then a response dict. A page's hundred entries then cost
-the service one JSON parse.
+"""Lists shaped by PostgreSQL (issue 27): for a page of dossiers whose list relations
+select plain columns, the compiled completion (schema/compiled.py) asks the database
+for each item already in the response's form, as JSON (domain/core/shaping.py),
+instead of turning every row into a row object, a schema object and then a response
+dict. A page's hundred entries, its shares and its assignees then cost the service one
+JSON parse per dossier and list.
 
 Only what gives exactly the compiled completion's answer is shaped: a connection's
-`edges` (their `cursor`, their `node`), `pageInfo` and `__typename`; a node's fields
-that a type declares here as columns (`shaped_columns`), with leaves of the types below
-serialised as strawberry serialises them; objects whose audience is dossier content,
-which the request must see (`schema.rules.sees`, asked once before anything is read).
-Anything else — another field, an argument, a directive, another audience, SQLite —
+`edges` (their `cursor` and `node`), `pageInfo` and `__typename`, or a plain list of
+objects; an object's fields that its type declares here as columns (`shaped_columns`),
+with leaves of the types below serialised as strawberry serialises them. Each object's
+audience is asked of the one audience check (`schema.rules.sees`) for every account
+its items belong to, and the content reads are recorded (P2), as the usual completion
+does per object. Anything else — another field, an argument, a directive, SQLite —
 keeps the usual completion. What the database cannot vouch for is checked in the same
-statement (`ShapedConnection.guard`: an enum value the schema does not know, a null
-where the schema says non-null) and sends the whole list down the usual path."""
+statement (`ItemSql.guard`: an enum value the schema does not know, a null where the
+schema says non-null, an Int out of range) and sends the whole list down the usual path,
+as does a refused audience."""
 from __future__ import annotations
 
 import re
@@ -21,19 +24,21 @@ from typing import Any
 import orjson
 from graphql import GraphQLEnumType
 
-from auth.audiences import Audience
+from domain.core.shaping import ItemSql, ShapedGroup
 from schema.plans import ATTR, LEAF, LIST, NONNULL, OBJECT, TYPENAME, Fallback, ObjectPlan
 from schema.relay import KeyedPageInfo
+from schema.rules import sees
 
 # A response key goes into the statement as a literal: GraphQL names are only these.
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")
 _COLUMNS_ATTRIBUTE = "__casebook_shaped_columns__"
-INT_RANGE = "BETWEEN -2147483648 AND 2147483647"
+ACCOUNT = "account_id"  # the attribute an audience rule reads (schema.rules.sees)
 
 
 def shaped_columns(cls: Any, **columns: Any) -> None:
     """Declare how a type's fields read from a shaped row: a field's SQL expression over
-    the row's columns, or another type declared so (an object built from the same row)."""
+    the row's columns, or another type declared so (an object built from the same row);
+    `account_id`, the column of the account an object belongs to, when the type has one."""
     setattr(cls, _COLUMNS_ATTRIBUTE, columns)
 
 
@@ -61,101 +66,171 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-class ShapedConnection:
-    """A connection selection shaped by PostgreSQL: `edge_json`, one edge's JSON over an
-    entry row's columns; `guard`, true where that JSON is what the usual completion
-    gives; `complete` builds the response dicts of a list of connections from what the
-    statement answered."""
+class _Owned:
+    """What the audience check reads of an object: its account (never the viewer's own
+    person: shaped types are not people shown to themselves)."""
 
-    __slots__ = ("edge_json", "guard", "_parts", "_page_info", "reads_content")
+    __slots__ = ("account_id",)
 
-    def __init__(self, edge_json: str, guard: str, parts: tuple, page_info: Any, reads_content: bool) -> None:
-        self.edge_json, self.guard = edge_json, guard
-        self._parts = parts  # (response key, "typename" | "edges" | "page_info", typename)
-        self._page_info = page_info  # the page info plan's generated completion
-        self.reads_content = reads_content
+    def __init__(self, account_id: int | None) -> None:
+        self.account_id = account_id
 
-    def complete(self, context: Any, owners: list[tuple[int, int]], page: Any, pages: list[tuple]) -> list[dict]:
-        """Each connection's response dict, from (edges JSON, ids in the list's order,
-        more beyond, sound) per connection; `owners`: each one's (dossier id, account id),
-        for the access log (P2) when a node's content is shown."""
-        done = []
-        for (dossier_id, account_id), (edges, ids, more, sound) in zip(owners, pages):
+
+class _Item:
+    """A selection of one object compiled to SQL (`sql`), with the audiences to ask
+    (audience, by the items' accounts or not) and whether its content reads are recorded."""
+
+    __slots__ = ("sql", "audiences", "reads")
+
+    def __init__(self, sql: ItemSql, audiences: tuple, reads: bool) -> None:
+        self.sql, self.audiences, self.reads = sql, audiences, reads
+
+    def admit(self, context: Any, groups: list[ShapedGroup]) -> list[Any]:
+        """The audience check and the read log (P2) of a list's items, as the usual
+        completion does them per object (a refusal, or a row its guard refused, sends
+        the list down the usual path, which answers it); then each group's items."""
+        accounts: set[int] = set()
+        for _, _, _, sound, owners, _ in groups:
             if not sound:
                 raise Fallback
-            if ids and self.reads_content:
-                context.reads.add((dossier_id, account_id))
+            accounts.update(owners)
+        if accounts:
+            for audience, by_account in self.audiences:
+                for account_id in (accounts if by_account else (None,)):
+                    if not sees(context, audience, _Owned(account_id)):
+                        raise Fallback
+            if self.reads:
+                context.reads.update((group[5], account_id) for group in groups for account_id in group[4])
+        # One parse for the whole list: each group's items are a JSON array already.
+        return orjson.loads("[" + ",".join(group[0] for group in groups) + "]")
+
+
+class ShapedConnection:
+    """A connection's selection shaped by PostgreSQL: its edges as items, completed into
+    each connection's response dict by `complete`."""
+
+    __slots__ = ("item", "_parts", "_page_info")
+
+    def __init__(self, item: _Item, parts: tuple, page_info: Any) -> None:
+        self.item = item
+        self._parts = parts  # (response key, "typename" | "edges" | "page_info", typename)
+        self._page_info = page_info  # the page info plan's generated completion
+
+    def complete(self, context: Any, page: Any, groups: list[ShapedGroup]) -> list[dict]:
+        """Each group's connection as the response shows it."""
+        done = []
+        for group, edges in zip(groups, self.item.admit(context, groups)):
             value: dict[str, Any] = {}
             for key, part, typename in self._parts:
                 if part == "edges":
-                    value[key] = orjson.loads(edges)
+                    value[key] = edges
                 elif part == "page_info":
-                    value[key] = self._page_info(KeyedPageInfo(page, more, ids), context)
+                    value[key] = self._page_info(KeyedPageInfo(page, group[2], group[1]), context)  # more, ids
                 else:
                     value[key] = typename
             done.append(value)
         return done
 
 
-def shape_connection(plan: ObjectPlan) -> ShapedConnection | None:
-    """The shaped form of a connection's selection, or None when some of it is not
-    covered (see the module's doc)."""
-    parts, edge_json, page_info, guards = [], None, None, []
-    reads = [False]
+class ShapedList:
+    """A list of objects shaped by PostgreSQL, completed by `complete`."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: _Item) -> None:
+        self.item = item
+
+    def complete(self, context: Any, groups: list[ShapedGroup]) -> list[list]:
+        """Each group's list as the response shows it."""
+        return self.item.admit(context, groups)
+
+
+def shape_selection(shape: Any) -> ShapedConnection | ShapedList | None:
+    """The shaped form of a list relation's selection (`shape`, schema/plans.py), or
+    None when some of it is not covered (see the module's doc)."""
+    items = _list_object(shape)
+    if items is not None:
+        item = _item(items, ("id",))
+        return ShapedList(item) if item is not None else None
+    plan = _object(shape)
+    if plan is None or plan.rules is not None:
+        return None
+    parts, item, page_info = [], None, None
     for field in plan.fields:
         if not _NAME.match(field.key):
             return None
         if field.kind is TYPENAME:
             parts.append((field.key, "typename", field.value))
         elif field.kind is ATTR and field.value == "edges":
-            edge_plan = _list_object(field.shape)
-            edge_json = _edge_json(edge_plan, guards, reads) if edge_plan is not None else None
-            if edge_json is None:
+            edge = _list_object(field.shape)
+            item = _item(edge, ("id",), edge=True) if edge is not None else None
+            if item is None:
                 return None
             parts.append((field.key, "edges", None))
         elif field.kind is ATTR and field.value == "page_info":
-            info_plan = _object(field.shape)
-            if info_plan is None or info_plan.run is None or info_plan.rules is not None:
+            info = _object(field.shape)
+            if info is None or info.run is None or info.rules is not None:
                 return None
-            page_info = info_plan.run.one
+            page_info = info.run.one
             parts.append((field.key, "page_info", None))
         else:
             return None
-    if edge_json is None:  # nothing read: the usual path is as quick
+    if item is None:  # no edges: nothing to shape, the usual path is as quick
         return None
-    if plan.rules is not None:
-        return None
-    return ShapedConnection(edge_json, " AND ".join(guards) or "TRUE", tuple(parts), page_info, reads[0])
+    return ShapedConnection(item, tuple(parts), page_info)
 
 
-def _edge_json(plan: ObjectPlan, guards: list[str], reads: list[bool]) -> str | None:
+def _item(plan: ObjectPlan, key: tuple[str, ...], *, edge: bool = False) -> _Item | None:
+    guards: list[str] = []
+    audiences: list[tuple] = []
+    accounts: set[str] = set()
+    reads = [False]
+    if edge:
+        json = _edge_json(plan, key[0], guards, audiences, accounts, reads)
+    else:
+        json = _object_json(plan, guards, audiences, accounts, reads)
+    if json is None or len(accounts) > 1:  # one account column per item at most
+        return None
+    sql = ItemSql(json, " AND ".join(guards) or "TRUE", next(iter(accounts), None))
+    return _Item(sql, tuple(dict.fromkeys(audiences)), reads[0])
+
+
+def _edge_json(plan: ObjectPlan, key_column: str, guards: list, audiences: list, accounts: set,
+               reads: list) -> str | None:
     if plan.rules is not None:
         return None
     pairs = []
     for field in plan.fields:
+        if not _NAME.match(field.key):
+            return None
         if field.kind is TYPENAME:
             pairs.append((field.key, _literal(field.value)))
         elif field.kind is ATTR and field.value == "cursor" and _leaf(field.shape) is not None:
-            pairs.append((field.key, b64url_sql("'c1|' || id")))
+            pairs.append((field.key, b64url_sql(f"'c1|' || {key_column}")))  # `encode_cursor(key)`
         elif field.kind is ATTR and field.value == "node":
             node = _object(field.shape)
-            node_json = _object_json(node, guards, reads) if node is not None else None
+            node_json = _object_json(node, guards, audiences, accounts, reads) if node is not None else None
             if node_json is None:
                 return None
             pairs.append((field.key, node_json))
         else:
             return None
-        if not _NAME.match(field.key):
-            return None
     return _json_object(pairs)
 
 
-def _object_json(plan: ObjectPlan, guards: list[str], reads: list[bool]) -> str | None:
+def _object_json(plan: ObjectPlan, guards: list, audiences: list, accounts: set, reads: list) -> str | None:
     columns = getattr(plan.origin, _COLUMNS_ATTRIBUTE, None)
-    rules = plan.rules
-    if columns is None or rules is None or rules.audience is not Audience.CONTENT:
+    if columns is None:
         return None
-    if rules.reads is not None and plan.reads_content:
+    rules = plan.rules
+    if rules is not None and rules.audience is not None:
+        account = columns.get(ACCOUNT)
+        if account is not None:
+            accounts.add(account)
+        audiences.append((rules.audience, account is not None))
+    if rules is not None and rules.reads is not None and plan.reads_content:
+        if columns.get(ACCOUNT) is None or rules.reads != ("dossier_id", ACCOUNT):  # the group's dossier
+            return None
         reads[0] = True
     pairs = []
     for field in plan.fields:
@@ -164,27 +239,31 @@ def _object_json(plan: ObjectPlan, guards: list[str], reads: list[bool]) -> str 
         if field.kind is TYPENAME:
             pairs.append((field.key, _literal(field.value)))
             continue
-        source = columns.get(field.value) if field.kind is ATTR else None
+        source = columns.get(field.value) if field.kind is ATTR and field.value != ACCOUNT else None
         if source is None:
             return None
         if isinstance(source, str):
             expression = _leaf_sql(field.shape, source, guards)
         else:
             nested = _object(field.shape)
-            expression = (_object_json(nested, guards, reads)
+            expression = (_object_json(nested, guards, audiences, accounts, reads)
                           if nested is not None and nested.origin is source else None)
+            if expression is not None and field.shape[0] is not NONNULL:
+                return None  # a nullable object built from the row: never null, but keep it simple
         if expression is None:
             return None
         pairs.append((field.key, expression))
     return _json_object(pairs)
 
 
+_INT_RANGE = "BETWEEN -2147483648 AND 2147483647"
+
+
 def _leaf_sql(shape: Any, column: str, guards: list[str]) -> str | None:
-    nonnull = shape[0] is NONNULL
     leaf = _leaf(shape)
     if leaf is None:
         return None
-    if nonnull:
+    if shape[0] is NONNULL:
         guards.append(f"{column} IS NOT NULL")
     name = getattr(leaf, "name", "")
     if isinstance(leaf, GraphQLEnumType):
@@ -196,7 +275,7 @@ def _leaf_sql(shape: Any, column: str, guards: list[str]) -> str | None:
     if name in ("String", "ID", "Boolean"):
         return column
     if name == "Int":
-        guards.append(f"({column} IS NULL OR {column} {INT_RANGE})")
+        guards.append(f"({column} IS NULL OR {column} {_INT_RANGE})")
         return column
     if name == "DateTime":
         return isoformat_sql(column)

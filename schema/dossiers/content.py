@@ -124,10 +124,10 @@ class Entry(Node):
 
 
 # An entry and its author as a page shaped by PostgreSQL reads them from an entry row
-# (domain.dossiers.queries.shaped_entry_pages): the same values `Entry.from_rows` gives.
+# (domain.dossiers.queries.shaped_entry_pages, schema/shaped.py): the values `Entry.from_rows` gives.
 shaped_columns(Author, user_id=global_id_sql("User", "author_user_id"), email="author_email")
 shaped_columns(Entry, id=global_id_sql("Entry", "id"), kind="kind", body="body", version="current_version",
-               author=Author, written_at="written_at")
+               author=Author, written_at="written_at", account_id="account_id")
 
 
 def plain_decimal(value: Any) -> Decimal:

@@ -1,7 +1,8 @@
-"""Entries shaped by PostgreSQL (issue 27, schema/shaped.py) answer exactly as the usual
-completion: each query here runs shaped, then with shaping switched off, and the two
-answers and the reads they record (P2) must be equal. The test client also compares
-each answer with the standard executor's (tests/conftest.py)."""
+"""Lists shaped by PostgreSQL (issue 27, schema/shaped.py) — a dossier's entries, shares
+and assignees — answer exactly as the usual completion: each query here runs shaped,
+then with shaping switched off, and the two answers and the reads they record (P2) must
+be equal. The test client also compares each answer with the standard executor's
+(tests/conftest.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,9 +10,12 @@ from datetime import datetime, timezone
 import pytest
 from tortoise import connections
 
-from domain.dossiers import queries
+from domain.core import shaping
+from domain.dossiers import queries as dossier_queries
+from domain.shares import queries as share_queries
 from domain.dossiers.models import DossierRead, Entry, EntryRevision
 from schema.compiled import CompiledExecutor
+from tests.api.auth.test_machine_credentials import _credential, _token
 from tests.conftest import ON_POSTGRES
 from tests.support.seed import seed_practice
 
@@ -24,18 +28,23 @@ FULL = """query($first: Int, $after: String, $last: Int, $before: String) {
       info: pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges { __typename at: cursor node { __typename id k: kind body version writtenAt
         author { __typename userId email } } } } } } } }"""
+PEOPLE = """{ dossiers(first: 4) { edges { node { id
+  s: shares { __typename id email access status createdAt }
+  assignees { __typename id role addedAt user { __typename id email name emailVerified twoFactorEnabled } } } } } }"""
 CURSORS_ONLY = "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } } } } } }"
 # Fields the shaped form does not cover: the usual completion answers these.
 NOT_SHAPED = (
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { totalCount edges { node { id } } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { nodes { id } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id revisions { version } } } } } } } }",
+    "{ dossiers(first: 3) { edges { node { shares { id dossier { id } } } } } }",
+    "{ dossiers(first: 3) { edges { node { assignees { id @include(if: true) role } } } } }",
 )
 
 
 @pytest.fixture
 async def practice(api):
-    practice = await seed_practice(api, 4, entries=7, shares=0, teammates=0)
+    practice = await seed_practice(api, 4, entries=7, shares=2, teammates=2)
     entries = await Entry.filter(account_id=practice.account_id).order_by("id")
     for n, (entry, kind) in enumerate(zip(entries, ["REPORT", "RECOMMENDATION", "MEAL_PLAN", "NOTE"] * 10)):
         entry.kind = kind
@@ -49,15 +58,16 @@ async def practice(api):
 
 async def _both_ways(api, monkeypatch, token: str, query: str, variables: dict | None = None) -> tuple[dict, int]:
     """The answer shaped and unshaped (asserted equal, with equal reads), and how many
-    statements the shaped run sent to `shaped_entry_pages`."""
+    shaped statements the shaped run sent."""
     calls = []
-    shaped_pages = queries.shaped_entry_pages
+    shaped_groups = shaping.shaped_groups
 
     async def counted(*args, **kwargs):
         calls.append(args)
-        return await shaped_pages(*args, **kwargs)
+        return await shaped_groups(*args, **kwargs)
 
-    monkeypatch.setattr(queries, "shaped_entry_pages", counted)
+    for module in (dossier_queries, share_queries):
+        monkeypatch.setattr(module, "shaped_groups", counted)
     reads_before = await DossierRead.all().count()
     shaped = await api(query, variables, token=token, now=AT)
     reads_shaped = await DossierRead.all().count() - reads_before
@@ -99,6 +109,30 @@ async def test_every_direction_of_paging_answers_as_the_usual_completion(api, pr
 
 
 @pytest.mark.postgres_only
+async def test_shares_and_assignees_shaped_by_postgresql_answer_as_the_usual_completion(api, practice, monkeypatch):
+    body, shaped = await _both_ways(api, monkeypatch, practice.token, PEOPLE)
+    assert shaped == 2
+    nodes = [edge["node"] for edge in body["data"]["dossiers"]["edges"]]
+    assert all(len(node["s"]) == 2 and len(node["assignees"]) == 2 for node in nodes), nodes
+    assert {share["status"] for node in nodes for share in node["s"]} <= {"PENDING", "ACTIVE", "SUSPENDED"}
+
+
+@pytest.mark.postgres_only
+async def test_what_a_principal_may_not_see_is_answered_by_the_usual_completion(api, practice, monkeypatch):
+    """A machine credential sees content but never people (T4): the assignees the shaped
+    form read are refused by the audience check, and the usual completion answers the
+    refusal, at the same path."""
+    credential, secret = await _credential(api, practice.token, scopes=("dossiers:read",))
+    machine = (await _token(api, credential["clientId"], secret))["accessToken"]
+    body, shaped = await _both_ways(api, monkeypatch, machine, PEOPLE)
+    assert shaped >= 2  # the page's lists, then each dossier's on the way down
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body["errors"][0]["path"][-2:] == ["assignees", 0]
+    body, shaped = await _both_ways(api, monkeypatch, machine, FULL, {"first": 2})
+    assert shaped == 1 and "errors" not in body, body
+
+
+@pytest.mark.postgres_only
 async def test_a_dossier_without_entries_and_cursors_alone(api, practice, monkeypatch):
     await Entry.filter(dossier_id=practice.dossier_ids[0]).delete()
     body, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
@@ -131,6 +165,7 @@ async def test_a_value_the_schema_does_not_know_sends_the_list_down_the_usual_pa
 async def test_on_sqlite_the_usual_completion_answers(api, practice, monkeypatch):
     """SQLite builds no JSON for us: the shaped form is never asked there."""
     with monkeypatch.context() as patched:
-        patched.setattr(queries, "shaped_entry_pages", None)  # would fail if called
+        patched.setattr(dossier_queries, "shaped_groups", None)  # would fail if called
+        patched.setattr(share_queries, "shaped_groups", None)
         body = await api(FULL, {"first": 3}, token=practice.token, now=AT)
     assert len(body["data"]["dossiers"]["edges"][0]["node"]["entries"]["edges"]) == 3
