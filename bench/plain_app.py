@@ -25,7 +25,6 @@ from auth.tokens import TokenService
 from bench.plain_ops import PlainOps, Refused
 from infra.settings import load_settings
 from schema.relay import encode_cursor, to_global_id
-from schema.shaped import b64url_sql as _b64url, isoformat_sql as _isoformat
 
 PAGE = 20
 ENTRIES = 5
@@ -60,6 +59,20 @@ JOIN membership m ON m.id = a.membership_id JOIN "user" u ON u.id = m.user_id
 WHERE a.dossier_id = ANY($1::bigint[]) ORDER BY a.created_at, a.id"""
 READS_SQL = """INSERT INTO dossier_read (account_id, dossier_id, user_id, read_at)
 SELECT account_id, dossier_id, $3, $4 FROM unnest($1::bigint[], $2::bigint[]) AS t(dossier_id, account_id)"""
+
+def _b64url(text_sql: str) -> str:
+    """SQL for `domain.core.ids.b64url` of a text expression (PostgreSQL's base64 breaks
+    lines every 76 characters: a long client name's cursor)."""
+    return (f"rtrim(translate(replace(encode(convert_to({text_sql}, 'UTF8'), 'base64'), E'\\n', ''), "
+            "'+/', '-_'), '=')")
+
+
+def _isoformat(column: str) -> str:
+    """SQL for Python's `isoformat()` of a UTC datetime (microseconds only when not 0)."""
+    return (f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+            f"date_part('microseconds', {column})::bigint % 1000000 <> 0 THEN to_char({column} AT TIME ZONE 'UTC', "
+            "'.US') ELSE '' END || '+00:00'")
+
 
 # The same page shaped by PostgreSQL itself (what a GraphQL-to-SQL compiler such as
 # Hasura's does): one statement reads the page, records the reads (P2) and builds the

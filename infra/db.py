@@ -420,7 +420,7 @@ def _to_json(value: Any) -> Any:
 
 async def fetch_records(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """PostgreSQL only: a read's records as the driver gives them, by position or by
-    column name (for hot paths that read a few columns once: domain/core/shaping.py)."""
+    column name (for hot paths that read each column once: schema/record_completion.py)."""
     _, records = await (_in_held_transaction(conn, sql, params, rows=False)
                         if isinstance(conn, PostgresTransaction) else _outside_transaction(conn, sql, params, False))
     return records

@@ -9,8 +9,8 @@ refused audience — falls back to the standard completion, which then gives exa
 usual result, errors and paths included (tests/api/schema/test_executor_differential.py runs
 every query both ways). Rules are applied by the same functions as the standard path
 (`schema.rules.sees`, the scope check of auth/permissions.py). On PostgreSQL a list
-relation with a shaped form (`schema.rules.batched`) whose selection PostgreSQL can
-shape comes back from the database already completed (schema/shaped.py)."""
+relation with a form completing from records (`schema.rules.batched`), whose selection
+that covers, comes back already completed (schema/record_completion.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +33,8 @@ from schema.plans import (
     ATTR, BATCH, CALL, LEAF, LIST, NONNULL, OBJECT, SIMPLE_ARGUMENT_TYPES, TYPENAME, Completed, Fallback, FieldPlan,
     Info, Later, ObjectPlan, close, flatten, leaves, raise_first, refill, regroup, then,
 )
-from schema.rules import BATCH_ATTRIBUTE, SHAPED_ATTRIBUTE, is_content, sees, strawberry_field
-from schema.shaped import shape_selection
+from schema.rules import BATCH_ATTRIBUTE, RECORDS_ATTRIBUTE, is_content, sees, strawberry_field
+from schema.record_completion import record_completion
 
 
 _PLANS: dict[tuple, ObjectPlan | None] = {}
@@ -193,19 +193,20 @@ class CompiledExecutor(CasebookExecutor):
         if batch is not None:
             field = FieldPlan(key, BATCH, batch, shape, field_def, node, definition, plain.scopes, plain.info_name,
                               plain.guarded)
-            shaped = getattr(plain.func, SHAPED_ATTRIBUTE, None)
-            selection = shape_selection(shape) if shaped is not None else None
+            from_records = getattr(plain.func, RECORDS_ATTRIBUTE, None)
+            selection = record_completion(shape) if from_records is not None else None
             if selection is not None:
-                field.shaped = (shaped, selection)
+                field.from_records = (from_records, selection)
             return field
         return FieldPlan(key, CALL, plain.func, shape, field_def, node, definition, plain.scopes, plain.info_name,
                          plain.guarded)
 
     # -- running plans ------------------------------------------------------------------
 
-    def _may_shape(self) -> bool:
-        """Whether lists may be shaped by the database (schema/shaped.py): on PostgreSQL.
-        The shaped forms ask the audiences of what they show themselves."""
+    def _on_records(self) -> bool:
+        """Whether lists may be completed from records (schema/record_completion.py): on
+        PostgreSQL, whose driver's records hold Python values already (SQLite's rows need
+        converting). Those forms ask the audiences of what they show themselves."""
         return dialect(connections.get("default")) == "postgres"
 
     def _arguments(self, field: FieldPlan) -> dict[str, Any]:
@@ -294,10 +295,10 @@ class CompiledExecutor(CasebookExecutor):
                 except AttributeError:
                     raise Fallback from None
             elif kind is BATCH:
-                if field.shaped is not None and self._may_shape():
-                    shaped, selection = field.shaped
+                if field.from_records is not None and self._on_records():
+                    from_records, selection = field.from_records
                     try:
-                        value = shaped(objects, selection, **self._arguments(field))
+                        value = from_records(objects, selection, **self._arguments(field))
                     except Exception:  # noqa: BLE001 - the standard path raises it where it belongs
                         raise Fallback from None
                     column = Completed()

@@ -35,7 +35,7 @@ SIMPLE_ARGUMENT_TYPES = frozenset({"Int", "Float", "String", "Boolean", "ID"})
 
 class FieldPlan:
     __slots__ = ("key", "kind", "value", "shape", "field_def", "node", "strawberry", "scopes", "info_name",
-                 "guarded", "has_objects", "shaped")
+                 "guarded", "has_objects", "from_records")
 
     def __init__(self, key: str, kind: int, value: Any, shape: Any = None, field_def: Any = None,
                  node: Any = None, strawberry: Any = None, scopes: tuple = (), info_name: str | None = None,
@@ -45,8 +45,9 @@ class FieldPlan:
             field_def, node, strawberry, scopes, info_name)
         self.guarded = guarded  # a permission (HasScopes) stands on the field
         self.has_objects = has_objects(shape)
-        # A batch form's shaped form and the selection it shapes (schema/shaped.py), if any.
-        self.shaped: tuple[Any, Any] | None = None
+        # A batch form's form completing from records, and the selection it completes
+        # (schema/record_completion.py), if any.
+        self.from_records: tuple[Any, Any] | None = None
 
 
 class ObjectPlan:
@@ -75,7 +76,7 @@ def has_objects(shape: Any) -> bool:
 
 
 class Completed(list):
-    """A column whose values came already completed (a list shaped by PostgreSQL)."""
+    """A column whose values came already completed (schema/record_completion.py)."""
 
     __slots__ = ()
 

@@ -92,17 +92,17 @@ def strawberry_field(field_def: Any) -> Any:
 # (returning one value per object) instead of the resolver once per object. The resolver
 # itself stays the reference: both must give the same values.
 BATCH_ATTRIBUTE = "__casebook_batch__"
-# And its shaped form, for a connection whose selection PostgreSQL can shape
-# (schema/shaped.py): `shaped(objects, selection, info, **arguments)` gives each
-# object's connection already completed.
-SHAPED_ATTRIBUTE = "__casebook_shaped__"
+# And its form completing from records, for a connection whose selection can be
+# (schema/record_completion.py): `from_records(objects, selection, info, **arguments)`
+# gives each object's connection already completed.
+RECORDS_ATTRIBUTE = "__casebook_from_records__"
 
 
-def batched(load_all: Callable[..., Any], shaped: Callable[..., Any] | None = None) -> Callable[[T], T]:
+def batched(load_all: Callable[..., Any], from_records: Callable[..., Any] | None = None) -> Callable[[T], T]:
     def declare(resolver: T) -> T:
         setattr(resolver, BATCH_ATTRIBUTE, load_all)
-        if shaped is not None:
-            setattr(resolver, SHAPED_ATTRIBUTE, shaped)
+        if from_records is not None:
+            setattr(resolver, RECORDS_ATTRIBUTE, from_records)
         return resolver
 
     return declare

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Sequence
 
 from tortoise import connections
 
@@ -17,9 +17,8 @@ from domain.accounts.models import Account
 from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
 from infra.clock import month_key, months_back, next_month_start, parse_month
-from infra.db import Row, dialect, fetch_rows, placeholders
+from infra.db import Row, dialect, fetch_records, fetch_rows, placeholders
 from domain.core.errors import InvalidInput
-from domain.core.shaping import ItemSql, ShapedGroup, empty, shaped_groups
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.dossiers.access import DossierAccess, accesses
 from domain.dossiers.models import ActiveDossier, ActiveMonth, EntryRevision, Measurement
@@ -67,19 +66,21 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Row], boo
     return [pages[tuple(key)] for key in keys]
 
 
-async def shaped_entry_pages(keys: Sequence[EntryPageKey], item: ItemSql) -> list[ShapedGroup]:
-    """`entry_pages` with each entry already in the form the response shows it
-    (domain/core/shaping.py), `item` over the columns of an entry row (`_ENTRY_COLUMNS`):
-    the same rows, slices and order (newest first). PostgreSQL only."""
-    pages: dict[EntryPageKey, ShapedGroup] = {}
+async def entry_page_records(keys: Sequence[EntryPageKey]) -> list[tuple[list[Any], bool]]:
+    """`entry_pages` with each entry as the driver's record (by column name, the columns
+    of `_ENTRY_COLUMNS`), not a row object: for completions that read each column once
+    (schema/record_completion.py). The same rows, slices and order. PostgreSQL only."""
+    pages: dict[EntryPageKey, tuple[list[Any], bool]] = {}
+    conn = connections.get("default")
     for page, ids in _by_slice(keys).items():
-        source, params, _ = _entry_rows(ids, page)
-        params.append(page.size)
-        size = f"${len(params)}"
-        found = await shaped_groups(source, params, item, "id DESC", shown=f"rn <= {size}",
-                                    more=f"count(*) > {size}")
-        for dossier_id in ids:
-            pages[(dossier_id, page)] = found.get(dossier_id) or empty(dossier_id)
+        source, params, direction = _entry_rows(ids, page)
+        records = await fetch_records(
+            conn, f"SELECT {_ENTRY_COLUMNS} FROM {source} ORDER BY dossier_id, id {direction}", params)
+        per_dossier: dict[int, list[Any]] = {dossier_id: [] for dossier_id in ids}
+        for record in records:
+            per_dossier[record["dossier_id"]].append(record)
+        for dossier_id, entries in per_dossier.items():
+            pages[(dossier_id, page)] = in_order(entries, page)
     return [pages[tuple(key)] for key in keys]
 
 
@@ -160,50 +161,26 @@ async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     order they were assigned."""
     if not dossier_ids:
         return []
-    source, params = _assignee_rows(dossier_ids)
-    rows = await fetch_rows(connections.get("default"),
-                            f"SELECT {_ASSIGNEE_COLUMNS} FROM {source} ORDER BY {_ASSIGNED}", params,
-                            datetimes=("created_at",))
-    for row in rows:
-        row.user = Row(id=row.user_id, email=row.email, name=row.name, email_verified=bool(row.email_verified),
-                       two_factor_enabled=bool(row.two_factor_enabled))
-    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
-
-
-async def shaped_assignees(dossier_ids: Sequence[int], item: ItemSql) -> list[ShapedGroup]:
-    """`assignees_by_dossier` with each teammate already in the form the response shows
-    it (domain/core/shaping.py), `item` over `_ASSIGNEE_COLUMNS`. PostgreSQL only."""
-    if not dossier_ids:
-        return []
-    source, params = _assignee_rows(dossier_ids)
-    found = await shaped_groups(source, params, item, _ASSIGNED)
-    return [found.get(dossier_id) or empty(dossier_id) for dossier_id in dossier_ids]
-
-
-_ASSIGNEE_COLUMNS = ("dossier_id, id, account_id, role, created_at, user_id, email, name, email_verified, "
-                     "two_factor_enabled")
-_ASSIGNED = "assigned_at, assignment_id"  # the order they were assigned
-
-
-def _assignee_rows(dossier_ids: Sequence[int]) -> tuple[str, list]:
-    """The assignments of these dossiers as a FROM item named `assignee`: a membership's
-    columns and its user's (`_ASSIGNEE_COLUMNS`), and the assignment's (`_ASSIGNED`)."""
     marks = placeholders(1, len(dossier_ids))
+    conn = connections.get("default")
     membership = "membership m ON m.id = a.membership_id"
-    if dialect(connections.get("default")) == "postgres":
+    if dialect(conn) == "postgres":
         # Each assignment's membership by its key. Joined plainly, PostgreSQL hashes every
         # membership of the service for a page's twenty assignments (0.43-0.49 ms for this
         # statement at the benchmark's 808 memberships; 0.28 ms this way, at any size).
         membership = ("LATERAL (SELECT m.id, m.account_id, m.role, m.created_at, m.user_id FROM membership m "
                       "WHERE m.id = a.membership_id OFFSET 0) m ON TRUE")
-    source = (
-        "(SELECT a.dossier_id, a.created_at AS assigned_at, a.id AS assignment_id, m.id, m.account_id, m.role, "
-        "m.created_at, u.id AS user_id, u.email, u.name, (u.email_verified_at IS NOT NULL) AS email_verified, "
-        "(u.totp_enabled_at IS NOT NULL) AS two_factor_enabled "
+    rows = await fetch_rows(
+        conn,
+        "SELECT a.dossier_id, m.id, m.account_id, m.role, m.created_at, u.id AS user_id, u.email, u.name, "
+        "(u.email_verified_at IS NOT NULL) AS email_verified, (u.totp_enabled_at IS NOT NULL) AS two_factor_enabled "
         f"FROM dossier_assignment a JOIN {membership} JOIN \"user\" u ON u.id = m.user_id "
-        f"WHERE a.dossier_id IN ({marks})) assignee"
-    )
-    return source, list(dossier_ids)
+        f"WHERE a.dossier_id IN ({marks}) ORDER BY a.created_at, a.id", list(dossier_ids),
+        datetimes=("created_at",))
+    for row in rows:
+        row.user = Row(id=row.user_id, email=row.email, name=row.name, email_verified=bool(row.email_verified),
+                       two_factor_enabled=bool(row.two_factor_enabled))
+    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 
 async def dossiers_active(keys: Sequence[tuple[int, str, int]]) -> list[bool]:

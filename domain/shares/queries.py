@@ -8,7 +8,6 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from domain.core.batching import by_key, grouped
-from domain.core.shaping import ItemSql, ShapedGroup, empty, shaped_groups
 from infra.db import Row, fetch_rows, placeholders
 from domain.shares.models import Share
 
@@ -21,27 +20,12 @@ async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     """Each dossier's live shares, oldest first."""
     if not dossier_ids:
         return []
-    source, params = _live_shares(dossier_ids)
-    rows = await fetch_rows(connections.get("default"), f"SELECT * FROM {source} ORDER BY created_at, id", params,
-                            datetimes=("created_at",))
-    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
-
-
-async def shaped_shares(dossier_ids: Sequence[int], item: ItemSql) -> list[ShapedGroup]:
-    """`shares_by_dossier` with each share already in the form the response shows it
-    (domain/core/shaping.py), `item` over a share row's columns. PostgreSQL only."""
-    if not dossier_ids:
-        return []
-    source, params = _live_shares(dossier_ids)
-    found = await shaped_groups(source, params, item, "created_at, id")
-    return [found.get(dossier_id) or empty(dossier_id) for dossier_id in dossier_ids]
-
-
-def _live_shares(dossier_ids: Sequence[int]) -> tuple[str, list]:
-    """These dossiers' live shares as a FROM item named `share`."""
     marks = placeholders(1, len(dossier_ids))
-    return ("(SELECT id, dossier_id, email, access, status, created_at FROM share "
-            f"WHERE dossier_id IN ({marks}) AND revoked_at IS NULL) share", list(dossier_ids))
+    rows = await fetch_rows(connections.get("default"),
+                            "SELECT id, dossier_id, email, access, status, created_at FROM share "
+                            f"WHERE dossier_id IN ({marks}) AND revoked_at IS NULL ORDER BY created_at, id",
+                            list(dossier_ids), datetimes=("created_at",))
+    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 
 async def shares_held_by(holders: Sequence[tuple[int, str | None]]) -> list[list[Share]]:

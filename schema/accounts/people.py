@@ -13,7 +13,6 @@ from domain.accounts.models import User as UserRow
 from schema.nodes import Node
 from schema.relay import to_global_id
 from schema.rules import rules
-from schema.shaped import global_id_sql, shaped_columns
 
 
 @strawberry.enum(description="A teammate's role in an account; it decides what they may do there.")
@@ -63,12 +62,3 @@ class Teammate(Node):
         """`row.user` must be loaded (the team queries join it)."""
         return cls(id=to_global_id("Teammate", row.id), user=User.from_model(row.user),
                    role=_ROLES.get(row.role) or Role(row.role), added_at=row.created_at, account_id=row.account_id, pk=row.id)
-
-
-# A teammate and their person as a list shaped by PostgreSQL reads them from an assignee
-# row (domain.dossiers.queries.shaped_assignees, schema/shaped.py): the values
-# `Teammate.from_model` gives.
-shaped_columns(User, id=global_id_sql("User", "user_id"), email="email", name="name", email_verified="email_verified",
-               two_factor_enabled="two_factor_enabled")
-shaped_columns(Teammate, id=global_id_sql("Teammate", "id"), user=User, role="role", added_at="created_at",
-               account_id="account_id")

@@ -20,7 +20,7 @@ from schema.context import Info
 from schema.nodes import Node
 from schema.relay import to_global_id
 from schema.rules import CONTENT, rules
-from schema.shaped import global_id_sql, shaped_columns
+from schema.record_completion import GlobalId, record_columns
 
 
 @strawberry.enum(name="EntryKind", description="What an entry is.")
@@ -123,11 +123,12 @@ class Entry(Node):
                    written_at=current.written_at, pk=row.id, dossier_id=row.dossier_id, account_id=row.account_id)
 
 
-# An entry and its author as a page shaped by PostgreSQL reads them from an entry row
-# (domain.dossiers.queries.shaped_entry_pages, schema/shaped.py): the values `Entry.from_rows` gives.
-shaped_columns(Author, user_id=global_id_sql("User", "author_user_id"), email="author_email")
-shaped_columns(Entry, id=global_id_sql("Entry", "id"), kind="kind", body="body", version="current_version",
-               author=Author, written_at="written_at", account_id="account_id")
+# An entry and its author as a page completed from records reads them
+# (domain.dossiers.queries.entry_page_records, schema/record_completion.py): the values
+# `Entry.from_rows` gives.
+record_columns(Author, user_id=GlobalId("User", "author_user_id"), email="author_email")
+record_columns(Entry, id=GlobalId("Entry", "id"), kind="kind", body="body", version="current_version",
+               author=Author, written_at="written_at", account_id="account_id", dossier_id="dossier_id")
 
 
 def plain_decimal(value: Any) -> Decimal:

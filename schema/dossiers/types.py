@@ -21,7 +21,6 @@ from auth.audiences import Audience
 from domain.accounts.models import User as UserRow
 from infra.clock import month_key
 from domain.core.errors import Forbidden
-from domain.core.shaping import empty
 from domain.dossiers import queries
 from domain.dossiers.access import DossierAccess, accesses, managing_shares
 from domain.dossiers.models import Dossier as DossierRow
@@ -37,7 +36,7 @@ from schema.relay import (
     After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_pk, to_global_id,
 )
 from schema.rules import CONTENT, batched, rules
-from schema.shaped import ShapedConnection, ShapedList, global_id_sql, shaped_columns
+from schema.record_completion import RecordConnection
 from schema.viewer_can import DossierCapabilities, dossier_capabilities
 
 
@@ -100,11 +99,6 @@ class Share(Node):
                    pk=row.id, dossier_id=row.dossier_id)
 
 
-# A share as a list shaped by PostgreSQL reads it from a share row (schema/shaped.py): the
-# values `Share.from_model` gives.
-shaped_columns(Share, id=global_id_sql("Share", "id"), email="email", access="access", status="status",
-               created_at="created_at")
-
 # Dict lookups, not the enums' own (two Python calls each): a page shows a share or two per dossier.
 _SHARE_ACCESS = {access.value: access for access in ShareAccess}
 _SHARE_STATUS = {status.value: status for status in ShareStatus}
@@ -131,14 +125,14 @@ async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int
     return [_entry_connection(info, dossier.pk, page, rows, more) for dossier, (rows, more) in zip(dossiers, pages)]
 
 
-async def _shaped_entries_of(dossiers: list["Dossier"], selection: ShapedConnection, info: Info,
-                             first: Optional[int] = None, after: Optional[str] = None, last: Optional[int] = None,
-                             before: Optional[str] = None) -> list[dict]:
-    """`_entries_of` shaped by PostgreSQL (schema/shaped.py): each dossier's connection
-    as the response shows it."""
+async def _entries_from_records(dossiers: list["Dossier"], selection: RecordConnection, info: Info,
+                                first: Optional[int] = None, after: Optional[str] = None,
+                                last: Optional[int] = None, before: Optional[str] = None) -> list[dict]:
+    """`_entries_of` completed straight from the records (schema/record_completion.py): each
+    dossier's connection as the response shows it."""
     page = page_slice(first, after, last, before)
-    groups = await queries.shaped_entry_pages([(d.pk, page) for d in dossiers], selection.item.sql)
-    return selection.complete(info.context, page, groups)
+    pages = await queries.entry_page_records([(d.pk, page) for d in dossiers])
+    return selection.complete(info.context, page, pages)
 
 
 _ID = attrgetter("id")
@@ -171,22 +165,6 @@ async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"
     rows = dict(zip((d.pk for d in managed),
                     await info.context.loader(share_queries.shares_by_dossier).load_all([d.pk for d in managed])))
     return [[Share.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
-
-
-async def _shaped_shares_of(dossiers: list["Dossier"], selection: ShapedList, info: Info) -> list[list]:
-    """`_shares_of` shaped by PostgreSQL (schema/shaped.py)."""
-    managed = [dossier.pk for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
-               if manages]
-    groups = dict(zip(managed, await share_queries.shaped_shares(managed, selection.item.sql)))
-    return selection.complete(info.context, [groups.get(d.pk) or empty(d.pk) for d in dossiers])
-
-
-async def _shaped_assignees_of(dossiers: list["Dossier"], selection: ShapedList, info: Info) -> list[list]:
-    """`_assignees_of` shaped by PostgreSQL (schema/shaped.py)."""
-    seen = [dossier.pk for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
-            if access is not None and access.sees_team]
-    groups = dict(zip(seen, await queries.shaped_assignees(seen, selection.item.sql)))
-    return selection.complete(info.context, [groups.get(d.pk) or empty(d.pk) for d in dossiers])
 
 
 async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Teammate]]:
@@ -235,7 +213,7 @@ class Dossier(Node):
         return await info.context.loader(queries.dossiers_active).load((self.account_id, month, self.pk))
 
     @strawberry.field(description="The entries, newest first (a Relay connection).", metadata=CONTENT)
-    @batched(_entries_of, shaped=_shaped_entries_of)
+    @batched(_entries_of, from_records=_entries_from_records)
     async def entries(self, info: Info, first: First = None, after: After = None, last: Last = None,
                       before: Before = None) -> Connection[Entry]:
         page = page_slice(first, after, last, before)
@@ -266,7 +244,7 @@ class Dossier(Node):
 
     @strawberry.field(description="The live shares of the dossier, for those who manage its shares (the account's "
                                   "owners and admins, and assigned members); empty for everyone else.")
-    @batched(_shares_of, shaped=_shaped_shares_of)
+    @batched(_shares_of)
     async def shares(self, info: Info) -> list[Share]:
         access = await self._access(info)
         if access is None or not access.manages_shares:
@@ -276,7 +254,7 @@ class Dossier(Node):
 
     @strawberry.field(description="The teammates assigned to the dossier, for people of its own account; "
                                   "empty for share holders from outside.")
-    @batched(_assignees_of, shaped=_shaped_assignees_of)
+    @batched(_assignees_of)
     async def assignees(self, info: Info) -> list[Teammate]:
         access = await self._access(info)
         if access is None or not access.sees_team:

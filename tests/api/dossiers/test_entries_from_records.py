@@ -1,8 +1,8 @@
-"""Lists shaped by PostgreSQL (issue 27, schema/shaped.py) — a dossier's entries, shares
-and assignees — answer exactly as the usual completion: each query here runs shaped,
-then with shaping switched off, and the two answers and the reads they record (P2) must
-be equal. The test client also compares each answer with the standard executor's
-(tests/conftest.py)."""
+"""A page's entries completed straight from the records (issue 27,
+schema/record_completion.py) answer exactly as the usual completion: each query here
+runs so, then with that switched off, and the two answers and the reads they record
+(P2) must be equal. The test client also compares each answer with the standard
+executor's (tests/conftest.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,12 +10,9 @@ from datetime import datetime, timezone
 import pytest
 from tortoise import connections
 
-from domain.core import shaping
 from domain.dossiers import queries as dossier_queries
-from domain.shares import queries as share_queries
 from domain.dossiers.models import DossierRead, Entry, EntryRevision
 from schema.compiled import CompiledExecutor
-from tests.api.auth.test_machine_credentials import _credential, _token
 from tests.conftest import ON_POSTGRES
 from tests.support.seed import seed_practice
 
@@ -28,23 +25,19 @@ FULL = """query($first: Int, $after: String, $last: Int, $before: String) {
       info: pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges { __typename at: cursor node { __typename id k: kind body version writtenAt
         author { __typename userId email } } } } } } } }"""
-PEOPLE = """{ dossiers(first: 4) { edges { node { id
-  s: shares { __typename id email access status createdAt }
-  assignees { __typename id role addedAt user { __typename id email name emailVerified twoFactorEnabled } } } } } }"""
 CURSORS_ONLY = "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } } } } } }"
-# Fields the shaped form does not cover: the usual completion answers these.
+# Fields the record completion does not cover: the usual completion answers these.
 NOT_SHAPED = (
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { totalCount edges { node { id } } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { nodes { id } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id revisions { version } } } } } } } }",
-    "{ dossiers(first: 3) { edges { node { shares { id dossier { id } } } } } }",
-    "{ dossiers(first: 3) { edges { node { assignees { id @include(if: true) role } } } } }",
+    "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id @include(if: true) } } } } } } }",
 )
 
 
 @pytest.fixture
 async def practice(api):
-    practice = await seed_practice(api, 4, entries=7, shares=2, teammates=2)
+    practice = await seed_practice(api, 4, entries=7, shares=0, teammates=0)
     entries = await Entry.filter(account_id=practice.account_id).order_by("id")
     for n, (entry, kind) in enumerate(zip(entries, ["REPORT", "RECOMMENDATION", "MEAL_PLAN", "NOTE"] * 10)):
         entry.kind = kind
@@ -57,33 +50,32 @@ async def practice(api):
 
 
 async def _both_ways(api, monkeypatch, token: str, query: str, variables: dict | None = None) -> tuple[dict, int]:
-    """The answer shaped and unshaped (asserted equal, with equal reads), and how many
-    shaped statements the shaped run sent."""
+    """The answer from records and the usual one (asserted equal, with equal reads), and
+    how many times the first run read records."""
     calls = []
-    shaped_groups = shaping.shaped_groups
+    read = dossier_queries.entry_page_records
 
     async def counted(*args, **kwargs):
         calls.append(args)
-        return await shaped_groups(*args, **kwargs)
+        return await read(*args, **kwargs)
 
-    for module in (dossier_queries, share_queries):
-        monkeypatch.setattr(module, "shaped_groups", counted)
+    monkeypatch.setattr(dossier_queries, "entry_page_records", counted)
     reads_before = await DossierRead.all().count()
-    shaped = await api(query, variables, token=token, now=AT)
-    reads_shaped = await DossierRead.all().count() - reads_before
+    from_records = await api(query, variables, token=token, now=AT)
+    reads_from_records = await DossierRead.all().count() - reads_before
     with monkeypatch.context() as off:
-        off.setattr(CompiledExecutor, "_may_shape", lambda self: False)
+        off.setattr(CompiledExecutor, "_on_records", lambda self: False)
         usual = await api(query, variables, token=token, now=AT)
-    reads_usual = await DossierRead.all().count() - reads_before - reads_shaped
-    assert (shaped.get("data"), shaped.get("errors")) == (usual.get("data"), usual.get("errors"))
-    assert reads_shaped == reads_usual
-    return shaped, len(calls)
+    reads_usual = await DossierRead.all().count() - reads_before - reads_from_records
+    assert (from_records.get("data"), from_records.get("errors")) == (usual.get("data"), usual.get("errors"))
+    assert reads_from_records == reads_usual
+    return from_records, len(calls)
 
 
 @pytest.mark.postgres_only
-async def test_a_page_of_entries_shaped_by_postgresql_answers_as_the_usual_completion(api, practice, monkeypatch):
-    body, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
-    assert shaped == 1
+async def test_a_page_of_entries_from_records_answers_as_the_usual_completion(api, practice, monkeypatch):
+    body, from_records = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
+    assert from_records == 1
     connections_ = [edge["node"]["entries"] for edge in body["data"]["dossiers"]["edges"]]
     assert len(connections_) == 3
     first = connections_[0]
@@ -102,70 +94,45 @@ async def test_every_direction_of_paging_answers_as_the_usual_completion(api, pr
     info = body["data"]["dossiers"]["edges"][0]["node"]["entries"]["info"]
     for variables in ({"first": 2, "after": info["endCursor"]}, {"last": 2}, {"last": 3, "before": info["startCursor"]},
                       {"last": 2, "before": info["endCursor"]}, {"first": 20}):
-        _, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, variables)
-        assert shaped == 1, variables
+        _, from_records = await _both_ways(api, monkeypatch, practice.token, FULL, variables)
+        assert from_records == 1, variables
     body, _ = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 0, "last": 2})
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
 
 
 @pytest.mark.postgres_only
-async def test_shares_and_assignees_shaped_by_postgresql_answer_as_the_usual_completion(api, practice, monkeypatch):
-    body, shaped = await _both_ways(api, monkeypatch, practice.token, PEOPLE)
-    assert shaped == 2
-    nodes = [edge["node"] for edge in body["data"]["dossiers"]["edges"]]
-    assert all(len(node["s"]) == 2 and len(node["assignees"]) == 2 for node in nodes), nodes
-    assert {share["status"] for node in nodes for share in node["s"]} <= {"PENDING", "ACTIVE", "SUSPENDED"}
-
-
-@pytest.mark.postgres_only
-async def test_what_a_principal_may_not_see_is_answered_by_the_usual_completion(api, practice, monkeypatch):
-    """A machine credential sees content but never people (T4): the assignees the shaped
-    form read are refused by the audience check, and the usual completion answers the
-    refusal, at the same path."""
-    credential, secret = await _credential(api, practice.token, scopes=("dossiers:read",))
-    machine = (await _token(api, credential["clientId"], secret))["accessToken"]
-    body, shaped = await _both_ways(api, monkeypatch, machine, PEOPLE)
-    assert shaped >= 2  # the page's lists, then each dossier's on the way down
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert body["errors"][0]["path"][-2:] == ["assignees", 0]
-    body, shaped = await _both_ways(api, monkeypatch, machine, FULL, {"first": 2})
-    assert shaped == 1 and "errors" not in body, body
-
-
-@pytest.mark.postgres_only
 async def test_a_dossier_without_entries_and_cursors_alone(api, practice, monkeypatch):
     await Entry.filter(dossier_id=practice.dossier_ids[0]).delete()
-    body, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
-    assert shaped == 1
-    _, shaped = await _both_ways(api, monkeypatch, practice.token, CURSORS_ONLY)
-    assert shaped == 1
+    body, from_records = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
+    assert from_records == 1
+    _, from_records = await _both_ways(api, monkeypatch, practice.token, CURSORS_ONLY)
+    assert from_records == 1
 
 
 @pytest.mark.postgres_only
 async def test_selections_it_does_not_cover_keep_the_usual_completion(api, practice, monkeypatch):
     for query in NOT_SHAPED:
-        body, shaped = await _both_ways(api, monkeypatch, practice.token, query)
-        assert shaped == 0, query
+        body, from_records = await _both_ways(api, monkeypatch, practice.token, query)
+        assert from_records == 0, query
         assert "errors" not in body, body
 
 
 @pytest.mark.postgres_only
 async def test_a_value_the_schema_does_not_know_sends_the_list_down_the_usual_path(api, practice, monkeypatch):
-    """The guard (an enum value no EntryKind names): the same answer as the usual path
-    (an error at that entry, not a null the schema forbids); the other dossiers' lists,
-    completed one by one on the way down, are still shaped."""
+    """An enum value no EntryKind names: the same answer as the usual path (an error at
+    that entry, not a null the schema forbids); the other dossiers' lists, completed one
+    by one on the way down, still come from records."""
     entry = await Entry.filter(dossier_id=practice.dossier_ids[0]).order_by("-id").first()
     await connections.get("default").execute_query("UPDATE entry SET kind = 'POEM' WHERE id = $1", [entry.id])
-    body, shaped = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
-    assert shaped > 1  # the page's list refused by its guard, then each dossier's
+    body, from_records = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
+    assert from_records > 1  # the page's list sent down the usual path, then each dossier's
     assert body.get("errors"), body
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's answer: PostgreSQL shapes")
+@pytest.mark.skipif(ON_POSTGRES, reason="on SQLite only")
 async def test_on_sqlite_the_usual_completion_answers(api, practice, monkeypatch):
-    """SQLite builds no JSON for us: the shaped form is never asked there."""
+    """SQLite's rows need converting: the record form is never asked there."""
     with monkeypatch.context() as patched:
-        patched.setattr(dossier_queries, "shaped_groups", None)  # would fail if called
-        patched.setattr(share_queries, "shaped_groups", None)
+        patched.setattr(dossier_queries, "entry_page_records", None)  # would fail if called
         body = await api(FULL, {"first": 3}, token=practice.token, now=AT)
     assert len(body["data"]["dossiers"]["edges"][0]["node"]["entries"]["edges"]) == 3

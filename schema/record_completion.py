@@ -1,0 +1,245 @@
+"""Connections completed straight from the database's records (issue 27): for a page of
+dossiers whose entries select plain columns, the compiled completion (schema/compiled.py)
+turns each record into its response dict in one generated function, instead of a row
+object, an `Entry`, an edge and then the dict. A page's hundred entries then cost one
+dict each.
+
+Only what gives exactly the compiled completion's answer is completed so: a
+connection's `edges` (their `cursor` and `node`), `pageInfo` and `__typename`; a node's
+fields that its type declares here as columns (`record_columns`), each leaf serialised
+by the same serialisers as the generated plans (schema/codegen.py), an enum by its stored
+value. Each type's audience is asked of the one audience check (`schema.rules.sees`) for
+every account the records belong to, and content reads are recorded (P2), as the usual
+completion does per object. Anything else — another field, a directive, SQLite, a value
+the schema does not know or a null it forbids — keeps the usual completion (a surprise
+while completing raises `Fallback`, and the whole list goes down the usual path)."""
+from __future__ import annotations
+
+from itertools import chain
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from graphql import GraphQLEnumType
+
+from domain.core.ids import global_id
+from schema.codegen import expression_of, fail
+from schema.plans import ATTR, LEAF, LIST, NONNULL, OBJECT, TYPENAME, Fallback, ObjectPlan
+from schema.relay import KeyedPageInfo, encode_cursor
+from schema.rules import sees
+
+_COLUMNS_ATTRIBUTE = "__casebook_record_columns__"
+ACCOUNT = "account_id"  # the attribute an audience rule reads (schema.rules.sees)
+DOSSIER = "dossier_id"  # with ACCOUNT, the attributes a content read names (P2)
+
+
+class GlobalId(NamedTuple):
+    """A field whose value is the global id of a type and an integer column."""
+
+    type_name: str
+    column: str
+
+
+def record_columns(cls: Any, **columns: Any) -> None:
+    """Declare how a type's fields read from a record: a column's name, a `GlobalId`,
+    or another type declared so (an object built from the same record); `account_id`
+    and `dossier_id`, the columns of the account and dossier an object belongs to, when
+    the type has them (its audience and its content reads name them)."""
+    setattr(cls, _COLUMNS_ATTRIBUTE, columns)
+
+
+class _Owned:
+    """What the audience check reads of an object: its account (never the viewer's own
+    person: these types are not people shown to themselves)."""
+
+    __slots__ = ("account_id",)
+
+    def __init__(self, account_id: int | None) -> None:
+        self.account_id = account_id
+
+
+class RecordConnection:
+    """A connection's selection completed from records: `complete` gives each page's
+    response dict."""
+
+    __slots__ = ("_edges", "_parts", "_page_info", "_audiences", "_account", "_reads")
+
+    def __init__(self, edges: Any, parts: tuple, page_info: Any, audiences: tuple, account: str | None,
+                 reads: bool) -> None:
+        self._edges = edges  # generated: records → edge dicts
+        self._parts = parts  # (response key, "typename" | "edges" | "page_info", typename)
+        self._page_info = page_info  # the page info plan's generated completion
+        self._audiences = audiences  # (audience, by the records' accounts or not)
+        self._account, self._reads = account, reads
+
+    def complete(self, context: Any, page: Any, pages: list[tuple[list, bool]]) -> list[dict]:
+        """Each dossier's connection, from (records in the list's order, more beyond)."""
+        self._admit(context, pages)
+        done = []
+        for records, more in pages:
+            value: dict[str, Any] = {}
+            for key, part, typename in self._parts:
+                if part == "edges":
+                    value[key] = self._edges(records)
+                elif part == "page_info":
+                    value[key] = self._page_info(KeyedPageInfo(page, more, [record["id"] for record in records]),
+                                                 context)
+                else:
+                    value[key] = typename
+            done.append(value)
+        return done
+
+    def _admit(self, context: Any, pages: list[tuple[list, bool]]) -> None:
+        """The audience check and the read log (P2), as the usual completion does them
+        per object; a refusal sends the list down the usual path, which answers it."""
+        records = list(chain.from_iterable(records for records, _ in pages))
+        if not records:
+            return
+        owners = set(map(itemgetter(self._account), records)) if self._account else ()
+        for audience, by_account in self._audiences:
+            for account_id in (owners if by_account else (None,)):
+                if not sees(context, audience, _Owned(account_id)):
+                    raise Fallback
+        if self._reads:  # `reads` of the node's type: its dossier's and account's columns
+            context.reads.update(map(itemgetter(DOSSIER, ACCOUNT), records))
+
+
+def record_completion(shape: Any) -> RecordConnection | None:
+    """The record completion of a connection's selection (`shape`, schema/plans.py), or
+    None when some of it is not covered (see the module's doc)."""
+    plan = _object(shape)
+    if plan is None or plan.rules is not None:
+        return None
+    parts, edges, page_info = [], None, None
+    audiences: list[tuple] = []
+    accounts: set[str] = set()
+    reads = [False]
+    for field in plan.fields:
+        if field.kind is TYPENAME:
+            parts.append((field.key, "typename", field.value))
+        elif field.kind is ATTR and field.value == "edges":
+            edge = _list_object(field.shape)
+            edges = _edges_function(edge, audiences, accounts, reads) if edge is not None else None
+            if edges is None:
+                return None
+            parts.append((field.key, "edges", None))
+        elif field.kind is ATTR and field.value == "page_info":
+            info = _object(field.shape)
+            if info is None or info.run is None or info.rules is not None:
+                return None
+            page_info = info.run.one
+            parts.append((field.key, "page_info", None))
+        else:
+            return None
+    if edges is None or len(accounts) > 1:  # no edges: the usual path is as quick
+        return None
+    return RecordConnection(edges, tuple(parts), page_info, tuple(dict.fromkeys(audiences)),
+                            next(iter(accounts), None), reads[0])
+
+
+def _edges_function(plan: ObjectPlan, audiences: list, accounts: set, reads: list) -> Any:
+    """Generated: a list of records → their edges' response dicts."""
+    if plan.rules is not None:
+        return None
+    names: dict[str, Any] = {"Fallback": Fallback, "fail": fail, "GID": global_id, "CURSOR": encode_cursor}
+    counter = [0]
+    items = []
+    for field in plan.fields:
+        if field.kind is TYPENAME:
+            items.append(f"{field.key!r}: {field.value!r}")
+        elif field.kind is ATTR and field.value == "cursor" and _leaf(field.shape) is not None:
+            items.append(f"{field.key!r}: CURSOR(r['id'])")
+        elif field.kind is ATTR and field.value == "node":
+            node = _object(field.shape)
+            source = _object_source(node, names, counter, audiences, accounts, reads) if node is not None else None
+            if source is None or field.shape[0] is not NONNULL:
+                return None
+            items.append(f"{field.key!r}: {source}")
+        else:
+            return None
+    body = "\n".join([
+        "def edges(records):",
+        "    out = []",
+        "    append = out.append",
+        "    for r in records:",
+        f"        append({{{', '.join(items)}}})",
+        "    return out",
+    ])
+    exec(compile(body, f"<records {plan.type.name}>", "exec"), names)  # noqa: S102 - our own source
+    return names["edges"]
+
+
+def _object_source(plan: ObjectPlan, names: dict, counter: list, audiences: list, accounts: set,
+                   reads: list) -> str | None:
+    """A dict literal completing the object a record holds, or None when a field is not
+    declared."""
+    columns = getattr(plan.origin, _COLUMNS_ATTRIBUTE, None)
+    if columns is None:
+        return None
+    rules = plan.rules
+    if rules is not None and rules.audience is not None:
+        account = columns.get(ACCOUNT)
+        if account is not None:
+            accounts.add(account)
+        audiences.append((rules.audience, account is not None))
+    if rules is not None and rules.reads is not None and plan.reads_content:
+        if rules.reads != (DOSSIER, ACCOUNT) or columns.get(ACCOUNT) != ACCOUNT or columns.get(DOSSIER) != DOSSIER:
+            return None
+        reads[0] = True
+    items = []
+    for field in plan.fields:
+        if field.kind is TYPENAME:
+            items.append(f"{field.key!r}: {field.value!r}")
+            continue
+        source = columns.get(field.value) if field.kind is ATTR and field.value not in (ACCOUNT, DOSSIER) else None
+        if source is None:
+            return None
+        if isinstance(source, (str, GlobalId)):
+            expression = _leaf_source(field.shape, source, names, counter)
+        else:
+            nested = _object(field.shape)
+            expression = (_object_source(nested, names, counter, audiences, accounts, reads)
+                          if nested is not None and nested.origin is source and field.shape[0] is NONNULL else None)
+        if expression is None:
+            return None
+        items.append(f"{field.key!r}: {expression}")
+    return "{" + ", ".join(items) + "}"
+
+
+def _leaf_source(shape: Any, source: str | GlobalId, names: dict, counter: list) -> str | None:
+    leaf = _leaf(shape)
+    if leaf is None:
+        return None
+    counter[0] += 1
+    number = counter[0]
+    if isinstance(source, GlobalId):
+        value = f"GID({source.type_name!r}, r[{source.column!r}])"
+    else:
+        value = f"r[{source!r}]"
+    if isinstance(leaf, GraphQLEnumType):  # stored as the member's value: its name by a dict
+        names[f"E{number}"] = {getattr(v.value, "value", v.value): name for name, v in leaf.values.items()}
+        missing = "fail()" if shape[0] is NONNULL else "None"
+        return f"(E{number}.get(v) or fail() if (v := {value}) is not None else {missing})"
+    return expression_of(shape, value, number, names)
+
+
+def _leaf(shape: Any) -> Any:
+    if shape[0] is NONNULL:
+        shape = shape[1]
+    return shape[1] if shape[0] is LEAF else None
+
+
+def _object(shape: Any) -> ObjectPlan | None:
+    if shape[0] is NONNULL:
+        shape = shape[1]
+    return shape[1] if shape[0] is OBJECT else None
+
+
+def _list_object(shape: Any) -> ObjectPlan | None:
+    if shape[0] is NONNULL:
+        shape = shape[1]
+    if shape[0] is not LIST:
+        return None
+    item = shape[1]
+    if item[0] is not NONNULL:  # a null item the usual path would show: never completed here
+        return None
+    return _object(item)
