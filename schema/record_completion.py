@@ -1,18 +1,22 @@
-"""Connections completed straight from the database's records (issue 27): for a page of
-dossiers whose entries select plain columns, the compiled completion (schema/compiled.py)
-turns each record into its response dict in one generated function, instead of a row
-object, an `Entry`, an edge and then the dict. A page's hundred entries then cost one
-dict each.
+"""Lists completed straight from the database's records (issue 27): for a page of
+dossiers whose entries, shares or assignees select plain columns, the compiled
+completion (schema/compiled.py) turns each record into its response dict in one
+generated function, instead of a row object, a schema object (and an edge) and then the
+dict. A page's hundred entries then cost one dict each.
 
 Only what gives exactly the compiled completion's answer is completed so: a
-connection's `edges` (their `cursor` and `node`), `pageInfo` and `__typename`; a node's
-fields that its type declares here as columns (`record_columns`), each leaf serialised
-by the same serialisers as the generated plans (schema/codegen.py), an enum by its stored
-value. Each type's audience is asked of the one audience check (`schema.rules.sees`) for
-every account the records belong to, and content reads are recorded (P2), as the usual
-completion does per object. Anything else — another field, a directive, SQLite, a value
-the schema does not know or a null it forbids — keeps the usual completion (a surprise
-while completing raises `Fallback`, and the whole list goes down the usual path)."""
+connection's `edges` (their `cursor` and `node`), `pageInfo` and `__typename`, or a
+plain list of objects; an object's fields that its type declares here as columns
+(`record_columns`), each leaf serialised by the same serialisers as the generated plans
+(schema/codegen.py), an enum by its stored value. Each type's audience is asked of the
+one audience check (`schema.rules.sees`) for every account the records belong to, and
+content reads are recorded (P2), as the usual completion does per object. Anything else
+— another field, a directive, SQLite, a value the schema does not know or a null it
+forbids — keeps the usual completion (a surprise while completing raises `Fallback`,
+and the whole list goes down the usual path).
+
+Building the JSON in PostgreSQL instead (json_build_object) was measured and dropped: it
+costs the database about what it saves the service (bench/README.md, sixth pass)."""
 from __future__ import annotations
 
 from itertools import chain
@@ -57,29 +61,54 @@ class _Owned:
         self.account_id = account_id
 
 
+class _Items:
+    """A selection of one list's items compiled: `build`, generated, turns a list of
+    records into their response dicts; `admit` asks what the usual completion asks of
+    each object first."""
+
+    __slots__ = ("build", "audiences", "account", "reads")
+
+    def __init__(self, build: Any, audiences: tuple, account: str | None, reads: bool) -> None:
+        self.build = build
+        self.audiences = audiences  # (audience, by the records' accounts or not)
+        self.account, self.reads = account, reads
+
+    def admit(self, context: Any, lists: list[list]) -> None:
+        """The audience check and the read log (P2), as the usual completion does them
+        per object; a refusal sends the list down the usual path, which answers it."""
+        records = list(chain.from_iterable(lists))
+        if not records:
+            return
+        owners = set(map(itemgetter(self.account), records)) if self.account else ()
+        for audience, by_account in self.audiences:
+            for account_id in (owners if by_account else (None,)):
+                if not sees(context, audience, _Owned(account_id)):
+                    raise Fallback
+        if self.reads:  # `reads` of the object's type: its dossier's and account's columns
+            context.reads.update(map(itemgetter(DOSSIER, ACCOUNT), records))
+
+
 class RecordConnection:
     """A connection's selection completed from records: `complete` gives each page's
     response dict."""
 
-    __slots__ = ("_edges", "_parts", "_page_info", "_audiences", "_account", "_reads")
+    __slots__ = ("_edges", "_parts", "_page_info")
 
-    def __init__(self, edges: Any, parts: tuple, page_info: Any, audiences: tuple, account: str | None,
-                 reads: bool) -> None:
-        self._edges = edges  # generated: records → edge dicts
+    def __init__(self, edges: _Items, parts: tuple, page_info: Any) -> None:
+        self._edges = edges
         self._parts = parts  # (response key, "typename" | "edges" | "page_info", typename)
         self._page_info = page_info  # the page info plan's generated completion
-        self._audiences = audiences  # (audience, by the records' accounts or not)
-        self._account, self._reads = account, reads
 
     def complete(self, context: Any, page: Any, pages: list[tuple[list, bool]]) -> list[dict]:
         """Each dossier's connection, from (records in the list's order, more beyond)."""
-        self._admit(context, pages)
+        self._edges.admit(context, [records for records, _ in pages])
+        build = self._edges.build
         done = []
         for records, more in pages:
             value: dict[str, Any] = {}
             for key, part, typename in self._parts:
                 if part == "edges":
-                    value[key] = self._edges(records)
+                    value[key] = build(records)
                 elif part == "page_info":
                     value[key] = self._page_info(KeyedPageInfo(page, more, [record["id"] for record in records]),
                                                  context)
@@ -88,37 +117,39 @@ class RecordConnection:
             done.append(value)
         return done
 
-    def _admit(self, context: Any, pages: list[tuple[list, bool]]) -> None:
-        """The audience check and the read log (P2), as the usual completion does them
-        per object; a refusal sends the list down the usual path, which answers it."""
-        records = list(chain.from_iterable(records for records, _ in pages))
-        if not records:
-            return
-        owners = set(map(itemgetter(self._account), records)) if self._account else ()
-        for audience, by_account in self._audiences:
-            for account_id in (owners if by_account else (None,)):
-                if not sees(context, audience, _Owned(account_id)):
-                    raise Fallback
-        if self._reads:  # `reads` of the node's type: its dossier's and account's columns
-            context.reads.update(map(itemgetter(DOSSIER, ACCOUNT), records))
+
+class RecordList:
+    """A plain list of objects completed from records."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: _Items) -> None:
+        self._items = items
+
+    def complete(self, context: Any, lists: list[list]) -> list[list]:
+        """Each dossier's list, from its records in the list's order."""
+        self._items.admit(context, lists)
+        return list(map(self._items.build, lists))
 
 
-def record_completion(shape: Any) -> RecordConnection | None:
-    """The record completion of a connection's selection (`shape`, schema/plans.py), or
-    None when some of it is not covered (see the module's doc)."""
+def record_completion(shape: Any) -> RecordConnection | RecordList | None:
+    """The record completion of a list relation's selection (`shape`, schema/plans.py):
+    a connection, or a plain list of objects; None when some of it is not covered (see
+    the module's doc)."""
+    listed = _list_object(shape)
+    if listed is not None:
+        items = _items(listed, edge=False)
+        return RecordList(items) if items is not None else None
     plan = _object(shape)
     if plan is None or plan.rules is not None:
         return None
     parts, edges, page_info = [], None, None
-    audiences: list[tuple] = []
-    accounts: set[str] = set()
-    reads = [False]
     for field in plan.fields:
         if field.kind is TYPENAME:
             parts.append((field.key, "typename", field.value))
         elif field.kind is ATTR and field.value == "edges":
             edge = _list_object(field.shape)
-            edges = _edges_function(edge, audiences, accounts, reads) if edge is not None else None
+            edges = _items(edge, edge=True) if edge is not None else None
             if edges is None:
                 return None
             parts.append((field.key, "edges", None))
@@ -130,18 +161,41 @@ def record_completion(shape: Any) -> RecordConnection | None:
             parts.append((field.key, "page_info", None))
         else:
             return None
-    if edges is None or len(accounts) > 1:  # no edges: the usual path is as quick
+    if edges is None:  # no edges: the usual path is as quick
         return None
-    return RecordConnection(edges, tuple(parts), page_info, tuple(dict.fromkeys(audiences)),
-                            next(iter(accounts), None), reads[0])
+    return RecordConnection(edges, tuple(parts), page_info)
 
 
-def _edges_function(plan: ObjectPlan, audiences: list, accounts: set, reads: list) -> Any:
-    """Generated: a list of records → their edges' response dicts."""
-    if plan.rules is not None:
-        return None
+def _items(plan: ObjectPlan, *, edge: bool) -> _Items | None:
+    """Generated: a list of records → their response dicts (an edge's, with its cursor
+    and node, or the object's own)."""
     names: dict[str, Any] = {"Fallback": Fallback, "fail": fail, "GID": global_id, "CURSOR": encode_cursor}
     counter = [0]
+    audiences: list[tuple] = []
+    accounts: set[str] = set()
+    reads = [False]
+    if edge:
+        source = _edge_source(plan, names, counter, audiences, accounts, reads)
+    else:
+        source = _object_source(plan, names, counter, audiences, accounts, reads)
+    if source is None or len(accounts) > 1:  # one account column per item at most
+        return None
+    body = "\n".join([
+        "def build(records):",
+        "    out = []",
+        "    append = out.append",
+        "    for r in records:",
+        f"        append({source})",
+        "    return out",
+    ])
+    exec(compile(body, f"<records {plan.type.name}>", "exec"), names)  # noqa: S102 - our own source
+    return _Items(names["build"], tuple(dict.fromkeys(audiences)), next(iter(accounts), None), reads[0])
+
+
+def _edge_source(plan: ObjectPlan, names: dict, counter: list, audiences: list, accounts: set,
+                 reads: list) -> str | None:
+    if plan.rules is not None:
+        return None
     items = []
     for field in plan.fields:
         if field.kind is TYPENAME:
@@ -156,16 +210,7 @@ def _edges_function(plan: ObjectPlan, audiences: list, accounts: set, reads: lis
             items.append(f"{field.key!r}: {source}")
         else:
             return None
-    body = "\n".join([
-        "def edges(records):",
-        "    out = []",
-        "    append = out.append",
-        "    for r in records:",
-        f"        append({{{', '.join(items)}}})",
-        "    return out",
-    ])
-    exec(compile(body, f"<records {plan.type.name}>", "exec"), names)  # noqa: S102 - our own source
-    return names["edges"]
+    return "{" + ", ".join(items) + "}"
 
 
 def _object_source(plan: ObjectPlan, names: dict, counter: list, audiences: list, accounts: set,
@@ -213,6 +258,8 @@ def _leaf_source(shape: Any, source: str | GlobalId, names: dict, counter: list)
     number = counter[0]
     if isinstance(source, GlobalId):
         value = f"GID({source.type_name!r}, r[{source.column!r}])"
+        if getattr(leaf, "name", "") == "ID":
+            return value  # a str, as the ID serialiser answers it
     else:
         value = f"r[{source!r}]"
     if isinstance(leaf, GraphQLEnumType):  # stored as the member's value: its name by a dict

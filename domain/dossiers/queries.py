@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Sequence
 
 from tortoise import connections
@@ -161,8 +162,28 @@ async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     order they were assigned."""
     if not dossier_ids:
         return []
-    marks = placeholders(1, len(dossier_ids))
     conn = connections.get("default")
+    rows = await fetch_rows(conn, _assignees_sql(conn, len(dossier_ids)), list(dossier_ids),
+                            datetimes=("created_at",))
+    for row in rows:
+        row.user = Row(id=row.user_id, email=row.email, name=row.name, email_verified=bool(row.email_verified),
+                       two_factor_enabled=bool(row.two_factor_enabled))
+    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
+
+
+async def assignee_records(dossier_ids: Sequence[int]) -> list[list[Any]]:
+    """`assignees_by_dossier` with each teammate as the driver's record (by column name:
+    the membership's, and its user's as `user_id`, `email`, `name`, `email_verified`,
+    `two_factor_enabled`), for completions that read each column once
+    (schema/record_completion.py). PostgreSQL only."""
+    if not dossier_ids:
+        return []
+    conn = connections.get("default")
+    records = await fetch_records(conn, _assignees_sql(conn, len(dossier_ids)), list(dossier_ids))
+    return grouped(records, dossier_ids, itemgetter("dossier_id"))
+
+
+def _assignees_sql(conn: Any, count: int) -> str:
     membership = "membership m ON m.id = a.membership_id"
     if dialect(conn) == "postgres":
         # Each assignment's membership by its key. Joined plainly, PostgreSQL hashes every
@@ -170,17 +191,10 @@ async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
         # statement at the benchmark's 808 memberships; 0.28 ms this way, at any size).
         membership = ("LATERAL (SELECT m.id, m.account_id, m.role, m.created_at, m.user_id FROM membership m "
                       "WHERE m.id = a.membership_id OFFSET 0) m ON TRUE")
-    rows = await fetch_rows(
-        conn,
-        "SELECT a.dossier_id, m.id, m.account_id, m.role, m.created_at, u.id AS user_id, u.email, u.name, "
-        "(u.email_verified_at IS NOT NULL) AS email_verified, (u.totp_enabled_at IS NOT NULL) AS two_factor_enabled "
-        f"FROM dossier_assignment a JOIN {membership} JOIN \"user\" u ON u.id = m.user_id "
-        f"WHERE a.dossier_id IN ({marks}) ORDER BY a.created_at, a.id", list(dossier_ids),
-        datetimes=("created_at",))
-    for row in rows:
-        row.user = Row(id=row.user_id, email=row.email, name=row.name, email_verified=bool(row.email_verified),
-                       two_factor_enabled=bool(row.two_factor_enabled))
-    return grouped(rows, dossier_ids, lambda row: row.dossier_id)
+    return ("SELECT a.dossier_id, m.id, m.account_id, m.role, m.created_at, u.id AS user_id, u.email, u.name, "
+            "(u.email_verified_at IS NOT NULL) AS email_verified, (u.totp_enabled_at IS NOT NULL) AS "
+            f"two_factor_enabled FROM dossier_assignment a JOIN {membership} JOIN \"user\" u ON u.id = m.user_id "
+            f"WHERE a.dossier_id IN ({placeholders(1, count)}) ORDER BY a.created_at, a.id")
 
 
 async def dossiers_active(keys: Sequence[tuple[int, str, int]]) -> list[bool]:

@@ -2,13 +2,14 @@
 Only live (unrevoked) shares are listed; revoked ones stay in the table for the record."""
 from __future__ import annotations
 
-from typing import Sequence
+from operator import itemgetter
+from typing import Any, Sequence
 
 from tortoise import connections
 from tortoise.expressions import Q
 
 from domain.core.batching import by_key, grouped
-from infra.db import Row, fetch_rows, placeholders
+from infra.db import Row, fetch_records, fetch_rows, placeholders
 from domain.shares.models import Share
 
 
@@ -21,11 +22,23 @@ async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     if not dossier_ids:
         return []
     marks = placeholders(1, len(dossier_ids))
-    rows = await fetch_rows(connections.get("default"),
-                            "SELECT id, dossier_id, email, access, status, created_at FROM share "
-                            f"WHERE dossier_id IN ({marks}) AND revoked_at IS NULL ORDER BY created_at, id",
-                            list(dossier_ids), datetimes=("created_at",))
+    rows = await fetch_rows(connections.get("default"), _LIVE_SHARES.format(marks=marks), list(dossier_ids),
+                            datetimes=("created_at",))
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
+
+
+async def share_records(dossier_ids: Sequence[int]) -> list[list[Any]]:
+    """`shares_by_dossier` with each share as the driver's record (by column name), for
+    completions that read each column once (schema/record_completion.py). PostgreSQL only."""
+    if not dossier_ids:
+        return []
+    marks = placeholders(1, len(dossier_ids))
+    records = await fetch_records(connections.get("default"), _LIVE_SHARES.format(marks=marks), list(dossier_ids))
+    return grouped(records, dossier_ids, itemgetter("dossier_id"))
+
+
+_LIVE_SHARES = ("SELECT id, dossier_id, email, access, status, created_at FROM share "
+                "WHERE dossier_id IN ({marks}) AND revoked_at IS NULL ORDER BY created_at, id")
 
 
 async def shares_held_by(holders: Sequence[tuple[int, str | None]]) -> list[list[Share]]:

@@ -12,6 +12,7 @@ from domain.accounts.models import Membership as MembershipRow
 from domain.accounts.models import User as UserRow
 from schema.nodes import Node
 from schema.relay import to_global_id
+from schema.record_completion import GlobalId, record_columns
 from schema.rules import rules
 
 
@@ -62,3 +63,12 @@ class Teammate(Node):
         """`row.user` must be loaded (the team queries join it)."""
         return cls(id=to_global_id("Teammate", row.id), user=User.from_model(row.user),
                    role=_ROLES.get(row.role) or Role(row.role), added_at=row.created_at, account_id=row.account_id, pk=row.id)
+
+
+# A teammate and their person as a list completed from records reads them
+# (domain.dossiers.queries.assignee_records, schema/record_completion.py): the values
+# `Teammate.from_model` gives.
+record_columns(User, id=GlobalId("User", "user_id"), email="email", name="name", email_verified="email_verified",
+               two_factor_enabled="two_factor_enabled")
+record_columns(Teammate, id=GlobalId("Teammate", "id"), user=User, role="role", added_at="created_at",
+               account_id="account_id")

@@ -36,7 +36,7 @@ from schema.relay import (
     After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_pk, to_global_id,
 )
 from schema.rules import CONTENT, batched, rules
-from schema.record_completion import RecordConnection
+from schema.record_completion import GlobalId, RecordConnection, RecordList, record_columns
 from schema.viewer_can import DossierCapabilities, dossier_capabilities
 
 
@@ -98,6 +98,11 @@ class Share(Node):
                    status=_SHARE_STATUS.get(row.status) or ShareStatus(row.status), created_at=row.created_at,
                    pk=row.id, dossier_id=row.dossier_id)
 
+
+# A share as a list completed from records reads it (domain.shares.queries.share_records,
+# schema/record_completion.py): the values `Share.from_model` gives.
+record_columns(Share, id=GlobalId("Share", "id"), email="email", access="access", status="status",
+               created_at="created_at")
 
 # Dict lookups, not the enums' own (two Python calls each): a page shows a share or two per dossier.
 _SHARE_ACCESS = {access.value: access for access in ShareAccess}
@@ -165,6 +170,22 @@ async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"
     rows = dict(zip((d.pk for d in managed),
                     await info.context.loader(share_queries.shares_by_dossier).load_all([d.pk for d in managed])))
     return [[Share.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
+
+
+async def _shares_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> list[list]:
+    """`_shares_of` completed straight from the records (schema/record_completion.py)."""
+    managed = [dossier.pk for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
+               if manages]
+    found = dict(zip(managed, await share_queries.share_records(managed)))
+    return selection.complete(info.context, [found.get(dossier.pk, []) for dossier in dossiers])
+
+
+async def _assignees_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> list[list]:
+    """`_assignees_of` completed straight from the records (schema/record_completion.py)."""
+    seen = [dossier.pk for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
+            if access is not None and access.sees_team]
+    found = dict(zip(seen, await queries.assignee_records(seen)))
+    return selection.complete(info.context, [found.get(dossier.pk, []) for dossier in dossiers])
 
 
 async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Teammate]]:
@@ -244,7 +265,7 @@ class Dossier(Node):
 
     @strawberry.field(description="The live shares of the dossier, for those who manage its shares (the account's "
                                   "owners and admins, and assigned members); empty for everyone else.")
-    @batched(_shares_of)
+    @batched(_shares_of, from_records=_shares_from_records)
     async def shares(self, info: Info) -> list[Share]:
         access = await self._access(info)
         if access is None or not access.manages_shares:
@@ -254,7 +275,7 @@ class Dossier(Node):
 
     @strawberry.field(description="The teammates assigned to the dossier, for people of its own account; "
                                   "empty for share holders from outside.")
-    @batched(_assignees_of)
+    @batched(_assignees_of, from_records=_assignees_from_records)
     async def assignees(self, info: Info) -> list[Teammate]:
         access = await self._access(info)
         if access is None or not access.sees_team:

@@ -1,4 +1,4 @@
-"""A page's entries completed straight from the records (issue 27,
+"""A page's entries, shares and assignees completed straight from the records (issue 27,
 schema/record_completion.py) answer exactly as the usual completion: each query here
 runs so, then with that switched off, and the two answers and the reads they record
 (P2) must be equal. The test client also compares each answer with the standard
@@ -11,12 +11,16 @@ import pytest
 from tortoise import connections
 
 from domain.dossiers import queries as dossier_queries
+from domain.shares import queries as share_queries
 from domain.dossiers.models import DossierRead, Entry, EntryRevision
 from schema.compiled import CompiledExecutor
+from tests.api.auth.test_machine_credentials import _credential, _token
 from tests.conftest import ON_POSTGRES
 from tests.support.seed import seed_practice
 
 AT = "2026-04-20T12:00:00+02:00"
+READS = ((dossier_queries, "entry_page_records"), (dossier_queries, "assignee_records"),
+         (share_queries, "share_records"))
 
 FULL = """query($first: Int, $after: String, $last: Int, $before: String) {
   dossiers(first: 3) { edges { node { id
@@ -25,6 +29,9 @@ FULL = """query($first: Int, $after: String, $last: Int, $before: String) {
       info: pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges { __typename at: cursor node { __typename id k: kind body version writtenAt
         author { __typename userId email } } } } } } } }"""
+PEOPLE = """{ dossiers(first: 4) { edges { node { id
+  s: shares { __typename id email access status createdAt }
+  assignees { __typename id role addedAt user { __typename id email name emailVerified twoFactorEnabled } } } } } }"""
 CURSORS_ONLY = "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } } } } } }"
 # Fields the record completion does not cover: the usual completion answers these.
 NOT_SHAPED = (
@@ -32,12 +39,13 @@ NOT_SHAPED = (
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { nodes { id } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id revisions { version } } } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id @include(if: true) } } } } } } }",
+    "{ dossiers(first: 3) { edges { node { shares { id dossier { id } } } } } }",
 )
 
 
 @pytest.fixture
 async def practice(api):
-    practice = await seed_practice(api, 4, entries=7, shares=0, teammates=0)
+    practice = await seed_practice(api, 4, entries=7, shares=2, teammates=2)
     entries = await Entry.filter(account_id=practice.account_id).order_by("id")
     for n, (entry, kind) in enumerate(zip(entries, ["REPORT", "RECOMMENDATION", "MEAL_PLAN", "NOTE"] * 10)):
         entry.kind = kind
@@ -53,13 +61,15 @@ async def _both_ways(api, monkeypatch, token: str, query: str, variables: dict |
     """The answer from records and the usual one (asserted equal, with equal reads), and
     how many times the first run read records."""
     calls = []
-    read = dossier_queries.entry_page_records
 
-    async def counted(*args, **kwargs):
-        calls.append(args)
-        return await read(*args, **kwargs)
+    def counting(read):
+        async def counted(*args, **kwargs):
+            calls.append(args)
+            return await read(*args, **kwargs)
+        return counted
 
-    monkeypatch.setattr(dossier_queries, "entry_page_records", counted)
+    for module, name in READS:
+        monkeypatch.setattr(module, name, counting(getattr(module, name)))
     reads_before = await DossierRead.all().count()
     from_records = await api(query, variables, token=token, now=AT)
     reads_from_records = await DossierRead.all().count() - reads_before
@@ -101,6 +111,29 @@ async def test_every_direction_of_paging_answers_as_the_usual_completion(api, pr
 
 
 @pytest.mark.postgres_only
+async def test_shares_and_assignees_from_records_answer_as_the_usual_completion(api, practice, monkeypatch):
+    body, from_records = await _both_ways(api, monkeypatch, practice.token, PEOPLE)
+    assert from_records == 2
+    nodes = [edge["node"] for edge in body["data"]["dossiers"]["edges"]]
+    assert all(len(node["s"]) == 2 and len(node["assignees"]) == 2 for node in nodes), nodes
+
+
+@pytest.mark.postgres_only
+async def test_what_a_principal_may_not_see_is_answered_by_the_usual_completion(api, practice, monkeypatch):
+    """A machine credential sees content but never people (T4): the assignees read as
+    records are refused by the audience check, and the usual completion answers the
+    refusal, at the same path."""
+    credential, secret = await _credential(api, practice.token, scopes=("dossiers:read",))
+    machine = (await _token(api, credential["clientId"], secret))["accessToken"]
+    body, from_records = await _both_ways(api, monkeypatch, machine, PEOPLE)
+    assert from_records >= 2  # the page's lists, then each dossier's on the way down
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body["errors"][0]["path"][-2:] == ["assignees", 0]
+    body, from_records = await _both_ways(api, monkeypatch, machine, FULL, {"first": 2})
+    assert from_records == 1 and "errors" not in body, body
+
+
+@pytest.mark.postgres_only
 async def test_a_dossier_without_entries_and_cursors_alone(api, practice, monkeypatch):
     await Entry.filter(dossier_id=practice.dossier_ids[0]).delete()
     body, from_records = await _both_ways(api, monkeypatch, practice.token, FULL, {"first": 3})
@@ -133,6 +166,9 @@ async def test_a_value_the_schema_does_not_know_sends_the_list_down_the_usual_pa
 async def test_on_sqlite_the_usual_completion_answers(api, practice, monkeypatch):
     """SQLite's rows need converting: the record form is never asked there."""
     with monkeypatch.context() as patched:
-        patched.setattr(dossier_queries, "entry_page_records", None)  # would fail if called
+        for module, name in READS:
+            patched.setattr(module, name, None)  # would fail if called
         body = await api(FULL, {"first": 3}, token=practice.token, now=AT)
     assert len(body["data"]["dossiers"]["edges"][0]["node"]["entries"]["edges"]) == 3
+    body = await api(PEOPLE, token=practice.token, now=AT)
+    assert len(body["data"]["dossiers"]["edges"][0]["node"]["assignees"]) == 2
