@@ -9,8 +9,8 @@ refused audience — falls back to the standard completion, which then gives exa
 usual result, errors and paths included (tests/api/schema/test_executor_differential.py runs
 every query both ways). Rules are applied by the same functions as the standard path
 (`schema.rules.sees`, the scope check of auth/permissions.py). On PostgreSQL a list
-relation with a form completing from records (`schema.rules.batched`), whose selection
-that covers, comes back already completed (schema/record_completion.py)."""
+relation with a form completing from records (`schema.rules.batched`) comes back already
+completed when that form covers its selection (schema/record_completion.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +33,8 @@ from schema.plans import (
     ATTR, BATCH, CALL, LEAF, LIST, NONNULL, OBJECT, SIMPLE_ARGUMENT_TYPES, TYPENAME, Completed, Fallback, FieldPlan,
     Info, Later, ObjectPlan, close, flatten, leaves, raise_first, refill, regroup, then,
 )
-from schema.rules import BATCH_ATTRIBUTE, RECORDS_ATTRIBUTE, is_content, sees, strawberry_field
 from schema.record_completion import record_completion
+from schema.rules import BATCH_ATTRIBUTE, RECORDS_ATTRIBUTE, is_content, sees, strawberry_field
 
 
 _PLANS: dict[tuple, ObjectPlan | None] = {}

@@ -92,9 +92,9 @@ def strawberry_field(field_def: Any) -> Any:
 # (returning one value per object) instead of the resolver once per object. The resolver
 # itself stays the reference: both must give the same values.
 BATCH_ATTRIBUTE = "__casebook_batch__"
-# And its form completing from records, for a connection whose selection can be
-# (schema/record_completion.py): `from_records(objects, selection, info, **arguments)`
-# gives each object's connection already completed.
+# And its form completing from records, for a list or connection whose selection that
+# covers (schema/record_completion.py): `from_records(objects, selection, info,
+# **arguments)` gives each object's value already completed.
 RECORDS_ATTRIBUTE = "__casebook_from_records__"
 
 

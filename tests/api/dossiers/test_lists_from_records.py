@@ -34,7 +34,7 @@ PEOPLE = """{ dossiers(first: 4) { edges { node { id
   assignees { __typename id role addedAt user { __typename id email name emailVerified twoFactorEnabled } } } } } }"""
 CURSORS_ONLY = "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } } } } } }"
 # Fields the record completion does not cover: the usual completion answers these.
-NOT_SHAPED = (
+NOT_COVERED = (
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { totalCount edges { node { id } } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { nodes { id } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id revisions { version } } } } } } } }",
@@ -50,7 +50,7 @@ async def practice(api):
     for n, (entry, kind) in enumerate(zip(entries, ["REPORT", "RECOMMENDATION", "MEAL_PLAN", "NOTE"] * 10)):
         entry.kind = kind
         await entry.save(update_fields=["kind"])
-        # Times with and without microseconds; text JSON must escape.
+        # Times with and without microseconds; text with quotes, escapes and non-ASCII.
         await EntryRevision.filter(entry_id=entry.id, version=entry.current_version).update(
             written_at=datetime(2026, 4, 1 + n % 20, 9, n, n, 123456 * (n % 2), tzinfo=timezone.utc),
             body=f'"Quoted" \\ back, line\nbreak, tab\t, Grüße, 漢字, 🙂 {n} </script>')
@@ -144,7 +144,7 @@ async def test_a_dossier_without_entries_and_cursors_alone(api, practice, monkey
 
 @pytest.mark.postgres_only
 async def test_selections_it_does_not_cover_keep_the_usual_completion(api, practice, monkeypatch):
-    for query in NOT_SHAPED:
+    for query in NOT_COVERED:
         body, from_records = await _both_ways(api, monkeypatch, practice.token, query)
         assert from_records == 0, query
         assert "errors" not in body, body
