@@ -164,35 +164,41 @@ def _history_key(cursor: list[str] | None) -> tuple[datetime, int] | None:
     return at, pk
 
 
+async def _managed(dossiers: list["Dossier"], info: Info) -> list[int]:
+    """The dossiers whose shares the viewer manages (the policy's answer, per dossier)."""
+    return [dossier.pk for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
+            if manages]
+
+
+async def _seeing_team(dossiers: list["Dossier"], info: Info) -> list[int]:
+    """The dossiers whose assignees the viewer may see (the policy's answer, per dossier)."""
+    return [dossier.pk for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
+            if access is not None and access.sees_team]
+
+
 async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"]]:
-    managed = [dossier for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
-               if manages]
-    rows = dict(zip((d.pk for d in managed),
-                    await info.context.loader(share_queries.shares_by_dossier).load_all([d.pk for d in managed])))
+    managed = await _managed(dossiers, info)
+    rows = dict(zip(managed, await info.context.loader(share_queries.shares_by_dossier).load_all(managed)))
     return [[Share.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
 
 
 async def _shares_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> list[list]:
     """`_shares_of` completed straight from the records (schema/record_completion.py)."""
-    managed = [dossier.pk for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
-               if manages]
+    managed = await _managed(dossiers, info)
     found = dict(zip(managed, await share_queries.share_records(managed)))
     return selection.complete(info.context, [found.get(dossier.pk, []) for dossier in dossiers])
 
 
 async def _assignees_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> list[list]:
     """`_assignees_of` completed straight from the records (schema/record_completion.py)."""
-    seen = [dossier.pk for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
-            if access is not None and access.sees_team]
+    seen = await _seeing_team(dossiers, info)
     found = dict(zip(seen, await queries.assignee_records(seen)))
     return selection.complete(info.context, [found.get(dossier.pk, []) for dossier in dossiers])
 
 
 async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Teammate]]:
-    seen = [dossier for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
-            if access is not None and access.sees_team]
-    rows = dict(zip((d.pk for d in seen),
-                    await info.context.loader(queries.assignees_by_dossier).load_all([d.pk for d in seen])))
+    seen = await _seeing_team(dossiers, info)
+    rows = dict(zip(seen, await info.context.loader(queries.assignees_by_dossier).load_all(seen)))
     return [[Teammate.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
 
 
