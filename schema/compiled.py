@@ -73,6 +73,7 @@ class CompiledExecutor(CasebookExecutor):
         self._call_args: dict[int, Any] = {}
         self._scopes_ok: dict[tuple, bool] = {}
         self._info = Info(self.context_value)
+        self._records: bool | None = None  # `_on_records()`, asked once per request
 
     def _operation_compilable(self) -> bool:
         operation = self.operation
@@ -209,6 +210,10 @@ class CompiledExecutor(CasebookExecutor):
         converting). Those forms ask the audiences of what they show themselves."""
         return dialect(connections.get("default")) == "postgres"
 
+    def _ask_records(self) -> bool:
+        self._records = self._on_records()
+        return self._records
+
     def _arguments(self, field: FieldPlan) -> dict[str, Any]:
         found = self._call_args.get(id(field))
         if found is None:
@@ -295,7 +300,8 @@ class CompiledExecutor(CasebookExecutor):
                 except AttributeError:
                     raise Fallback from None
             elif kind is BATCH:
-                if field.from_records is not None and self._on_records():
+                if field.from_records is not None and (
+                        self._records if self._records is not None else self._ask_records()):
                     from_records, selection = field.from_records
                     try:
                         value = from_records(objects, selection, **self._arguments(field))

@@ -69,7 +69,7 @@ class _Items:
     __slots__ = ("build", "audiences", "account", "reads")
 
     def __init__(self, build: Any, audiences: tuple, account: str | None, reads: bool) -> None:
-        self.build = build
+        self.build = build  # lists of records → lists of response dicts
         self.audiences = audiences  # (audience, by the records' accounts or not)
         self.account, self.reads = account, reads
 
@@ -101,14 +101,15 @@ class RecordConnection:
 
     def complete(self, context: Any, page: Any, pages: list[tuple[list, bool]]) -> list[dict]:
         """Each dossier's connection, from (records in the list's order, more beyond)."""
-        self._edges.admit(context, [records for records, _ in pages])
-        build = self._edges.build
+        lists = [records for records, _ in pages]
+        self._edges.admit(context, lists)
+        built = self._edges.build(lists)
         done = []
-        for records, more in pages:
+        for (records, more), edges in zip(pages, built):
             value: dict[str, Any] = {}
             for key, part, typename in self._parts:
                 if part == "edges":
-                    value[key] = build(records)
+                    value[key] = edges
                 elif part == "page_info":
                     value[key] = self._page_info(KeyedPageInfo(page, more, [record["id"] for record in records]),
                                                  context)
@@ -129,7 +130,7 @@ class RecordList:
     def complete(self, context: Any, lists: list[list]) -> list[list]:
         """Each dossier's list, from its records in the list's order."""
         self._items.admit(context, lists)
-        return list(map(self._items.build, lists))
+        return self._items.build(lists)
 
 
 def record_completion(shape: Any) -> RecordConnection | RecordList | None:
@@ -147,13 +148,13 @@ def record_completion(shape: Any) -> RecordConnection | RecordList | None:
     for field in plan.fields:
         if field.kind is TYPENAME:
             parts.append((field.key, "typename", field.value))
-        elif field.kind is ATTR and field.value == "edges":
+        elif field.kind is ATTR and field.value == "edges" and edges is None:  # edges under two keys: usual path
             edge = _list_object(field.shape)
             edges = _items(edge, edge=True) if edge is not None else None
             if edges is None:
                 return None
             parts.append((field.key, "edges", None))
-        elif field.kind is ATTR and field.value == "page_info":
+        elif field.kind is ATTR and field.value == "page_info" and page_info is None:
             info = _object(field.shape)
             if info is None or info.run is None or info.rules is not None:
                 return None
@@ -180,12 +181,16 @@ def _items(plan: ObjectPlan, *, edge: bool) -> _Items | None:
         source = _object_source(plan, names, counter, audiences, accounts, reads)
     if source is None or len(accounts) > 1:  # one account column per item at most
         return None
+    # Every dossier's list in one call: a page's twenty lists are one loop, not twenty calls.
     body = "\n".join([
-        "def build(records):",
+        "def build(lists):",
         "    out = []",
-        "    append = out.append",
-        "    for r in records:",
-        f"        append({source})",
+        "    for records in lists:",
+        "        items = []",
+        "        append = items.append",
+        "        for r in records:",
+        f"            append({source})",
+        "        out.append(items)",
         "    return out",
     ])
     exec(compile(body, f"<records {plan.type.name}>", "exec"), names)  # noqa: S102 - our own source

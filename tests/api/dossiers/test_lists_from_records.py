@@ -40,6 +40,10 @@ NOT_COVERED = (
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id revisions { version } } } } } } } }",
     "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { node { id @include(if: true) } } } } } } }",
     "{ dossiers(first: 3) { edges { node { shares { id dossier { id } } } } } }",
+    # The edges (or pageInfo) twice, under two keys with their own selections.
+    "{ dossiers(first: 3) { edges { node { entries(first: 2) { a: edges { node { id } } b: edges { cursor } } } } } }",
+    "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } a: pageInfo { hasNextPage } "
+    "b: pageInfo { endCursor } } } } } }",
 )
 
 
