@@ -310,10 +310,15 @@ def dossier_reader(actor: Any) -> Callable[[int, bool, str | None], Relation | N
         return lambda account_id, assigned, shared: None
     readers = rule("dossier", "read").relations or frozenset()
     kind = kind_of(actor)
+    known: dict[tuple[int, bool, str | None], Relation | None] = {}  # a page's dossiers mostly repeat one
 
     def relation(account_id: int, assigned: bool, shared: str | None) -> Relation | None:
+        key = (account_id, assigned, shared)
+        if key in known:
+            return known[key]
         found = _dossier_relation(kind, actor, account_id, assigned, shared)
-        return found if found in readers else None
+        answer = known[key] = found if found in readers else None
+        return answer
 
     return relation
 

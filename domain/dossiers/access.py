@@ -48,6 +48,10 @@ class DossierArchived(DomainError):
         super().__init__(message, field=("dossierId",))
 
 
+# A tuple: `in` finds members by identity, where a set would call the enum's Python `__hash__`.
+_OWN_ACCOUNT = (Relation.ACCOUNT, Relation.ASSIGNED)
+
+
 @dataclass(frozen=True)
 class DossierAccess:
     """A dossier as one actor may use it: its row and the actor's relation to it; what
@@ -84,7 +88,7 @@ class DossierAccess:
     @property
     def own_account(self) -> bool:
         """The actor works in the dossier's own account (a teammate or its machine credential)."""
-        return self.relation in (Relation.ACCOUNT, Relation.ASSIGNED)
+        return self.relation in _OWN_ACCOUNT
 
     @property
     def assigned(self) -> bool:
@@ -98,7 +102,7 @@ class DossierAccess:
     @property
     def sees_team(self) -> bool:
         """Who is assigned is the account's own business: outsiders see no assignees."""
-        return self.own_account
+        return self.relation in _OWN_ACCOUNT  # `own_account`, asked for each dossier of a page
 
     @property
     def reads_access_log(self) -> bool:
@@ -109,13 +113,15 @@ class DossierAccess:
 def managing_shares(accesses: Sequence[DossierAccess | None]) -> list[bool]:
     """`manages_shares` of each access (False for None), the policy asked once per actor
     and facts: the dossiers of one page mostly share both."""
-    answers: dict[tuple[int, policy.Facts], bool] = {}
+    answers: dict[tuple, bool] = {}
     found = []
     for access in accesses:
         if access is None:
             found.append(False)
             continue
-        key = (id(access.actor), access.facts())
+        # What `facts()` holds, without building the tuple for each dossier.
+        row = access.row
+        key = (id(access.actor), row.account_id, access.relation, row.archived_at is not None)
         answer = answers.get(key)
         if answer is None:
             answer = answers[key] = access.manages_shares
@@ -436,7 +442,11 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
                                first=first, after=after, before=before, from_end=from_end)
     rows = await fetch_rows(conn, sql, params, **_CONVERT)
     reader = policy.dossier_reader(actor)
-    page = [access for access in (access_from_row(actor, row, reader) for row in rows) if access is not None]
+    page = []
+    for row in rows:
+        access = access_from_row(actor, row, reader)
+        if access is not None:
+            page.append(access)
     more = len(rows) > first
     page = page[:first]
     return (page[::-1] if from_end else page), more

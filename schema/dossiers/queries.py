@@ -117,7 +117,7 @@ class DossierQuery:
             return await count_visible_dossiers(actor, include_archived=bool(include_archived), finding=finding,
                                                 now=now)
 
-        edges = [DossierEdge(Dossier.from_access(access), access.row) for access in page]
+        edges = [DossierEdge(Dossier.from_model(access.row, access), access.row) for access in page]
         first = last = None
         if edges:
             first, last = edges[0].cursor, edges[-1].cursor
