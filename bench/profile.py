@@ -90,13 +90,19 @@ async def per_request(send: Any, count: int) -> float:
 
 async def in_turn(senders: list[Any], count: int) -> list[float]:
     """Median CPU ms of each sender's requests, sent in turn: a host whose speed drifts
-    (other machines' load) then slows all alike, and their ratios hold still."""
+    (other machines' load) then slows all alike, and their ratios hold still. Each round
+    starts one sender later: a request sent right after the other app's finds the CPU's
+    caches full of that app's code and pays for it (measured: the GraphQL page sent
+    always first came out ×1.87–1.93 of plain, in alternating order ×1.76–1.80), so no
+    sender may always come first."""
     for _ in range(min(200, count)):
         for send in senders:
             await send()
     samples: list[list[float]] = [[] for _ in senders]
-    for _ in range(count):
-        for side, send in enumerate(senders):
+    order = list(enumerate(senders))
+    for round_ in range(count):
+        start = round_ % len(order)
+        for side, send in order[start:] + order[:start]:
             started = time.process_time()
             await send()
             samples[side].append(time.process_time() - started)
