@@ -1,0 +1,2 @@
+-- 0026 a search walks the name index alone (D7), sqlite: nothing to change. SQLite has
+-- no INCLUDE columns; a search there is one walk of the names (idx_dossier_account_name).
