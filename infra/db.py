@@ -10,10 +10,10 @@ import re
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import asyncpg
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper as PostgresTransaction
 from tortoise.backends.base.client import BaseDBAsyncClient, PoolConnectionWrapper
 from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
@@ -424,6 +424,74 @@ async def fetch_records(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any]
     _, records = await (_in_held_transaction(conn, sql, params, rows=False)
                         if isinstance(conn, PostgresTransaction) else _outside_transaction(conn, sql, params, False))
     return records
+
+
+class Part(NamedTuple):
+    """One read that may share a statement with others (`read_together`): its SQL,
+    numbered from $1 as if alone and ordered as its rows should come, its parameters,
+    and its columns with their SQL types (in a shared statement, the other reads'
+    columns are NULL of that type in its rows)."""
+
+    sql: str
+    params: list
+    columns: tuple[tuple[str, str], ...]
+
+
+class Reads(NamedTuple):
+    """A domain read as parts and what it answers from their records (each part's, in
+    order): `await reads.read()`, or several at once with `read_together`."""
+
+    parts: list[Part]
+    answer: Callable[[list[list[Any]]], Any]
+
+    async def read(self) -> Any:
+        return (await read_together([self]))[0]
+
+
+async def read_together(reads: Sequence[Reads]) -> list[Any]:
+    """Each read's answer, all their parts sent as one statement (PostgreSQL): a page's
+    lists (entries, shares, assignees) cost one round trip, not one each. The records
+    hold every part's columns, which their readers ignore."""
+    parts = [part for each in reads for part in each.parts]
+    conn = connections.get("default")
+    if not parts:
+        found: list[list[Any]] = []
+    elif len(parts) == 1:
+        found = [await fetch_records(conn, parts[0].sql, parts[0].params)]
+    else:
+        records = await fetch_records(conn, _together(tuple((part.sql, len(part.params), part.columns)
+                                                            for part in parts)),
+                                      [value for part in parts for value in part.params])
+        found = [[] for _ in parts]
+        for record in records:
+            found[record[0]].append(record)
+    answers = []
+    start = 0
+    for each in reads:
+        answers.append(each.answer(found[start:start + len(each.parts)]))
+        start += len(each.parts)
+    return answers
+
+
+@lru_cache(maxsize=256)  # a page sends the same parts, with as many ids, again and again
+def _together(parts: tuple[tuple[str, int, tuple[tuple[str, str], ...]], ...]) -> str:
+    """UNION ALL of the parts, each row led by its part's number and its place in the
+    part's own order, so that the statement's ORDER BY keeps each part's."""
+    columns: dict[str, str] = {}
+    for _, _, typed in parts:
+        for name, sql_type in typed:
+            if columns.setdefault(name, sql_type) != sql_type:
+                raise ValueError(f"column {name} is {columns[name]} in one part and {sql_type} in another")
+    selects = []
+    offset = 0
+    for number, (sql, count, typed) in enumerate(parts):
+        own = {name for name, _ in typed}
+        shifted = _PLACEHOLDER.sub(lambda match: f"${int(match.group(0)[1:]) + offset}", sql)
+        listed = ", ".join(f"p.{name}" if name in own else f"NULL::{sql_type} AS {name}"
+                           for name, sql_type in columns.items())
+        selects.append(f"SELECT {number} AS part, row_number() OVER () AS place, {listed} FROM ({shifted}) p")
+        offset += count
+    return " UNION ALL ".join(selects) + " ORDER BY part, place"
 
 
 async def fetch_rows(conn: BaseDBAsyncClient, sql: str, params: Sequence[Any] = (), *,

@@ -33,7 +33,7 @@ from schema.plans import (
     ATTR, BATCH, CALL, LEAF, LIST, NONNULL, OBJECT, SIMPLE_ARGUMENT_TYPES, TYPENAME, Completed, Fallback, FieldPlan,
     Info, Later, ObjectPlan, close, flatten, leaves, raise_first, refill, regroup, then,
 )
-from schema.record_completion import record_completion
+from schema.record_completion import ListRead, read_lists, record_completion
 from schema.rules import BATCH_ATTRIBUTE, RECORDS_ATTRIBUTE, is_content, sees, strawberry_field
 
 
@@ -285,6 +285,7 @@ class CompiledExecutor(CasebookExecutor):
             raise
         if not waits:
             return self._finish(plan, columns, len(objects))
+        waits = _lists_together(waits)
         return Later([value for _, _, value in waits], lambda: self._after_waits(plan, columns, waits, len(objects)))
 
     def _fill_columns(self, plan: ObjectPlan, objects: list[Any], columns: list, waits: list) -> None:
@@ -354,10 +355,11 @@ class CompiledExecutor(CasebookExecutor):
             results = await asyncio.gather(*(value for _, _, value in waits), return_exceptions=True)
             raise_first(results)
         for (column, index, _), result in zip(waits, results):
-            if index is None:
-                if not isinstance(result, (list, tuple)) or len(result) != count:
-                    raise Fallback
-                column.extend(result)
+            if column.__class__ is _ReadTogether:
+                for each, values in zip(column, result):
+                    _fill_batch(each, values, count)
+            elif index is None:
+                _fill_batch(column, result, count)
             else:
                 column[index] = result
         done = self._finish(plan, columns, count)
@@ -395,6 +397,30 @@ class CompiledExecutor(CasebookExecutor):
 
         return Later([done for _, done in later], resume)
 
+
+
+class _ReadTogether(list):
+    """The columns of the lists read in one statement (`_lists_together`)."""
+
+    __slots__ = ()
+
+
+def _lists_together(waits: list) -> list:
+    """The waits with every `ListRead` (a batch form completing from records) made one
+    wait: the lists of an object's fields (a page's entries, shares and assignees) are
+    read in one statement, not one each."""
+    lists = [(column, value) for column, _, value in waits if value.__class__ is ListRead]
+    if not lists:
+        return waits
+    together = [(_ReadTogether(column for column, _ in lists), None, read_lists([value for _, value in lists]))]
+    return [wait for wait in waits if wait[2].__class__ is not ListRead] + together
+
+
+def _fill_batch(column: list, values: Any, count: int) -> None:
+    """A batch form's values (one per object) into its column."""
+    if not isinstance(values, (list, tuple)) or len(values) != count:
+        raise Fallback
+    column.extend(values)
 
 
 def _holds_none(values: list[Any]) -> bool:

@@ -94,7 +94,8 @@ def strawberry_field(field_def: Any) -> Any:
 BATCH_ATTRIBUTE = "__casebook_batch__"
 # And its form completing from records, for a list or connection whose selection that
 # covers (schema/record_completion.py): `from_records(objects, selection, info,
-# **arguments)` gives each object's value already completed.
+# **arguments)` gives each object's value already completed, as a `ListRead` (read with
+# the object's other lists in one statement) or an awaitable.
 RECORDS_ATTRIBUTE = "__casebook_from_records__"
 
 

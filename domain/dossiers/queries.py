@@ -18,7 +18,7 @@ from domain.accounts.models import Account
 from domain.core.actor import Actor
 from domain.core.batching import by_key, grouped
 from infra.clock import month_key, months_back, next_month_start, parse_month
-from infra.db import Row, dialect, fetch_records, fetch_rows, placeholders
+from infra.db import Part, Reads, Row, dialect, fetch_rows, placeholders
 from domain.core.errors import InvalidInput
 from domain.core.paging import Slice, counts_by, id_bounds, in_order
 from domain.dossiers.access import DossierAccess, accesses
@@ -67,22 +67,29 @@ async def entry_pages(keys: Sequence[EntryPageKey]) -> list[tuple[list[Row], boo
     return [pages[tuple(key)] for key in keys]
 
 
-async def entry_page_records(keys: Sequence[EntryPageKey]) -> list[tuple[list[Any], bool]]:
+def entry_page_reads(keys: Sequence[EntryPageKey]) -> Reads:
     """`entry_pages` with each entry as the driver's record (by column name, the columns
     of `_ENTRY_COLUMNS`), not a row object: for completions that read each column once
-    (schema/record_completion.py). The same rows, slices and order. PostgreSQL only."""
-    pages: dict[EntryPageKey, tuple[list[Any], bool]] = {}
-    conn = connections.get("default")
-    for page, ids in _by_slice(keys).items():
+    (schema/record_completion.py). The same rows, slices and order; one part per slice,
+    to send alone or with a page's other lists. PostgreSQL only."""
+    groups = _by_slice(keys)
+    parts = []
+    for page, ids in groups.items():
         source, params, direction = _entry_rows(ids, page)
-        records = await fetch_records(
-            conn, f"SELECT {_ENTRY_COLUMNS} FROM {source} ORDER BY dossier_id, id {direction}", params)
-        per_dossier: dict[int, list[Any]] = {dossier_id: [] for dossier_id in ids}
-        for record in records:
-            per_dossier[record["dossier_id"]].append(record)
-        for dossier_id, entries in per_dossier.items():
-            pages[(dossier_id, page)] = in_order(entries, page)
-    return [pages[tuple(key)] for key in keys]
+        parts.append(Part(f"SELECT {_ENTRY_COLUMNS} FROM {source} ORDER BY dossier_id, id {direction}", params,
+                          _ENTRY_TYPES))
+
+    def answer(found: list[list[Any]]) -> list[tuple[list[Any], bool]]:
+        pages: dict[EntryPageKey, tuple[list[Any], bool]] = {}
+        for (page, ids), records in zip(groups.items(), found):
+            per_dossier: dict[int, list[Any]] = {dossier_id: [] for dossier_id in ids}
+            for record in records:
+                per_dossier[record["dossier_id"]].append(record)
+            for dossier_id, entries in per_dossier.items():
+                pages[(dossier_id, page)] = in_order(entries, page)
+        return [pages[tuple(key)] for key in keys]
+
+    return Reads(parts, answer)
 
 
 def _by_slice(keys: Sequence[EntryPageKey]) -> dict[Slice, list[int]]:
@@ -92,8 +99,11 @@ def _by_slice(keys: Sequence[EntryPageKey]) -> dict[Slice, list[int]]:
     return {page: sorted(ids) for page, ids in groups.items()}
 
 
-_ENTRY_COLUMNS = ("id, account_id, dossier_id, kind, current_version, body, author_user_id, author_email, "
-                  "written_at")
+# An entry as the lists read it, with each column's type (a part of a shared statement).
+_ENTRY_TYPES = (("id", "bigint"), ("account_id", "bigint"), ("dossier_id", "bigint"), ("kind", "text"),
+                ("current_version", "integer"), ("body", "text"), ("author_user_id", "bigint"),
+                ("author_email", "text"), ("written_at", "timestamptz"))
+_ENTRY_COLUMNS = ", ".join(name for name, _ in _ENTRY_TYPES)
 
 
 def _entry_rows(ids: list[int], page: Slice) -> tuple[str, list, str]:
@@ -171,16 +181,22 @@ async def assignees_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 
-async def assignee_records(dossier_ids: Sequence[int]) -> list[list[Any]]:
+def assignee_reads(dossier_ids: Sequence[int]) -> Reads:
     """`assignees_by_dossier` with each teammate as the driver's record (by column name:
     the membership's, and its user's as `user_id`, `email`, `name`, `email_verified`,
     `two_factor_enabled`), for completions that read each column once
-    (schema/record_completion.py). PostgreSQL only."""
+    (schema/record_completion.py), alone or with a page's other lists. PostgreSQL only."""
     if not dossier_ids:
-        return []
+        return Reads([], lambda found: [])
     conn = connections.get("default")
-    records = await fetch_records(conn, _assignees_sql(conn, len(dossier_ids)), list(dossier_ids))
-    return grouped(records, dossier_ids, itemgetter("dossier_id"))
+    part = Part(_assignees_sql(conn, len(dossier_ids)), list(dossier_ids), _ASSIGNEE_TYPES)
+    return Reads([part], lambda found: grouped(found[0], dossier_ids, itemgetter("dossier_id")))
+
+
+# The columns of `_assignees_sql`, with their types.
+_ASSIGNEE_TYPES = (("dossier_id", "bigint"), ("id", "bigint"), ("account_id", "bigint"), ("role", "text"),
+                   ("created_at", "timestamptz"), ("user_id", "bigint"), ("email", "text"), ("name", "text"),
+                   ("email_verified", "boolean"), ("two_factor_enabled", "boolean"))
 
 
 def _assignees_sql(conn: Any, count: int) -> str:

@@ -9,7 +9,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from domain.core.batching import by_key, grouped
-from infra.db import Row, fetch_records, fetch_rows, placeholders
+from infra.db import Part, Reads, Row, fetch_rows, placeholders
 from domain.shares.models import Share
 
 
@@ -27,17 +27,20 @@ async def shares_by_dossier(dossier_ids: Sequence[int]) -> list[list[Row]]:
     return grouped(rows, dossier_ids, lambda row: row.dossier_id)
 
 
-async def share_records(dossier_ids: Sequence[int]) -> list[list[Any]]:
+def share_reads(dossier_ids: Sequence[int]) -> Reads:
     """`shares_by_dossier` with each share as the driver's record (by column name), for
-    completions that read each column once (schema/record_completion.py). PostgreSQL only."""
+    completions that read each column once (schema/record_completion.py), alone or with
+    a page's other lists. PostgreSQL only."""
     if not dossier_ids:
-        return []
-    marks = placeholders(1, len(dossier_ids))
-    records = await fetch_records(connections.get("default"), _LIVE_SHARES.format(marks=marks), list(dossier_ids))
-    return grouped(records, dossier_ids, itemgetter("dossier_id"))
+        return Reads([], lambda found: [])
+    part = Part(_LIVE_SHARES.format(marks=placeholders(1, len(dossier_ids))), list(dossier_ids), _SHARE_TYPES)
+    return Reads([part], lambda found: grouped(found[0], dossier_ids, itemgetter("dossier_id")))
 
 
-_LIVE_SHARES = ("SELECT id, dossier_id, email, access, status, created_at FROM share "
+# A share as the lists read it, with each column's type (a part of a shared statement).
+_SHARE_TYPES = (("id", "bigint"), ("dossier_id", "bigint"), ("email", "text"), ("access", "text"),
+                ("status", "text"), ("created_at", "timestamptz"))
+_LIVE_SHARES = (f"SELECT {', '.join(name for name, _ in _SHARE_TYPES)} FROM share "
                 "WHERE dossier_id IN ({marks}) AND revoked_at IS NULL ORDER BY created_at, id")
 
 

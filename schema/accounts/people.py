@@ -66,7 +66,7 @@ class Teammate(Node):
 
 
 # A teammate and their person as a list completed from records reads them
-# (domain.dossiers.queries.assignee_records, schema/record_completion.py): the values
+# (domain.dossiers.queries.assignee_reads, schema/record_completion.py): the values
 # `Teammate.from_model` gives.
 record_columns(User, id=GlobalId("User", "user_id"), email="email", name="name", email_verified="email_verified",
                two_factor_enabled="two_factor_enabled")

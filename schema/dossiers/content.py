@@ -124,7 +124,7 @@ class Entry(Node):
 
 
 # An entry and its author as a page completed from records reads them
-# (domain.dossiers.queries.entry_page_records, schema/record_completion.py): the values
+# (domain.dossiers.queries.entry_page_reads, schema/record_completion.py): the values
 # `Entry.from_rows` gives.
 record_columns(Author, user_id=GlobalId("User", "author_user_id"), email="author_email")
 record_columns(Entry, id=GlobalId("Entry", "id"), kind="kind", body="body", version="current_version",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 from operator import attrgetter
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 
@@ -36,7 +36,7 @@ from schema.relay import (
     After, Before, Connection, First, Last, encode_cursor, invalid_cursor, page_slice, parse_pk, to_global_id,
 )
 from schema.rules import CONTENT, batched, rules
-from schema.record_completion import GlobalId, RecordConnection, RecordList, record_columns
+from schema.record_completion import GlobalId, ListRead, RecordConnection, RecordList, read_lists, record_columns
 from schema.viewer_can import DossierCapabilities, dossier_capabilities
 
 
@@ -99,7 +99,7 @@ class Share(Node):
                    pk=row.id, dossier_id=row.dossier_id)
 
 
-# A share as a list completed from records reads it (domain.shares.queries.share_records,
+# A share as a list completed from records reads it (domain.shares.queries.share_reads,
 # schema/record_completion.py): the values `Share.from_model` gives.
 record_columns(Share, id=GlobalId("Share", "id"), email="email", access="access", status="status",
                created_at="created_at")
@@ -130,14 +130,14 @@ async def _entries_of(dossiers: list["Dossier"], info: Info, first: Optional[int
     return [_entry_connection(info, dossier.pk, page, rows, more) for dossier, (rows, more) in zip(dossiers, pages)]
 
 
-async def _entries_from_records(dossiers: list["Dossier"], selection: RecordConnection, info: Info,
-                                first: Optional[int] = None, after: Optional[str] = None,
-                                last: Optional[int] = None, before: Optional[str] = None) -> list[dict]:
+def _entries_from_records(dossiers: list["Dossier"], selection: RecordConnection, info: Info,
+                          first: Optional[int] = None, after: Optional[str] = None,
+                          last: Optional[int] = None, before: Optional[str] = None) -> ListRead:
     """`_entries_of` completed straight from the records (schema/record_completion.py): each
     dossier's connection as the response shows it."""
     page = page_slice(first, after, last, before)
-    pages = await queries.entry_page_records([(d.pk, page) for d in dossiers])
-    return selection.complete(info.context, page, pages)
+    return ListRead(queries.entry_page_reads([(d.pk, page) for d in dossiers]),
+                    lambda pages: selection.complete(info.context, page, pages))
 
 
 _ID = attrgetter("id")
@@ -164,42 +164,62 @@ def _history_key(cursor: list[str] | None) -> tuple[datetime, int] | None:
     return at, pk
 
 
-async def _managed(dossiers: list["Dossier"], info: Info) -> list[int]:
+def _managed(dossiers: list["Dossier"], accesses: list[Optional[DossierAccess]]) -> list[int]:
     """The dossiers whose shares the viewer manages (the policy's answer, per dossier)."""
-    return [dossier.pk for dossier, manages in zip(dossiers, managing_shares(await _accesses_of(dossiers, info)))
-            if manages]
+    return [dossier.pk for dossier, manages in zip(dossiers, managing_shares(accesses)) if manages]
 
 
-async def _seeing_team(dossiers: list["Dossier"], info: Info) -> list[int]:
+def _seeing_team(dossiers: list["Dossier"], accesses: list[Optional[DossierAccess]]) -> list[int]:
     """The dossiers whose assignees the viewer may see (the policy's answer, per dossier)."""
-    return [dossier.pk for dossier, access in zip(dossiers, await _accesses_of(dossiers, info))
-            if access is not None and access.sees_team]
+    return [dossier.pk for dossier, access in zip(dossiers, accesses) if access is not None and access.sees_team]
 
 
 async def _shares_of(dossiers: list["Dossier"], info: Info) -> list[list["Share"]]:
-    managed = await _managed(dossiers, info)
+    managed = _managed(dossiers, await _accesses_of(dossiers, info))
     rows = dict(zip(managed, await info.context.loader(share_queries.shares_by_dossier).load_all(managed)))
     return [[Share.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
 
 
-async def _shares_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> list[list]:
-    """`_shares_of` completed straight from the records (schema/record_completion.py)."""
-    managed = await _managed(dossiers, info)
-    found = dict(zip(managed, await share_queries.share_records(managed)))
-    return selection.complete(info.context, [found.get(dossier.pk, []) for dossier in dossiers])
-
-
-async def _assignees_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> list[list]:
-    """`_assignees_of` completed straight from the records (schema/record_completion.py)."""
-    seen = await _seeing_team(dossiers, info)
-    found = dict(zip(seen, await queries.assignee_records(seen)))
-    return selection.complete(info.context, [found.get(dossier.pk, []) for dossier in dossiers])
-
-
 async def _assignees_of(dossiers: list["Dossier"], info: Info) -> list[list[Teammate]]:
-    seen = await _seeing_team(dossiers, info)
+    seen = _seeing_team(dossiers, await _accesses_of(dossiers, info))
     rows = dict(zip(seen, await info.context.loader(queries.assignees_by_dossier).load_all(seen)))
     return [[Teammate.from_model(row) for row in rows.get(dossier.pk, ())] for dossier in dossiers]
+
+
+def _shares_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> Any:
+    """`_shares_of` completed straight from the records (schema/record_completion.py): a
+    `ListRead`, read with the page's other lists."""
+    return _from_records(dossiers, info, lambda accesses: _read_for(
+        dossiers, _managed(dossiers, accesses), share_queries.share_reads, selection, info))
+
+
+def _assignees_from_records(dossiers: list["Dossier"], selection: RecordList, info: Info) -> Any:
+    """`_assignees_of` completed straight from the records (schema/record_completion.py)."""
+    return _from_records(dossiers, info, lambda accesses: _read_for(
+        dossiers, _seeing_team(dossiers, accesses), queries.assignee_reads, selection, info))
+
+
+def _from_records(dossiers: list["Dossier"], info: Info, read: Any) -> Any:
+    """`read(accesses)` (a `ListRead`) once every dossier's access is known: at once for a
+    page's dossiers, which come with theirs; else a coroutine that reads them first and
+    then the list alone."""
+    if all(dossier.access is not None for dossier in dossiers):
+        return read([dossier.access for dossier in dossiers])
+
+    async def once_accessed() -> list:
+        return (await read_lists([read(await _accesses_of(dossiers, info))]))[0]
+
+    return once_accessed()
+
+
+def _read_for(dossiers: list["Dossier"], read_for: list[int], reads: Any, selection: RecordList,
+              info: Info) -> ListRead:
+    """The list of the dossiers in `read_for` read, each other dossier's empty."""
+    def complete(lists: list[list]) -> list[list]:
+        found = dict(zip(read_for, lists))
+        return selection.complete(info.context, [found.get(dossier.pk, []) for dossier in dossiers])
+
+    return ListRead(reads(read_for), complete)
 
 
 @rules(audience=Audience.CONTENT, reads=("pk", "account_id"))

@@ -17,10 +17,11 @@ from schema.compiled import CompiledExecutor
 from tests.api.auth.test_machine_credentials import _credential, _token
 from tests.conftest import ON_POSTGRES
 from tests.support.seed import seed_practice
+from tests.support.statements import counting_statements
 
 AT = "2026-04-20T12:00:00+02:00"
-READS = ((dossier_queries, "entry_page_records"), (dossier_queries, "assignee_records"),
-         (share_queries, "share_records"))
+READS = ((dossier_queries, "entry_page_reads"), (dossier_queries, "assignee_reads"),
+         (share_queries, "share_reads"))
 
 FULL = """query($first: Int, $after: String, $last: Int, $before: String) {
   dossiers(first: 3) { edges { node { id
@@ -32,6 +33,10 @@ FULL = """query($first: Int, $after: String, $last: Int, $before: String) {
 PEOPLE = """{ dossiers(first: 4) { edges { node { id
   s: shares { __typename id email access status createdAt }
   assignees { __typename id role addedAt user { __typename id email name emailVerified twoFactorEnabled } } } } } }"""
+# Every list of a page at once: read in one statement (infra.db.read_together).
+EVERY_LIST = """{ dossiers(first: 4) { edges { node { id
+  entries(first: 3) { pageInfo { hasNextPage endCursor } edges { node { id kind body writtenAt } } }
+  shares { id email status createdAt } assignees { id role user { email } } } } } }"""
 CURSORS_ONLY = "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } } } } } }"
 # Fields the record completion does not cover: the usual completion answers these.
 NOT_COVERED = (
@@ -67,9 +72,9 @@ async def _both_ways(api, monkeypatch, token: str, query: str, variables: dict |
     calls = []
 
     def counting(read):
-        async def counted(*args, **kwargs):
+        def counted(*args, **kwargs):
             calls.append(args)
-            return await read(*args, **kwargs)
+            return read(*args, **kwargs)
         return counted
 
     for module, name in READS:
@@ -120,6 +125,20 @@ async def test_shares_and_assignees_from_records_answer_as_the_usual_completion(
     assert from_records == 2
     nodes = [edge["node"] for edge in body["data"]["dossiers"]["edges"]]
     assert all(len(node["s"]) == 2 and len(node["assignees"]) == 2 for node in nodes), nodes
+
+
+@pytest.mark.postgres_only
+async def test_a_page_s_entries_shares_and_assignees_are_one_statement(api, practice, monkeypatch):
+    body, from_records = await _both_ways(api, monkeypatch, practice.token, EVERY_LIST)
+    assert from_records == 3
+    nodes = [edge["node"] for edge in body["data"]["dossiers"]["edges"]]
+    assert all(len(node["entries"]["edges"]) == 3 and len(node["shares"]) == 2 and len(node["assignees"]) == 2
+               for node in nodes), nodes
+    with counting_statements() as sent:
+        await api(EVERY_LIST, token=practice.token, now=AT)
+    lists = [sql for sql in sent if any(read in sql for read in (
+        "FROM entry WHERE", "FROM share WHERE dossier_id IN", "FROM dossier_assignment a JOIN"))]
+    assert len(lists) == 1 and "UNION ALL" in lists[0], lists
 
 
 @pytest.mark.postgres_only
