@@ -37,6 +37,11 @@ PEOPLE = """{ dossiers(first: 4) { edges { node { id
 EVERY_LIST = """{ dossiers(first: 4) { edges { node { id
   entries(first: 3) { pageInfo { hasNextPage endCursor } edges { node { id kind body writtenAt } } }
   shares { id email status createdAt } assignees { id role user { email } } } } } }"""
+# The same list twice with other slices, beside another: three parts of one statement.
+TWO_SLICES = """{ dossiers(first: 4) { edges { node { id
+  newest: entries(first: 1) { edges { cursor node { id version } } }
+  oldest: entries(last: 2) { pageInfo { hasPreviousPage startCursor } edges { node { id body } } }
+  shares { email access } } } } }"""
 CURSORS_ONLY = "{ dossiers(first: 3) { edges { node { entries(first: 2) { edges { cursor } } } } } }"
 # Fields the record completion does not cover: the usual completion answers these.
 NOT_COVERED = (
@@ -139,6 +144,11 @@ async def test_a_page_s_entries_shares_and_assignees_are_one_statement(api, prac
     lists = [sql for sql in sent if any(read in sql for read in (
         "FROM entry WHERE", "FROM share WHERE dossier_id IN", "FROM dossier_assignment a JOIN"))]
     assert len(lists) == 1 and "UNION ALL" in lists[0], lists
+    body, from_records = await _both_ways(api, monkeypatch, practice.token, TWO_SLICES)
+    assert from_records == 3
+    node = body["data"]["dossiers"]["edges"][0]["node"]
+    assert len(node["newest"]["edges"]) == 1 and len(node["oldest"]["edges"]) == 2 and len(node["shares"]) == 2
+    assert node["newest"]["edges"][0]["node"]["id"] not in {edge["node"]["id"] for edge in node["oldest"]["edges"]}
 
 
 @pytest.mark.postgres_only
