@@ -152,6 +152,21 @@ async def test_a_page_s_entries_shares_and_assignees_are_one_statement(api, prac
 
 
 @pytest.mark.postgres_only
+async def test_a_dossier_whose_access_is_not_known_yet_reads_it_first(api, practice, monkeypatch):
+    """A mutation's payload carries its dossier without the viewer's access (a page's
+    dossiers come with theirs): the record forms read the access first, then their list."""
+    from schema.relay import to_global_id
+
+    update = """mutation($input: UpdateDossierInput!) { updateDossier(input: $input) { dossier { id
+      shares { email status } assignees { role user { email } } } userErrors { code } } }"""
+    variables = {"input": {"dossierId": to_global_id("Dossier", practice.dossier_ids[0]), "clientName": "Ada Same"}}
+    body, from_records = await _both_ways(api, monkeypatch, practice.token, update, variables)
+    assert from_records == 2
+    dossier = body["data"]["updateDossier"]["dossier"]
+    assert len(dossier["shares"]) == 2 and len(dossier["assignees"]) == 2, body
+
+
+@pytest.mark.postgres_only
 async def test_what_a_principal_may_not_see_is_answered_by_the_usual_completion(api, practice, monkeypatch):
     """A machine credential sees content but never people (T4): the assignees read as
     records are refused by the audience check, and the usual completion answers the
