@@ -134,6 +134,8 @@ async def test_shares_and_assignees_from_records_answer_as_the_usual_completion(
 
 @pytest.mark.postgres_only
 async def test_a_page_s_entries_shares_and_assignees_are_one_statement(api, practice, monkeypatch):
+    """Each list's records come from its own part of the one statement, in its own order:
+    the answer is the usual completion's, the same list in two slices included."""
     body, from_records = await _both_ways(api, monkeypatch, practice.token, EVERY_LIST)
     assert from_records == 3
     nodes = [edge["node"] for edge in body["data"]["dossiers"]["edges"]]
