@@ -439,13 +439,10 @@ class Part(NamedTuple):
 
 class Reads(NamedTuple):
     """A domain read as parts and what it answers from their records (each part's, in
-    order): `await reads.read()`, or several at once with `read_together`."""
+    order), sent alone or with others by `read_together`."""
 
     parts: list[Part]
     answer: Callable[[list[list[Any]]], Any]
-
-    async def read(self) -> Any:
-        return (await read_together([self]))[0]
 
 
 async def read_together(reads: Sequence[Reads]) -> list[Any]:
