@@ -5,6 +5,9 @@ under concurrency; a login's own security notices still reach it."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
+
+import pytest
 
 from infra.db import transaction
 from domain.outbox import ceiling
@@ -13,6 +16,15 @@ from domain.outbox.models import OutboxMessage
 from tests.api.shares.test_shares import REVOKE, owner_with_dossier, share
 from tests.support.flows import PASSWORD, sign_up
 from tests.support.identity import CHANGE_PASSWORD, REQUEST_EMAIL_CHANGE, mails_to
+
+
+@pytest.fixture(autouse=True)
+def security_time_inside_one_hour(monkeypatch):
+    """The ceiling counts in fixed hours of real time. A test that ran across the turn of
+    an hour (CI's PostgreSQL pass did, at 19:00) counted in two windows and let twelve
+    mails through; here every count falls in one hour."""
+    moment = datetime(2026, 12, 6, 12, 30, tzinfo=timezone.utc)
+    monkeypatch.setattr(ceiling, "utc_now", lambda: moment)
 
 
 async def test_sharing_and_revoking_in_a_loop_mails_one_address_at_most_the_ceiling(api, settings):
@@ -78,3 +90,17 @@ async def test_a_rolled_back_write_counts_nothing(db):
             pass
     async with transaction():
         assert await queue_mail("undone@example.net", "Hello", "Body") is not None
+
+
+async def test_the_turn_of_the_hour_starts_a_fresh_count(db, monkeypatch):
+    """Windows are fixed hours: a full ceiling at 12:59:59 leaves room again at 13:00:00."""
+    moment = datetime(2026, 12, 6, 12, 59, 59, tzinfo=timezone.utc)
+    monkeypatch.setattr(ceiling, "utc_now", lambda: moment)
+    for _ in range(ceiling.PER_HOUR):
+        async with transaction():
+            assert await queue_mail("hourly@example.net", "Hello", "Body") is not None
+    async with transaction():
+        assert await queue_mail("hourly@example.net", "Hello", "Body") is None
+    moment = datetime(2026, 12, 6, 13, 0, 0, tzinfo=timezone.utc)
+    async with transaction():
+        assert await queue_mail("hourly@example.net", "Hello", "Body") is not None
