@@ -5,10 +5,11 @@ under concurrency; a login's own security notices still reach it."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
+from infra.clock import utc_now
 from infra.db import transaction
 from domain.outbox import ceiling
 from domain.outbox.mail import queue_mail
@@ -18,12 +19,18 @@ from tests.support.flows import PASSWORD, sign_up
 from tests.support.identity import CHANGE_PASSWORD, REQUEST_EMAIL_CHANGE, mails_to
 
 
+def _next_hour(minute: int, second: int = 0, hours: int = 1) -> datetime:
+    """A moment `hours` after this hour began: its window ends after the test does, so
+    the rate limiter's pruning of ended windows (auth/rate_limit.py) never takes it."""
+    return (utc_now() + timedelta(hours=hours)).replace(minute=minute, second=second, microsecond=0)
+
+
 @pytest.fixture(autouse=True)
 def security_time_inside_one_hour(monkeypatch):
     """The ceiling counts in fixed hours of real time. A test that ran across the turn of
     an hour (CI's PostgreSQL pass did, at 19:00) counted in two windows and let twelve
     mails through; here every count falls in one hour."""
-    moment = datetime(2026, 12, 6, 12, 30, tzinfo=timezone.utc)
+    moment = _next_hour(30)
     monkeypatch.setattr(ceiling, "utc_now", lambda: moment)
 
 
@@ -93,14 +100,15 @@ async def test_a_rolled_back_write_counts_nothing(db):
 
 
 async def test_the_turn_of_the_hour_starts_a_fresh_count(db, monkeypatch):
-    """Windows are fixed hours: a full ceiling at 12:59:59 leaves room again at 13:00:00."""
-    moment = datetime(2026, 12, 6, 12, 59, 59, tzinfo=timezone.utc)
+    """Windows are fixed hours: a full ceiling at hh:59:59 leaves room again at the next
+    hour's 00:00."""
+    moment = _next_hour(59, 59)
     monkeypatch.setattr(ceiling, "utc_now", lambda: moment)
     for _ in range(ceiling.PER_HOUR):
         async with transaction():
             assert await queue_mail("hourly@example.net", "Hello", "Body") is not None
     async with transaction():
         assert await queue_mail("hourly@example.net", "Hello", "Body") is None
-    moment = datetime(2026, 12, 6, 13, 0, 0, tzinfo=timezone.utc)
+    moment = _next_hour(0, hours=2)
     async with transaction():
         assert await queue_mail("hourly@example.net", "Hello", "Body") is not None
