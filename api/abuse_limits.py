@@ -41,6 +41,7 @@ from strawberry.schema.schema import validate_document
 from api.analysis import Figures, analyse, same_name_pairs
 from api.budget import Allowance, Spent, allowance_for, budget_key, cost_extension, header_fields, spend
 from api.cost import QueryTooComplex, query_cost
+from api.http import exchange_var
 from api.refusals import refused_mutation
 from infra.settings import Settings
 
@@ -215,43 +216,45 @@ class QueryCostLimiter(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         if ctx.graphql_document is not None and ctx.result is None:
-            self.requested = _priced(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
-            if self.requested > self.limit:
-                # A result set before execution makes strawberry skip executing.
-                ctx.result = GraphQLExecutionResult(
-                    data=None, errors=[QueryTooComplex(self.requested, self.limit)])
-            else:
-                await self._spend(ctx)
+            # A result set before execution makes strawberry skip executing.
+            ctx.result = await self.admit(ctx.schema._schema, ctx.graphql_document, ctx.operation_name,
+                                          ctx.variables, ctx.context)
         yield
 
-    async def _spend(self, ctx: Any) -> None:
-        context = ctx.context
+    async def admit(self, schema: Any, document: Any, operation_name: str | None, variables: dict[str, Any] | None,
+                    context: Any) -> GraphQLExecutionResult | None:
+        """Price the operation and spend it from the caller's budget: the answer instead
+        of running it when it is refused, else None (also for api/prepared.py)."""
+        self.requested = _priced(schema, document, operation_name, variables)
+        if self.requested > self.limit:
+            return GraphQLExecutionResult(data=None, errors=[QueryTooComplex(self.requested, self.limit)])
+        return await self._spend(schema, document, operation_name, context)
+
+    async def _spend(self, schema: Any, document: Any, operation_name: str | None,
+                     context: Any) -> GraphQLExecutionResult | None:
         settings, now = getattr(context, "settings", None), getattr(context, "security_now", None)
         if settings is None or now is None:
-            return  # not an HTTP request of ours (nothing to key a budget by)
+            return None  # not an HTTP request of ours (nothing to key a budget by)
         request, principal = getattr(context, "request", None), getattr(context, "principal", None)
         client = request.client.host if request is not None and getattr(request, "client", None) else "unknown"
         self.allowance = allowance_for(settings, principal)
         self.spent = await spend(settings, budget_key(principal, client), self.allowance, self.requested, now)
         if self.spent is None:
-            return
-        from api.view import exchange_var  # the view answers with these headers
-
+            return None
         exchange = exchange_var.get()
         if exchange is not None:
             exchange.headers.update(header_fields(self.allowance, self.spent))
         if self.spent.admitted:
-            return
+            return None
         message = (f"This request costs {self.requested} points; the budget holds {self.spent.remaining} now and "
                    f"restores {self.allowance.restore_per_second} per second: retry in {self.spent.retry_after} "
                    "seconds.")
-        data = refused_mutation(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, message)
+        data = refused_mutation(schema, document, operation_name, message)
         if data is not None:
-            ctx.result = GraphQLExecutionResult(data=data)
-        else:
-            ctx.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions={
-                "code": "RATE_LIMITED", "retryAfter": self.spent.retry_after,
-                "cost": cost_extension(self.requested, self.limit, self.allowance, self.spent)})])
+            return GraphQLExecutionResult(data=data)
+        return GraphQLExecutionResult(data=None, errors=[GraphQLError(message, extensions={
+            "code": "RATE_LIMITED", "retryAfter": self.spent.retry_after,
+            "cost": cost_extension(self.requested, self.limit, self.allowance, self.spent)})])
 
     def get_results(self) -> dict[str, Any]:
         if self.requested is None:

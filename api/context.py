@@ -10,7 +10,7 @@ from auth.principal import principal_from_token
 from auth.tokens import TokenService
 from domain.core import account_clock
 from infra.clock import utc_now
-from api.view import exchange_var
+from api.http import exchange_var
 from domain.core.errors import AccessTokenExpired, Unauthenticated
 from infra.settings import Settings
 from infra.tracing import request_id_var

@@ -64,13 +64,16 @@ class RequestErrorCodes(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if pre_execution(result):
-            # graphql-core answered before running anything: variables that do not coerce
-            # (built-in and custom scalars alike), or an operation it cannot pick.
-            for error in result.errors:
-                _log_unexpected_coercion(error)
-            _code(result.errors, BAD_USER_INPUT)
+        code_request_errors(self.execution_context.result)
+
+
+def code_request_errors(result: Any) -> None:
+    """BAD_USER_INPUT for what graphql-core answered before running anything: variables
+    that do not coerce (built-in and custom scalars alike), or an operation it cannot pick."""
+    if pre_execution(result):
+        for error in result.errors:
+            _log_unexpected_coercion(error)
+        _code(result.errors, BAD_USER_INPUT)
 
 
 def _code(errors: list[GraphQLError] | None, code: str) -> None:
@@ -134,7 +137,10 @@ class ResponseExtensions(SchemaExtension):
     `response_extensions`) to every response."""
 
     def get_results(self) -> dict[str, Any]:
-        context = self.execution_context.context
-        if context is None:
-            return {}
-        return {"requestId": context.request_id, **context.response_extensions}
+        return response_extensions(self.execution_context.context)
+
+
+def response_extensions(context: Any) -> dict[str, Any]:
+    if context is None:
+        return {}
+    return {"requestId": context.request_id, **context.response_extensions}

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,10 @@ class Exchange:
     token_expired: bool = False
     # The client's address, as the rate limits see it (persisted-query registrations).
     client: str = "unknown"
+
+
+# The exchange of the request being answered (set by the view, api/view.py).
+exchange_var: ContextVar[Exchange | None] = ContextVar("casebook_exchange", default=None)
 
 
 def negotiate(accept: str | None) -> str:

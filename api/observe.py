@@ -108,39 +108,45 @@ class ObserveExtension(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        record = record_var.get()
-        if record is None:
-            return
-        try:
-            self._fill(record)
-        except Exception:  # noqa: BLE001 - observing must never break the response
-            log.exception("could not record the request's GraphQL details")
-
-    def _fill(self, record: RequestRecord) -> None:
         ctx = self.execution_context
-        context = ctx.context
-        principal = getattr(context, "principal", None)
-        if principal is not None:
-            actor = principal.actor
-            record.user_id, record.account_id = actor.user_id, actor.account_id
-            record.principal_kind = getattr(actor.kind, "value", str(actor.kind))
-        operation = _operation(ctx.graphql_document, ctx.operation_name)
-        if operation is not None:
-            kind = operation.operation.value
-            first = next((s for s in operation.selection_set.selections if isinstance(s, FieldNode)), None)
-            root = ctx.schema._schema.get_root_type(operation.operation)
-            # Only names the schema knows become labels: the label set stays bounded.
-            known = first is not None and root is not None and first.name.value in root.fields
-            record.operation = f"{kind} {first.name.value}" if known else kind
-            if operation.name is not None:
-                record.operation_name = operation.name.value[:64]
-        result = ctx.result
-        errors = getattr(result, "errors", None) or []
-        record.error_codes.extend(_error_code(error) for error in errors)
-        data = getattr(result, "data", None)
-        if operation is not None and operation.operation.value == "mutation" and isinstance(data, dict):
-            for payload in data.values():
-                if isinstance(payload, dict):
-                    for user_error in payload.get("userErrors") or ():
-                        if isinstance(user_error, dict) and user_error.get("code"):
-                            record.user_error_codes.append(str(user_error["code"]))
+        observe_operation(ctx.context, ctx.graphql_document, ctx.operation_name, ctx.schema, ctx.result)
+
+
+def observe_operation(context: Any, document: Any, operation_name: str | None, schema: Any, result: Any) -> None:
+    """Fill the request's record with what only GraphQL knows, once the operation ended
+    (also for api/prepared.py, which runs known queries without the extensions)."""
+    record = record_var.get()
+    if record is None:
+        return
+    try:
+        _fill(record, context, document, operation_name, schema, result)
+    except Exception:  # noqa: BLE001 - observing must never break the response
+        log.exception("could not record the request's GraphQL details")
+
+
+def _fill(record: RequestRecord, context: Any, document: Any, operation_name: str | None, schema: Any,
+          result: Any) -> None:
+    principal = getattr(context, "principal", None)
+    if principal is not None:
+        actor = principal.actor
+        record.user_id, record.account_id = actor.user_id, actor.account_id
+        record.principal_kind = getattr(actor.kind, "value", str(actor.kind))
+    operation = _operation(document, operation_name)
+    if operation is not None:
+        kind = operation.operation.value
+        first = next((s for s in operation.selection_set.selections if isinstance(s, FieldNode)), None)
+        root = schema._schema.get_root_type(operation.operation)
+        # Only names the schema knows become labels: the label set stays bounded.
+        known = first is not None and root is not None and first.name.value in root.fields
+        record.operation = f"{kind} {first.name.value}" if known else kind
+        if operation.name is not None:
+            record.operation_name = operation.name.value[:64]
+    errors = getattr(result, "errors", None) or []
+    record.error_codes.extend(_error_code(error) for error in errors)
+    data = getattr(result, "data", None)
+    if operation is not None and operation.operation.value == "mutation" and isinstance(data, dict):
+        for payload in data.values():
+            if isinstance(payload, dict):
+                for user_error in payload.get("userErrors") or ():
+                    if isinstance(user_error, dict) and user_error.get("code"):
+                        record.user_error_codes.append(str(user_error["code"]))

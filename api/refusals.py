@@ -16,6 +16,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from api.http import exchange_var
+
 RATE_LIMITED = "RATE_LIMITED"
 
 
@@ -179,8 +181,6 @@ class DoorRefusalsInPayloads(SchemaExtension):
         retry_after = door_refusals_in_payloads(ctx.schema._schema, ctx.graphql_document, ctx.operation_name,
                                                 ctx.result)
         if retry_after is not None:
-            from api.view import exchange_var
-
             exchange = exchange_var.get()
             if exchange is not None:
                 exchange.headers["Retry-After"] = str(retry_after)

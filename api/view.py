@@ -5,7 +5,6 @@ from the service's own files (api/graphiql.py)."""
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -19,15 +18,15 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from api import graphiql
 from api.documents import DocumentStore, resolve_document
+from api.prepared import PreparedQueries
 from api.http import (
     BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, SERVICE_UNAVAILABLE, VALIDATION_FAILED, Exchange,
-    RequestRefused, answer, negotiate, parse_json_body, query_parameters, refusal, request_parameters,
+    RequestRefused, answer, exchange_var, negotiate, parse_json_body, query_parameters, refusal, request_parameters,
 )
 from domain.core.outages import outage_of
 from infra.db import request_reads
 
 log = logging.getLogger("casebook.api")
-exchange_var: ContextVar[Exchange | None] = ContextVar("casebook_exchange", default=None)
 
 
 class GraphQLOverHTTP:
@@ -36,6 +35,7 @@ class GraphQLOverHTTP:
 
     settings: Any
     _documents: DocumentStore | None = None
+    prepared: PreparedQueries | None = None  # known queries, the short way (api/prepared.py)
 
     @property
     def documents(self) -> DocumentStore:
@@ -57,7 +57,9 @@ class GraphQLOverHTTP:
             # One pool connection for the request's statements outside transactions, given
             # back before the response is sent (never for live updates, which last).
             async with request_reads():
-                response = await self.run(request)  # type: ignore[attr-defined]
+                response = await self.prepared.answer(self, request) if self.prepared is not None else None
+                if response is None:
+                    response = await self.run(request)  # type: ignore[attr-defined]
         except RequestRefused as refused:
             response = refusal(refused.status, refused.code, refused.message,
                                media_type=exchange.media_type, headers=refused.headers)
