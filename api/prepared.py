@@ -18,12 +18,12 @@ cost about 0.2 ms of the dossier page's 3.5 (bench/README.md, "ninth pass").
 
 Everything else takes the usual way, which answers it as before: GET, a body that is
 not a JSON object of the expected types, `extensions` (persisted queries), a server that
-runs registered documents only (CASEBOOK_TRUSTED_DOCUMENTS=only), a document
-that does not parse or breaks a limit or a validation rule, an operation that is not a
-query or cannot be picked, and every request when tracing is on (its extension adds
-spans). The choice is made before anything is read or spent, so the usual way never
-repeats work this one began. tests/api/http/test_prepared_queries.py compares the two
-ways, response for response."""
+runs registered documents only (CASEBOOK_TRUSTED_DOCUMENTS=only), a document longer than
+a persisted one may be (32 K characters), or that does not parse or breaks a limit or a
+validation rule, an operation that is not a query or cannot be picked, and every request
+when tracing is on (its extension adds spans). The choice is made before anything is
+read or spent, so the usual way never repeats work this one began.
+tests/api/http/test_prepared_queries.py compares the two ways, response for response."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -42,6 +42,7 @@ from strawberry.extensions import ParserCache
 
 from api.abuse_limits import MAX_TOKENS, DocumentLimits, QueryCostLimiter, checked_document_errors, \
     validated_errors, validation_rules
+from api.documents import MAX_DOCUMENT_BYTES
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions, code_request_errors, \
     response_extensions
 from api.http import RequestRefused, parse_json_body, request_parameters
@@ -84,11 +85,14 @@ class PreparedQueries:
 
     def prepared(self, query: str, operation_name: str | None) -> Prepared | None:
         """The query's document when it may run the short way, else None. Remembered
-        per text and operation name either way."""
+        per text and operation name either way, for texts of the size a persisted
+        document may have (the memory a stream of distinct texts can take stays bounded)."""
         key = (query, operation_name)
         if key in self._known:
             self._known.move_to_end(key)
             return self._known[key]
+        if len(query) > MAX_DOCUMENT_BYTES:
+            return None
         found = self._prepare(query, operation_name)
         self._known[key] = found
         if len(self._known) > _KNOWN_MAX:

@@ -177,7 +177,7 @@ async def test_the_request_record_says_the_same(api, both, caplog):
     assert records[2]["principal_kind"] is not None
 
 
-@pytest.mark.parametrize("request_kind", ["mutation", "GET", "persisted", "does not parse", "invalid",
+@pytest.mark.parametrize("request_kind", ["mutation", "GET", "persisted", "long", "does not parse", "invalid",
                                           "two operations", "unknown operation"])
 async def test_anything_else_takes_the_usual_way(api, both, request_kind):
     owner = await practice(api)
@@ -187,6 +187,7 @@ async def test_anything_else_takes_the_usual_way(api, both, request_kind):
         "GET": lambda: both(ME, token=owner.token, method="GET"),
         "persisted": lambda: both(ME, token=owner.token, extensions={"persistedQuery": {
             "version": 1, "sha256Hash": "0" * 64}}),
+        "long": lambda: both("# " + "x" * 33_000 + "\n" + ME, token=owner.token),
         "does not parse": lambda: both("{ viewer { ", token=owner.token),
         "invalid": lambda: both("{ viewer { noSuchField } }", token=owner.token),
         "two operations": lambda: both("query A { __typename } query B { __typename }", token=owner.token),
