@@ -35,10 +35,9 @@ from graphql.execution import MiddlewareManager, execute
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.extensions import ParserCache
 from strawberry.types.execution import ExecutionResult
 from strawberry.utils.await_maybe import await_maybe
-
-from strawberry.extensions import ParserCache
 
 from api.abuse_limits import MAX_TOKENS, DocumentLimits, QueryCostLimiter, checked_document_errors, \
     validated_errors, validation_rules

@@ -104,7 +104,7 @@ async def assert_same(sent: tuple[httpx.Response, httpx.Response, bool], *, shor
     return first.json()
 
 
-async def test_the_dossier_page_answers_alike_for_every_principal_kind(api, both):
+async def test_the_dossier_page_answers_alike_for_an_owner_and_a_member(api, both):
     owner = await practice(api)
     dossier = await create_ok(api, owner.token, "Anna Client")
     await add_entry(api, owner.token, dossier, "Seen today.")
