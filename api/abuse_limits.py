@@ -41,6 +41,7 @@ from strawberry.schema.schema import validate_document
 from api.analysis import Figures, analyse, same_name_pairs
 from api.budget import Allowance, Spent, allowance_for, budget_key, cost_extension, header_fields, spend
 from api.cost import QueryTooComplex, query_cost
+from api.extensions import CasebookMaskErrors
 from api.http import exchange_var
 from api.refusals import refused_mutation
 from infra.settings import Settings
@@ -228,7 +229,15 @@ class QueryCostLimiter(SchemaExtension):
         self.requested = _priced(schema, document, operation_name, variables)
         if self.requested > self.limit:
             return GraphQLExecutionResult(data=None, errors=[QueryTooComplex(self.requested, self.limit)])
-        return await self._spend(schema, document, operation_name, context)
+        try:
+            return await self._spend(schema, document, operation_name, context)
+        except Exception as error:  # noqa: BLE001 - answered like any error of the operation
+            # The budget's counter failed (its database down, say). Raised from here it would
+            # leave the extensions before masking runs, and strawberry would show its text
+            # to the client uncoded and unlogged: masked here instead, by the same code
+            # (logged with its traceback; an outage answers SERVICE_UNAVAILABLE, retryable).
+            coerced = GraphQLError(str(error), original_error=error)
+            return GraphQLExecutionResult(data=None, errors=CasebookMaskErrors()._process_errors([coerced]))
 
     async def _spend(self, schema: Any, document: Any, operation_name: str | None,
                      context: Any) -> GraphQLExecutionResult | None:

@@ -207,3 +207,27 @@ def test_the_short_way_mirrors_the_schema_s_extensions(settings):
     traced = app.state.graphql.schema
     assert PreparedQueries.for_schema(type("Traced", (), {"extensions": (*traced.extensions, object)})(),
                                       settings) is None
+
+
+@pytest.mark.parametrize("failure, code, status", [
+    (ConnectionRefusedError(111, "Connect call failed ('10.0.0.5', 5432)"), "SERVICE_UNAVAILABLE", 503),
+    (RuntimeError("a bug in the counter, with a secret"), "INTERNAL_SERVER_ERROR", 500),
+])
+async def test_a_failing_budget_counter_is_masked_alike(api, both, monkeypatch, caplog, failure, code, status):
+    """The budget's counter failing while a request is priced: an outage is retryable, any
+    other failure masked and logged with its traceback; its text never reaches the
+    client, either way (before, strawberry answered it uncoded and unlogged)."""
+    async def failing(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr("api.budget._spend_in_database", failing)
+    budget = {"cost_budget_anonymous_points": 100, "cost_budget_points": 100}
+    with caplog.at_level(logging.WARNING, logger="casebook.api"):
+        body = await assert_same(await both("{ __typename }", **budget))
+        await assert_same(await both("{ __typename }", accept=GRAPHQL_RESPONSE, **budget))
+    assert [error["extensions"]["code"] for error in body["errors"]] == [code]
+    assert "10.0.0.5" not in str(body) and "secret" not in str(body)
+    first, _, _ = await both("{ __typename }", accept=GRAPHQL_RESPONSE, **budget)
+    assert first.status_code == status
+    if code == "INTERNAL_SERVER_ERROR":
+        assert any(r.exc_info and r.exc_info[1] is failure for r in caplog.records)
