@@ -61,6 +61,20 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_options(settings: Settings, args: argparse.Namespace) -> dict:
+    """uvicorn's options for `casebook serve`."""
+    return dict(host=args.host, port=args.port, workers=args.workers,
+                log_level=settings.log_level.lower(), proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips or None,
+                # After the drain (api/drain.py): how long in-flight requests may still take.
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+                # Longer than the side in front keeps idle connections, so it closes first.
+                timeout_keep_alive=settings.http_keep_alive_seconds,
+                # Live updates: a client frame over the limit is refused before it is buffered.
+                ws_max_size=settings.live_max_message_bytes,
+                log_config=None, access_log=False)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -80,14 +94,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     configure_logging(settings)  # JSON lines; each worker configures itself again in api.app
     prepare_metrics_dir(settings.metrics_dir, args.workers)
-    uvicorn.run("api.app:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=settings.log_level.lower(), proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips or None,
-                # After the drain (api/drain.py): how long in-flight requests may still take.
-                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-                # Live updates: a client frame over the limit is refused before it is buffered.
-                ws_max_size=settings.live_max_message_bytes,
-                log_config=None, access_log=False)
+    uvicorn.run("api.app:app", **serve_options(settings, args))
     return 0
 
 

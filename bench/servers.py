@@ -174,4 +174,5 @@ def api_command(port: int, workers: int) -> list[str]:
 
 def plain_command(port: int, workers: int) -> list[str]:
     return [sys.executable, "-m", "uvicorn", "bench.plain_app:app", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+            "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+            "--timeout-keep-alive", "65"]  # as `casebook serve` (HTTP_KEEP_ALIVE_SECONDS)

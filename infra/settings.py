@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     # requests get this long to finish before they are cancelled.
     shutdown_drain_seconds: float = 5.0
     shutdown_timeout_seconds: float = 20.0
+    # How long `casebook serve` keeps an idle HTTP connection open. Whoever closes an idle
+    # connection first races the other side's next request on it, which then fails with a
+    # reset: the server waits longer than a load balancer's idle timeout (AWS ALB: 60 s)
+    # and common client pools (httpx, Node: 5 s), so they always close first.
+    http_keep_alive_seconds: float = 65.0
     # Tracing (api/tracing.py): the OpenTelemetry collector's OTLP/HTTP base address;
     # empty: no tracing at all. The service name the spans carry.
     otel_exporter_otlp_endpoint: str = ""
@@ -364,6 +369,9 @@ class Settings(BaseSettings):
         if not 0 <= self.shutdown_drain_seconds <= 300 or not 0 < self.shutdown_timeout_seconds <= 600:
             problems.append("SHUTDOWN_DRAIN_SECONDS must be 0-300 and SHUTDOWN_TIMEOUT_SECONDS above 0, "
                                 "at most 600")
+        if not 1 <= self.http_keep_alive_seconds <= 3600:
+            problems.append("HTTP_KEEP_ALIVE_SECONDS must be 1-3600 (longer than the load balancer's idle "
+                                "timeout)")
 
     def _check_transport(self, problems: list[str]) -> None:
         """Settings the command line and the HTTP transport depend on: each refusal names
