@@ -34,7 +34,7 @@ from api.logging import configure_logging
 from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodySizeLimitMiddleware, JsonBodyOnlyMiddleware, RequestIdMiddleware
 from api.observe import ObserveExtension, ObserveMiddleware
-from api.prepared import PreparedQueries
+from api.prepared import PreparedOperations
 from api.readiness import readyz
 from api.view import GraphQLOverHTTP
 from api.wiring import wire
@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True, comp
     drain = Drain(settings.shutdown_drain_seconds)
     drain.on_start.append(close_all_for_restart)
     graphql.drain = drain
-    graphql.prepared = PreparedQueries.for_schema(schema, settings)
+    graphql.prepared = PreparedOperations.for_schema(schema, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -114,7 +114,7 @@ class ObserveExtension(SchemaExtension):
 
 def observe_operation(context: Any, document: Any, operation_name: str | None, schema: Any, result: Any) -> None:
     """Fill the request's record with what only GraphQL knows, once the operation ended
-    (also for api/prepared.py, which runs known queries without the extensions)."""
+    (also for api/prepared.py, which runs known operations without the extensions)."""
     record = record_var.get()
     if record is None:
         return

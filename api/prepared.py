@@ -1,12 +1,13 @@
-"""Known queries, run the short way (issue 27). A query whose document is within the
-abuse limits and valid runs straight on graphql-core with the schema's executor, and
-what the extensions and strawberry's view would do around it is done here, by the same
-functions, in the same order:
+"""Known operations, run the short way (issue 27). A query or mutation whose document is
+within the abuse limits and valid runs straight on graphql-core with the schema's
+executor, and what the extensions and strawberry's view would do around it is done
+here, by the same functions, in the same order:
 
 1. the view: the JSON body read and checked (api/http.py), the context built;
 2. the operation: priced and spent from the budget (`QueryCostLimiter.admit`), executed
    under the deadline (the schema's executor class), its errors passed to strawberry's
-   `process_errors` (logged, field suggestions removed), coded when nothing ran
+   `process_errors` (logged, field suggestions removed), a door's refusal of a mutation
+   moved into its payload (`door_refusals_in_payloads`), coded when nothing ran
    (`code_request_errors`), masked (`CasebookMaskErrors`), recorded for logs and
    metrics (`observe_operation`);
 3. the response: `extensions` (cost, then the request id: the extensions' order), and
@@ -20,10 +21,10 @@ Everything else takes the usual way, which answers it as before: GET, a body tha
 not a JSON object of the expected types, `extensions` (persisted queries), a server that
 runs registered documents only (CASEBOOK_TRUSTED_DOCUMENTS=only), a document longer than
 a persisted one may be (32 K characters), or that does not parse or breaks a limit or a
-validation rule, an operation that is not a query or cannot be picked, and every request
+validation rule, a subscription or an operation that cannot be picked, and every request
 when tracing is on (its extension adds spans). The choice is made before anything is
 read or spent, so the usual way never repeats work this one began.
-tests/api/http/test_prepared_queries.py compares the two ways, response for response."""
+tests/api/http/test_prepared_operations.py compares the two ways, response for response."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -44,30 +45,31 @@ from api.abuse_limits import MAX_TOKENS, DocumentLimits, QueryCostLimiter, check
 from api.documents import MAX_DOCUMENT_BYTES
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions, code_request_errors, \
     response_extensions
-from api.http import RequestRefused, parse_json_body, request_parameters
+from api.http import RequestRefused, exchange_var, parse_json_body, request_parameters
 from api.observe import ObserveExtension, observe_operation
-from api.refusals import DoorRefusalsInPayloads
+from api.refusals import DoorRefusalsInPayloads, door_refusals_in_payloads
 from infra.settings import Settings
 
 _KNOWN_MAX = 512  # documents remembered, as the parser's and the validation's caches
-# The extensions whose hooks `PreparedQueries.execute` does, in the schema's order
+# The extensions whose hooks `PreparedOperations.execute` does, in the schema's order
 # (api.app.graphql_extensions). With any other list, every request takes the usual way.
 MIRRORED = (DocumentLimits, QueryCostLimiter, ParserCache, ObserveExtension, CasebookMaskErrors, RequestErrorCodes,
             ResponseExtensions, DoorRefusalsInPayloads)
 
 
 class Prepared(NamedTuple):
-    """A query document that parsed, keeps within the limits and validated."""
+    """A query or mutation document that parsed, keeps within the limits and validated."""
 
     document: Any
     operation_name: str | None  # as strawberry names the operation it runs
+    is_mutation: bool
 
 
-class PreparedQueries:
+class PreparedOperations:
     """The short way for one app's view (api/view.py)."""
 
     @classmethod
-    def for_schema(cls, schema: Any, settings: Settings) -> "PreparedQueries | None":
+    def for_schema(cls, schema: Any, settings: Settings) -> "PreparedOperations | None":
         """The short way for `schema`, or None when its extensions are not the ones
         mirrored here (tracing adds its own, for one)."""
         # The schema lists classes or factories; each call makes a request's instance.
@@ -83,7 +85,7 @@ class PreparedQueries:
         self._known: OrderedDict[tuple[str, str | None], Prepared | None] = OrderedDict()
 
     def prepared(self, query: str, operation_name: str | None) -> Prepared | None:
-        """The query's document when it may run the short way, else None. Remembered
+        """The document when it may run the short way, else None. Remembered
         per text and operation name either way, for texts of the size a persisted
         document may have (the memory a stream of distinct texts can take stays bounded)."""
         key = (query, operation_name)
@@ -106,11 +108,11 @@ class PreparedQueries:
         if checked_document_errors(document) or validated_errors(self.schema._schema, document, self.rules):
             return None
         operation = get_operation_ast(document, operation_name)
-        if operation is None or operation.operation is not OperationType.QUERY:
+        if operation is None or operation.operation is OperationType.SUBSCRIPTION:
             return None
         # strawberry's ExecutionContext.operation_name: the one asked for, else the first's.
         name = operation_name if operation_name is not None else (operation.name.value if operation.name else None)
-        return Prepared(document, name)
+        return Prepared(document, name, operation.operation is OperationType.MUTATION)
 
     async def answer(self, view: Any, request: Request) -> Response | None:
         """The response to `request` the short way, or None: the usual way answers it."""
@@ -148,6 +150,11 @@ class PreparedQueries:
                     operation_extensions=None))
             if result.errors:
                 schema._process_errors(result.errors)  # its logger reads no execution context
+            if prepared.is_mutation:
+                refused_for = door_refusals_in_payloads(schema._schema, document, name, result)
+                exchange = exchange_var.get()
+                if refused_for is not None and exchange is not None:
+                    exchange.headers["Retry-After"] = str(refused_for)
             code_request_errors(result)
             if result.errors:
                 CasebookMaskErrors()._process_result(result)

@@ -18,7 +18,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from api import graphiql
 from api.documents import DocumentStore, resolve_document
-from api.prepared import PreparedQueries
+from api.prepared import PreparedOperations
 from api.http import (
     BAD_REQUEST, OPERATION_RESOLUTION_FAILURE, PARSE_FAILED, SERVICE_UNAVAILABLE, VALIDATION_FAILED, Exchange,
     RequestRefused, answer, exchange_var, negotiate, parse_json_body, query_parameters, refusal, request_parameters,
@@ -35,7 +35,7 @@ class GraphQLOverHTTP:
 
     settings: Any
     _documents: DocumentStore | None = None
-    prepared: PreparedQueries | None = None  # known queries, the short way (api/prepared.py)
+    prepared: PreparedOperations | None = None  # known operations, the short way (api/prepared.py)
 
     @property
     def documents(self) -> DocumentStore:

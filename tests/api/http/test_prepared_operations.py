@@ -1,4 +1,4 @@
-"""Known queries, the short way (api/prepared.py, issue 27): every request below is sent
+"""Known operations, the short way (api/prepared.py, issue 27): every request below is sent
 twice to one app, once the short way and once the usual way (strawberry's view and
 `Schema.execute` with the extensions), and the two responses must be the same — status,
 headers, body — up to what differs between any two requests (the request id, the budget
@@ -13,7 +13,7 @@ import httpx
 import jwt
 import pytest
 
-from api.prepared import MIRRORED, PreparedQueries
+from api.prepared import MIRRORED, PreparedOperations
 from bench.queries import GRAPHQL_PAGE
 from tests.conftest import Api
 from tests.support.dossiers import add_entry, create_ok, practice, teammate
@@ -22,6 +22,12 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 PAGE_WITH_VARIABLES = """query Page($first: Int, $archived: Boolean) {
   dossiers(first: $first, includeArchived: $archived) { totalCount edges { node { id clientName } } } }"""
 ME = "query Me { me { kind user { email } } }"
+ADD_NOTE = """mutation Note($input: AddEntryInput!) {
+  addEntry(input: $input) { entry { kind body version } userErrors { code message } } }"""
+CREATE = """mutation($name: String!) { createDossier(input: {clientName: $name}) {
+  dossier { clientName } userErrors { code field message } } }"""
+LOG_IN = """mutation($email: String!, $password: String!) { logIn(input: {email: $email, password: $password}) {
+  accessToken userErrors { code message } } }"""
 
 
 @pytest.fixture
@@ -83,18 +89,27 @@ def both(db, settings):
 
 def comparable(response: httpx.Response) -> tuple:
     """What two answers to the same request share: the request id and the budget left
-    differ between any two requests."""
-    body = response.json()
+    differ between any two requests, and the seconds a refusal names may tick on."""
+    body = _digits_in_messages(response.json())
     extensions = body.get("extensions") or {}
     extensions.pop("requestId", None)
     (extensions.get("cost") or {}).pop("budget", None)
     for error in body.get("errors") or ():
         (error.get("extensions") or {}).get("cost", {}).pop("budget", None)
-        error["message"] = re.sub(r"\d+", "N", error["message"])
-    # The RateLimit field counts down, the echoed clock moves on: their presence is compared.
-    headers = {name: (value if name not in ("ratelimit", "x-casebook-now") else "...")
+    # The RateLimit field counts down, the echoed clock and a retry's seconds move on:
+    # their presence is compared.
+    headers = {name: (value if name not in ("ratelimit", "x-casebook-now", "retry-after") else "...")
                for name, value in response.headers.items() if name not in ("x-request-id", "content-length")}
     return response.status_code, headers, body
+
+
+def _digits_in_messages(value):
+    if isinstance(value, dict):
+        return {key: re.sub(r"\d+", "N", item) if key == "message" and isinstance(item, str)
+                else _digits_in_messages(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_digits_in_messages(item) for item in value]
+    return value
 
 
 async def assert_same(sent: tuple[httpx.Response, httpx.Response, bool], *, short: bool = True) -> dict:
@@ -177,13 +192,55 @@ async def test_the_request_record_says_the_same(api, both, caplog):
     assert records[2]["principal_kind"] is not None
 
 
-@pytest.mark.parametrize("request_kind", ["mutation", "GET", "persisted", "long", "does not parse", "invalid",
+async def test_mutations_answer_alike(api, both):
+    owner = await practice(api)
+    dossier = await create_ok(api, owner.token, "Anna Client")
+    body = await assert_same(await both(ADD_NOTE, {"input": {"dossierId": dossier, "kind": "NOTE", "body": "Seen."}},
+                                        token=owner.token, operation_name="Note"))
+    assert body["data"]["addEntry"] == {"entry": {"kind": "NOTE", "body": "Seen.", "version": 1}, "userErrors": []}
+    created = await assert_same(await both(CREATE, {"name": "Bert Client"}, token=owner.token))
+    assert created["data"]["createDossier"]["dossier"] == {"clientName": "Bert Client"}
+    # A refusal in the payload, and one of the door (no principal: UNAUTHENTICATED).
+    refused = await assert_same(await both(CREATE, {"name": " "}, token=owner.token))
+    assert refused["data"]["createDossier"]["userErrors"][0]["code"] == "INVALID_INPUT"
+    await assert_same(await both(CREATE, {"name": "Carla Client"}))
+    await assert_same(await both(CREATE, {"name": "Carla Client"}, accept=GRAPHQL_RESPONSE))
+    # A dossier the caller cannot see is NOT_FOUND, as any other.
+    stranger = await practice(api)
+    await assert_same(await both(ADD_NOTE, {"input": {"dossierId": dossier, "kind": "NOTE", "body": "Nosy."}},
+                                 token=stranger.token))
+
+
+async def test_a_door_s_refusal_goes_into_the_mutation_s_payload_alike(api, both):
+    """logIn's throttle (auth/rate_limit.py) refuses at the door; the refusal is moved
+    into the payload with Retry-After (api/refusals.py) both ways."""
+    owner = await practice(api)
+    throttle = {"rate_limit_per_email_client": 2, "rate_limit_window_seconds": 10 ** 9}
+    wrong = {"email": owner.owner_email, "password": "not the password"}
+    first = await assert_same(await both(LOG_IN, wrong, **throttle))  # the two attempts the window allows
+    assert first["data"]["logIn"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+    short, usual, _ = sent = await both(LOG_IN, wrong, **throttle)
+    body = await assert_same(sent)
+    assert body["data"]["logIn"]["userErrors"][0]["code"] == "RATE_LIMITED" and "errors" not in body
+    assert short.headers["retry-after"] and usual.headers["retry-after"]
+
+
+async def test_a_mutation_over_the_budget_is_refused_in_its_payload_alike(api, both):
+    owner = await practice(api)
+    body = await assert_same(await both(CREATE, {"name": "Dora Client"}, token=owner.token, cost_budget_points=1,
+                                        cost_budget_restore_per_second=1))
+    assert body["data"]["createDossier"]["userErrors"][0]["code"] == "RATE_LIMITED"
+    assert body["data"]["createDossier"]["dossier"] is None
+
+
+@pytest.mark.parametrize("request_kind", ["subscription", "mutation over GET", "GET", "persisted", "long", "does not parse", "invalid",
                                           "two operations", "unknown operation"])
 async def test_anything_else_takes_the_usual_way(api, both, request_kind):
     owner = await practice(api)
     sent = {
-        "mutation": lambda: both('mutation { createDossier(input: {clientName: ""}) { userErrors { code } } }',
-                                 token=owner.token),
+        "subscription": lambda: both("subscription { __typename }", token=owner.token),
+        "mutation over GET": lambda: both('mutation { createDossier(input: {clientName: ""}) { userErrors { code } } }',
+                                          token=owner.token, method="GET"),
         "GET": lambda: both(ME, token=owner.token, method="GET"),
         "persisted": lambda: both(ME, token=owner.token, extensions={"persistedQuery": {
             "version": 1, "sha256Hash": "0" * 64}}),
@@ -205,7 +262,7 @@ def test_the_short_way_mirrors_the_schema_s_extensions(settings):
     assert app.state.graphql.prepared is not None
     assert tuple(type(make()) for make in app.state.graphql.schema.extensions) == MIRRORED
     traced = app.state.graphql.schema
-    assert PreparedQueries.for_schema(type("Traced", (), {"extensions": (*traced.extensions, object)})(),
+    assert PreparedOperations.for_schema(type("Traced", (), {"extensions": (*traced.extensions, object)})(),
                                       settings) is None
 
 
