@@ -7,7 +7,7 @@ here, by the same functions, in the same order:
 2. the operation: priced and spent from the budget (`QueryCostLimiter.admit`), executed
    under the deadline (the schema's executor class), its errors passed to strawberry's
    `process_errors` (logged, field suggestions removed), a door's refusal of a mutation
-   moved into its payload (`door_refusals_in_payloads`), coded when nothing ran
+   moved into its payload (`answer_door_refusals_in_payloads`), coded when nothing ran
    (`code_request_errors`), masked (`CasebookMaskErrors`), recorded for logs and
    metrics (`observe_operation`);
 3. the response: `extensions` (cost, then the request id: the extensions' order), and
@@ -45,9 +45,9 @@ from api.abuse_limits import MAX_TOKENS, DocumentLimits, QueryCostLimiter, check
 from api.documents import MAX_DOCUMENT_BYTES
 from api.extensions import CasebookMaskErrors, RequestErrorCodes, ResponseExtensions, code_request_errors, \
     response_extensions
-from api.http import RequestRefused, exchange_var, parse_json_body, request_parameters
+from api.http import RequestRefused, parse_json_body, request_parameters
 from api.observe import ObserveExtension, observe_operation
-from api.refusals import DoorRefusalsInPayloads, door_refusals_in_payloads
+from api.refusals import DoorRefusalsInPayloads, answer_door_refusals_in_payloads
 from infra.settings import Settings
 
 _KNOWN_MAX = 512  # documents remembered, as the parser's and the validation's caches
@@ -151,10 +151,7 @@ class PreparedOperations:
             if result.errors:
                 schema._process_errors(result.errors)  # its logger reads no execution context
             if prepared.is_mutation:
-                refused_for = door_refusals_in_payloads(schema._schema, document, name, result)
-                exchange = exchange_var.get()
-                if refused_for is not None and exchange is not None:
-                    exchange.headers["Retry-After"] = str(refused_for)
+                answer_door_refusals_in_payloads(schema._schema, document, name, result)
             code_request_errors(result)
             if result.errors:
                 CasebookMaskErrors()._process_result(result)

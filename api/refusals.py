@@ -178,9 +178,15 @@ class DoorRefusalsInPayloads(SchemaExtension):
         ctx = self.execution_context
         if ctx.graphql_document is None or ctx.result is None:
             return
-        retry_after = door_refusals_in_payloads(ctx.schema._schema, ctx.graphql_document, ctx.operation_name,
-                                                ctx.result)
-        if retry_after is not None:
-            exchange = exchange_var.get()
-            if exchange is not None:
-                exchange.headers["Retry-After"] = str(retry_after)
+        answer_door_refusals_in_payloads(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.result)
+
+
+def answer_door_refusals_in_payloads(schema: GraphQLSchema, document: Any, operation_name: str | None,
+                                     result: Any) -> None:
+    """`door_refusals_in_payloads`, and the response's Retry-After when one was moved
+    (also for api/prepared.py)."""
+    retry_after = door_refusals_in_payloads(schema, document, operation_name, result)
+    if retry_after is not None:
+        exchange = exchange_var.get()
+        if exchange is not None:
+            exchange.headers["Retry-After"] = str(retry_after)
