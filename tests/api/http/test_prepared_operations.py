@@ -233,8 +233,8 @@ async def test_a_mutation_over_the_budget_is_refused_in_its_payload_alike(api, b
     assert body["data"]["createDossier"]["dossier"] is None
 
 
-@pytest.mark.parametrize("request_kind", ["subscription", "mutation over GET", "GET", "persisted", "long", "does not parse", "invalid",
-                                          "two operations", "unknown operation"])
+@pytest.mark.parametrize("request_kind", ["subscription", "mutation over GET", "GET", "persisted", "long",
+                                          "does not parse", "invalid", "two operations", "unknown operation"])
 async def test_anything_else_takes_the_usual_way(api, both, request_kind):
     owner = await practice(api)
     sent = {
@@ -263,7 +263,7 @@ def test_the_short_way_mirrors_the_schema_s_extensions(settings):
     assert tuple(type(make()) for make in app.state.graphql.schema.extensions) == MIRRORED
     traced = app.state.graphql.schema
     assert PreparedOperations.for_schema(type("Traced", (), {"extensions": (*traced.extensions, object)})(),
-                                      settings) is None
+                                         settings) is None
 
 
 @pytest.mark.parametrize("failure, code, status", [

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from api.cli import serve_options
-
 from infra.db import tortoise_config
 from infra.settings import SettingsError, load_settings
 
