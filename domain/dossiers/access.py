@@ -319,11 +319,10 @@ def _finding_conditions(actor: Actor, finding: Finding, params: list[Any], now: 
 
 
 # How many of the account's dossiers, in name order, a search reads before it turns to
-# the trigram index instead (PostgreSQL). A term as common as a first name or a surname
-# (one dossier in a hundred) fills a page within about 2,000 names, at any size of
-# account; at 1,000 such terms fell to the index and sorted every match, whose number
-# grows with the account (bench.scale: 15.5 ms at today's size, 117 ms at ten times;
-# now 7.2 and 7.3 ms). A rare term pays the walk, a few milliseconds, then the index.
+# the search keys instead (PostgreSQL). A term as common as a surname (one dossier in a
+# hundred) fills a page within about 2,000 names, at any size of account. A rare term
+# pays the walk, a few milliseconds, then the keys; so does a term whose matches cluster
+# beyond the walk (a first name: names sort by it).
 SEARCH_WALK = 4000
 # What a search's conditions read of a dossier (`_finding_conditions`, the cursor): the
 # columns of the name index with those it INCLUDEs (PostgreSQL), so that walking the
@@ -331,32 +330,61 @@ SEARCH_WALK = 4000
 _WALKED = "d.id, d.account_id, d.client_name, d.archived_at, d.search_text"
 
 
-def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str, limit: str, walk: str) -> str:
+def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str, limit: str, walk: str,
+                     keys: tuple[str, str] | None, after_name: str | None) -> str:
     """The own-account half of a search on PostgreSQL, in two tries within the statement.
     The planner cannot tell a rare term from a common one (its LIKE estimate is the same
     ~0.7 % for both), so neither of its plans suits both: walking the name index finds a
-    page of "van" at once but reads all 20,000 names for one "Brontë"; matching through
-    the trigram index finds "Brontë" at once but sorts every "van". So: walk the next
+    page of "van" at once but reads all 20,000 names for one "Brontë". So: walk the next
     SEARCH_WALK names first; when they hold a page of matches, that is the page (they
-    come in order). Otherwise — a rarer term — take its matches from the trigram index
-    and sort them; that branch runs only then (a one-time filter). Either way the work
-    is bounded by SEARCH_WALK rows or by the term's matches, not by the account."""
+    come in order). Otherwise — a rarer term, or one whose matches cluster beyond the
+    walk, as a first name does — take the page from the search keys (`_keyed_matches`),
+    or, for a term without a word of three characters, from the trigram index, sorting
+    every match; that branch runs only then (a one-time filter)."""
     # The walk finds ids and names only, reading the name index alone (its INCLUDE columns
     # hold what a search filters on), not a table row per name; the page's rows are read
-    # once, at the end. The matching reads whole rows, so that the planner never prefers
-    # the name index's every entry to the trigram index there.
+    # once, at the end.
     walked = (f"SELECT d.id FROM (SELECT {_WALKED} FROM dossier d WHERE d.account_id = "
               f"{own_account}{cursor} ORDER BY d.client_name, d.id LIMIT {walk}) d {own_where} "
               f"ORDER BY d.client_name, d.id LIMIT {limit}")
-    # OFFSET 0 keeps the planner from pulling ORDER BY … LIMIT into the matching.
-    searched = f"{_SELECT_DOSSIER}, d.search_text"
-    matched = (f"SELECT {_SELECT_DOSSIER} FROM (SELECT {searched} FROM dossier d {own_where} OFFSET 0) d "
-               f"ORDER BY d.client_name, d.id LIMIT {limit}")
+    if keys is not None:
+        matched = _keyed_matches(own_account, own_where, limit, keys, after_name)
+    else:
+        # The matching reads whole rows, so that the planner never prefers the name
+        # index's every entry to the trigram index; OFFSET 0 keeps it from pulling
+        # ORDER BY … LIMIT into the matching.
+        searched = f"{_SELECT_DOSSIER}, d.search_text"
+        matched = (f"SELECT {_SELECT_DOSSIER} FROM (SELECT {searched} FROM dossier d {own_where} OFFSET 0) d "
+                   f"ORDER BY d.client_name, d.id LIMIT {limit}")
     return (f"SELECT * FROM (WITH walked AS MATERIALIZED ({walked}), "
             f"page AS (SELECT {_SELECT_DOSSIER} FROM walked JOIN dossier d ON d.id = walked.id "
             f"WHERE (SELECT count(*) FROM walked) = {limit} "
             f"UNION ALL SELECT * FROM ({matched}) matched WHERE (SELECT count(*) FROM walked) < {limit}) "
             f"SELECT {_SELECT_DOSSIER}, {columns} FROM page d) own_half")
+
+
+def _keyed_matches(own_account: str, own_where: str, limit: str, keys: tuple[str, str],
+                   after_name: str | None) -> str:
+    """A page of the term's matches from the search keys (migration 0027): each distinct
+    key in the term's range (`SearchTerm.key_range`; found one index probe each, a loose
+    scan), then each key's first page of matching dossiers in name order from the keys'
+    primary key, merged. Every match holds such a key, and a dossier on the page is on
+    its keys' first pages, so the merge is the page. The cost follows the number of
+    distinct keys, not the number of matches: "Lotte" is one key however many Lottes."""
+    low, high = keys
+    in_range = f"k.account_id = {own_account} AND k.key < {high}"
+    # A later page starts each key's walk at the cursor's name (the exact cursor is in own_where).
+    from_name = f" AND k.client_name >= {after_name}" if after_name else ""
+    found = (f"WITH RECURSIVE run(key) AS ("
+             f"SELECT (SELECT min(k.key) FROM dossier_search_key k WHERE {in_range} AND k.key >= {low}) "
+             f"UNION ALL SELECT (SELECT min(k.key) FROM dossier_search_key k WHERE {in_range} AND k.key > run.key) "
+             f"FROM run WHERE run.key IS NOT NULL) "
+             f"SELECT DISTINCT first_page.client_name, first_page.id FROM run CROSS JOIN LATERAL ("
+             f"SELECT d.client_name, d.id FROM dossier_search_key k JOIN dossier d ON d.id = k.dossier_id "
+             f"{own_where} AND k.account_id = {own_account} AND k.key = run.key{from_name} "
+             f"ORDER BY k.client_name, k.dossier_id LIMIT {limit}) first_page "
+             f"ORDER BY 1, 2 LIMIT {limit}")
+    return f"SELECT {_SELECT_DOSSIER} FROM ({found}) m JOIN dossier d ON d.id = m.id"
 
 
 def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Finding, now: datetime | None,
@@ -370,10 +398,13 @@ def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Fi
     if not include_archived and not finding.archived_only:
         conditions.append("d.archived_at IS NULL")
     cursor = ""
+    after_name = None
     for bound, later in ((after, True), (before, False)):
         if bound is not None:
             params += [bound[0], bound[0], bound[1]]
             n = len(params)
+            if later:
+                after_name = f"${n - 2}"
             beyond = ">" if later else "<"
             cursor += (f" AND (d.client_name {beyond} ${n - 2} OR (d.client_name = ${n - 1} "
                        f"AND d.id {beyond} ${n}))")
@@ -404,7 +435,12 @@ def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Fi
         if (limit and not from_end and finding.search is not None and finding.search.indexable
                 and dialect(conn) == "postgres"):
             params.append(SEARCH_WALK)
-            halves.append(_own_search_half(columns, own_account, cursor, own_where, limit, f"${len(params)}"))
+            walk = f"${len(params)}"
+            keys = None
+            if finding.search.key_range is not None:
+                params.extend(finding.search.key_range)
+                keys = (f"${len(params) - 1}", f"${len(params)}")
+            halves.append(_own_search_half(columns, own_account, cursor, own_where, limit, walk, keys, after_name))
         else:
             halves.append(f"SELECT * FROM (SELECT {selected} FROM dossier d {own_where}{page}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
@@ -441,7 +477,7 @@ async def visible_dossiers(actor: Actor, *, include_archived: bool, first: int,
     `from_end` takes the page from the end, before `before`), in one statement. Each
     half reads its own index and stops at the page size, so a page's cost does not grow
     with the account. `finding` narrows both halves (D7; a forward search on PostgreSQL
-    reads the trigram index on `search_text` when cheaper than walking the names).
+    reads the search keys when walking the names finds no page).
     Returns (the page in name order, whether more lie beyond it that way)."""
     finding = finding or Finding()
     if _sees_none(actor, finding):

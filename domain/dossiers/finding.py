@@ -21,6 +21,8 @@ from domain.core.errors import InvalidInput
 
 # Longest search term: as long as the longest client name. A longer term cannot match.
 MAX_SEARCH = 200
+# How much of a word's tail a search key keeps (migration 0027 cuts keys to this).
+KEY_LENGTH = 32
 # Name and reference are stored one per line; a folded term never holds a line break,
 # so a match never spans both.
 SEPARATOR = "\n"
@@ -58,6 +60,32 @@ class SearchTerm:
     def indexable(self) -> bool:
         """PostgreSQL's trigram index serves terms of three characters or more."""
         return len(self.folded) >= 3
+
+    @property
+    def key_range(self) -> tuple[str, str] | None:
+        """The search keys (PostgreSQL, migration 0027) of which every match holds one, as
+        [from, to) in code point order: keys are the first KEY_LENGTH characters of each
+        tail of three or more of a word, and a term's word occurs inside a word, so the
+        matches' words have a tail starting with it. The longest word narrows most.
+        None when no word of the term has three characters (the trigram index serves it)."""
+        word = max(self.folded.split(" "), key=len)[:KEY_LENGTH]
+        if len(word) < 3:
+            return None
+        beyond = following_prefix(word)
+        return (word, beyond) if beyond is not None else None
+
+
+def following_prefix(prefix: str) -> str | None:
+    """The least string after every string starting with `prefix`, in code point order
+    (PostgreSQL's "C" collation and SQLite's binary one): its last character that can be
+    raised, raised; None when none can (a prefix of U+10FFFF only)."""
+    for end in range(len(prefix) - 1, -1, -1):
+        point = ord(prefix[end]) + 1
+        if point == 0xD800:
+            point = 0xE000  # surrogates are never text
+        if point <= 0x10FFFF:
+            return prefix[:end] + chr(point)
+    return None
 
 
 def search_term(raw: str | None) -> SearchTerm:

@@ -93,6 +93,66 @@ async def test_d7_a_search_pages_by_name_with_cursors(api, walk, monkeypatch):
     assert names == [f"Jansen {n:02d}" for n in range(25)]
 
 
+# Names and references whose words overlap: a term's word inside another word
+# ("lotte" in "Charlotte"), one word twice in a name, a word longer than a search key
+# (32 characters), accents, punctuation, words across the name.
+_CROWD = [("Lotte Jansen", "REF-1"), ("Charlotte de Vries", None), ("Jan Jansen", "ref-12"),
+          ("Anna Anna", None), ("Zoë Brontë", "BR-7"), ("Łukasz Øster", None), ("Ömer O'Brien", "ob-1"),
+          ("Lotte", None), ("Lottermann Lotte", None), ("van den Berg", None), ("Berg van Dam", "VDB"),
+          ("Ansje " + "y" * 40, None), ("Anna Straße", None), ("Hans Lotter", "lotte-2")]
+_TERMS = ["lotte", "otte", "lott", "jansen", "ans", "anna", "zoe bronte", "bronte", "o'brien", "van den",
+          "den berg", "berg", "y" * 35, "ansje " + "y" * 38, "strasse", "ref-1", "ref", "an", "a b", "xyz",
+          "e v", "lotte j", "n lotte"]
+
+
+@pytest.mark.parametrize("walk", [0, 2])
+async def test_d7_a_search_finds_what_the_folded_text_holds_in_name_order(api, walk, monkeypatch):
+    """Whichever way a page is found — on PostgreSQL, the search keys (migration 0027)
+    once the walk of SEARCH_WALK names holds no page — every page in turn gives exactly
+    the dossiers whose folded name or reference holds the term, in name order, archived
+    ones only when asked, and a rename moves a dossier between terms."""
+    from domain.dossiers import access
+    from domain.dossiers.finding import search_term, search_text
+
+    monkeypatch.setattr(access, "SEARCH_WALK", walk)
+    owner = await practice(api, tier="UNLIMITED", now=APRIL)
+    other = await practice(api, now=APRIL)
+    await create_ok(api, other.token, "Lotte Elsewhere", now=APRIL)
+    for name, reference in _CROWD:
+        await create_ok(api, owner.token, name, reference=reference, now=APRIL)
+    archived = await create_ok(api, owner.token, "Lotte Archived", now=APRIL)
+    await api.data(ARCHIVE, {"input": {"dossierId": archived}}, token=owner.token, now=APRIL)
+
+    async def every_page(term: str, **flags) -> list[str]:
+        names, after = [], None
+        while True:
+            body = await api.data(FIND, {"first": 2, "after": after, "search": term, **flags},
+                                  token=owner.token, now=APRIL)
+            names += [edge["node"]["clientName"] for edge in body["dossiers"]["edges"]]
+            if not body["dossiers"]["pageInfo"]["hasNextPage"]:
+                return names
+            after = body["dossiers"]["pageInfo"]["endCursor"]
+
+    async def expected(term: str, *, archived_too: bool = False) -> list[str]:
+        folded = search_term(term).folded
+        rows = await Dossier.filter(account_id=owner.account_id).order_by("client_name", "id").values_list(
+            "client_name", "reference", "archived_at")
+        return [name for name, reference, archived_at in rows
+                if folded in search_text(name, reference) and (archived_too or archived_at is None)]
+
+    for term in _TERMS:
+        assert await every_page(term) == await expected(term), term
+    assert await every_page("lotte", archived=True) == await expected("lotte", archived_too=True)
+    assert "Lotte Archived" in await expected("lotte", archived_too=True)
+
+    renamed = (await Dossier.get(account_id=owner.account_id, client_name="Lotte Jansen")).id
+    await api.data(UPDATE, {"input": {"dossierId": global_id("Dossier", renamed), "clientName": "Mila Jansen"}},
+                   token=owner.token, now=APRIL)
+    assert "Mila Jansen" in await every_page("jansen")
+    assert await every_page("mila") == ["Mila Jansen"]
+    assert "Mila Jansen" not in await every_page("lotte")
+
+
 def _now():
     from datetime import datetime, timezone
 

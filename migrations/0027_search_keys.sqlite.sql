@@ -1,0 +1,3 @@
+-- 0027 a search finds a common name's dossiers in name order (D7), sqlite: nothing to
+-- change. The search keys are PostgreSQL's (its trigram fallback sorted every match);
+-- a search on SQLite is one walk of the account's names (idx_dossier_account_name).
