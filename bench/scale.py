@@ -3,8 +3,9 @@
 Seeds today's data set and `--factor` times it (about 310,000 dossiers and 2 million
 entries at 10), each in a fresh database with its own server (one worker), and measures
 one request at a time (p50 of `--requests`) for the dossier page, one dossier, a search
-and addEntry at both sizes, in `--rounds` slices alternating between them; then prints
-the ratio of each p50 at the larger size to today's (the target: within 1.2) and the plan
+and addEntry at both sizes, in `--rounds` slices alternating between them, then each
+search term alone; then prints the ratio of each p50 at the larger size to today's (the
+target: within 1.2), each term's, and the plan
 PostgreSQL chose for every SELECT the page and the search send, with what it read
 (EXPLAIN ANALYZE, BUFFERS), at the larger size.
 
@@ -55,6 +56,20 @@ def _senders(data: Seeded, tokens: dict[str, str]) -> dict[str, object]:
         return graphql_ok(response, "addEntry")
 
     return dict(zip(OPERATIONS, (page, one_dossier, search, add_entry)))
+
+
+def _term_senders(tokens: dict[str, str]) -> dict[str, object]:
+    """One search sender per term: the search's p50 pools five terms that scale apart."""
+    big = {"authorization": f"Bearer {tokens['big']}"}
+
+    def searching(term: str):  # noqa: ANN202 - a sender
+        async def search(client: httpx.AsyncClient, _: int) -> bool:
+            response = await client.post("/graphql", json={"query": SEARCH, "variables": {"search": term}},
+                                         headers=big)
+            return graphql_ok(response)
+        return search
+
+    return {term: searching(term) for term in SEARCH_TERMS}
 
 
 class _Statements(logging.Handler):
@@ -145,6 +160,14 @@ async def main(args: argparse.Namespace) -> int:
                         if figures.errors:
                             raise RuntimeError(f"{name} at x{factor}: {figures.errors} failed requests")
                         parts.setdefault((name, factor), []).append(figures)
+            terms = [_term_senders(signed_in) for signed_in in tokens]
+            for _ in range(args.rounds):
+                for term in SEARCH_TERMS:
+                    for index, factor in enumerate(factors):
+                        figures = await measure(f"search {term!r} x{factor}", bases[index], terms[index][term],
+                                                concurrency=1, seconds=300, warmup=0.2,
+                                                limit=max(1, args.requests // 5 // args.rounds))
+                        parts.setdefault((f"search {term!r}", factor), []).append(figures)
         pooled = {key: Figures.pooled(f"{key[0]} x{key[1]}", value) for key, value in parts.items()}
         plans = await _plans(databases[1], sizes[1][1], tokens[1]["big"])
     finally:
@@ -163,6 +186,10 @@ async def main(args: argparse.Namespace) -> int:
         print(f"  {name:<14} {small.p50:7.1f} {large.p50:7.1f}   x{ratio:.2f}   "
               f"(CPU {small.cpu_ms:.2f} / {large.cpu_ms:.2f} ms)")
     print(f"largest ratio x{worst:.2f} (target: within x1.20)")
+    print("the search, each term alone (p50, ms):")
+    for term in SEARCH_TERMS:
+        small, large = pooled[(f"search {term!r}", 1)], pooled[(f"search {term!r}", args.factor)]
+        print(f"  {term!r:<14} {small.p50:7.1f} {large.p50:7.1f}   x{large.p50 / small.p50:.2f}")
     print(f"\nplans at x{args.factor} (the page, then a rare-name search):")
     for plan in plans:
         print(plan)

@@ -207,10 +207,19 @@ async def seed(database_url: str, scale: Scale, *, log=print) -> Seeded:  # noqa
                 result.mid = record
             else:
                 result.small.append(record)
+        # The search keys' trigger (migration 0027) would insert a dossier's keys row by
+        # row, at random places in their index: one sorted insert of them all is minutes
+        # faster at ten times the data, and yields the same rows.
+        await conn.execute('ALTER TABLE "dossier" DISABLE TRIGGER "dossier_search_keys_on_insert"')
         for table, columns in COLUMNS.items():
             await _copy(conn, table, columns, rows[table])
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                f"(SELECT MAX(id) FROM \"{table}\"))")
+        await conn.execute('INSERT INTO "dossier_search_key" ("account_id", "key", "client_name", "dossier_id") '
+                           'SELECT d."account_id", found.key, d."client_name", d."id" FROM "dossier" d, '
+                           'casebook_search_keys(d."search_text") AS found(key) ORDER BY 1, 2, 3, 4 '
+                           'ON CONFLICT DO NOTHING')
+        await conn.execute('ALTER TABLE "dossier" ENABLE TRIGGER "dossier_search_keys_on_insert"')
         # What a database in service did long before anyone measures it: statistics, hint
         # bits and visibility map set (VACUUM), the bulk load written out (CHECKPOINT).
         # Else the first minutes after loading millions of rows measure the loading.
