@@ -276,21 +276,27 @@ class Finding:
 
 
 def _finding_conditions(actor: Actor, finding: Finding, params: list[Any], now: datetime | None,
-                        *, dialect_name: str) -> tuple[list[str], list[str]]:
+                        *, dialect_name: str, by_keys: bool = False) -> tuple[list[str], list[str]]:
     """SQL conditions on `d` for both halves and for the own-account half alone; appends
-    their parameters. The assignment condition reuses $1 (the actor's membership)."""
+    their parameters. The assignment condition reuses $1 (the actor's membership).
+    `by_keys`: the statement finds its matches from the search keys, not the trigram index."""
     both: list[str] = []
     own_only: list[str] = []
     if finding.search is not None:
-        params.append(finding.search.pattern if finding.search.indexable else finding.search.folded)
+        trigram = finding.search.indexable and not by_keys
+        params.append(finding.search.pattern if trigram else finding.search.folded)
         n = len(params)
-        if finding.search.indexable:
+        if trigram:
             # PostgreSQL's LIKE escapes with a backslash by default; SQLite needs it said.
             escape = " ESCAPE '\\'" if dialect_name == "sqlite" else ""
             both.append(f"d.search_text LIKE ${n}{escape}")
         else:
-            # One or two characters have no trigram to look up: a plain substring test,
-            # so that the planner walks the name index instead of the whole trigram index.
+            # One or two characters have no trigram to look up: a plain substring test, so
+            # that the planner walks the name index instead of the whole trigram index. The
+            # search keys' statement tests the same way: the planner estimates LIKE '%…%'
+            # to keep a dossier in a hundred, prices each key's page at thousands of rows,
+            # and at ten times the data the statement's cost crossed `jit_above_cost`
+            # (40 ms of JIT compiling for a 3 ms search); this test it prices neutrally.
             both.append(f"instr(d.search_text, ${n}) > 0" if dialect_name == "sqlite"
                         else f"strpos(d.search_text, ${n}) > 0")
     if finding.active_this_month is not None:
@@ -330,7 +336,7 @@ SEARCH_WALK = 4000
 _WALKED = "d.id, d.account_id, d.client_name, d.archived_at, d.search_text"
 
 
-def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str, limit: str, walk: str,
+def _own_search_half(columns: str, own_account: str, cursor: str, own_filters: str, limit: str, walk: str,
                      keys: tuple[str, str] | None, after_name: str | None) -> str:
     """The own-account half of a search on PostgreSQL, in two tries within the statement.
     The planner cannot tell a rare term from a common one (its LIKE estimate is the same
@@ -344,11 +350,12 @@ def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str
     # The walk finds ids and names only, reading the name index alone (its INCLUDE columns
     # hold what a search filters on), not a table row per name; the page's rows are read
     # once, at the end.
+    own_where = f"WHERE d.account_id = {own_account}{own_filters}"
     walked = (f"SELECT d.id FROM (SELECT {_WALKED} FROM dossier d WHERE d.account_id = "
               f"{own_account}{cursor} ORDER BY d.client_name, d.id LIMIT {walk}) d {own_where} "
               f"ORDER BY d.client_name, d.id LIMIT {limit}")
     if keys is not None:
-        matched = _keyed_matches(own_account, own_where, limit, keys, after_name)
+        matched = _keyed_matches(own_account, own_filters, limit, keys, after_name)
     else:
         # The matching reads whole rows, so that the planner never prefers the name
         # index's every entry to the trigram index; OFFSET 0 keeps it from pulling
@@ -363,7 +370,7 @@ def _own_search_half(columns: str, own_account: str, cursor: str, own_where: str
             f"SELECT {_SELECT_DOSSIER}, {columns} FROM page d) own_half")
 
 
-def _keyed_matches(own_account: str, own_where: str, limit: str, keys: tuple[str, str],
+def _keyed_matches(own_account: str, own_filters: str, limit: str, keys: tuple[str, str],
                    after_name: str | None) -> str:
     """A page of the term's matches from the search keys (migration 0027): each distinct
     key in the term's range (`SearchTerm.key_range`; found one index probe each, a loose
@@ -373,7 +380,7 @@ def _keyed_matches(own_account: str, own_where: str, limit: str, keys: tuple[str
     distinct keys, not the number of matches: "Lotte" is one key however many Lottes."""
     low, high = keys
     in_range = f"k.account_id = {own_account} AND k.key < {high}"
-    # A later page starts each key's walk at the cursor's name (the exact cursor is in own_where).
+    # A later page starts each key's walk at the cursor's name (the exact cursor is in own_filters).
     from_name = f" AND k.client_name >= {after_name}" if after_name else ""
     found = (f"WITH RECURSIVE run(key) AS ("
              f"SELECT (SELECT min(k.key) FROM dossier_search_key k WHERE {in_range} AND k.key >= {low}) "
@@ -381,10 +388,15 @@ def _keyed_matches(own_account: str, own_where: str, limit: str, keys: tuple[str
              f"FROM run WHERE run.key IS NOT NULL) "
              f"SELECT DISTINCT first_page.client_name, first_page.id FROM run CROSS JOIN LATERAL ("
              f"SELECT d.client_name, d.id FROM dossier_search_key k JOIN dossier d ON d.id = k.dossier_id "
-             f"{own_where} AND k.account_id = {own_account} AND k.key = run.key{from_name} "
+             f"WHERE k.account_id = {own_account} AND k.key = run.key{from_name}{own_filters} "
              f"ORDER BY k.client_name, k.dossier_id LIMIT {limit}) first_page "
              f"ORDER BY 1, 2 LIMIT {limit}")
-    return f"SELECT {_SELECT_DOSSIER} FROM ({found}) m JOIN dossier d ON d.id = m.id"
+    # Each key's dossiers are joined by primary key: with the account's condition on the
+    # dossier too, PostgreSQL's generic plan (asyncpg prepares) scanned the account's names
+    # for each key row. The keys carry the account (the trigger writes it); the page's
+    # rows check it once more.
+    return (f"SELECT {_SELECT_DOSSIER} FROM ({found}) m JOIN dossier d ON d.id = m.id "
+            f"WHERE d.account_id = {own_account}")
 
 
 def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Finding, now: datetime | None,
@@ -410,7 +422,13 @@ def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Fi
                        f"AND d.id {beyond} ${n}))")
     if cursor:
         conditions.append(cursor[5:])
-    found, own_only = _finding_conditions(actor, finding, params, now, dialect_name=dialect(conn))
+    # A forward page of a search of three characters or more walks the names, then (on
+    # PostgreSQL) reads the search keys or the trigram index (`_own_search_half`).
+    walks = (first is not None and not from_end and finding.search is not None and finding.search.indexable
+             and dialect(conn) == "postgres" and actor.is_paid and actor.account_id is not None)
+    keys = finding.search.key_range if walks and finding.search is not None else None
+    found, own_only = _finding_conditions(actor, finding, params, now, dialect_name=dialect(conn),
+                                          by_keys=keys is not None)
     conditions += found
     direction = " DESC" if from_end else ""
     order = f" ORDER BY d.client_name{direction}, d.id{direction}"
@@ -431,16 +449,17 @@ def _visible_sql(actor: Actor, conn: Any, *, include_archived: bool, finding: Fi
         assigned_only = "" if whole else " AND EXISTS (SELECT 1 FROM dossier_assignment a2 " \
                                                          "WHERE a2.dossier_id = d.id AND a2.membership_id = $1)"
         own_extra = extra + "".join(f" AND {condition}" for condition in own_only)
-        own_where = f"WHERE d.account_id = {own_account}{assigned_only}{own_extra}"
-        if (limit and not from_end and finding.search is not None and finding.search.indexable
-                and dialect(conn) == "postgres"):
+        own_filters = f"{assigned_only}{own_extra}"
+        own_where = f"WHERE d.account_id = {own_account}{own_filters}"
+        if walks:
             params.append(SEARCH_WALK)
             walk = f"${len(params)}"
-            keys = None
-            if finding.search.key_range is not None:
-                params.extend(finding.search.key_range)
-                keys = (f"${len(params) - 1}", f"${len(params)}")
-            halves.append(_own_search_half(columns, own_account, cursor, own_where, limit, walk, keys, after_name))
+            key_range = None
+            if keys is not None:
+                params.extend(keys)
+                key_range = (f"${len(params) - 1}", f"${len(params)}")
+            halves.append(_own_search_half(columns, own_account, cursor, own_filters, limit, walk, key_range,
+                                           after_name))
         else:
             halves.append(f"SELECT * FROM (SELECT {selected} FROM dossier d {own_where}{page}) own_half")
         not_own = (f" AND NOT (d.account_id = {own_account}" +
